@@ -1,0 +1,1 @@
+"""Canvas REST client: httpx, typed errors, frozen models. No Qt."""

@@ -1,0 +1,333 @@
+"""Typed, immutable views of the Canvas objects the app works with.
+
+The client parses JSON into these frozen dataclasses once, at the edge, so the engine
+and the UI never poke at raw dicts. Parsing is lenient about extra keys (Canvas adds
+fields all the time) and strict about the few facts we rely on.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+DEFAULT_EXPIRE_DAYS = 30
+"""Canvas's `content_exports_expire_after_days` default: packages vanish 30 days after created_at."""
+
+
+class ContextKind(str, enum.Enum):
+    COURSE = "course"
+    GROUP = "group"
+    USER = "user"
+
+    @property
+    def collection(self) -> str:
+        """The URL segment Canvas uses (`courses`, `groups`, `users`)."""
+        return self.value + "s"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where an export lives: `course:12`, `group:7`, `user:3` or `user:self`."""
+
+    kind: ContextKind
+    id: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Context":
+        """Parse `KIND:ID`; raises ValueError with a message a person can act on."""
+        kind_text, sep, ident = text.strip().partition(":")
+        try:
+            kind = ContextKind(kind_text.lower())
+        except ValueError:
+            raise ValueError(
+                f"'{text}' is not a context: use course:ID, group:ID, user:ID or user:self"
+            ) from None
+        ident = ident.strip()
+        if not sep or not ident:
+            raise ValueError(f"'{text}' has no id: use {kind.value}:ID")
+        if ident == "self":
+            if kind is not ContextKind.USER:
+                raise ValueError("only user:self is allowed; courses and groups need a numeric id")
+        elif not ident.isdigit():
+            raise ValueError(f"'{ident}' is not a numeric {kind.value} id")
+        return cls(kind, ident)
+
+    @property
+    def api_path(self) -> str:
+        """`courses/12`: the path prefix under /api/v1."""
+        return f"{self.kind.collection}/{self.id}"
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+
+class ExportType(str, enum.Enum):
+    COMMON_CARTRIDGE = "common_cartridge"
+    QTI = "qti"
+    ZIP = "zip"
+
+    @property
+    def label(self) -> str:
+        return {"common_cartridge": "Common Cartridge", "qti": "QTI", "zip": "Zip"}[self.value]
+
+
+class SelectKey(str, enum.Enum):
+    """Keys of the API's `select` hash, as we send them (Canvas aliases some)."""
+
+    FOLDERS = "folders"
+    FILES = "files"
+    MODULES = "modules"
+    MODULE_ITEMS = "module_items"
+    PAGES = "pages"
+    ASSIGNMENTS = "assignments"
+    QUIZZES = "quizzes"
+    ANNOUNCEMENTS = "announcements"
+    DISCUSSION_TOPICS = "discussion_topics"
+    CALENDAR_EVENTS = "calendar_events"
+    RUBRICS = "rubrics"
+
+    @property
+    def label(self) -> str:
+        return _SELECT_LABELS[self]
+
+
+_SELECT_LABELS = {
+    SelectKey.FOLDERS: "Folders",
+    SelectKey.FILES: "Files",
+    SelectKey.MODULES: "Modules",
+    SelectKey.MODULE_ITEMS: "Module items",
+    SelectKey.PAGES: "Pages",
+    SelectKey.ASSIGNMENTS: "Assignments",
+    SelectKey.QUIZZES: "Quizzes",
+    SelectKey.ANNOUNCEMENTS: "Announcements",
+    SelectKey.DISCUSSION_TOPICS: "Discussions",
+    SelectKey.CALENDAR_EVENTS: "Calendar events",
+    SelectKey.RUBRICS: "Rubrics",
+}
+
+ALLOWED_TYPES: dict[ContextKind, frozenset[ExportType]] = {
+    ContextKind.COURSE: frozenset(ExportType),
+    ContextKind.GROUP: frozenset({ExportType.ZIP}),
+    ContextKind.USER: frozenset({ExportType.ZIP}),
+}
+"""Canvas answers 400 "invalid export_type" for anything else; we refuse it first."""
+
+ACCEPTED_KEYS: dict[ExportType, frozenset[SelectKey]] = {
+    ExportType.ZIP: frozenset({SelectKey.FOLDERS, SelectKey.FILES}),
+    ExportType.QTI: frozenset({SelectKey.QUIZZES}),
+    ExportType.COMMON_CARTRIDGE: frozenset(SelectKey) - {SelectKey.FOLDERS},
+}
+"""What each export type really reads from `select`. Canvas silently ignores the rest
+(a zip with only ignored keys even ends `failed`), so we refuse them before the request.
+Folders have no effect on Common Cartridge: a CC selection names the folder's files."""
+
+
+class WorkflowState(str, enum.Enum):
+    """Every state the API can return for an export, plus `expired`, which we derive."""
+
+    CREATED = "created"
+    WAITING_FOR_EXTERNAL_TOOL = "waiting_for_external_tool"
+    EXPORTING = "exporting"
+    EXPORTED = "exported"
+    FAILED = "failed"
+    DELETED = "deleted"
+    EXPIRED = "expired"  # exported, but Canvas no longer returns the attachment
+
+    @property
+    def is_running(self) -> bool:
+        return self in _RUNNING
+
+    @property
+    def label(self) -> str:
+        return _STATE_LABELS[self]
+
+
+_RUNNING = frozenset(
+    {WorkflowState.CREATED, WorkflowState.WAITING_FOR_EXTERNAL_TOOL, WorkflowState.EXPORTING}
+)
+_STATE_LABELS = {
+    WorkflowState.CREATED: "Queued at Canvas",
+    WorkflowState.WAITING_FOR_EXTERNAL_TOOL: "Waiting for New Quizzes",
+    WorkflowState.EXPORTING: "Exporting",
+    WorkflowState.EXPORTED: "Exported",
+    WorkflowState.FAILED: "Failed",
+    WorkflowState.DELETED: "Deleted",
+    WorkflowState.EXPIRED: "Expired",
+}
+
+
+class ProgressState(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING_FOR_EXTERNAL_TOOL = "waiting_for_external_tool"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def is_pending(self) -> bool:
+        return self in (ProgressState.QUEUED, ProgressState.RUNNING, ProgressState.WAITING_FOR_EXTERNAL_TOOL)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Canvas dates are ISO 8601 UTC (`2025-01-01T12:00:00Z`); return aware datetimes."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+_PROGRESS_ID = re.compile(r"/progress/(\d+)/?$")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: int
+    display_name: str
+    size: int
+    url: str = field(repr=False)  # may carry a verifier: keep it out of reprs and logs
+    content_type: str = ""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Attachment":
+        return cls(
+            id=int(data["id"]),
+            display_name=str(data.get("display_name") or data.get("filename") or f"export-{data['id']}"),
+            size=int(data.get("size") or 0),
+            url=str(data["url"]),
+            content_type=str(data.get("content-type") or data.get("content_type") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class ContentExport:
+    id: int
+    export_type: str  # a str, not ExportType: Canvas lists quizzes2, user_data, ...
+    workflow_state: WorkflowState  # EXPIRED when exported but the attachment is gone
+    created_at: datetime | None
+    user_id: int | None = None
+    course_id: int | None = None
+    attachment: Attachment | None = None
+    progress_url: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ContentExport":
+        attachment = Attachment.from_json(data["attachment"]) if data.get("attachment") else None
+        state = WorkflowState(data["workflow_state"])
+        if state is WorkflowState.EXPORTED and attachment is None:
+            state = WorkflowState.EXPIRED
+        return cls(
+            id=int(data["id"]),
+            export_type=str(data.get("export_type") or ""),
+            workflow_state=state,
+            created_at=parse_time(data.get("created_at")),
+            user_id=int(data["user_id"]) if data.get("user_id") is not None else None,
+            course_id=int(data["course_id"]) if data.get("course_id") is not None else None,
+            attachment=attachment,
+            progress_url=data.get("progress_url"),
+        )
+
+    @property
+    def progress_id(self) -> int | None:
+        """Nothing links an export to its Progress but `progress_url`; web-UI exports have none."""
+        if not self.progress_url:
+            return None
+        match = _PROGRESS_ID.search(self.progress_url.split("?", 1)[0])
+        return int(match.group(1)) if match else None
+
+    def expires_at(self, expire_days: int = DEFAULT_EXPIRE_DAYS) -> datetime | None:
+        """Canvas counts expiry from created_at, not from completion."""
+        if self.created_at is None or expire_days <= 0:
+            return None
+        return self.created_at + timedelta(days=expire_days)
+
+
+@dataclass(frozen=True)
+class Progress:
+    id: int
+    workflow_state: ProgressState
+    completion: float  # 0..100, often a float such as 37.5
+    message: str | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Progress":
+        return cls(
+            id=int(data["id"]),
+            workflow_state=ProgressState(data["workflow_state"]),
+            completion=float(data.get("completion") or 0.0),
+            message=data.get("message"),
+            updated_at=parse_time(data.get("updated_at")),
+        )
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    login_id: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "User":
+        return cls(id=int(data["id"]), name=str(data.get("name") or data.get("short_name") or ""), login_id=data.get("login_id"))
+
+
+@dataclass(frozen=True)
+class Course:
+    id: int
+    name: str
+    course_code: str = ""
+    term: str | None = None  # enrollment term name, from include[]=term
+    workflow_state: str = ""
+    is_teacher: bool = False  # teacher, TA or designer: may create every export type
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Course":
+        term = data.get("term") or {}
+        roles = {str(e.get("type", "")).lower() for e in data.get("enrollments") or []}
+        return cls(
+            id=int(data["id"]),
+            name=str(data.get("name") or ""),
+            course_code=str(data.get("course_code") or ""),
+            term=term.get("name") if isinstance(term, Mapping) else None,
+            workflow_state=str(data.get("workflow_state") or ""),
+            is_teacher=bool(roles & {"teacher", "ta", "designer"}),
+        )
+
+    @property
+    def context(self) -> Context:
+        return Context(ContextKind.COURSE, str(self.id))
+
+
+@dataclass(frozen=True)
+class Group:
+    id: int
+    name: str
+    context_name: str = ""  # the course (or account) the group belongs to, when known
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Group":
+        return cls(id=int(data["id"]), name=str(data.get("name") or ""), context_name=str(data.get("context_name") or ""))
+
+    @property
+    def context(self) -> Context:
+        return Context(ContextKind.GROUP, str(self.id))
+
+
+@dataclass(frozen=True)
+class ContentItem:
+    """One selectable thing in the selection tree.
+
+    `id` is exactly the id Canvas expects in `select[key][]` (numeric page id, module
+    item id, ...). `parent_id` places it in the tree: a folder's parent folder, a file's
+    folder, a module item's module (None for top-level items).
+    """
+
+    key: SelectKey
+    id: int
+    title: str
+    parent_id: int | None = None
+    size: int | None = None  # files only
