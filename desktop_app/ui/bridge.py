@@ -1,0 +1,475 @@
+"""The one door between the GUI thread and the background asyncio thread.
+
+Design (see the project's threading notes): the GUI thread never does I/O. One Python
+thread runs one asyncio event loop; the Canvas clients, the export engine, the job
+store, keyring access and the demo Canvas all live on (or are driven from) that loop.
+
+Requests go in with :meth:`EngineBridge.run` (any coroutine, given the loop-side
+:class:`Services`) or the :meth:`EngineBridge.call` helper (one client method). Each
+returns a :class:`Call` whose ``succeeded``/``failed`` signals fire on the GUI thread.
+Results come back through ONE relay object living on the GUI thread, connected with
+``Qt.QueuedConnection``: that is what makes crossing threads safe, whatever thread
+emits. Engine events come back the same way; progress events are coalesced to at most
+~10 per second per job so a fast download cannot flood the event queue.
+
+Why a plain ``threading.Thread`` and not ``QThread`` or QtAsyncio: the engine is
+pure asyncio (shared with the command line), QtAsyncio is a technical preview, and a
+Python thread is trivially joined on shutdown, which the tests check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from desktop_app.canvas.errors import AuthError, CanvasError
+from desktop_app.engine.events import (
+    JobCreated,
+    JobDone,
+    JobDownload,
+    JobError,
+    JobProgress,
+    JobState,
+    JobStatus,
+)
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME = "canvas-engine"
+"""Name of the background thread; the GUI tests look for it to catch leaks."""
+
+PROGRESS_INTERVAL = 0.1
+"""Seconds between two progress deliveries for one job (about 10 Hz)."""
+
+_THROTTLED_EVENTS = (JobProgress, JobDownload)
+_RUNNING_PHASES = frozenset({JobStatus.CREATING, JobStatus.QUEUED, JobStatus.WAITING_FOR_EXTERNAL_TOOL, JobStatus.EXPORTING})
+_DOWNLOAD_PHASES = frozenset({JobStatus.DOWNLOADING, JobStatus.VERIFYING})
+
+
+def auth_error_of(error: BaseException | None) -> AuthError | None:
+    """The AuthError behind an error: itself, or the one a JobError-like object carries."""
+    if isinstance(error, AuthError):
+        return error
+    inner = getattr(error, "error", None)
+    if isinstance(inner, AuthError):
+        return inner
+    cause = getattr(error, "__cause__", None)
+    if isinstance(cause, AuthError):
+        return cause
+    return None
+
+
+@dataclass
+class Site:
+    """What the loop knows about one signed-in Canvas site (the key is its base URL)."""
+
+    base_url: str
+    client: Any  # CanvasClient; typed loosely so this module imports without the client
+
+
+class Services:
+    """Everything that lives on the background loop, handed to coroutines run there.
+
+    Only code running on the loop thread may touch it; the GUI thread never holds a
+    reference to anything inside it.
+    """
+
+    def __init__(self, bridge: "EngineBridge", loop: asyncio.AbstractEventLoop) -> None:
+        self._bridge = bridge
+        self.loop = loop
+        self.clients: dict[str, Any] = {}  # site (base URL) -> CanvasClient; shared with the engine
+        self.engine: Any = None
+        self.store: Any = None
+        self.demo: Any = None  # a started SimulatedCanvas, when the demo runs
+        self.file_lock = asyncio.Lock()  # serialises profile-file and keyring access
+
+    def client(self, site: str) -> Any:
+        """The client for a site; an AuthError('missing') when nobody signed in there."""
+        try:
+            return self.clients[site]
+        except KeyError:
+            raise AuthError("You are not signed in to this Canvas site.", reason="missing", status=None) from None
+
+    async def set_client(self, site: str, base_url: str, token: str) -> None:
+        """Create (or replace, after a new token) the client for a site."""
+        from desktop_app.canvas.client import CanvasClient
+
+        old = self.clients.get(site)
+        self.clients[site] = CanvasClient(base_url, token)
+        if old is not None:
+            await _close_quietly(old)
+
+    def emit_event(self, event: object) -> None:
+        """The engine's ``emit`` callback: hands an event to the bridge (any thread)."""
+        self._bridge._event_from_loop(event)
+
+    async def blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run blocking work (keyring, profile file, sqlite) off the loop, one at a time."""
+        async with self.file_lock:
+            return await asyncio.to_thread(fn, *args)
+
+
+async def _close_quietly(obj: Any) -> None:
+    close = getattr(obj, "aclose", None) or getattr(obj, "close", None)
+    if close is None:
+        return
+    try:
+        result = close()
+        if inspect.isawaitable(result):
+            await result
+    except Exception:  # closing must never stop a shutdown
+        log.warning("closing %s failed", type(obj).__name__, exc_info=True)
+
+
+class Call(QObject):
+    """A handle for one request to the background thread.
+
+    Exactly one of ``succeeded(result)`` or ``failed(error)`` fires, on the GUI thread,
+    then ``finished()``; nothing fires after :meth:`cancel`. Keep a reference only if
+    you want to cancel it: the bridge holds it until it is delivered.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    finished = Signal()
+
+    def __init__(self, call_id: int, label: str, site: str = "") -> None:
+        super().__init__()
+        self.call_id = call_id
+        self.label = label
+        self.site = site
+        self.cancelled = False
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._future: Any = None
+        self._bridge: EngineBridge | None = None
+
+    def cancel(self) -> None:
+        """Stop caring: the coroutine is cancelled and no signal fires."""
+        if self.done or self.cancelled:
+            return
+        self.cancelled = True
+        if self._bridge is not None:
+            self._bridge._forget(self)
+        if self._future is not None:
+            self._future.cancel()  # concurrent.futures.Future.cancel is thread-safe
+
+    def then(self, on_success: Callable[[Any], None] | None = None,
+             on_error: Callable[[BaseException], None] | None = None) -> "Call":
+        """Connect callbacks in one line; returns self for chaining."""
+        if on_success is not None:
+            self.succeeded.connect(on_success)
+        if on_error is not None:
+            self.failed.connect(on_error)
+        return self
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; its queued connections carry everything home."""
+
+    result = Signal(object)  # (call_id, ok, value)
+    event = Signal(object)  # an engine event
+
+
+class EngineBridge(QObject):
+    """Owns the background thread and turns its work into Qt signals."""
+
+    jobEvent = Signal(object)
+    """Every engine event (JobCreated, JobState, JobProgress, ...), progress throttled."""
+    authFailed = Signal(str, object)
+    """(site, AuthError): a call or a job found the token refused."""
+    activityChanged = Signal(str)
+    """A short sentence for the status bar: what the background thread is doing."""
+    jobCountsChanged = Signal(int, int)
+    """(running at Canvas, downloading)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._relay = _Relay()
+        self._relay.result.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._relay.event.connect(self._deliver_event, Qt.ConnectionType.QueuedConnection)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, Call] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._services: Services | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._closing = False
+        self._closed = False
+        # throttling state, touched only on the loop thread
+        self._latest: dict[tuple[int, str], object] = {}
+        self._flush_scheduled = False
+        # GUI-side job tracking for the status bar
+        self._job_phase: dict[int, str] = {}
+        self._last_activity = ""
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """Start the background thread and its loop (idempotent)."""
+        if self._thread is not None:
+            return
+        if self._closed:
+            raise RuntimeError("this bridge was shut down; make a new one")
+        self._thread = threading.Thread(target=self._run_loop, name=THREAD_NAME, daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._closing
+
+    def _run_loop(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        self._services = Services(self, loop)
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                loop.close()
+
+    def shutdown(self, timeout: float = 15.0) -> bool:
+        """Cancel every task, close clients, engine, store and demo; join the thread.
+
+        Blocks the caller (the GUI thread, at exit) until the thread has ended or
+        `timeout` passed; returns True when it ended. Undelivered results are dropped.
+        """
+        if self._closed:
+            return True
+        self._closing = True
+        for call in list(self._pending.values()):
+            call.cancelled = True
+        self._pending.clear()
+        thread, loop = self._thread, self._loop
+        if thread is None or loop is None:
+            self._closed = True
+            return True
+        fut = asyncio.run_coroutine_threadsafe(self._aclose(), loop)
+        try:
+            fut.result(timeout)
+        except Exception:
+            log.warning("background shutdown did not finish cleanly", exc_info=True)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        self._closed = True
+        return not thread.is_alive()
+
+    async def _aclose(self) -> None:
+        services = self._services
+        assert services is not None
+        current = asyncio.current_task()
+        engine = services.engine
+        if engine is not None:
+            for name in ("aclose", "close", "shutdown"):
+                if hasattr(engine, name):
+                    await _close_quietly_named(engine, name)
+                    break
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for client in list(services.clients.values()):
+            await _close_quietly(client)
+        services.clients.clear()
+        if services.store is not None:
+            await asyncio.to_thread(_close_sync, services.store)
+        if services.demo is not None:
+            await asyncio.to_thread(services.demo.stop)
+            services.demo = None
+
+    # ---------------------------------------------------------------- requests
+    def run(self, fn: Callable[[Services], Awaitable[Any]], *, label: str = "", site: str = "") -> Call:
+        """Run ``fn(services)`` on the loop; deliver its result as a Call's signals.
+
+        `label` (e.g. "Loading courses…") shows in the status bar while it runs;
+        `site` says whose token an AuthError refers to (for ``authFailed``).
+        """
+        call = Call(next(self._ids), label, site)
+        call._bridge = self
+        if self._closing or self._loop is None:
+            call.cancelled = True
+            return call
+        self._pending[call.call_id] = call
+        call._future = asyncio.run_coroutine_threadsafe(self._invoke(call.call_id, fn), self._loop)
+        if label:
+            self._update_activity()
+        return call
+
+    def call(self, site: str, method: str, *args: Any, label: str = "", **kwargs: Any) -> Call:
+        """Call one CanvasClient method for `site`; async iterators arrive as a list.
+
+        The generic helper behind the pickers, the tree and the history:
+        ``bridge.call(site, "courses", label="Loading courses…")``,
+        ``bridge.call(site, "content", ctx, SelectKey.PAGES)``.
+        """
+
+        async def invoke(services: Services) -> Any:
+            result = getattr(services.client(site), method)(*args, **kwargs)
+            if isinstance(result, AsyncIterator) or hasattr(result, "__aiter__"):
+                return [item async for item in result]
+            if inspect.isawaitable(result):
+                return await result
+            return result
+
+        return self.run(invoke, label=label, site=site)
+
+    async def _invoke(self, call_id: int, fn: Callable[[Services], Awaitable[Any]]) -> None:
+        assert self._services is not None
+        try:
+            value = await fn(self._services)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # delivered to the caller, never swallowed
+            if not isinstance(exc, CanvasError):
+                log.error("background call failed", exc_info=exc)
+            self._relay.result.emit((call_id, False, exc))
+        else:
+            self._relay.result.emit((call_id, True, value))
+
+    @Slot(object)
+    def _deliver(self, payload: tuple[int, bool, Any]) -> None:
+        call_id, ok, value = payload
+        call = self._pending.pop(call_id, None)
+        if call is None or call.cancelled:
+            return
+        call.done = True
+        if call.label:
+            self._update_activity()
+        if ok:
+            call.result = value
+            call.succeeded.emit(value)
+        else:
+            call.error = value
+            auth = auth_error_of(value)
+            call.failed.emit(value)
+            if auth is not None:
+                self.authFailed.emit(call.site, auth)
+        call.finished.emit()
+
+    def _forget(self, call: Call) -> None:
+        if self._pending.pop(call.call_id, None) is not None and call.label:
+            self._update_activity()
+
+    # ---------------------------------------------------------------- engine events
+    def _event_from_loop(self, event: object) -> None:
+        """Called by the engine (normally on the loop thread) for every event."""
+        loop = self._loop
+        if loop is None or self._closed:
+            return
+        if threading.current_thread() is not self._thread:
+            loop.call_soon_threadsafe(self._event_from_loop, event)
+            return
+        job_id = getattr(event, "job_id", None)
+        if isinstance(event, _THROTTLED_EVENTS) and job_id is not None:
+            self._latest[(job_id, type(event).__name__)] = event
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                loop.call_later(PROGRESS_INTERVAL, self._flush)
+            return
+        if job_id is not None:  # keep order: a job's last progress goes before its outcome
+            for key in [k for k in self._latest if k[0] == job_id]:
+                self._relay.event.emit(self._latest.pop(key))
+        self._relay.event.emit(event)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        latest, self._latest = self._latest, {}
+        for event in latest.values():
+            self._relay.event.emit(event)
+
+    @Slot(object)
+    def _deliver_event(self, event: object) -> None:
+        if self._closing:
+            return
+        self._track_job(event)
+        self.jobEvent.emit(event)
+        if isinstance(event, JobError):
+            auth = auth_error_of(event.error)
+            if auth is not None:
+                self.authFailed.emit(getattr(event, "site", "") or "", auth)
+
+    # ---------------------------------------------------------------- status bar
+    def _track_job(self, event: object) -> None:
+        """Keep a per-job phase ('running' / 'downloading') for the status sentence."""
+        job_id = getattr(event, "job_id", None)
+        if job_id is None:
+            return
+        if isinstance(event, (JobCreated, JobProgress)):
+            self._job_phase.setdefault(job_id, "running")
+        elif isinstance(event, JobDownload):
+            self._job_phase[job_id] = "downloading"
+        elif isinstance(event, JobState):
+            if event.state in _DOWNLOAD_PHASES:
+                self._job_phase[job_id] = "downloading"
+            elif event.state in _RUNNING_PHASES:
+                self._job_phase[job_id] = "running"
+            else:
+                self._job_phase.pop(job_id, None)
+        elif isinstance(event, (JobDone, JobError)):
+            self._job_phase.pop(job_id, None)
+        else:
+            return
+        self._update_activity()
+
+    def job_counts(self) -> tuple[int, int]:
+        phases = list(self._job_phase.values())
+        return phases.count("running"), phases.count("downloading")
+
+    def activity(self) -> str:
+        """'Loading courses…', '2 exports running, 1 downloading', or 'Ready'."""
+        labels = [c.label for c in self._pending.values() if c.label and not c.cancelled]
+        running, downloading = self.job_counts()
+        parts: list[str] = []
+        if labels:
+            parts.append(labels[-1] if len(labels) == 1 else f"{labels[-1]} (+{len(labels) - 1} more)")
+        jobs: list[str] = []
+        if running:
+            jobs.append(f"{running} export{'s' if running != 1 else ''} running")
+        if downloading:
+            jobs.append(f"{downloading} downloading")
+        if jobs:
+            parts.append(", ".join(jobs))
+        return " · ".join(parts) if parts else "Ready"
+
+    def _update_activity(self) -> None:
+        text = self.activity()
+        if text != self._last_activity:
+            self._last_activity = text
+            self.activityChanged.emit(text)
+            self.jobCountsChanged.emit(*self.job_counts())
+
+
+async def _close_quietly_named(obj: Any, name: str) -> None:
+    try:
+        result = getattr(obj, name)()
+        if inspect.isawaitable(result):
+            await result
+    except Exception:
+        log.warning("%s.%s failed during shutdown", type(obj).__name__, name, exc_info=True)
+
+
+def _close_sync(obj: Any) -> None:
+    close = getattr(obj, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            log.warning("closing %s failed", type(obj).__name__, exc_info=True)
+
+
+__all__ = ["Call", "EngineBridge", "Services", "THREAD_NAME", "auth_error_of"]
