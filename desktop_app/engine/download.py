@@ -1,0 +1,337 @@
+"""Saving a package: safe names, `.part` files, resume, fsync, atomic no-overwrite rename.
+
+The rules, and why:
+
+* The name comes from `attachment.display_name`, which any course author controls, so it
+  is sanitised: no path separators or `..` (it must not leave the chosen folder), no
+  control characters, no Windows-reserved names or trailing dots/spaces (the file must
+  open on every OS), at most 200 UTF-8 bytes with the extension kept.
+* Bytes go into `NAME.EXPORTID.part` next to the final file. The export id in the name
+  makes the part file belong to one export, so a resumed download never appends bytes of
+  another package, even if the job store was lost.
+* Each attempt asks `client.open_package(url, start=part_size)`, which resolves the
+  redirect chain anew (signed URLs expire). 206 appends; 200 means the host ignored the
+  Range, so the part file starts over. A dropped connection is retried with backoff; the
+  bound counts attempts *without progress*, so a flaky link that still moves forward
+  completes.
+* Writes happen in a worker thread (the event loop never waits on the disk), 1 MiB at a
+  time; memory stays flat whatever the package size.
+* When complete: flush and fsync, verify (see verify.py), then move to the final name
+  without ever overwriting an existing file (`name (2).imscc`): a hard link is atomic and
+  fails if the name exists; where links are not supported, a checked `os.replace`.
+  Nothing broken or partial ever appears under the final name.
+* A full disk or a read-only folder becomes a `LocalStorageError` with a sentence a
+  person can act on; the `.part` stays so the job can resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Protocol
+
+import httpx
+
+from desktop_app.canvas.errors import CanvasError, ServerError, SizeMismatchError, UnreachableError
+
+CHUNK_SIZE = 1 << 20
+MAX_NAME_BYTES = 200
+
+# ---------------------------------------------------------------------------- errors
+
+
+class LocalStorageError(CanvasError):
+    """The package cannot be written on this computer. A CanvasError subclass so the UI
+    and the CLI handle every job failure through one type; the job stays resumable."""
+
+
+class DiskFullError(LocalStorageError):
+    """No space left (or a file-size limit) while writing the package."""
+
+
+class FolderNotWritableError(LocalStorageError):
+    """The download folder is read-only, not a folder, or not ours to write."""
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT, errno.EISDIR}
+
+
+def storage_error(err: OSError, folder: Path) -> LocalStorageError:
+    """Translate an OSError from the file system into a message a person can act on."""
+    if err.errno in _DISK_FULL:
+        return DiskFullError(
+            f"Not enough space to save the package in {folder}. Free some space (or choose "
+            f"another folder) and resume: the part already downloaded is kept.",
+            detail=f"{errno.errorcode.get(err.errno or 0, err.errno)}: {err.strerror}",
+        )
+    if err.errno in _NOT_WRITABLE:
+        return FolderNotWritableError(
+            f"Cannot write to the folder {folder} (it is read-only, missing or not a folder). "
+            f"Choose another folder or fix its permissions, then resume.",
+            detail=f"{errno.errorcode.get(err.errno or 0, err.errno)}: {err.strerror}",
+        )
+    return LocalStorageError(
+        f"Cannot save the package in {folder}: {err.strerror or err}. Fix this, then resume.",
+        detail=f"errno {err.errno}",
+    )
+
+
+# ---------------------------------------------------------------------------- names
+
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
+_BAD_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,10})$")
+
+
+def _truncate_utf8(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` UTF-8 bytes without splitting a character."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    return encoded[:limit].decode("utf-8", errors="ignore")
+
+
+def safe_filename(display_name: str, fallback: str = "export.zip") -> str:
+    """A file name that stays inside its folder and opens on Linux, macOS and Windows."""
+    name = unicodedata.normalize("NFC", display_name or "")
+    name = _BAD_CHARS.sub("_", name)
+    name = name.strip().strip(". ").lstrip(".")  # no hidden files, no "..", no trailing dots
+    if not name or set(name) <= {"_", ".", " "}:
+        name = fallback
+    match = _EXTENSION.search(name)
+    ext = match.group(1) if match and match.start() > 0 else ""
+    stem = name[: len(name) - len(ext)] if ext else name
+    if stem.split(".")[0].strip().upper() in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    stem = _truncate_utf8(stem, MAX_NAME_BYTES - len(ext.encode("utf-8"))).rstrip(". ")
+    if not stem:
+        stem = "export"
+    return stem + ext
+
+
+def part_path_for(dest_dir: Path, name: str, export_id: int) -> Path:
+    return dest_dir / f"{name}.{export_id}.part"
+
+
+def numbered(name: str, n: int) -> str:
+    """`name (n).ext` for n >= 2, the extension kept (`.imscc`, `.zip`)."""
+    if n < 2:
+        return name
+    match = _EXTENSION.search(name)
+    ext = match.group(1) if match and match.start() > 0 else ""
+    stem = name[: len(name) - len(ext)] if ext else name
+    return f"{stem} ({n}){ext}"
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not possible on every OS / file system; the rename itself is atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def commit_part(part: Path, dest_dir: Path, name: str, *, max_tries: int = 1000) -> Path:
+    """Move a verified `.part` to `dest_dir/name`, or `name (2)`, ... never overwriting.
+
+    Blocking (runs in a worker thread). Raises LocalStorageError on file-system errors.
+    """
+    for n in range(1, max_tries + 1):
+        final = dest_dir / numbered(name, n)
+        try:
+            os.link(part, final)  # atomic, and fails when `final` exists
+        except FileExistsError:
+            continue
+        except OSError as err:
+            if err.errno in _DISK_FULL or err.errno in {errno.EROFS, errno.EACCES}:
+                raise storage_error(err, dest_dir) from err
+            # No hard links here (FAT, some network shares): a checked replace instead.
+            if final.exists():
+                continue
+            try:
+                os.replace(part, final)
+            except OSError as err2:
+                raise storage_error(err2, dest_dir) from err2
+            _fsync_dir(dest_dir)
+            return final
+        try:
+            os.unlink(part)
+        except OSError:
+            pass  # the package is safe under its final name; a leftover link is harmless
+        _fsync_dir(dest_dir)
+        return final
+    raise LocalStorageError(f"Too many files named like {name} in {dest_dir}.")
+
+
+# ---------------------------------------------------------------------------- streaming
+
+
+class PackageResponse(Protocol):
+    status: int
+    resumed: bool
+    total_size: int | None
+    content_type: str
+
+    def aiter_bytes(self, chunk_size: int = CHUNK_SIZE) -> Any: ...
+
+
+class PackageOpener(Protocol):
+    def open_package(self, url: str, *, start: int = 0) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DownloadPolicy:
+    max_stalled_attempts: int = 6
+    """Consecutive attempts that bring no new byte before giving up."""
+    max_attempts: int = 200
+    """Hard bound on attempts for one download, whatever the progress."""
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    chunk_size: int = CHUNK_SIZE
+
+    def delay(self, stalled: int, rng: Callable[[], float] = random.random) -> float:
+        """Backoff before the next attempt: exponential in the stalled count, full jitter
+        on the upper half so many downloads do not reconnect in lockstep."""
+        cap = min(self.max_delay, self.base_delay * (2 ** max(0, stalled - 1)))
+        return cap / 2 + rng() * cap / 2
+
+
+_TRANSIENT = (httpx.TransportError, UnreachableError, ServerError, ConnectionError, asyncio.TimeoutError)
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    path: Path
+    size: int
+    attempts: int
+    resumed: bool  # some bytes came from an earlier attempt or an earlier run
+
+
+def _open_part(part: Path) -> int:
+    return os.open(part, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _sync_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _truncate(part: Path) -> None:
+    with open(part, "wb"):
+        pass
+
+
+async def download_to_part(
+    client: PackageOpener,
+    url: str,
+    part: Path,
+    *,
+    expected_size: int | None,
+    on_bytes: Callable[[int, int | None], None] | None = None,
+    policy: DownloadPolicy = DownloadPolicy(),
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> DownloadResult:
+    """Stream `url` into `part`, resuming what is already there; fsync when complete.
+
+    Returns when the part holds `expected_size` bytes (or the whole body when the size is
+    unknown). Raises LocalStorageError (disk), a CanvasError from the client (login page,
+    auth, ...), SizeMismatchError when the host keeps sending more than announced, or the
+    last transient error after the retry bounds.
+    """
+    folder = part.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        have = part.stat().st_size if part.exists() else 0
+    except OSError as err:
+        raise storage_error(err, folder) from err
+    if expected_size and have > expected_size:
+        await asyncio.to_thread(_truncate, part)  # not this package's bytes: start over
+        have = 0
+    resumed_any = have > 0
+    stalled = 0
+    attempts = 0
+    last_error: BaseException | None = None
+    while True:
+        if expected_size and have == expected_size:
+            break
+        attempts += 1
+        if attempts > policy.max_attempts:
+            raise UnreachableError(
+                "The download keeps breaking off; the part saved so far is kept. Try again later.",
+                detail=repr(last_error),
+            )
+        before = have
+        try:
+            async with client.open_package(url, start=have) as response:
+                if have and response.status != 206:
+                    await asyncio.to_thread(_truncate, part)  # Range ignored: restart from zero
+                    have = before = 0
+                    resumed_any = False
+                total = expected_size or (
+                    (have + response.total_size) if response.total_size is not None and response.status == 206
+                    else response.total_size
+                )
+                if on_bytes:
+                    on_bytes(have, total)
+                try:
+                    fd = await asyncio.to_thread(_open_part, part)
+                except OSError as err:
+                    raise storage_error(err, folder) from err
+                try:
+                    async for chunk in response.aiter_bytes(policy.chunk_size):
+                        if not chunk:
+                            continue
+                        if expected_size and have + len(chunk) > expected_size:
+                            raise SizeMismatchError(
+                                f"Canvas sent more than the {expected_size} bytes it announced for this package.",
+                                detail=f"got at least {have + len(chunk)} bytes",
+                            )
+                        try:
+                            await asyncio.to_thread(_write_all, fd, chunk)
+                        except OSError as err:
+                            raise storage_error(err, folder) from err
+                        have += len(chunk)
+                        if on_bytes:
+                            on_bytes(have, total)
+                finally:
+                    try:
+                        await asyncio.to_thread(_sync_close, fd)
+                    except OSError as err:
+                        raise storage_error(err, folder) from err
+            if not expected_size:
+                break  # size unknown: a clean end of body is the end
+            if have < expected_size:
+                raise UnreachableError("The download ended early.", detail=f"{have} of {expected_size} bytes")
+        except _TRANSIENT as err:
+            last_error = err
+            stalled = 0 if have > before else stalled + 1
+            if stalled >= policy.max_stalled_attempts:
+                if isinstance(err, CanvasError):
+                    raise
+                raise UnreachableError(
+                    "The download kept failing; the part saved so far is kept. Try again later.",
+                    detail=type(err).__name__,
+                ) from err
+            await sleep(policy.delay(stalled))
+    return DownloadResult(path=part, size=have, attempts=attempts, resumed=resumed_any)

@@ -1,0 +1,134 @@
+"""Typed, immutable events a job reports while it runs.
+
+The engine runs on one asyncio thread; the UI bridge turns these into Qt signals and the
+command line prints them. Frozen dataclasses because an event crosses a thread: nobody
+may change it after it was sent. Every event names its job by `job_id` (the job store's
+row id) so one callback can serve many jobs.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from desktop_app.canvas.errors import CanvasError
+
+
+class JobStatus(str, enum.Enum):
+    """Where a job stands. A `str` enum so it stores and prints as plain text."""
+
+    CREATING = "creating"  # recorded locally; the POST is about to go or has gone
+    QUEUED = "queued"  # Canvas state `created`: waiting for a Canvas worker
+    WAITING_FOR_EXTERNAL_TOOL = "waiting_for_external_tool"  # New Quizzes is exporting its part
+    EXPORTING = "exporting"
+    DOWNLOADING = "downloading"
+    VERIFYING = "verifying"
+    INTERRUPTED = "interrupted"  # an error stopped it (token, network, disk): resumable
+    DONE = "done"
+    FAILED = "failed"  # Canvas says failed, or the package is invalid
+    EXPIRED = "expired"  # exported, but Canvas no longer offers the package
+    STOPPED = "stopped"  # the user stopped watching; the export goes on at Canvas
+
+    @property
+    def is_terminal(self) -> bool:
+        """Terminal jobs are not picked up by `resume_unfinished`."""
+        return self in _TERMINAL
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_TERMINAL = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.STOPPED})
+_LABELS = {
+    JobStatus.CREATING: "Starting export",
+    JobStatus.QUEUED: "Queued at Canvas",
+    JobStatus.WAITING_FOR_EXTERNAL_TOOL: "Waiting for New Quizzes",
+    JobStatus.EXPORTING: "Exporting",
+    JobStatus.DOWNLOADING: "Downloading",
+    JobStatus.VERIFYING: "Verifying package",
+    JobStatus.INTERRUPTED: "Interrupted (can resume)",
+    JobStatus.DONE: "Saved",
+    JobStatus.FAILED: "Failed",
+    JobStatus.EXPIRED: "Expired",
+    JobStatus.STOPPED: "Stopped",
+}
+
+STOP_MESSAGE = (
+    "Canvas cannot cancel an export; it will finish on Canvas and you can download it later."
+)
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    job_id: int
+
+
+@dataclass(frozen=True)
+class JobCreated(JobEvent):
+    """A job was recorded (before any request): the UI can add its row."""
+
+    site: str
+    context: str
+    export_type: str
+    export_id: int | None = None  # known at once for attach(), later for a new export
+    dest_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class JobState(JobEvent):
+    """The job moved to another phase. `message` explains the why when there is one."""
+
+    state: JobStatus
+    label: str
+    message: str = ""
+    export_id: int | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class JobProgress(JobEvent):
+    """Canvas's own completion (0..100) of the export, a float."""
+
+    completion: float
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class JobDownload(JobEvent):
+    """Bytes saved so far (including what a resumed `.part` already held)."""
+
+    bytes_done: int
+    total: int | None
+
+
+@dataclass(frozen=True)
+class JobDone(JobEvent):
+    """The job reached its goal. `path` is None when the goal was not a saved file
+    (a `create` without `--download`)."""
+
+    path: Path | None
+    sha256: str | None
+    size: int | None
+
+
+@dataclass(frozen=True)
+class JobError(JobEvent):
+    """Something went wrong. `resumable` tells the UI whether "Resume" makes sense; an
+    `AuthError` in `error` means the token was refused (offer to enter a new one)."""
+
+    error: CanvasError
+    message: str
+    resumable: bool = True
+
+
+@dataclass(frozen=True)
+class JobWarning(JobEvent):
+    """Worth telling, not an error (e.g. the same export type is already running)."""
+
+    message: str
+
+
+Event = JobCreated | JobState | JobProgress | JobDownload | JobDone | JobError | JobWarning

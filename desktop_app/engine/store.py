@@ -1,0 +1,319 @@
+"""The job store: every export job, recorded in SQLite so none is ever lost.
+
+Why SQLite in WAL mode: each state change is one small transaction that either happened
+or did not, whatever kills the process (`kill -9`, a power cut with `synchronous=NORMAL`
+loses at most the last transactions, never the file). The schema is versioned with
+`PRAGMA user_version` and upgraded by an append-only list of migrations, so a newer app
+opens an older store; a store written by a newer app is refused, not damaged.
+
+Threading: the engine writes from its event-loop thread; the UI reads through the
+engine, possibly from the GUI thread. One connection shared under a lock keeps that
+simple (the operations are tiny) and avoids SQLite's per-thread connection rule.
+
+What is *not* stored: `attachment.url` (it may carry a verifier, and signed URLs
+expire): the engine re-reads it from Canvas before every download attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import platformdirs
+
+from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, parse_time
+from desktop_app.engine.events import JobStatus
+
+APP_NAME = "canvas-export-manager"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the jobs table
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        site TEXT NOT NULL,
+        context TEXT NOT NULL,
+        export_type TEXT NOT NULL,
+        selection TEXT NOT NULL DEFAULT '{}',
+        skip_notifications INTEGER NOT NULL DEFAULT 0,
+        goal TEXT NOT NULL DEFAULT 'saved',
+        state TEXT NOT NULL,
+        canvas_state TEXT,
+        progress REAL NOT NULL DEFAULT 0,
+        export_id INTEGER,
+        export_created_at TEXT,
+        create_started_at TEXT,
+        attachment_id INTEGER,
+        attachment_name TEXT,
+        attachment_size INTEGER,
+        dest_dir TEXT,
+        part_path TEXT,
+        saved_path TEXT,
+        size INTEGER,
+        sha256 TEXT,
+        last_error TEXT,
+        error_kind TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    """,
+    # 2: resume_unfinished and duplicate checks look jobs up by state and by export
+    """
+    CREATE INDEX jobs_by_state ON jobs(state);
+    CREATE INDEX jobs_by_export ON jobs(site, export_id);
+    """,
+    # 3: Canvas's expiry setting can differ per installation
+    """
+    ALTER TABLE jobs ADD COLUMN expire_days INTEGER NOT NULL DEFAULT 30;
+    """,
+)
+
+
+class StoreError(Exception):
+    """The job store cannot be opened (e.g. written by a newer version of the app)."""
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "jobs.sqlite3"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of the store, as an immutable snapshot."""
+
+    id: int
+    site: str
+    context: str
+    export_type: str
+    state: JobStatus
+    selection: dict[str, list[int]] = field(default_factory=dict)
+    skip_notifications: bool = False
+    goal: str = "saved"  # 'created' | 'exported' | 'saved'
+    canvas_state: str | None = None
+    progress: float = 0.0
+    export_id: int | None = None
+    export_created_at: datetime | None = None
+    create_started_at: datetime | None = None
+    attachment_id: int | None = None
+    attachment_name: str | None = None
+    attachment_size: int | None = None
+    dest_dir: Path | None = None
+    part_path: Path | None = None
+    saved_path: Path | None = None
+    size: int | None = None
+    sha256: str | None = None
+    last_error: str | None = None
+    error_kind: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    finished_at: datetime | None = None
+    expire_days: int = DEFAULT_EXPIRE_DAYS
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When Canvas stops offering the package (created_at + expire_days)."""
+        if self.export_created_at is None or self.expire_days <= 0:
+            return None
+        return self.export_created_at + timedelta(days=self.expire_days)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state.is_terminal
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-able dict (for `canvas-exports jobs --json`)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, JobStatus):
+                value = value.value
+            out[f.name] = value
+        expires = self.expires_at
+        out["expires_at"] = expires.isoformat() if expires else None
+        return out
+
+
+_DATE_COLUMNS = {"export_created_at", "create_started_at", "created_at", "updated_at", "finished_at"}
+_PATH_COLUMNS = {"dest_dir", "part_path", "saved_path"}
+_COLUMNS = {f.name for f in fields(Job)}
+
+
+def _to_db(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATE_COLUMNS:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            return value.astimezone(timezone.utc).isoformat()
+        return str(value)
+    if name in _PATH_COLUMNS:
+        return str(value)
+    if name == "selection":
+        return json.dumps({str(k.value if hasattr(k, "value") else k): sorted(int(i) for i in v) for k, v in value.items()})
+    if name == "state":
+        return JobStatus(value).value
+    if name == "skip_notifications":
+        return int(bool(value))
+    return value
+
+
+def _from_row(row: sqlite3.Row) -> Job:
+    data: dict[str, Any] = {}
+    for key in row.keys():
+        if key not in _COLUMNS:
+            continue  # a column a newer migration added that this Job does not know
+        value = row[key]
+        if value is not None:
+            if key in _DATE_COLUMNS:
+                value = parse_time(value)
+            elif key in _PATH_COLUMNS:
+                value = Path(value)
+            elif key == "selection":
+                value = json.loads(value)
+            elif key == "state":
+                value = JobStatus(value)
+            elif key == "skip_notifications":
+                value = bool(value)
+        data[key] = value
+    return Job(**data)
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) -> int:
+    """Bring the schema to `len(migrations)`; each step in its own transaction.
+
+    Returns the version reached. Refuses (StoreError) a store newer than this code.
+    """
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(migrations):
+        raise StoreError(
+            f"The job store was written by a newer version of Canvas Export Manager "
+            f"(schema {version}, this version knows {len(migrations)}). Update the app."
+        )
+    for number in range(version, len(migrations)):
+        # executescript() commits first; wrap the step and the version bump in one transaction
+        try:
+            conn.executescript(
+                "BEGIN IMMEDIATE;\n" + migrations[number] + f"\nPRAGMA user_version = {number + 1};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")  # leave the store at the last complete version
+            raise
+    return len(migrations)
+
+
+class JobStore:
+    """SQLite job store. `path=None` uses the user's data folder."""
+
+    def __init__(self, path: Path | str | None = None, *, migrations: Sequence[str] = MIGRATIONS) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        self._conn.row_factory = sqlite3.Row
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA busy_timeout=10000")
+            self.version = migrate(self._conn, migrations)
+        except sqlite3.DatabaseError as err:
+            self._conn.close()
+            raise StoreError(f"The job store {self.path} cannot be opened: {err}") from err
+        except StoreError:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "JobStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, **values: Any) -> Job:
+        """Record a new job and return it. `site`, `context`, `export_type`, `state` needed."""
+        unknown = set(values) - _COLUMNS
+        if unknown:
+            raise TypeError(f"unknown job fields: {sorted(unknown)}")
+        now = _now()
+        values.setdefault("created_at", now)
+        values["updated_at"] = now
+        names = list(values)
+        with self._lock:
+            cur = self._conn.execute(
+                f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                [_to_db(n, values[n]) for n in names],
+            )
+            job_id = int(cur.lastrowid)
+            return self._get(job_id)
+
+    def update(self, job_id: int, **values: Any) -> Job:
+        """Change some fields of a job in one transaction; returns the new snapshot."""
+        unknown = set(values) - _COLUMNS - {"id"}
+        if unknown or "id" in values:
+            raise TypeError(f"cannot update job fields: {sorted(unknown | ({'id'} & set(values)))}")
+        values["updated_at"] = _now()
+        names = list(values)
+        with self._lock:
+            cur = self._conn.execute(
+                f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
+                [_to_db(n, values[n]) for n in names] + [job_id],
+            )
+            if cur.rowcount != 1:
+                raise KeyError(job_id)
+            return self._get(job_id)
+
+    def _get(self, job_id: int) -> Job:
+        row = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise KeyError(job_id)
+        return _from_row(row)
+
+    def get(self, job_id: int) -> Job | None:
+        with self._lock:
+            try:
+                return self._get(job_id)
+            except KeyError:
+                return None
+
+    def jobs(self, states: Iterable[JobStatus] | None = None) -> list[Job]:
+        """All jobs (or those in `states`), oldest first."""
+        with self._lock:
+            if states is None:
+                rows = self._conn.execute("SELECT * FROM jobs ORDER BY id").fetchall()
+            else:
+                wanted = [JobStatus(s).value for s in states]
+                rows = self._conn.execute(
+                    f"SELECT * FROM jobs WHERE state IN ({', '.join('?' for _ in wanted)}) ORDER BY id",
+                    wanted,
+                ).fetchall()
+            return [_from_row(r) for r in rows]
+
+    def unfinished(self) -> list[Job]:
+        """Jobs a restart must carry on (not done, failed, expired or stopped)."""
+        return self.jobs([s for s in JobStatus if not s.is_terminal])
+
+    def jobs_for_export(self, site: str, export_id: int) -> list[Job]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM jobs WHERE site = ? AND export_id = ? ORDER BY id", (site, export_id)
+            ).fetchall()
+            return [_from_row(r) for r in rows]

@@ -1,0 +1,77 @@
+"""Package names from attachment.display_name: inside the folder, valid everywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.engine.download import MAX_NAME_BYTES, commit_part, numbered, safe_filename
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("biology-101-export.imscc", "biology-101-export.imscc"),
+        ("../../etc/passwd", "_.._etc_passwd"),
+        ("..", "export.zip"),
+        ("...", "export.zip"),
+        ("a/b\\c.zip", "a_b_c.zip"),
+        ("tab\there\x00nul\x1f.zip", "tab_here_nul_.zip"),
+        ("CON", "_CON"),
+        ("nul.imscc", "_nul.imscc"),
+        ("Com1.zip", "_Com1.zip"),
+        ("console.zip", "console.zip"),
+        ("trailing. . ", "trailing"),
+        ("  spaced  .zip", "spaced.zip"),
+        ('what?<is>:"this"|*.zip', "what__is___this___.zip"),
+        (".hidden.zip", "hidden.zip"),
+        ("", "export.zip"),
+    ],
+)
+def test_safe_filename(raw: str, expected: str) -> None:
+    assert safe_filename(raw) == expected
+
+
+def test_long_name_keeps_extension_and_byte_limit() -> None:
+    name = safe_filename("é" * 300 + ".imscc")
+    assert name.endswith(".imscc")
+    assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
+    assert "\ufffd" not in name  # no character cut in half
+
+
+def test_long_ascii_name() -> None:
+    name = safe_filename("x" * 1000 + ".zip")
+    assert len(name.encode()) == MAX_NAME_BYTES and name.endswith(".zip")
+
+
+def test_numbered_keeps_extension() -> None:
+    assert numbered("course.imscc", 1) == "course.imscc"
+    assert numbered("course.imscc", 2) == "course (2).imscc"
+    assert numbered("noext", 3) == "noext (3)"
+
+
+def test_commit_never_overwrites(tmp_path) -> None:
+    (tmp_path / "pkg.zip").write_bytes(b"old")
+    (tmp_path / "pkg (2).zip").write_bytes(b"old2")
+    part = tmp_path / "pkg.zip.7.part"
+    part.write_bytes(b"new")
+    final = commit_part(part, tmp_path, "pkg.zip")
+    assert final == tmp_path / "pkg (3).zip"
+    assert final.read_bytes() == b"new"
+    assert (tmp_path / "pkg.zip").read_bytes() == b"old"
+    assert not part.exists()
+
+
+def test_commit_without_hard_links(tmp_path, monkeypatch) -> None:
+    import errno
+    import os
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    (tmp_path / "pkg.zip").write_bytes(b"old")
+    part = tmp_path / "pkg.zip.7.part"
+    part.write_bytes(b"new")
+    final = commit_part(part, tmp_path, "pkg.zip")
+    assert final.name == "pkg (2).zip" and final.read_bytes() == b"new"
+    assert (tmp_path / "pkg.zip").read_bytes() == b"old"

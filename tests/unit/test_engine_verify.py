@@ -1,0 +1,81 @@
+"""verify_package on crafted files: every way a package can be wrong."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from desktop_app.canvas.errors import CorruptPackageError, LoginPageError, SizeMismatchError
+from desktop_app.engine.verify import verify_package
+
+
+def make_zip(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_good_cartridge(tmp_path: Path) -> None:
+    data = make_zip({"imsmanifest.xml": b"<manifest/>", "wiki_content/page.html": b"<p>hi</p>" * 100})
+    path = write(tmp_path, "course.imscc", data)
+    result = verify_package(path, len(data))
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    assert result.size == len(data) and result.entries == 2
+
+
+def test_name_argument_decides_the_type(tmp_path: Path) -> None:
+    data = make_zip({"a.txt": b"a"})
+    path = write(tmp_path, "course.imscc.12.part", data)
+    verify_package(path, len(data))  # a .part is just a zip
+    with pytest.raises(CorruptPackageError, match="imsmanifest.xml"):
+        verify_package(path, len(data), name="course.imscc")
+
+
+def test_zip_without_manifest_is_fine(tmp_path: Path) -> None:
+    data = make_zip({"files/a.pdf": b"%PDF"})
+    verify_package(write(tmp_path, "files.zip", data), len(data))
+
+
+def test_size_mismatch(tmp_path: Path) -> None:
+    data = make_zip({"imsmanifest.xml": b"x"})
+    with pytest.raises(SizeMismatchError):
+        verify_package(write(tmp_path, "c.imscc", data), len(data) + 1)
+
+
+def test_login_page(tmp_path: Path) -> None:
+    page = b"\n  <!DOCTYPE html><html><body>Log in to Canvas</body></html>"
+    with pytest.raises(LoginPageError):
+        verify_package(write(tmp_path, "c.imscc", page), len(page))
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    with pytest.raises(CorruptPackageError, match="not a zip"):
+        verify_package(write(tmp_path, "c.zip", b"%PDF-1.4 hello"), 14)
+
+
+def test_truncated_zip(tmp_path: Path) -> None:
+    data = make_zip({"imsmanifest.xml": b"x" * 1000, "b.bin": bytes(range(256)) * 100})
+    cut = data[: len(data) - 30]  # the central directory's end is gone
+    with pytest.raises(CorruptPackageError):
+        verify_package(write(tmp_path, "c.imscc", cut), len(cut))
+
+
+def test_crc_error(tmp_path: Path) -> None:
+    payload = b"A" * 5000
+    data = bytearray(make_zip({"imsmanifest.xml": b"<m/>", "big.txt": payload}, zipfile.ZIP_STORED))
+    offset = bytes(data).find(payload)
+    data[offset + 100] = ord("B")  # one flipped byte inside a stored member
+    with pytest.raises(CorruptPackageError, match="big.txt"):
+        verify_package(write(tmp_path, "c.imscc", bytes(data)), len(data))
