@@ -8,7 +8,8 @@
     ├── NotFoundError                404
     ├── BadRequestError              400/422 with Canvas's own message
     ├── ServerError                  5xx (after retries)
-    ├── UnreachableError             DNS, refused, reset, timeout (after retries)
+    ├── UnreachableError             DNS, refused, reset, timeout (after retries);
+    │                                `ambiguous` = a POST may have been executed anyway
     └── PackageError                 the downloaded package is not what Canvas promised
         ├── LoginPageError           an HTML page (a login or SSO page) instead of the file
         ├── SizeMismatchError        byte count differs from attachment.size
@@ -72,7 +73,18 @@ class ServerError(CanvasError):
 
 
 class UnreachableError(CanvasError):
-    """No answer from Canvas: DNS, refused connection, reset, TLS or timeout, after the retries."""
+    """No answer from Canvas: DNS, refused connection, reset, TLS or timeout, after the retries.
+
+    `ambiguous` is True when the request may have reached Canvas before the connection
+    failed (a timeout or a reset after the request was sent). For a POST that creates an
+    export this means Canvas may have created it anyway: the caller should look for a
+    new export in the list before creating another one. False means the request never
+    left this machine (DNS failure, refused connection), so repeating it is safe.
+    """
+
+    def __init__(self, message: str, *, ambiguous: bool = False, status: int | None = None, detail: str = "") -> None:
+        super().__init__(message, status=status, detail=detail)
+        self.ambiguous = ambiguous
 
 
 class PackageError(CanvasError):

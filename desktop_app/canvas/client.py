@@ -1,0 +1,533 @@
+"""The Canvas REST client: one `httpx.AsyncClient` per Canvas site, no Qt.
+
+Everything that touches the network for Canvas goes through here, so the rules live in
+one place:
+
+* the token goes only to the Canvas origin (scheme, host and port), as
+  `Authorization: Bearer`, never in a URL; it is kept in a `Secret` so no repr, log line
+  or exception can show it; query values of URLs we log are hidden (`safe_url`);
+* `Accept: application/json`, a leading `while(1);` stripped, explicit timeouts;
+* lists follow the `Link: rel="next"` header lazily (async iterators, per_page=100);
+* failures become the typed errors of `errors.py` with a sentence a person can act on
+  (mapping in `responses.py`); GETs are retried on 5xx and network failures, every
+  request is retried when throttled, and the client slows down when Canvas's
+  `X-Rate-Limit-Remaining` runs low (decisions in `retry.py`);
+* export packages are fetched by `open_package`, which follows redirects itself so the
+  token never reaches the files host or storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import re
+import time
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from urllib.parse import urlencode
+
+import httpx
+
+from .. import __version__
+from .content import PARSERS, listing, module_item, module_items_listing
+from .errors import CanvasError, LoginPageError, PackageError, UnreachableError
+from .links import next_url
+from .models import (
+    ContentExport,
+    ContentItem,
+    Context,
+    ContextKind,
+    Course,
+    ExportType,
+    Group,
+    Progress,
+    SelectKey,
+    User,
+)
+from .redact import Secret, install_httpx_log_filter, origin, safe_url
+from .responses import error_for_response, error_for_transport, is_throttled, parse_json
+from .retry import Failure, RetryPolicy, pace_delay, parse_remaining, parse_retry_after, retry_delay
+from .urls import normalise_base_url
+from .validation import SelectArg, coerce_export_type, coerce_select_key, export_form, validate_export_request
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"CanvasExportManager/{__version__}"
+PER_PAGE = 100
+MAX_REDIRECTS = 10
+DEFAULT_TIMEOUT = httpx.Timeout(connect=15.0, read=60.0, write=60.0, pool=30.0)
+"""Connect fast-fail, but a slow Canvas may take a while to answer a big list page."""
+
+_JSON = "application/json"
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
+"""Transport errors raised before any byte of the request left: repeating is always safe."""
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
+
+
+def describe(ctx: Context) -> str:
+    """`course 12`, `group 7`, `your user account`: the context in a sentence."""
+    if ctx.kind is ContextKind.USER and ctx.id == "self":
+        return "your user account"
+    return f"{ctx.kind.value} {ctx.id}"
+
+
+class PackageResponse:
+    """An open download of an export package; read it with `aiter_bytes`.
+
+    * `status`: 200 (whole package) or 206 (the rest, from `start`);
+    * `resumed`: True when a Range request was honoured (206), so the bytes continue a
+      `.part` file; False means start again from byte 0;
+    * `start`: offset of the first byte `aiter_bytes` yields (0 unless resumed);
+    * `total_size`: size of the *whole* package when the server said it (Content-Range
+      total for 206, Content-Length for 200), else None;
+    * `content_type`: as sent by the final hop.
+    """
+
+    def __init__(self, response: httpx.Response, requested_start: int) -> None:
+        self._response = response
+        self.status = response.status_code
+        self.resumed = response.status_code == 206
+        self.content_type = response.headers.get("content-type", "")
+        self.start = 0
+        self.total_size: int | None = None
+        if self.resumed:
+            match = _CONTENT_RANGE.search(response.headers.get("content-range", ""))
+            if match is None or int(match.group(1)) != requested_start:
+                raise PackageError(
+                    "The download server sent a different part of the package than asked for; "
+                    "the download will start again from the beginning.",
+                    status=206,
+                    detail=f"Range start {requested_start}, Content-Range {response.headers.get('content-range')!r}",
+                )
+            self.start = requested_start
+            if match.group(3) != "*":
+                self.total_size = int(match.group(3))
+        else:
+            length = response.headers.get("content-length")
+            if length and length.isdigit():
+                self.total_size = int(length)
+
+    async def aiter_bytes(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        """The body in chunks; a broken connection becomes UnreachableError (resume later)."""
+        try:
+            async for chunk in self._response.aiter_bytes(chunk_size):
+                yield chunk
+        except httpx.TransportError as exc:
+            raise error_for_transport(
+                exc,
+                action="download the export package",
+                host=self._response.url.host,
+                ambiguous=False,
+            ) from None
+
+    def __repr__(self) -> str:
+        return (
+            f"PackageResponse(status={self.status}, resumed={self.resumed}, start={self.start}, "
+            f"total_size={self.total_size}, content_type={self.content_type!r})"
+        )
+
+
+class CanvasClient:
+    """Async client for one Canvas site and one token. Use as `async with CanvasClient(...)`.
+
+    `transport` is the test seam (an `httpx.MockTransport` in unit tests); everything
+    else talks real HTTP. `policy` bounds retries and pacing.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        if not token or not token.strip():
+            raise ValueError("An access token is needed: create one in Canvas under Account > Settings.")
+        install_httpx_log_filter()
+        self.base_url = normalise_base_url(base_url)
+        self.policy = policy or RetryPolicy()
+        self._token = Secret(token.strip())
+        self._origin = origin(self.base_url)
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=timeout or DEFAULT_TIMEOUT,
+            follow_redirects=False,  # we follow them ourselves, deciding per hop about the token
+            headers={"User-Agent": USER_AGENT},
+        )
+        self._in_flight = asyncio.Semaphore(self.policy.max_in_flight)
+        self._remaining: float | None = None
+        # Seams for tests of the retry loop; production uses real randomness and sleep.
+        self._rng: Callable[[], float] = random.Random().random
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    def __repr__(self) -> str:
+        return f"CanvasClient({self.base_url!r})"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> "CanvasClient":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @property
+    def rate_limit_remaining(self) -> float | None:
+        """The last `X-Rate-Limit-Remaining` Canvas reported (None before the first answer)."""
+        return self._remaining
+
+    # ---- identity and pickers -------------------------------------------------------
+
+    async def get_self(self) -> User:
+        """The token's owner; also the cheapest way to check a token works."""
+        return User.from_json(await self._get_json("users/self", action="check who you are"))
+
+    def courses(self) -> AsyncIterator[Course]:
+        """Your courses with their term; `Course.is_teacher` comes from the enrollments
+        Canvas includes for the caller. Date-restricted courses (no name) are skipped."""
+
+        async def gen() -> AsyncIterator[Course]:
+            params = [("include[]", "term")]
+            async for data in self._paginate("courses", params, action="list your courses"):
+                if data.get("access_restricted_by_date"):
+                    continue
+                yield Course.from_json(data)
+
+        return gen()
+
+    def groups(self) -> AsyncIterator[Group]:
+        """The groups you belong to (`users/self/groups`)."""
+
+        async def gen() -> AsyncIterator[Group]:
+            async for data in self._paginate("users/self/groups", [], action="list your groups"):
+                yield Group.from_json(data)
+
+        return gen()
+
+    def content(self, ctx: Context, key: SelectKey | str) -> AsyncIterator[ContentItem]:
+        """What can be selected under `key` in `ctx`, with the ids `select[key][]` expects.
+
+        Raises ValidationError at once (not on first iteration) for a key the context
+        does not have, e.g. pages of a group.
+        """
+        key = coerce_select_key(key)
+        endpoint = listing(ctx, key)
+        action = f"list the {key.label.lower()} of {describe(ctx)}"
+
+        async def gen() -> AsyncIterator[ContentItem]:
+            if key is SelectKey.MODULE_ITEMS:
+                async for module in self._paginate(endpoint.path, endpoint.params, action=action):
+                    module_id = int(module["id"])
+                    items = module_items_listing(ctx, module_id)
+                    async for data in self._paginate(items.path, items.params, action=action):
+                        yield module_item(data, module_id)
+                return
+            parse = PARSERS[key]
+            async for data in self._paginate(endpoint.path, endpoint.params, action=action):
+                item = parse(data)
+                if item is not None:
+                    yield item
+
+        return gen()
+
+    # ---- content exports ------------------------------------------------------------
+
+    def list_exports(self, ctx: Context) -> AsyncIterator[ContentExport]:
+        """The context's exports, newest first (Canvas orders by id descending)."""
+
+        async def gen() -> AsyncIterator[ContentExport]:
+            path = f"{ctx.api_path}/content_exports"
+            async for data in self._paginate(path, [], action=f"list the exports of {describe(ctx)}"):
+                yield ContentExport.from_json(data)
+
+        return gen()
+
+    async def get_export(self, ctx: Context, export_id: int) -> ContentExport:
+        data = await self._get_json(
+            f"{ctx.api_path}/content_exports/{int(export_id)}",
+            action=f"show export {export_id} of {describe(ctx)}",
+        )
+        return ContentExport.from_json(data)
+
+    async def create_export(
+        self,
+        ctx: Context,
+        export_type: ExportType | str,
+        select: SelectArg | None = None,
+        *,
+        skip_notifications: bool = False,
+    ) -> ContentExport:
+        """Start an export; Canvas answers 200 with the new export (state `created`).
+
+        Validated first (ValidationError, nothing sent). Never retried on a network
+        failure: UnreachableError.ambiguous tells whether Canvas may have created it.
+        Retried only when throttled, because a throttled request was not executed.
+        """
+        validate_export_request(ctx, export_type, select)
+        kind = coerce_export_type(export_type)
+        body = urlencode(export_form(kind, select, skip_notifications=skip_notifications))
+        response = await self._request(
+            "POST",
+            self._api_url(f"{ctx.api_path}/content_exports"),
+            content=body.encode("ascii"),
+            content_type="application/x-www-form-urlencoded",
+            action=f"create a {kind.label} export of {describe(ctx)}",
+        )
+        return ContentExport.from_json(self._json(response, "create the export"))
+
+    async def get_progress(self, progress_id: int) -> Progress:
+        data = await self._get_json(f"progress/{int(progress_id)}", action=f"check the progress of job {progress_id}")
+        return Progress.from_json(data)
+
+    # ---- package download -----------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def open_package(self, url: str, *, start: int = 0) -> AsyncIterator[PackageResponse]:
+        """Open `attachment.url` for streaming, from byte `start` when resuming.
+
+        Redirects are followed here (at most 10, relative Locations resolved), adding the
+        token only on hops to the Canvas origin. A final `text/html` answer is a login or
+        SSO page: LoginPageError. 5xx and network failures are retried per hop. A 416
+        (nothing left from `start`) starts over from byte 0 (`resumed` False).
+        """
+        if start < 0:
+            raise ValueError("start must be >= 0")
+        response = await self._resolve_package(url, start)
+        try:
+            package = PackageResponse(response, start)
+        except BaseException:
+            await response.aclose()
+            raise
+        try:
+            yield package
+        finally:
+            await response.aclose()
+
+    async def _resolve_package(self, url: str, start: int) -> httpx.Response:
+        action = "download the export package"
+        current = httpx.URL(self.base_url + "/").join(url)
+        hops = 0
+        attempt = 0
+        started = time.monotonic()
+        while True:
+            attempt += 1
+            headers = {"Accept": "*/*", "Accept-Encoding": "identity"}
+            headers.update(self._auth_for(current))
+            if start > 0:
+                headers["Range"] = f"bytes={start}-"
+            request = self._http.build_request("GET", current, headers=headers)
+            where = f"GET {safe_url(current)}"
+            log.debug("package hop %d: %s%s", hops, where, " (with token)" if "Authorization" in headers else "")
+            try:
+                response = await self._http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                failure = Failure.CONNECT_FAILED if isinstance(exc, _NOT_SENT) else Failure.AMBIGUOUS
+                delay = retry_delay("GET", failure, attempt, time.monotonic() - started, self.policy, self._rng)
+                if delay is None:
+                    raise error_for_transport(
+                        exc, action=action, host=current.host, ambiguous=False, attempts=attempt, where=where
+                    ) from None
+                await self._sleep(delay)
+                continue
+
+            if response.is_redirect:
+                location = response.headers.get("location", "")
+                await response.aclose()
+                hops += 1
+                if hops > MAX_REDIRECTS:
+                    raise PackageError(
+                        f"The download was redirected more than {MAX_REDIRECTS} times; Canvas or its file "
+                        f"storage is misconfigured. Try again later or download it in the browser.",
+                        status=response.status_code,
+                        detail=where,
+                    )
+                current = response.url.join(location)
+                attempt = 0
+                started = time.monotonic()
+                continue
+
+            if response.status_code == 416 and start > 0:
+                await response.aclose()
+                log.info("range from %d not satisfiable, starting the download again", start)
+                return await self._resolve_package(url, 0)
+
+            if response.status_code >= 400:
+                body = (await response.aread())[:4096].decode("utf-8", "replace")
+                await response.aclose()
+                if is_throttled(response.status_code, body):
+                    failure = Failure.THROTTLED
+                elif response.status_code >= 500:
+                    failure = Failure.SERVER_ERROR
+                else:
+                    raise error_for_response(response.status_code, response.headers, body, action=action, where=where)
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                delay = retry_delay(
+                    "GET", failure, attempt, time.monotonic() - started, self.policy, self._rng, retry_after
+                )
+                if delay is None:
+                    raise error_for_response(
+                        response.status_code, response.headers, body, action=action, attempts=attempt, where=where
+                    )
+                await self._sleep(delay)
+                continue
+
+            content_type = response.headers.get("content-type", "")
+            if "text/html" in content_type.lower():
+                await response.aclose()
+                raise LoginPageError(
+                    "Canvas sent a web page (probably a login page) instead of the export package. "
+                    "Check that your token is for this Canvas site, then try the download again.",
+                    status=response.status_code,
+                    detail=f"{where}; Content-Type {content_type}",
+                )
+            return response
+
+    # ---- plumbing -------------------------------------------------------------------
+
+    def _api_url(self, path: str) -> str:
+        return f"{self.base_url}/api/v1/{path.lstrip('/')}"
+
+    def _auth_for(self, url: httpx.URL | str) -> dict[str, str]:
+        """The Bearer header, only for the Canvas origin (scheme, host and port)."""
+        if origin(url) == self._origin:
+            return {"Authorization": f"Bearer {self._token.reveal()}"}
+        return {}
+
+    async def _get_json(self, path: str, *, action: str) -> Any:
+        response = await self._request("GET", self._api_url(path), action=action)
+        return self._json(response, action)
+
+    def _json(self, response: httpx.Response, action: str) -> Any:
+        try:
+            return parse_json(response.text)
+        except ValueError:
+            kind = response.headers.get("content-type", "unknown content")
+            raise UnreachableError(
+                f"The server at {self.base_url} did not answer like Canvas when asked to {action} "
+                f"(it sent {kind.split(';')[0]}, not JSON). Check the Canvas address: it should be "
+                f"your school's Canvas site, such as https://school.instructure.com.",
+                status=response.status_code,
+                detail=f"{response.request.method} {safe_url(response.request.url)}",
+            ) from None
+
+    async def _paginate(self, path: str, params: Iterable[tuple[str, str]], *, action: str) -> AsyncIterator[Any]:
+        """Every element of a Canvas list, page by page, following rel="next" as given."""
+        url: httpx.URL | str = self._api_url(path)
+        query: list[tuple[str, str]] | None = [*params, ("per_page", str(PER_PAGE))]
+        seen: set[str] = set()
+        while True:
+            response = await self._request("GET", url, params=query, action=action)
+            page = self._json(response, action)
+            if not isinstance(page, list):
+                raise CanvasError(
+                    f"Canvas answered with something other than a list when asked to {action}.",
+                    status=response.status_code,
+                    detail=f"GET {safe_url(response.request.url)}",
+                )
+            for element in page:
+                yield element
+            link = next_url(response.headers)
+            if not link:
+                return
+            following = response.url.join(link)
+            if origin(following) != self._origin:
+                raise CanvasError(
+                    f"Canvas pointed the next page of the list to another site when asked to {action}; "
+                    f"check the Canvas address of this profile.",
+                    detail=f"next page at {safe_url(following)}",
+                )
+            key = str(following)
+            if key in seen or key == str(response.url):
+                log.warning("pagination loop at %s; stopping", safe_url(following))
+                return
+            seen.add(key)
+            url, query = following, None
+
+    async def _pace(self) -> None:
+        delay = pace_delay(self._remaining, self.policy)
+        if delay > 0:
+            log.info("Canvas rate limit running low (%.0f left); waiting %.1f s", self._remaining or 0, delay)
+            self._remaining = None  # unknown again until the next answer
+            await self._sleep(delay)
+
+    def _note_rate_limit(self, headers: httpx.Headers) -> None:
+        remaining = parse_remaining(headers.get("x-rate-limit-remaining"))
+        if remaining is not None:
+            self._remaining = remaining
+
+    async def _request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        action: str,
+        params: list[tuple[str, str]] | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+    ) -> httpx.Response:
+        """One API call with retries; returns a read, successful (2xx) response."""
+        attempt = 0
+        started = time.monotonic()
+        while True:
+            attempt += 1
+            await self._pace()
+            headers = {"Accept": _JSON, **self._auth_for(url)}
+            if content_type:
+                headers["Content-Type"] = content_type
+            request = self._http.build_request(method, url, params=params, content=content, headers=headers)
+            where = f"{method} {safe_url(request.url)}"
+            try:
+                async with self._in_flight:
+                    response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                sent = not isinstance(exc, _NOT_SENT)
+                failure = Failure.AMBIGUOUS if sent else Failure.CONNECT_FAILED
+                delay = retry_delay(method, failure, attempt, time.monotonic() - started, self.policy, self._rng)
+                log.info("%s failed (%s), attempt %d%s", where, type(exc).__name__, attempt,
+                         f", retrying in {delay:.2f} s" if delay is not None else "")
+                if delay is None:
+                    raise error_for_transport(
+                        exc,
+                        action=action,
+                        host=request.url.host,
+                        ambiguous=sent and method.upper() not in ("GET", "HEAD"),
+                        attempts=attempt,
+                        where=where,
+                    ) from None
+                await self._sleep(delay)
+                continue
+
+            self._note_rate_limit(response.headers)
+            status = response.status_code
+            log.debug("%s -> %d", where, status)
+            if status < 300:
+                return response
+            if status < 400:
+                target = response.headers.get("location", "")
+                raise UnreachableError(
+                    f"Canvas at {self.base_url} redirected the request to "
+                    f"{safe_url(response.url.join(target)) if target else 'another address'}. "
+                    f"Use the address your browser shows after logging in to Canvas as this profile's Canvas address.",
+                    status=status,
+                    detail=where,
+                )
+            body = response.text
+            if is_throttled(status, body):
+                failure = Failure.THROTTLED
+            elif status >= 500:
+                failure = Failure.SERVER_ERROR
+            else:
+                raise error_for_response(status, response.headers, body, action=action, where=where)
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            delay = retry_delay(
+                method, failure, attempt, time.monotonic() - started, self.policy, self._rng, retry_after
+            )
+            log.info("%s -> %d, attempt %d%s", where, status, attempt,
+                     f", retrying in {delay:.2f} s" if delay is not None else "")
+            if delay is None:
+                raise error_for_response(status, response.headers, body, action=action, attempts=attempt, where=where)
+            await self._sleep(delay)

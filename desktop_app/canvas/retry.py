@@ -1,0 +1,174 @@
+"""Retry and pacing decisions as small pure functions.
+
+The client asks these functions what to do after each failed attempt; they never sleep,
+never touch the network and take their randomness as an argument, so every branch is
+unit-tested with a fixed "random" number.
+
+Rules (see canvas-api.md sections 7 and 8):
+
+* Idempotent requests (GET, HEAD) are retried on 5xx, connection errors and timeouts with
+  exponential backoff and *full jitter* (a uniformly random delay between 0 and the
+  exponential cap), bounded both in attempts and in total time.
+* A throttled request (403 "Rate Limit Exceeded", or 429) was not executed by Canvas, so
+  it is retried whatever its method, with a longer, *equal-jitter* backoff (at least half
+  of the cap) because Canvas's bucket drains slowly (10 units per second by default).
+* Anything else that is not idempotent, in particular the POST that creates an export,
+  is never retried: a timeout after sending could mean the export exists already.
+* When `X-Rate-Limit-Remaining` runs low the client waits a little before its next
+  request, long enough for the bucket to drain back above the low-water mark, so it
+  slows down before Canvas starts refusing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Callable
+
+Rng = Callable[[], float]
+"""A source of floats in [0, 1): `random.Random().random`, or a lambda in tests."""
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD"})
+
+
+class Failure(enum.Enum):
+    """What went wrong with one attempt, as far as retrying is concerned."""
+
+    SERVER_ERROR = "server_error"  # 5xx
+    CONNECT_FAILED = "connect_failed"  # the request never left: DNS, refused, connect timeout
+    AMBIGUOUS = "ambiguous"  # sent, then a timeout or a dropped connection: maybe executed
+    THROTTLED = "throttled"  # 403 "Rate Limit Exceeded" or 429: Canvas did not run it
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds for retries and pacing. The defaults suit a person waiting at a desktop.
+
+    Tests pass tiny delays; nothing else needs tuning.
+    """
+
+    max_attempts: int = 5
+    """Attempts in all (first one included) for 5xx and connection failures."""
+    base_delay: float = 0.5
+    """Cap of the first backoff; doubles per attempt."""
+    max_delay: float = 20.0
+    """Largest single backoff for 5xx and connection failures."""
+    max_total: float = 90.0
+    """Give up once the retries of one request would run past this many seconds."""
+    throttle_attempts: int = 8
+    """Attempts in all when Canvas keeps throttling."""
+    throttle_base_delay: float = 2.0
+    throttle_max_delay: float = 60.0
+    """Also the longest Retry-After we are willing to wait inside one call."""
+    low_remaining: float = 150.0
+    """Pace requests when X-Rate-Limit-Remaining falls below this (Canvas's hwm is 600)."""
+    outflow_per_second: float = 10.0
+    """How fast Canvas's bucket drains (its default `outflow`)."""
+    max_pace_delay: float = 5.0
+    """Longest pause before a request because of a low remaining budget."""
+    max_in_flight: int = 4
+    """Concurrent API requests per client: Canvas charges 50 up-front units per request in flight."""
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.throttle_attempts < 1:
+            raise ValueError("a retry policy needs at least one attempt")
+        if self.max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+
+
+def is_idempotent(method: str) -> bool:
+    """Only requests that change nothing may be repeated blindly."""
+    return method.upper() in IDEMPOTENT_METHODS
+
+
+def backoff_delay(attempt: int, *, base: float, cap: float, rng: Rng) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]; `attempt` counts from 1.
+
+    Full jitter spreads many clients (or many jobs of one client) apart best.
+    """
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    return rng() * ceiling
+
+
+def throttle_delay(attempt: int, policy: RetryPolicy, rng: Rng, retry_after: float | None = None) -> float:
+    """Equal jitter (half fixed, half random) so a throttled client always waits a while.
+
+    A server-given Retry-After is honoured as a lower bound.
+    """
+    ceiling = min(policy.throttle_max_delay, policy.throttle_base_delay * (2 ** max(0, attempt - 1)))
+    delay = ceiling / 2 + rng() * ceiling / 2
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+def retry_delay(
+    method: str,
+    failure: Failure,
+    attempt: int,
+    elapsed: float,
+    policy: RetryPolicy,
+    rng: Rng,
+    retry_after: float | None = None,
+) -> float | None:
+    """How long to wait before trying again, or None to give up.
+
+    `attempt` is the number of attempts made so far (1 after the first failure);
+    `elapsed` the seconds since the first attempt started.
+    """
+    if failure is Failure.THROTTLED:
+        if attempt >= policy.throttle_attempts:
+            return None
+        if retry_after is not None and retry_after > policy.throttle_max_delay:
+            return None  # the caller gets ThrottledError(retry_after) and can schedule it
+        delay = throttle_delay(attempt, policy, rng, retry_after)
+    else:
+        if not is_idempotent(method):
+            return None
+        if attempt >= policy.max_attempts:
+            return None
+        delay = backoff_delay(attempt, base=policy.base_delay, cap=policy.max_delay, rng=rng)
+    if elapsed + delay > policy.max_total:
+        return None
+    return delay
+
+
+def pace_delay(remaining: float | None, policy: RetryPolicy) -> float:
+    """Pause before the next request so the bucket drains back to the low-water mark."""
+    if remaining is None or remaining >= policy.low_remaining:
+        return 0.0
+    deficit = policy.low_remaining - max(remaining, 0.0)
+    return min(policy.max_pace_delay, deficit / policy.outflow_per_second)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date. None if absent or junk."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def parse_remaining(value: str | None) -> float | None:
+    """X-Rate-Limit-Remaining is a float such as `3.14159265359`; None if absent or junk."""
+    if value is None:
+        return None
+    try:
+        return float(value.strip())
+    except ValueError:
+        return None
