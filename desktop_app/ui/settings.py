@@ -1,0 +1,107 @@
+"""The app's user settings, declared once with types and defaults.
+
+Backed by QSettings in INI format at an explicit path in the user's config folder
+(next to profiles.json): explicit so tests that move $XDG_CONFIG_HOME get their own
+file (Qt caches its default settings paths per process), INI so a person can read it.
+`VERSION` and `_upgrade` give the file versioned upgrade steps, Picard-style.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from PySide6.QtCore import QByteArray, QSettings
+
+from desktop_app.profiles import config_dir
+
+VERSION = 1
+MAX_CONCURRENT_LIMIT = 10
+
+
+def default_download_dir() -> Path:
+    """`~/Downloads/Canvas exports` (or the platform's downloads folder)."""
+    return Path(platformdirs.user_downloads_dir()) / "Canvas exports"
+
+
+class AppSettings:
+    """Typed accessors over one QSettings file. Cheap: reads are cached by Qt."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / "ui.ini"
+        self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        version = int(self._qs.value("meta/version", 0) or 0)
+        # future steps: `if version < 2: rename keys...`
+        if version < VERSION:
+            self._qs.setValue("meta/version", VERSION)
+
+    def sync(self) -> None:
+        self._qs.sync()
+
+    # -- preferences (Settings dialog)
+    @property
+    def download_dir(self) -> Path:
+        value = self._qs.value("downloads/folder", "")
+        return Path(str(value)) if value else default_download_dir()
+
+    @download_dir.setter
+    def download_dir(self, path: Path) -> None:
+        self._qs.setValue("downloads/folder", str(path))
+
+    @property
+    def max_concurrent(self) -> int:
+        try:
+            value = int(self._qs.value("exports/max_concurrent", 3))
+        except (TypeError, ValueError):
+            value = 3
+        return max(1, min(MAX_CONCURRENT_LIMIT, value))
+
+    @max_concurrent.setter
+    def max_concurrent(self, value: int) -> None:
+        self._qs.setValue("exports/max_concurrent", max(1, min(MAX_CONCURRENT_LIMIT, int(value))))
+
+    @property
+    def auto_download(self) -> bool:
+        return _as_bool(self._qs.value("downloads/auto", True))
+
+    @auto_download.setter
+    def auto_download(self, value: bool) -> None:
+        self._qs.setValue("downloads/auto", bool(value))
+
+    @property
+    def skip_notifications(self) -> bool:
+        return _as_bool(self._qs.value("exports/skip_notifications", True))
+
+    @skip_notifications.setter
+    def skip_notifications(self, value: bool) -> None:
+        self._qs.setValue("exports/skip_notifications", bool(value))
+
+    # -- window state
+    def geometry(self, name: str) -> QByteArray | None:
+        value = self._qs.value(f"window/{name}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_geometry(self, name: str, data: QByteArray) -> None:
+        self._qs.setValue(f"window/{name}", data)
+
+    # -- last choices, per profile
+    def last_context(self, profile: str) -> str | None:
+        value = self._qs.value(f"contexts/{_key(profile)}", "")
+        return str(value) if value else None
+
+    def set_last_context(self, profile: str, context: str) -> None:
+        self._qs.setValue(f"contexts/{_key(profile)}", context)
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _key(name: str) -> str:
+    """QSettings treats '/' as a group separator; keep profile names flat."""
+    return name.replace("/", "_").replace("\\", "_") or "_"

@@ -1,0 +1,87 @@
+"""Settings: where packages are saved, how many exports run at once, auto-download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.settings import MAX_CONCURRENT_LIMIT, AppSettings
+
+
+class SettingsDialog(QDialog):
+    """Edits AppSettings; nothing changes until OK (the caller applies the new values)."""
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self._settings = settings
+
+        self.folder = QLineEdit(str(settings.download_dir))
+        self.folder.setAccessibleName("Download folder")
+        self.folder.setToolTip("Finished packages are saved here. The folder is created when needed.")
+        self.folder.setMinimumWidth(320)
+        browse = QPushButton("Browse…")
+        browse.setAccessibleName("Choose download folder")
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+
+        self.concurrent = QSpinBox()
+        self.concurrent.setRange(1, MAX_CONCURRENT_LIMIT)
+        self.concurrent.setValue(settings.max_concurrent)
+        self.concurrent.setAccessibleName("Exports at once")
+        self.concurrent.setToolTip(
+            "How many exports are created and watched at the same time; the others wait their turn.\n"
+            "Canvas runs exports one by one on busy sites, so a few is plenty."
+        )
+
+        self.auto_download = QCheckBox("Download packages as soon as the export is ready")
+        self.auto_download.setChecked(settings.auto_download)
+        self.auto_download.setAccessibleName("Auto-download on completion")
+
+        form = QFormLayout()
+        form.addRow("Download folder:", folder_row)
+        form.addRow("Exports at once:", self.concurrent)
+        form.addRow("", self.auto_download)
+        note = QLabel("Packages are checked (size, zip integrity, course manifest) before they are kept.")
+        note.setWordWrap(True)
+        note.setEnabled(False)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Download folder", self.folder.text())
+        if chosen:
+            self.folder.setText(chosen)
+
+    def apply(self) -> None:
+        """Write the edited values (called by the owner after accept)."""
+        text = self.folder.text().strip()
+        if text:
+            self._settings.download_dir = Path(text).expanduser()
+        self._settings.max_concurrent = self.concurrent.value()
+        self._settings.auto_download = self.auto_download.isChecked()
+        self._settings.sync()
