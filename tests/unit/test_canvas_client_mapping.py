@@ -490,3 +490,18 @@ def test_package_hop_retries_5xx() -> None:
 
     assert run(go()) == 200
     assert len(rec.requests) == 2 and len(rec.sleeps) == 1
+
+
+def test_logs_hide_signed_query_values(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    rec = Recorder(package_chain(httpx.Response(200, content=b"PK", headers={"content-type": "application/zip"})))
+
+    async def go() -> None:
+        async with rec.client() as client:
+            async with client.open_package(f"{BASE}/files/5/download?verifier=SECRETVERIFIER"):
+                pass
+
+    run(go())
+    assert "HTTP Request" in caplog.text  # httpx's own line went through the filter
+    for secret in ("SECRETVERIFIER", "sf_verifier=abc", "token=signed", TOKEN):
+        assert secret not in caplog.text
