@@ -38,25 +38,26 @@ from typing import Any, Awaitable, Callable, Protocol
 
 import httpx
 
-from desktop_app.canvas.errors import CanvasError, ServerError, SizeMismatchError, UnreachableError
+from desktop_app.canvas.errors import (
+    CanvasError,
+    LoginPageError,
+    PackageError,
+    ServerError,
+    SizeMismatchError,
+    UnreachableError,
+)
+from desktop_app.engine.errors import DiskFullError, FolderNotWritableError, LocalStorageError
+
+__all__ = [
+    "CHUNK_SIZE", "DiskFullError", "DownloadPolicy", "DownloadResult", "FolderNotWritableError",
+    "LocalStorageError", "commit_part", "download_to_part", "numbered", "part_path_for",
+    "safe_filename", "storage_error",
+]
 
 CHUNK_SIZE = 1 << 20
 MAX_NAME_BYTES = 200
 
 # ---------------------------------------------------------------------------- errors
-
-
-class LocalStorageError(CanvasError):
-    """The package cannot be written on this computer. A CanvasError subclass so the UI
-    and the CLI handle every job failure through one type; the job stays resumable."""
-
-
-class DiskFullError(LocalStorageError):
-    """No space left (or a file-size limit) while writing the package."""
-
-
-class FolderNotWritableError(LocalStorageError):
-    """The download folder is read-only, not a folder, or not ours to write."""
 
 
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -323,6 +324,17 @@ async def download_to_part(
                 break  # size unknown: a clean end of body is the end
             if have < expected_size:
                 raise UnreachableError("The download ended early.", detail=f"{have} of {expected_size} bytes")
+        except PackageError as err:
+            # The host answered a Range with the wrong part: the client says start over.
+            if isinstance(err, (LoginPageError, SizeMismatchError)) or err.status != 206 or have == 0:
+                raise
+            last_error = err
+            await asyncio.to_thread(_truncate, part)
+            have = 0
+            resumed_any = False
+            stalled += 1
+            if stalled >= policy.max_stalled_attempts:
+                raise
         except _TRANSIENT as err:
             last_error = err
             stalled = 0 if have > before else stalled + 1

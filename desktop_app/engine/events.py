@@ -122,6 +122,7 @@ class JobError(JobEvent):
     error: CanvasError
     message: str
     resumable: bool = True
+    site: str = ""  # whose token an AuthError refers to
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,581 @@
+"""`canvas-exports`: the command line, over the same engine the desktop app uses.
+
+    canvas-exports [--base-url URL] [--profile NAME] [--json] COMMAND
+      list CONTEXT                     the context's exports, newest first
+      show CONTEXT EXPORT_ID
+      create CONTEXT --type {common_cartridge,qti,zip} [--select KEY=ID[,ID...]]...
+             [--skip-notifications] [--wait] [--download DIR]
+      download CONTEXT EXPORT_ID --to DIR
+      resume                           carry on every unfinished job (cron-friendly)
+      jobs                             the local job list
+      demo-server [--port N]           a simulated Canvas on this computer
+
+The token comes from $CANVAS_TOKEN, else from the OS keyring entry of the profile
+(--profile, or the profile used last); the base URL from --base-url, $CANVAS_BASE_URL or
+the profile. Results go to stdout (one JSON object per line with --json), progress and
+errors to stderr as plain sentences, never a traceback.
+
+Exit codes: 0 done; 1 export failed, expired, package invalid or not saved; 2 usage or
+validation error; 3 authentication or permission; 4 Canvas unreachable or still failing
+after retries; 130 interrupted (Ctrl-C; `resume` carries on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Sequence, TextIO
+
+from desktop_app.canvas.errors import (
+    AuthError,
+    BadRequestError,
+    CanvasError,
+    NotAuthorizedError,
+    NotFoundError,
+    PackageError,
+    ServerError,
+    ThrottledError,
+    UnreachableError,
+    ValidationError,
+)
+from desktop_app.canvas.models import ContentExport, Context, ExportType, SelectKey
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_UNREACHABLE = 4
+EXIT_INTERRUPTED = 130
+
+PROG = "canvas-exports"
+
+
+class UsageError(Exception):
+    """A problem with what was typed (or configured): exit 2 with one line."""
+
+
+class CliExit(Exception):
+    def __init__(self, code: int, message: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# ------------------------------------------------------------------------ exit codes
+
+
+def exit_code_for_error(err: BaseException) -> int:
+    """One place that maps every error to the documented exit codes."""
+    return exit_code_for_type(type(err))
+
+
+def exit_code_for_type(kind: type[BaseException]) -> int:
+    from desktop_app.engine.errors import ExportExpiredError, ExportFailedError, LocalStorageError
+
+    if issubclass(kind, (ValidationError, BadRequestError, NotFoundError, UsageError)):
+        return EXIT_USAGE
+    if issubclass(kind, (AuthError, NotAuthorizedError)):
+        return EXIT_AUTH
+    if issubclass(kind, (UnreachableError, ServerError, ThrottledError)):
+        return EXIT_UNREACHABLE
+    if issubclass(kind, (PackageError, ExportFailedError, ExportExpiredError, LocalStorageError)):
+        return EXIT_FAILED
+    return EXIT_FAILED
+
+
+def _error_classes() -> dict[str, type[BaseException]]:
+    """Error class names as the job store records them (`error_kind`)."""
+    from desktop_app.canvas import errors as canvas_errors
+    from desktop_app.engine import errors as engine_errors
+
+    found: dict[str, type[BaseException]] = {}
+    for module in (canvas_errors, engine_errors):
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, BaseException):
+                found[name] = value
+    return found
+
+
+def exit_code_for_job(job: Any) -> int:
+    from desktop_app.engine.events import JobStatus
+
+    if job.state is JobStatus.DONE:
+        return EXIT_OK
+    kind = _error_classes().get(job.error_kind or "")
+    return exit_code_for_type(kind) if kind is not None else EXIT_FAILED
+
+
+# ------------------------------------------------------------------------ arguments
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (exit 2), not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _context(text: str) -> Context:
+    try:
+        return Context.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _export_id(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not an export id (a number)")
+    return int(text)
+
+
+def _selection(text: str) -> tuple[SelectKey, list[int]]:
+    key_text, sep, ids_text = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"'{text}' is not KEY=ID[,ID...], e.g. pages=12,13")
+    try:
+        key = SelectKey(key_text.strip().lower())
+    except ValueError:
+        keys = ", ".join(k.value for k in SelectKey)
+        raise argparse.ArgumentTypeError(f"'{key_text}' is not a select key; use one of: {keys}") from None
+    ids: list[int] = []
+    for part in ids_text.split(","):
+        part = part.strip()
+        if not part.isdigit():
+            raise argparse.ArgumentTypeError(f"'{part}' in {text} is not a numeric id")
+        ids.append(int(part))
+    return key, ids
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0-65535)")
+    return int(text)
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("canvas-export-manager")
+    except Exception:  # running from a source tree without metadata
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Global options work before or after the command (SUPPRESS keeps a later default
+    # from overwriting an earlier value).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--base-url", default=argparse.SUPPRESS, help="Canvas address, e.g. https://canvas.example.edu")
+    common.add_argument("--profile", default=argparse.SUPPRESS, help="a profile saved by the desktop app")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="one JSON object per line on stdout")
+
+    parser = _Parser(
+        prog=PROG,
+        parents=[common],
+        description="Canvas LMS content exports from the command line: create, watch, download, verify.",
+        epilog="Exit codes: 0 done; 1 export failed, expired or package invalid; 2 usage or validation "
+        "error; 3 authentication or permission; 4 Canvas unreachable or still failing.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("list", parents=[common], help="the context's exports, newest first")
+    p.add_argument("context", type=_context, metavar="CONTEXT", help="course:ID | group:ID | user:ID | user:self")
+
+    p = sub.add_parser("show", parents=[common], help="one export")
+    p.add_argument("context", type=_context, metavar="CONTEXT")
+    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
+
+    p = sub.add_parser("create", parents=[common], help="start an export (and optionally wait and save it)")
+    p.add_argument("context", type=_context, metavar="CONTEXT")
+    p.add_argument("--type", dest="export_type", required=True, choices=[t.value for t in ExportType])
+    p.add_argument("--select", action="append", type=_selection, default=[], metavar="KEY=ID[,ID...]",
+                   help="export only these items (repeatable), e.g. pages=12,13")
+    p.add_argument("--skip-notifications", action="store_true", help="no Canvas notification when it finishes")
+    p.add_argument("--wait", action="store_true", help="wait until Canvas has finished the export")
+    p.add_argument("--download", type=Path, metavar="DIR",
+                   help="wait, save the package into DIR and print the saved file's path last")
+
+    p = sub.add_parser("download", parents=[common], help="save an existing export's package")
+    p.add_argument("context", type=_context, metavar="CONTEXT")
+    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
+    p.add_argument("--to", dest="to", type=Path, required=True, metavar="DIR")
+
+    sub.add_parser("resume", parents=[common], help="carry on every unfinished job")
+    sub.add_parser("jobs", parents=[common], help="the local job list")
+
+    p = sub.add_parser("demo-server", parents=[common], help="run a simulated Canvas on this computer")
+    p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
+    return parser
+
+
+# ------------------------------------------------------------------------ output
+
+
+@dataclass
+class Output:
+    json_mode: bool
+    out: TextIO
+    err: TextIO
+
+    def result(self, obj: dict[str, Any], text: str) -> None:
+        if self.json_mode:
+            print(json.dumps(obj, default=str), file=self.out, flush=True)
+        else:
+            print(text, file=self.out, flush=True)
+
+    def note(self, text: str) -> None:
+        print(text, file=self.err, flush=True)
+
+
+def export_json(export: ContentExport, ctx: Context | None = None) -> dict[str, Any]:
+    """An export as JSON; `attachment.url` is left out (it may carry a verifier)."""
+    expires = export.expires_at()
+    data: dict[str, Any] = {
+        "id": export.id,
+        "context": str(ctx) if ctx else None,
+        "export_type": export.export_type,
+        "workflow_state": export.workflow_state.value,
+        "state_label": export.workflow_state.label,
+        "created_at": export.created_at.isoformat() if export.created_at else None,
+        "expires_at": expires.isoformat() if expires else None,
+        "user_id": export.user_id,
+        "progress_id": export.progress_id,
+        "attachment": None,
+    }
+    if export.attachment is not None:
+        a = export.attachment
+        data["attachment"] = {"id": a.id, "display_name": a.display_name, "size": a.size, "content_type": a.content_type}
+    return data
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
+
+
+def export_line(export: ContentExport) -> str:
+    created = f"{export.created_at:%Y-%m-%d %H:%M}" if export.created_at else "?"
+    expires = export.expires_at()
+    parts = [f"{export.id:>8}", f"{export.export_type:<16}", f"{export.workflow_state.label:<24}", created]
+    if export.attachment is not None:
+        parts.append(f"{export.attachment.display_name} ({_size(export.attachment.size)})")
+        if expires:
+            parts.append(f"expires {expires:%Y-%m-%d}")
+    return "  ".join(parts)
+
+
+class Reporter:
+    """Engine events -> short progress sentences on stderr, throttled."""
+
+    def __init__(self, output: Output, clock: Callable[[], float] = time.monotonic) -> None:
+        self.output = output
+        self.clock = clock
+        self._last_percent: dict[int, int] = {}
+        self._last_download: dict[int, float] = {}
+
+    def __call__(self, event: Any) -> None:
+        from desktop_app.engine.events import JobDownload, JobError, JobProgress, JobState, JobWarning
+
+        say = self.output.note
+        jid = event.job_id
+        if isinstance(event, JobState):
+            export = f" (export {event.export_id})" if event.export_id else ""
+            say(f"job {jid}{export}: {event.label}" + (f": {event.message}" if event.message else ""))
+        elif isinstance(event, JobProgress):
+            percent = int(event.completion)
+            if self._last_percent.get(jid) != percent:
+                self._last_percent[jid] = percent
+                say(f"job {jid}: {event.label or 'Exporting'} {event.completion:.0f}%")
+        elif isinstance(event, JobDownload):
+            now = self.clock()
+            finished = event.total is not None and event.bytes_done >= event.total
+            if finished or now - self._last_download.get(jid, -1e9) >= 1.0:
+                self._last_download[jid] = now
+                pct = f" ({100 * event.bytes_done / event.total:.0f}%)" if event.total else ""
+                say(f"job {jid}: downloaded {_size(event.bytes_done)} of {_size(event.total)}{pct}")
+        elif isinstance(event, JobWarning):
+            say(f"job {jid}: warning: {event.message}")
+        elif isinstance(event, JobError):
+            say(f"job {jid}: error: {event.message}")
+
+
+# ------------------------------------------------------------------------ sites and tokens
+
+
+@dataclass
+class Site:
+    base_url: str
+    token: str | None
+
+
+def resolve_site(args: argparse.Namespace, *, need_token: bool = True) -> Site:
+    """Base URL and token from the options, the environment and the profile."""
+    from desktop_app.canvas.urls import normalise_base_url
+    from desktop_app.profiles import ProfileStore, TokenVault
+
+    profile_name: str | None = getattr(args, "profile", None)
+    profile = None
+    base = getattr(args, "base_url", None) or os.environ.get("CANVAS_BASE_URL") or None
+    token = os.environ.get("CANVAS_TOKEN") or None
+    if profile_name or not base or not token:
+        store = ProfileStore()
+        if profile_name:
+            profile = store.get(profile_name)
+            if profile is None:
+                raise UsageError(f"There is no profile named '{profile_name}'.")
+        elif store.last_used:
+            profile = store.get(store.last_used)
+    if not base and profile is not None:
+        base = profile.base_url
+    if not base:
+        raise UsageError("Which Canvas? Give --base-url URL, set $CANVAS_BASE_URL, or use --profile NAME.")
+    try:
+        base = normalise_base_url(base)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if not token and profile is not None and (profile_name or _same_site(profile.base_url, base)):
+        token = TokenVault().get(profile.name)
+    if need_token and not token:
+        raise AuthError(
+            "No access token: set $CANVAS_TOKEN, or sign in once with the desktop app and use --profile NAME.",
+            reason="missing",
+            status=None,
+        )
+    return Site(base, token)
+
+
+def _same_site(a: str, b: str) -> bool:
+    from desktop_app.canvas.urls import normalise_base_url
+
+    try:
+        return normalise_base_url(a) == normalise_base_url(b)
+    except ValueError:
+        return False
+
+
+def token_for_site(site: str, args: argparse.Namespace) -> str | None:
+    """For `resume`: jobs may belong to several sites. $CANVAS_TOKEN serves the site given
+    by --base-url/$CANVAS_BASE_URL (or every site when none is given); else the keyring
+    entry of a profile for that site."""
+    from desktop_app.profiles import ProfileStore, TokenVault
+
+    env_token = os.environ.get("CANVAS_TOKEN")
+    base = getattr(args, "base_url", None) or os.environ.get("CANVAS_BASE_URL")
+    if env_token and (not base or _same_site(base, site)):
+        return env_token
+    store = ProfileStore()
+    wanted = getattr(args, "profile", None)
+    for profile in store.profiles():
+        if (wanted is None or profile.name == wanted) and _same_site(profile.base_url, site):
+            token = TokenVault().get(profile.name)
+            if token:
+                return token
+    return None
+
+
+# ------------------------------------------------------------------------ commands
+
+
+class Runner:
+    """Holds the clients and the engine for one command; closes them all at the end."""
+
+    def __init__(self, args: argparse.Namespace, output: Output) -> None:
+        self.args = args
+        self.output = output
+        self.clients: dict[str, Any] = {}
+        self.engine: Any = None
+        self.store: Any = None
+
+    def client(self, base_url: str, token: str | None) -> Any:
+        from desktop_app.canvas.client import CanvasClient
+
+        if base_url not in self.clients:
+            if not token:
+                raise AuthError(f"No access token for {base_url}.", reason="missing", status=None)
+            self.clients[base_url] = CanvasClient(base_url, token)
+        return self.clients[base_url]
+
+    def make_engine(self, client_for: Callable[[str], Any]) -> Any:
+        from desktop_app.engine.engine import Engine
+        from desktop_app.engine.store import JobStore
+
+        self.store = JobStore()
+        self.engine = Engine(self.store, client_for, Reporter(self.output))
+        return self.engine
+
+    async def aclose(self) -> None:
+        if self.engine is not None:
+            await self.engine.aclose()
+        for client in self.clients.values():
+            try:
+                await client.aclose()
+            except Exception:
+                pass
+        if self.store is not None:
+            self.store.close()
+
+    # -- commands
+
+    async def cmd_list(self) -> int:
+        site = resolve_site(self.args)
+        client = self.client(site.base_url, site.token)
+        ctx: Context = self.args.context
+        count = 0
+        async for export in client.list_exports(ctx):
+            count += 1
+            self.output.result(export_json(export, ctx), export_line(export))
+        if count == 0:
+            self.output.note(f"No exports in {ctx}.")
+        return EXIT_OK
+
+    async def cmd_show(self) -> int:
+        site = resolve_site(self.args)
+        client = self.client(site.base_url, site.token)
+        export = await client.get_export(self.args.context, self.args.export_id)
+        self.output.result(export_json(export, self.args.context), export_line(export))
+        return EXIT_OK
+
+    async def cmd_create(self) -> int:
+        from desktop_app.engine.engine import GOAL_CREATED, GOAL_EXPORTED, GOAL_SAVED
+
+        site = resolve_site(self.args)
+        client = self.client(site.base_url, site.token)
+        select: dict[SelectKey, list[int]] = {}
+        for key, ids in self.args.select:
+            select.setdefault(key, []).extend(ids)
+        dest = self.args.download
+        goal = GOAL_SAVED if dest is not None else (GOAL_EXPORTED if self.args.wait else GOAL_CREATED)
+        engine = self.make_engine(lambda s: client)
+        job_id = await engine.start_export(
+            site.base_url,
+            self.args.context,
+            ExportType(self.args.export_type),
+            select or None,
+            self.args.skip_notifications,
+            dest,
+            goal=goal,
+        )
+        return await self._finish(job_id)
+
+    async def cmd_download(self) -> int:
+        site = resolve_site(self.args)
+        client = self.client(site.base_url, site.token)
+        engine = self.make_engine(lambda s: client)
+        job_id = await engine.attach(site.base_url, self.args.context, self.args.export_id, self.args.to)
+        return await self._finish(job_id)
+
+    async def cmd_resume(self) -> int:
+        def client_for(site: str) -> Any:
+            return self.client(site, token_for_site(site, self.args))
+
+        engine = self.make_engine(client_for)
+        job_ids = await engine.resume_unfinished()
+        if not job_ids:
+            self.output.note("No unfinished jobs.")
+            return EXIT_OK
+        self.output.note(f"Resuming {len(job_ids)} job(s): {', '.join(map(str, job_ids))}")
+        codes = [await self._finish(job_id) for job_id in job_ids]
+        return max(codes, key=_severity)
+
+    async def cmd_jobs(self) -> int:
+        from desktop_app.engine.store import JobStore
+
+        self.store = JobStore()
+        jobs = self.store.jobs()
+        if not jobs:
+            self.output.note("No jobs yet.")
+        for job in jobs:
+            where = f" -> {job.saved_path}" if job.saved_path else (f" (error: {job.last_error})" if job.last_error else "")
+            export = f"export {job.export_id}" if job.export_id else "no export yet"
+            text = f"{job.id:>5}  {job.state.label:<24}  {job.context:<14}  {job.export_type:<16}  {export}{where}"
+            self.output.result(job.to_json(), text)
+        return EXIT_OK
+
+    async def _finish(self, job_id: int) -> int:
+        job = await self.engine.wait(job_id)
+        code = exit_code_for_job(job)
+        if code == EXIT_OK:
+            if job.saved_path is not None:
+                self.output.result(
+                    {"job_id": job.id, "export_id": job.export_id, "state": job.state.value, "path": str(job.saved_path),
+                     "size": job.size, "sha256": job.sha256},
+                    str(job.saved_path),
+                )
+            else:
+                expires = job.expires_at
+                self.output.result(
+                    {"job_id": job.id, "export_id": job.export_id, "state": job.state.value,
+                     "canvas_state": job.canvas_state, "expires_at": expires.isoformat() if expires else None},
+                    f"export {job.export_id}: {job.canvas_state or job.state.value}",
+                )
+        return code
+
+
+def _severity(code: int) -> int:
+    """For `resume` over many jobs: the exit code that matters most wins."""
+    return {EXIT_OK: 0, EXIT_FAILED: 1, EXIT_UNREACHABLE: 2, EXIT_USAGE: 3, EXIT_AUTH: 4}.get(code, 5)
+
+
+async def _run_command(args: argparse.Namespace, output: Output) -> int:
+    runner = Runner(args, output)
+    try:
+        handler = getattr(runner, "cmd_" + args.command.replace("-", "_"))
+        return await handler()
+    finally:
+        await runner.aclose()
+
+
+def _demo_server(args: argparse.Namespace, output: Output) -> int:
+    from desktop_app import simulator
+
+    serve = getattr(simulator, "serve_forever", None) or getattr(simulator, "serve", None)
+    if serve is None:
+        raise CliExit(EXIT_FAILED, "The simulated Canvas is not available in this build.")
+    serve(args.port)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    output = Output(bool(getattr(args, "json", False)), out, err)
+    try:
+        if args.command == "demo-server":
+            return _demo_server(args, output)
+        return asyncio.run(_run_command(args, output))
+    except KeyboardInterrupt:
+        output.note(f"{PROG}: interrupted; run '{PROG} resume' to carry on.")
+        return EXIT_INTERRUPTED
+    except CliExit as exc:
+        if exc.message:
+            output.note(f"{PROG}: error: {exc.message}")
+        return exc.code
+    except (CanvasError, UsageError) as exc:
+        output.note(f"{PROG}: error: {exc}")
+        return exit_code_for_error(exc)
+    except ValueError as exc:  # e.g. a bad base URL or an impossible combination of options
+        output.note(f"{PROG}: error: {exc}")
+        return EXIT_USAGE
+    except OSError as exc:
+        output.note(f"{PROG}: error: {exc.strerror or exc}")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,678 @@
+"""The export engine: jobs that survive restarts, verified downloads, no duplicates.
+
+A job is one export taken from "please export this" to "a verified package on disk":
+
+    create (POST, never retried blindly) -> poll (adaptive) -> download (.part, resume)
+    -> verify (size, zip CRCs, manifest, SHA-256) -> done | failed | expired | stopped
+
+Each job runs as an asyncio task on the engine's loop (one background thread in the
+GUI, `asyncio.run` in the CLI). Every step is recorded in the job store *before* the
+next begins, so a job killed at any moment carries on from where it stood after
+`resume_unfinished()`: a job whose POST may have been sent looks for the export that
+POST created before it creates another; a job with an export polls it; a job that was
+downloading re-reads the export (for a fresh `attachment.url`) and continues its
+`.part` file.
+
+Errors never lose a job. Token refused, Canvas unreachable, disk full: the job becomes
+`interrupted` (resumable) and a JobError says why; `AuthError` in it tells the UI to ask
+for a new token. Canvas's own verdicts (export failed, package expired) end the job.
+
+Threading: every coroutine method must run on the engine's loop. `job()` and `jobs()`
+are plain reads of the store and may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from desktop_app.canvas.errors import (
+    AuthError,
+    CanvasError,
+    NotAuthorizedError,
+    PackageError,
+    ServerError,
+    ThrottledError,
+    UnreachableError,
+)
+from desktop_app.canvas.models import (
+    DEFAULT_EXPIRE_DAYS,
+    ContentExport,
+    Context,
+    ExportType,
+    SelectKey,
+    WorkflowState,
+)
+from desktop_app.canvas.validation import validate_export_request
+from desktop_app.engine.download import (
+    DownloadPolicy,
+    commit_part,
+    download_to_part,
+    numbered,
+    part_path_for,
+    safe_filename,
+)
+from desktop_app.engine.errors import (
+    ExportExpiredError,
+    ExportFailedError,
+    LocalStorageError,
+    UnexpectedError,
+)
+from desktop_app.engine.events import (
+    STOP_MESSAGE,
+    Event,
+    JobCreated,
+    JobDone,
+    JobDownload,
+    JobError,
+    JobProgress,
+    JobState,
+    JobStatus,
+    JobWarning,
+)
+from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
+from desktop_app.engine.store import Job, JobStore
+from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
+
+log = logging.getLogger(__name__)
+
+ClientSource = Mapping[str, Any] | Callable[[str], Any]
+"""site (base URL) -> CanvasClient: a dict, or a factory (it may raise AuthError('missing'))."""
+
+GOAL_CREATED = "created"  # stop once Canvas has the export (CLI `create` without --wait)
+GOAL_EXPORTED = "exported"  # wait until Canvas finished it, save nothing
+GOAL_SAVED = "saved"  # the whole way: a verified package on disk
+
+_STATUS_OF = {
+    WorkflowState.CREATED: JobStatus.QUEUED,
+    WorkflowState.WAITING_FOR_EXTERNAL_TOOL: JobStatus.WAITING_FOR_EXTERNAL_TOOL,
+    WorkflowState.EXPORTING: JobStatus.EXPORTING,
+}
+_TRANSIENT = (ServerError, UnreachableError, ThrottledError)
+_RESUMABLE = (AuthError, ServerError, UnreachableError, ThrottledError, LocalStorageError, UnexpectedError)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Knobs; the defaults suit a desktop. Tests shrink the delays."""
+
+    max_concurrent: int = 4
+    """Jobs per Canvas site that may create or download at the same time (polling is
+    cheap and not limited here; the client bounds requests in flight)."""
+    max_downloads: int = 3
+    poll: PollPolicy = PollPolicy()
+    download: DownloadPolicy = DownloadPolicy()
+    create_skew: timedelta = timedelta(minutes=2)
+    """How much earlier than our request start an export may claim to be created and
+    still be adopted after an ambiguous create (clock skew between us and Canvas)."""
+    poll_failures: int = 4
+    """Extra polling rounds after the client's own retries gave up, before interrupting."""
+    poll_failure_delay: float = 5.0
+    expire_days: int = DEFAULT_EXPIRE_DAYS
+    running_check: int = 20
+    """Newest exports looked at for "the same export type is already running"."""
+    download_event_interval: float = 0.2
+    """Seconds between JobDownload events (the UI throttles further)."""
+
+
+class Engine:
+    """Runs export jobs. See the module docstring."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        clients: ClientSource,
+        emit: Callable[[Event], None] | None = None,
+        *,
+        max_concurrent: int | None = None,
+        config: EngineConfig = EngineConfig(),
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_concurrent is not None:
+            config = EngineConfig(**{**config.__dict__, "max_concurrent": max_concurrent})
+        self.store = store
+        self.config = config
+        self._clients = clients
+        self._emit_cb = emit
+        self._sleep = sleep
+        self._clock = clock
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._stopping: set[int] = set()
+        self._site_limits: dict[str, asyncio.Semaphore] = {}
+        self._download_limits: dict[str, asyncio.Semaphore] = {}
+        self._user_ids: dict[str, int] = {}
+        self._closed = False
+
+    # ------------------------------------------------------------------ public API
+
+    def job(self, job_id: int) -> Job | None:
+        return self.store.get(job_id)
+
+    def jobs(self) -> list[Job]:
+        return self.store.jobs()
+
+    def is_running(self, job_id: int) -> bool:
+        task = self._tasks.get(job_id)
+        return task is not None and not task.done()
+
+    async def start_export(
+        self,
+        site: str,
+        ctx: Context | str,
+        export_type: ExportType | str,
+        select: Mapping[SelectKey | str, Iterable[int]] | None = None,
+        skip_notifications: bool = False,
+        dest_dir: Path | str | None = None,
+        *,
+        goal: str | None = None,
+    ) -> int:
+        """Record a new export job and start it; returns the job id at once.
+
+        Validates first (ValidationError, nothing recorded or sent). Without `dest_dir`
+        the job ends when Canvas has finished the export (or, with goal="created", as
+        soon as Canvas has it).
+        """
+        ctx = Context.parse(ctx) if isinstance(ctx, str) else ctx
+        kind = ExportType(export_type)
+        validate_export_request(ctx, kind, select)
+        goal = goal or (GOAL_SAVED if dest_dir is not None else GOAL_EXPORTED)
+        if goal == GOAL_SAVED and dest_dir is None:
+            raise ValueError("a job that saves the package needs dest_dir")
+        selection = {
+            (k.value if isinstance(k, SelectKey) else str(k)): [int(i) for i in ids] for k, ids in (select or {}).items()
+        }
+        job = self.store.add(
+            site=site,
+            context=str(ctx),
+            export_type=kind.value,
+            selection=selection,
+            skip_notifications=skip_notifications,
+            goal=goal,
+            state=JobStatus.CREATING,
+            dest_dir=Path(dest_dir).expanduser().absolute() if dest_dir is not None else None,
+            expire_days=self.config.expire_days,
+        )
+        self._emit(JobCreated(job.id, site, job.context, job.export_type, None, str(job.dest_dir) if job.dest_dir else None))
+        self._spawn(job.id)
+        return job.id
+
+    async def attach(self, site: str, ctx: Context | str, export_id: int, dest_dir: Path | str | None) -> int:
+        """Take an export started elsewhere (web UI, a co-teacher, an earlier run) to a
+        saved file. Reads the export first, so a wrong id fails here (NotFoundError).
+        If a job of ours is already working on this export, returns that job instead."""
+        ctx = Context.parse(ctx) if isinstance(ctx, str) else ctx
+        for other in self.store.jobs_for_export(site, int(export_id)):
+            if self.is_running(other.id) and other.goal == GOAL_SAVED:
+                return other.id
+        client = self._client(site)
+        export = await client.get_export(ctx, int(export_id))
+        job = self.store.add(
+            site=site,
+            context=str(ctx),
+            export_type=export.export_type,
+            goal=GOAL_SAVED if dest_dir is not None else GOAL_EXPORTED,
+            state=_STATUS_OF.get(export.workflow_state, JobStatus.EXPORTING),
+            canvas_state=export.workflow_state.value,
+            export_id=export.id,
+            export_created_at=export.created_at,
+            dest_dir=Path(dest_dir).expanduser().absolute() if dest_dir is not None else None,
+            expire_days=self.config.expire_days,
+        )
+        self._emit(JobCreated(job.id, site, job.context, job.export_type, export.id, str(job.dest_dir) if job.dest_dir else None))
+        self._spawn(job.id)
+        return job.id
+
+    async def stop(self, job_id: int) -> None:
+        """Stop watching and downloading. Canvas cannot cancel an export, so it goes on
+        there; the `.part` is kept and `resume(job_id)` (or `attach`) can finish later."""
+        task = self._tasks.get(job_id)
+        self._stopping.add(job_id)
+        try:
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            job = self.store.get(job_id)
+            if job is None or job.state in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED):
+                return
+            message = STOP_MESSAGE
+            if job.part_path and job.part_path.exists():
+                message += " The part downloaded so far is kept; resume to finish it."
+            job = self.store.update(job_id, state=JobStatus.STOPPED, finished_at=_utcnow())
+            self._emit(JobState(job_id, JobStatus.STOPPED, JobStatus.STOPPED.label, message, job.export_id, job.expires_at))
+        finally:
+            self._stopping.discard(job_id)
+
+    async def resume(self, job_id: int) -> None:
+        """Carry on a stopped, interrupted or failed job (not a done one)."""
+        job = self.store.get(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        if job.state is JobStatus.DONE or self.is_running(job_id):
+            return
+        self._spawn(job_id)
+
+    async def resume_unfinished(self) -> list[int]:
+        """After a restart: every job that is not done, failed, expired or stopped carries
+        on (polling, or downloading from its `.part`). Returns their ids."""
+        started = []
+        for job in self.store.unfinished():
+            if not self.is_running(job.id):
+                self._spawn(job.id)
+                started.append(job.id)
+        return started
+
+    async def wait(self, job_id: int) -> Job:
+        """Wait until the job's task ends (done, failed, interrupted, ...); its snapshot.
+        Cancelling the waiter does not cancel the job."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            await asyncio.gather(asyncio.shield(task), return_exceptions=True)
+        job = self.store.get(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        return job
+
+    async def run_job(self, job_id: int) -> Job:
+        """Start the job if it is not running, and wait for it."""
+        if not self.is_running(job_id):
+            await self.resume(job_id)
+        return await self.wait(job_id)
+
+    async def aclose(self) -> None:
+        """Cancel every running task *without* changing its state: the jobs stay
+        unfinished, and the next `resume_unfinished()` carries them on."""
+        self._closed = True
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _emit(self, event: Event) -> None:
+        if self._emit_cb is None:
+            return
+        try:
+            self._emit_cb(event)
+        except Exception:  # a listener's bug must never break a job
+            log.exception("event listener failed on %s", type(event).__name__)
+
+    def _spawn(self, job_id: int) -> None:
+        if self._closed:
+            raise RuntimeError("the engine is closed")
+        task = asyncio.get_running_loop().create_task(self._run(job_id), name=f"export-job-{job_id}")
+        self._tasks[job_id] = task
+
+        def forget(t: asyncio.Task[None], job_id: int = job_id) -> None:
+            if self._tasks.get(job_id) is t:
+                del self._tasks[job_id]
+
+        task.add_done_callback(forget)
+
+    def _client(self, site: str) -> Any:
+        source = self._clients
+        if callable(source) and not isinstance(source, Mapping):
+            return source(site)
+        try:
+            return source[site]
+        except KeyError:
+            raise AuthError(
+                f"There is no token for {site}: sign in to this Canvas site again.", reason="missing", status=None
+            ) from None
+
+    def _site_limit(self, site: str) -> asyncio.Semaphore:
+        return self._site_limits.setdefault(site, asyncio.Semaphore(self.config.max_concurrent))
+
+    def _download_limit(self, site: str) -> asyncio.Semaphore:
+        return self._download_limits.setdefault(site, asyncio.Semaphore(self.config.max_downloads))
+
+    def _set_state(self, job: Job, state: JobStatus, message: str = "", **values: Any) -> Job:
+        """Record a state (and other facts) first, then tell the listeners."""
+        changed = job.state is not state
+        job = self.store.update(job.id, state=state, **values)
+        if changed or message:
+            self._emit(JobState(job.id, state, state.label, message, job.export_id, job.expires_at))
+        return job
+
+    # ------------------------------------------------------------------ the job
+
+    async def _run(self, job_id: int) -> None:
+        job = self.store.get(job_id)
+        if job is None:
+            return
+        if job.state in (JobStatus.INTERRUPTED, JobStatus.STOPPED, JobStatus.FAILED, JobStatus.EXPIRED):
+            job = self._set_state(job, _resumed_state(job), last_error=None, error_kind=None, finished_at=None)
+        try:
+            client = self._client(job.site)
+            ctx = Context.parse(job.context)
+            if job.export_id is None:
+                job = await self._create(job, client, ctx)
+                if job.goal == GOAL_CREATED:
+                    self._finish_done(job, None)
+                    return
+            if job.goal == GOAL_SAVED and await self._already_saved(job):
+                return
+            export = await self._watch(job, client, ctx)
+            job = self.store.get(job_id) or job
+            await self._conclude(job, client, export)
+        except asyncio.CancelledError:
+            raise  # stop() or aclose(): they decide what the state becomes
+        except CanvasError as err:
+            self._fail(job_id, err)
+        except Exception as err:  # a bug: keep the job resumable and say so
+            log.exception("job %s failed unexpectedly", job_id)
+            self._fail(job_id, UnexpectedError(f"Unexpected problem in the app: {err}", detail=type(err).__name__))
+
+    def _fail(self, job_id: int, err: CanvasError) -> None:
+        job = self.store.get(job_id)
+        if job is None:
+            return
+        resumable = isinstance(err, _RESUMABLE) or (isinstance(err, PackageError))
+        state = JobStatus.INTERRUPTED if isinstance(err, _RESUMABLE) else JobStatus.FAILED
+        if isinstance(err, ExportExpiredError):
+            state, resumable = JobStatus.EXPIRED, False
+        elif isinstance(err, (ExportFailedError, NotAuthorizedError)):
+            resumable = False
+        job = self.store.update(
+            job_id,
+            state=state,
+            last_error=err.message,
+            error_kind=type(err).__name__,
+            finished_at=_utcnow() if state.is_terminal else None,
+        )
+        self._emit(JobState(job_id, state, state.label, err.message, job.export_id, job.expires_at))
+        self._emit(JobError(job_id, err, err.message, resumable, job.site))
+
+    def _finish_done(self, job: Job, saved: Path | None, verified: VerifiedPackage | None = None) -> Job:
+        values: dict[str, Any] = {"finished_at": _utcnow(), "last_error": None, "error_kind": None}
+        if saved is not None:
+            values.update(saved_path=saved, part_path=None)
+        if verified is not None:
+            values.update(size=verified.size, sha256=verified.sha256)
+        job = self._set_state(job, JobStatus.DONE, **values)
+        self._emit(JobDone(job.id, saved, job.sha256, job.size))
+        return job
+
+    # ---- create, without duplicates
+
+    async def _create(self, job: Job, client: Any, ctx: Context) -> Job:
+        async with self._site_limit(job.site):
+            if job.create_started_at is not None:
+                # An earlier run sent (or may have sent) the POST: find what it created.
+                found = await self._find_adoptable(job, client, ctx, job.create_started_at)
+                if found is not None:
+                    return self._adopt(job, found, "An earlier attempt had already created this export at Canvas")
+            await self._warn_if_running(job, client, ctx)
+            started = _utcnow()
+            job = self.store.update(job.id, create_started_at=started)  # a trace before the POST leaves
+            try:
+                export = await client.create_export(
+                    ctx,
+                    job.export_type,
+                    job.selection or None,
+                    skip_notifications=job.skip_notifications,
+                )
+            except (UnreachableError, ServerError) as err:
+                if isinstance(err, UnreachableError) and not err.ambiguous:
+                    self.store.update(job.id, create_started_at=None)  # never left: nothing to find
+                    raise
+                log.info("job %s: create was ambiguous (%s); looking for the export it may have made", job.id, type(err).__name__)
+                found = await self._find_adoptable(job, client, ctx, started)
+                if found is None:
+                    raise
+                return self._adopt(job, found, "The connection broke while creating the export, but Canvas had created it")
+            return self._record_export(job, export)
+
+    def _adopt(self, job: Job, export: ContentExport, why: str) -> Job:
+        self._emit(JobWarning(job.id, f"{why} (export {export.id}); no second export was started."))
+        return self._record_export(job, export)
+
+    def _record_export(self, job: Job, export: ContentExport) -> Job:
+        return self._set_state(
+            job,
+            _STATUS_OF.get(export.workflow_state, JobStatus.EXPORTING),
+            export_id=export.id,
+            export_created_at=export.created_at,
+            canvas_state=export.workflow_state.value,
+        )
+
+    async def _me(self, site: str, client: Any) -> int:
+        if site not in self._user_ids:
+            self._user_ids[site] = (await client.get_self()).id
+        return self._user_ids[site]
+
+    async def _find_adoptable(self, job: Job, client: Any, ctx: Context, since: datetime) -> ContentExport | None:
+        """The export our (possibly) sent POST created: same type, by us, created after the
+        request started (less a clock skew), and not already another job's. The oldest
+        such one, since a later one would be somebody else's new request."""
+        me = await self._me(job.site, client)
+        taken = {j.export_id for j in self.store.jobs() if j.site == job.site and j.export_id is not None and j.id != job.id}
+        cutoff = since - self.config.create_skew
+        found: ContentExport | None = None
+        async for export in client.list_exports(ctx):
+            if export.created_at is not None and export.created_at < cutoff:
+                break  # newest first: everything after this is older still
+            if export.export_type != job.export_type and not (job.export_type == "qti" and export.export_type == "quizzes2"):
+                continue
+            if export.user_id is not None and export.user_id != me:
+                continue
+            if export.id in taken:
+                continue
+            found = export  # keep going: the oldest match is ours
+        return found
+
+    async def _warn_if_running(self, job: Job, client: Any, ctx: Context) -> None:
+        """Canvas has no duplicate guard; tell the user when this would be a second one."""
+        try:
+            seen = 0
+            async for export in client.list_exports(ctx):
+                seen += 1
+                if export.workflow_state.is_running and export.export_type == job.export_type:
+                    label = _type_label(job.export_type)
+                    self._emit(
+                        JobWarning(
+                            job.id,
+                            f"A {label} export of {job.context} is already running at Canvas (export {export.id}, "
+                            f"{export.workflow_state.label.lower()}). Starting another one anyway; you can stop "
+                            f"this job and download that one instead.",
+                        )
+                    )
+                    return
+                if seen >= self.config.running_check:
+                    return
+        except AuthError:
+            raise
+        except CanvasError as err:  # only a courtesy check: the POST will report real trouble
+            log.info("job %s: could not check for running exports: %s", job.id, type(err).__name__)
+
+    # ---- watching
+
+    async def _call(self, job: Job, what: Callable[[], Any]) -> Any:
+        """A poll request; transient trouble (after the client's own retries) gets a few
+        more rounds, spaced out, before the job is interrupted."""
+        failures = 0
+        while True:
+            try:
+                return await what()
+            except _TRANSIENT as err:
+                failures += 1
+                if failures > self.config.poll_failures:
+                    raise
+                delay = self.config.poll_failure_delay * failures
+                if isinstance(err, ThrottledError) and err.retry_after:
+                    delay = max(delay, err.retry_after)
+                log.info("job %s: poll failed (%s), again in %.1fs", job.id, type(err).__name__, delay)
+                await self._sleep(delay)
+
+    async def _watch(self, job: Job, client: Any, ctx: Context) -> ContentExport:
+        """Poll until the export leaves the running states. The export is the source of
+        truth; its Progress is polled in between because it is cheaper and carries the
+        completion. The export is read again when the Progress changes state or ends."""
+        export_id = int(job.export_id)  # type: ignore[arg-type]
+        export: ContentExport = await self._call(job, lambda: client.get_export(ctx, export_id))
+        job = self._note_export(job, export)
+        interval: float | None = None
+        before: Observation | None = None
+        use_progress = export.progress_id is not None
+        completion: float | None = None
+        while export.workflow_state.is_running:
+            now = Observation(self._clock(), export.workflow_state.value, completion)
+            interval = next_interval(interval, before, now, self.config.poll)
+            before = now
+            await self._sleep(interval)
+            if use_progress:
+                progress = await self._call(job, lambda: client.get_progress(export.progress_id))
+                implied = workflow_from_progress(progress.workflow_state)
+                if progress.completion != completion:
+                    completion = progress.completion
+                    job = self.store.update(job.id, progress=completion)
+                    self._emit(JobProgress(job.id, completion, (implied or export.workflow_state).label))
+                if implied is export.workflow_state:
+                    continue
+                export = await self._call(job, lambda: client.get_export(ctx, export_id))
+                if implied is None and export.workflow_state.is_running:
+                    use_progress = False  # Progress ended (e.g. cancelled) but the export goes on
+            else:
+                export = await self._call(job, lambda: client.get_export(ctx, export_id))
+            job = self._note_export(job, export)
+        return export
+
+    def _note_export(self, job: Job, export: ContentExport) -> Job:
+        values: dict[str, Any] = {}
+        if job.canvas_state != export.workflow_state.value:
+            values["canvas_state"] = export.workflow_state.value
+        if export.created_at and job.export_created_at != export.created_at:
+            values["export_created_at"] = export.created_at
+        state = _STATUS_OF.get(export.workflow_state)
+        if state is not None and state is not job.state:
+            return self._set_state(job, state, **values)
+        if values:
+            return self.store.update(job.id, **values)
+        return job
+
+    # ---- the end of the export: save, or say why not
+
+    async def _conclude(self, job: Job, client: Any, export: ContentExport) -> None:
+        ctx = Context.parse(job.context)
+        state = export.workflow_state
+        if state is WorkflowState.FAILED:
+            raise ExportFailedError(
+                "Canvas reports that the export failed (Canvas does not say why). Try again, or export "
+                "less content at a time."
+            )
+        if state is WorkflowState.DELETED:
+            raise ExportFailedError("This export was deleted at Canvas. Start a new export.")
+        if state is WorkflowState.EXPIRED:
+            expires = job.expires_at
+            when = f" on {expires:%Y-%m-%d}" if expires else ""
+            raise ExportExpiredError(
+                f"This export expired at Canvas{when}: Canvas keeps a package for {job.expire_days} days "
+                f"after the export was created. Start a new export."
+            )
+        if job.goal != GOAL_SAVED:
+            self._finish_done(job, None)
+            return
+        await self._download(job, client, ctx, export)
+
+    async def _already_saved(self, job: Job) -> bool:
+        """A run killed between saving the file and recording it: find the file by its
+        recorded SHA-256 and finish, rather than download a second copy."""
+        if job.sha256 is None or job.dest_dir is None or job.attachment_name is None:
+            return False
+        if job.part_path is not None and job.part_path.exists():
+            return False
+        name = safe_filename(job.attachment_name)
+        for n in range(1, 100):
+            candidate = job.dest_dir / numbered(name, n)
+            if not candidate.exists():
+                continue
+            if candidate.stat().st_size == job.size and await asyncio.to_thread(sha256_of, candidate) == job.sha256:
+                self._finish_done(job, candidate)
+                return True
+        return False
+
+    async def _download(self, job: Job, client: Any, ctx: Context, export: ContentExport) -> None:
+        attachment = export.attachment
+        assert attachment is not None and job.dest_dir is not None and job.export_id is not None
+        name = safe_filename(attachment.display_name, fallback=f"export-{job.export_id}.zip")
+        part = job.part_path or part_path_for(job.dest_dir, name, job.export_id)
+        job = self._set_state(
+            job,
+            JobStatus.DOWNLOADING,
+            attachment_id=attachment.id,
+            attachment_name=attachment.display_name,
+            attachment_size=attachment.size,
+            part_path=part,
+        )
+        last_sent = [-1e9]
+
+        def on_bytes(done: int, total: int | None) -> None:
+            now = self._clock()
+            if now - last_sent[0] >= self.config.download_event_interval or (total is not None and done >= total):
+                last_sent[0] = now
+                self._emit(JobDownload(job.id, done, total))
+
+        async with self._download_limit(job.site):
+            for attempt in (1, 2):
+                result = await download_to_part(
+                    client,
+                    attachment.url,
+                    part,
+                    expected_size=attachment.size or None,
+                    on_bytes=on_bytes,
+                    policy=self.config.download,
+                    sleep=self._sleep,
+                )
+                job = self._set_state(job, JobStatus.VERIFYING)
+                try:
+                    verified = await asyncio.to_thread(verify_package, part, attachment.size or None, name=name)
+                except PackageError:
+                    await asyncio.to_thread(_unlink_quietly, part)  # never resume from bad bytes
+                    if attempt == 1 and result.resumed:
+                        # Pieces from several attempts: the package may have changed in
+                        # between. One fresh download before calling it broken.
+                        job = self._set_state(job, JobStatus.DOWNLOADING, "Downloading again from the start")
+                        continue
+                    raise
+                break
+            # Recorded before the rename, so a crash after it is recognised (_already_saved).
+            job = self.store.update(job.id, sha256=verified.sha256, size=verified.size)
+            final = await asyncio.to_thread(commit_part, part, job.dest_dir, name)
+        self._finish_done(job, final, verified)
+
+
+def _resumed_state(job: Job) -> JobStatus:
+    """The state a stopped or interrupted job shows again while it picks up its work."""
+    if job.export_id is None:
+        return JobStatus.CREATING
+    if job.canvas_state:
+        try:
+            return _STATUS_OF.get(WorkflowState(job.canvas_state), JobStatus.EXPORTING)
+        except ValueError:
+            pass
+    return JobStatus.EXPORTING
+
+
+def _type_label(export_type: str) -> str:
+    try:
+        return ExportType(export_type).label
+    except ValueError:
+        return export_type
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
