@@ -48,7 +48,7 @@ from desktop_app.canvas.models import (
     SelectKey,
     WorkflowState,
 )
-from desktop_app.canvas.validation import validate_export_request
+from desktop_app.canvas.validation import coerce_export_type, validate_export_request
 from desktop_app.engine.download import (
     DownloadPolicy,
     commit_part,
@@ -179,7 +179,7 @@ class Engine:
         soon as Canvas has it).
         """
         ctx = Context.parse(ctx) if isinstance(ctx, str) else ctx
-        kind = ExportType(export_type)
+        kind = coerce_export_type(export_type)
         validate_export_request(ctx, kind, select)
         goal = goal or (GOAL_SAVED if dest_dir is not None else GOAL_EXPORTED)
         if goal == GOAL_SAVED and dest_dir is None:
