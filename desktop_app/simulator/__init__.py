@@ -1,0 +1,41 @@
+"""A simulated Canvas LMS on loopback, for the demo mode and every integration test.
+
+Two origins, like a real hosted Canvas: the **Canvas host** (REST API under /api/v1,
+`/files/:id/download`, `/login/canvas`) and an S3-like **files host** on another port
+(400 with `Authorization`, 403 without a valid short-lived signature, `Range` -> 206).
+Behaviour follows the project's canvas-api.md reference: Link pagination, per_page
+limits, throttle headers and 403 "Rate Limit Exceeded", Canvas's error bodies, create
+returning 200, the export and Progress lifecycle, 30-day expiry, student permissions,
+and real packages (.imscc, QTI zip, files zip) whose manifests list exactly the selection.
+
+In-process use::
+
+    from desktop_app.simulator import SimulatedCanvas, TEACHER_TOKEN, STUDENT_TOKEN
+    with SimulatedCanvas(export_duration=0.3) as sim:      # kw-only knobs, see __init__
+        sim.base_url, sim.files_base_url                   # http://127.0.0.1:<port>
+        sim.data.main_course_id, sim.data.group_id         # 101, 201
+        sim.data.teacher_id, sim.data.student_id           # 1001 (Ada Lovelace), 1002 (Alan Turing)
+        sim.data.ids("wiki_pages")                         # page ids of the main course (also
+                                                           # "quizzes", "context_modules", "attachments", ...)
+        sim.faults.drop_download_after(65536)              # and server_errors, throttle, fail_next_export,
+                                                           # slow_files, new_quizzes, revoke_token, json_prefix
+        sim.request_log                                    # [RequestRecord(host, method, path, query, headers)]
+        sim.age_export(export_id, days=31); sim.package_bytes(export_id)
+        sim.serve_package_from(export_id, url, size)       # benchmarks: redirect the download elsewhere
+
+Command line (the `canvas-exports demo-server [--port N]` command calls this)::
+
+    from desktop_app.simulator import serve
+    serve(port=8765)          # foreground until Ctrl+C; prints the base URL and demo tokens
+                              # also: python -m desktop_app.simulator [--port N]
+"""
+
+from .auth import EXPIRED_TOKEN, STUDENT_TOKEN, TEACHER_TOKEN, ThrottleSettings
+from .data import SampleData
+from .packages import resource_identifier
+from .server import RequestRecord, SimulatedCanvas, serve
+
+__all__ = [
+    "EXPIRED_TOKEN", "STUDENT_TOKEN", "TEACHER_TOKEN", "RequestRecord", "SampleData", "SimulatedCanvas",
+    "ThrottleSettings", "resource_identifier", "serve",
+]

@@ -1,0 +1,99 @@
+"""Fault knobs the tests turn to make the simulated Canvas misbehave on purpose.
+
+Each knob is a small counter or flag read by the server on the next request(s); all of
+them are thread safe because the servers handle requests on many threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+
+class Faults:
+    def __init__(self, revoke: Callable[[str], None]) -> None:
+        self._lock = threading.Lock()
+        self._revoke = revoke
+        self._drops: list[int] = []  # one entry per download to cut, in bytes of body
+        self._errors: list[int] = []  # one status per API request to fail
+        self._throttles: list[int] = []
+        self._fail_exports = 0
+        self._json_prefix = False
+        self.files_bytes_per_second: float | None = None
+        self.new_quizzes_enabled = False
+
+    def drop_download_after(self, nbytes: int, times: int = 1) -> None:
+        """The files host closes the connection after `nbytes` of the body, `times` times."""
+        with self._lock:
+            self._drops.extend([nbytes] * times)
+
+    def server_errors(self, count: int, status: int = 503) -> None:
+        """The next `count` requests to the Canvas host answer `status` (a 5xx)."""
+        with self._lock:
+            self._errors.extend([status] * count)
+
+    def throttle(self, count: int, status: int = 403) -> None:
+        """The next `count` API requests are throttled: 403 "Rate Limit Exceeded" (what
+        Canvas sends) or 429 (what a proxy might send)."""
+        if status not in (403, 429):
+            raise ValueError("throttle status must be 403 or 429")
+        with self._lock:
+            self._throttles.extend([status] * count)
+
+    def fail_next_export(self, count: int = 1) -> None:
+        """The next created export(s) end `failed` (Progress `failed` too)."""
+        with self._lock:
+            self._fail_exports += count
+
+    def slow_files(self, bytes_per_second: float | None) -> None:
+        """Limit the files host's sending rate; None switches it off."""
+        self.files_bytes_per_second = bytes_per_second or None
+
+    def new_quizzes(self, enabled: bool) -> None:
+        """Course Common Cartridge exports that include quizzes pass through
+        `waiting_for_external_tool`, as with the New Quizzes CC feature on."""
+        self.new_quizzes_enabled = enabled
+
+    def revoke_token(self, token: str) -> None:
+        """Later requests with this token get 401 "Revoked access token."."""
+        self._revoke(token)
+
+    def json_prefix(self, enabled: bool) -> None:
+        """Prefix JSON bodies with `while(1);`, as old Canvas did for some requests."""
+        self._json_prefix = enabled
+
+    def clear(self) -> None:
+        """Switch every knob off (revoked tokens stay revoked)."""
+        with self._lock:
+            self._drops.clear()
+            self._errors.clear()
+            self._throttles.clear()
+            self._fail_exports = 0
+            self._json_prefix = False
+        self.files_bytes_per_second = None
+        self.new_quizzes_enabled = False
+
+    # --- consumed by the server --------------------------------------------------
+    def _pop(self, queue: list[int]) -> int | None:
+        with self._lock:
+            return queue.pop(0) if queue else None
+
+    def take_drop(self) -> int | None:
+        return self._pop(self._drops)
+
+    def take_error(self) -> int | None:
+        return self._pop(self._errors)
+
+    def take_throttle(self) -> int | None:
+        return self._pop(self._throttles)
+
+    def take_export_failure(self) -> bool:
+        with self._lock:
+            if self._fail_exports:
+                self._fail_exports -= 1
+                return True
+            return False
+
+    @property
+    def prefix_json(self) -> bool:
+        return self._json_prefix
