@@ -107,6 +107,22 @@ class Services:
         if old is not None:
             await _close_quietly(old)
 
+    async def start_engine(self, store_path: Any = None, *, max_concurrent: int | None = None,
+                           config: Any = None) -> Any:
+        """Open the job store and create the engine (once); later calls return it.
+
+        The engine shares `clients` (a dict this object keeps current), so a new token
+        for a site reaches running and resumed jobs without restarting anything.
+        """
+        if self.engine is None:
+            from desktop_app.engine.engine import Engine, EngineConfig
+            from desktop_app.engine.store import JobStore
+
+            self.store = await asyncio.to_thread(JobStore, store_path)
+            self.engine = Engine(self.store, self.clients, self.emit_event,
+                                 max_concurrent=max_concurrent, config=config or EngineConfig())
+        return self.engine
+
     def emit_event(self, event: object) -> None:
         """The engine's ``emit`` callback: hands an event to the bridge (any thread)."""
         self._bridge._event_from_loop(event)

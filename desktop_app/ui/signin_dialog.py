@@ -471,8 +471,7 @@ class SignInDialog(QDialog):
                 self.url_edit.setText(profile.base_url)
                 self.name_edit.setText(profile.name)
                 self.connect_banner.show_text(
-                    f"<b>Canvas no longer accepts the saved token for {_e(profile.name)}.</b> "
-                    f"{_e(error.message)} Paste a new one.")
+                    f"<b>The saved token for {_e(profile.name)} no longer works.</b> {_e(error.message)}")
                 self.show_connect()
             else:
                 self._welcome_failed(error)
@@ -543,7 +542,7 @@ class SignInDialog(QDialog):
         def failed(error: BaseException) -> None:
             self._set_busy(False)
             if isinstance(error, AuthError):
-                self.connect_status.error(f"Canvas did not accept this token: {error.message}")
+                self.connect_status.error(error.message)
                 self.token_edit.setFocus()
                 self.token_edit.selectAll()
             else:

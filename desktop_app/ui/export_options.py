@@ -1,0 +1,163 @@
+"""The "how" of an export: type, notifications, and the Start button with a summary.
+
+Canvas's rules live in the models (ALLOWED_TYPES, ACCEPTED_KEYS); this widget only
+shows them: types a context cannot have are disabled with a tooltip that says why, and
+the summary tells in words what the Start button will ask Canvas for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QSizePolicy,
+    QWidget,
+)
+
+from desktop_app.canvas.models import ACCEPTED_KEYS, ALLOWED_TYPES, ContextKind, ExportType, SelectKey
+
+TYPE_TIPS = {
+    ExportType.COMMON_CARTRIDGE: (
+        "Common Cartridge (.imscc): the course with its modules, pages, assignments, quizzes "
+        "and files. Import it into Canvas or another LMS."),
+    ExportType.QTI: "QTI (.zip): classic quizzes only, for another quiz tool or a question bank.",
+    ExportType.ZIP: "Zip: files and folders exactly as they are in Files.",
+}
+ZIP_ONLY_TIP = "Canvas exports groups and users as a zip of their files only."
+
+_SINGULAR = {
+    SelectKey.FOLDERS: "folder", SelectKey.FILES: "file", SelectKey.MODULES: "module",
+    SelectKey.MODULE_ITEMS: "module item", SelectKey.PAGES: "page", SelectKey.ASSIGNMENTS: "assignment",
+    SelectKey.QUIZZES: "quiz", SelectKey.ANNOUNCEMENTS: "announcement",
+    SelectKey.DISCUSSION_TOPICS: "discussion", SelectKey.CALENDAR_EVENTS: "calendar event",
+    SelectKey.RUBRICS: "rubric",
+}
+_PLURAL_EXCEPTIONS = {"quiz": "quizzes"}
+
+
+def summarise(select: Mapping[SelectKey, Iterable[int]] | None) -> str:
+    """'Everything' for no selection, else '3 pages, 1 quiz and 12 files'."""
+    parts: list[str] = []
+    for key in SelectKey:
+        ids = list((select or {}).get(key, ()) or ())
+        if not ids:
+            continue
+        word = _SINGULAR[key]
+        if len(ids) != 1:
+            word = _PLURAL_EXCEPTIONS.get(word, word + "s")
+        parts.append(f"{len(ids)} {word}")
+    if not parts:
+        return "Everything"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def filter_select(select: Mapping[SelectKey, Iterable[int]] | None,
+                  export_type: ExportType) -> dict[SelectKey, list[int]]:
+    """Keep only the keys this export type reads (the tree may hold others)."""
+    accepted = ACCEPTED_KEYS[export_type]
+    return {k: list(v) for k, v in (select or {}).items() if k in accepted and list(v)}
+
+
+class ExportOptions(QWidget):
+    """Type radios, Skip notifications, summary, Start export. No I/O."""
+
+    typeChanged = Signal(object)  # ExportType
+    startRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportOptions")
+        self._kind: ContextKind | None = None
+        self._group = QButtonGroup(self)
+        self._radios: dict[ExportType, QRadioButton] = {}
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 4, 0, 0)
+        type_label = QLabel("Export as:")
+        row.addWidget(type_label)
+        for export_type, mnemonic in ((ExportType.COMMON_CARTRIDGE, "&Common Cartridge"),
+                                      (ExportType.QTI, "&QTI"), (ExportType.ZIP, "&Zip")):
+            radio = QRadioButton(mnemonic)
+            radio.setToolTip(TYPE_TIPS[export_type])
+            radio.setAccessibleName(f"Export type {export_type.label}")
+            radio.setObjectName(f"type_{export_type.value}")
+            self._group.addButton(radio)
+            self._radios[export_type] = radio
+            row.addWidget(radio)
+        self._radios[ExportType.COMMON_CARTRIDGE].setChecked(True)
+        self._group.buttonToggled.connect(self._toggled)
+
+        self.skip_notifications = QCheckBox("Skip notifications")
+        self.skip_notifications.setChecked(True)
+        self.skip_notifications.setAccessibleName("Skip notifications")
+        row.addSpacing(12)
+        row.addWidget(self.skip_notifications)
+        row.addStretch(1)
+
+        self.summary = QLabel("Everything")
+        self.summary.setObjectName("selectionSummary")
+        self.summary.setAccessibleName("What will be exported")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.start_button = QPushButton("Start export")
+        self.start_button.setObjectName("startExportButton")
+        self.start_button.setAccessibleName("Start export")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.startRequested)
+        row.addWidget(self.summary)
+        row.addWidget(self.start_button)
+        self.set_context_kind(None)
+
+    # ---------------------------------------------------------------- state
+    def export_type(self) -> ExportType:
+        for export_type, radio in self._radios.items():
+            if radio.isChecked():
+                return export_type
+        return ExportType.ZIP
+
+    def set_export_type(self, export_type: ExportType) -> None:
+        radio = self._radios[export_type]
+        if radio.isEnabled():
+            radio.setChecked(True)
+
+    def allowed(self, export_type: ExportType) -> bool:
+        return self._kind is not None and export_type in ALLOWED_TYPES[self._kind]
+
+    def set_context_kind(self, kind: ContextKind | None) -> None:
+        """Enable the types Canvas allows for this context (groups, users: zip only)."""
+        self._kind = kind
+        for export_type, radio in self._radios.items():
+            ok = kind is not None and export_type in ALLOWED_TYPES[kind]
+            radio.setEnabled(ok)
+            radio.setToolTip(TYPE_TIPS[export_type] if ok or kind is None else f"{TYPE_TIPS[export_type]}\n\n{ZIP_ONLY_TIP}")
+        if kind is not None and not self.allowed(self.export_type()):
+            self._radios[ExportType.ZIP].setChecked(True)
+        self._update_skip()
+        self.start_button.setEnabled(kind is not None)
+        self.start_button.setToolTip(
+            "Choose a course, group or My files first" if kind is None
+            else "Ask Canvas to build the package, then watch it and download it (Ctrl+E)")
+
+    def set_summary(self, select: Mapping[SelectKey, Iterable[int]] | None) -> None:
+        text = summarise(filter_select(select, self.export_type()))
+        self.summary.setText(f"Exports: {text}")
+        self.summary.setToolTip("Nothing is ticked in the tree, so the whole context is exported"
+                                if text == "Everything" else "Only the ticked items are exported")
+
+    def _toggled(self, _button: QRadioButton, checked: bool) -> None:
+        if checked:
+            self._update_skip()
+            self.typeChanged.emit(self.export_type())
+
+    def _update_skip(self) -> None:
+        matters = self._kind is ContextKind.COURSE and self.export_type() is not ExportType.ZIP
+        self.skip_notifications.setEnabled(matters)
+        self.skip_notifications.setToolTip(
+            "Canvas e-mails you when a course export finishes or fails; tick to skip that e-mail."
+            if matters else "Canvas sends no e-mail for zip, group or user exports.")

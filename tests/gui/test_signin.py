@@ -1,0 +1,148 @@
+"""The welcome screen and sign-in against the simulated Canvas over real HTTP."""
+
+from __future__ import annotations
+
+import keyring
+import keyring.backends.fail
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop_app.profiles import KEYRING_SERVICE, Profile
+from desktop_app.simulator import EXPIRED_TOKEN, TEACHER_TOKEN
+from desktop_app.ui.signin_dialog import NO_KEYRING_MESSAGE, SignInDialog
+
+
+@pytest.fixture
+def dialog(qtbot, accounts):
+    dlg = SignInDialog(accounts, demo_knobs={"export_duration": 0.2})
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def _fill(dlg: SignInDialog, url: str, token: str, name: str = "") -> None:
+    dlg.show_connect()
+    dlg.url_edit.setText(url)
+    dlg.token_edit.setText(token)
+    dlg.name_edit.setText(name)
+
+
+def _check(qtbot, dlg: SignInDialog) -> None:
+    """Click Sign in and wait until the background check has answered."""
+    with qtbot.waitSignal(dlg.busyChanged, timeout=10_000, check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(dlg.signin_button, Qt.MouseButton.LeftButton)
+
+
+def test_good_token_shows_the_name_before_saving(qtbot, dialog, sim, profile_store, memory_keyring) -> None:
+    _fill(dialog, sim.base_url + "/api/v1/", TEACHER_TOKEN, "Demo school")
+    _check(qtbot, dialog)
+    assert "Signed in as Ada Lovelace" in dialog.connect_status.text()
+    assert dialog.signin_button.text() == "Continue"
+    assert dialog.url_edit.text() == sim.base_url  # the pasted /api/v1/ is gone
+    assert profile_store.profiles() == [] and memory_keyring.secrets == {}  # nothing saved yet
+
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.signin_button, Qt.MouseButton.LeftButton)
+    signin = blocker.args[0]
+    assert signin.user.name == "Ada Lovelace" and signin.keyring_ok
+    assert profile_store.get("Demo school") == Profile("Demo school", sim.base_url, "Ada Lovelace")
+    assert profile_store.last_used == "Demo school"
+    assert memory_keyring.secrets == {(KEYRING_SERVICE, "Demo school"): TEACHER_TOKEN}
+    assert TEACHER_TOKEN not in profile_store.path.read_text()
+    assert TEACHER_TOKEN not in repr(signin)
+
+
+def test_bad_token_is_refused_with_the_reason(qtbot, dialog, sim, profile_store) -> None:
+    _fill(dialog, sim.base_url, "1~not-a-token")
+    _check(qtbot, dialog)
+    assert "not a valid token for this Canvas site" in dialog.connect_status.text()
+    assert dialog.signin_button.text() == "Sign in"
+    assert profile_store.profiles() == []
+
+
+def test_expired_token_says_expired(qtbot, dialog, sim) -> None:
+    _fill(dialog, sim.base_url, EXPIRED_TOKEN)
+    _check(qtbot, dialog)
+    assert "it has expired" in dialog.connect_status.text()
+
+
+def test_without_keyring_the_token_is_kept_for_the_session(qtbot, dialog, sim, accounts, profile_store) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    _fill(dialog, sim.base_url, TEACHER_TOKEN, "School")
+    _check(qtbot, dialog)
+    assert NO_KEYRING_MESSAGE in dialog.connect_status.text()
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000) as blocker:
+        qtbot.mouseClick(dialog.signin_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].keyring_ok is False
+    assert TEACHER_TOKEN not in profile_store.path.read_text()
+    # the app's vault still knows it for this session
+    with qtbot.waitSignal(accounts.token_for("School").succeeded, timeout=5000) as token:
+        pass
+    assert token.args[0] == TEACHER_TOKEN
+
+
+def test_plain_http_to_a_remote_host_is_refused_before_any_request(qtbot, dialog, sim) -> None:
+    _fill(dialog, "http://canvas.example.edu", TEACHER_TOKEN)
+    qtbot.mouseClick(dialog.signin_button, Qt.MouseButton.LeftButton)
+    assert dialog.url_error.isVisible()
+    assert "https://" in dialog.url_error.text()
+    assert sim.request_log == []
+
+
+def test_try_the_demo_signs_in_as_the_teacher(qtbot, dialog) -> None:
+    with qtbot.waitSignal(dialog.signedIn, timeout=20_000) as blocker:
+        qtbot.mouseClick(dialog.demo_button, Qt.MouseButton.LeftButton)
+    signin = blocker.args[0]
+    assert signin.demo and signin.user.name == "Ada Lovelace"
+    assert signin.profile.base_url.startswith("http://127.0.0.1:")
+    assert dialog.result() == SignInDialog.DialogCode.Accepted
+
+
+def test_saved_sites_continue_rename_and_forget(qtbot, sim, accounts, profile_store, memory_keyring) -> None:
+    profile_store.save(Profile("School", sim.base_url, "Ada Lovelace"))
+    memory_keyring.secrets[(KEYRING_SERVICE, "School")] = TEACHER_TOKEN
+    dlg = SignInDialog(accounts)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.sites_list.count() == 1, timeout=5000)
+    assert dlg.sites_box.isVisible()
+
+    with qtbot.waitSignal(dlg.rename_profile("School", "Main school").finished, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: dlg.sites_list.count() == 1 and "Main school" in dlg.sites_list.item(0).text(), timeout=5000)
+    assert (KEYRING_SERVICE, "Main school") in memory_keyring.secrets
+
+    with qtbot.waitSignal(dlg.signedIn, timeout=10_000) as blocker:
+        qtbot.mouseClick(dlg.continue_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].profile.name == "Main school"
+
+    with qtbot.waitSignal(dlg.forget_profile("Main school").finished, timeout=5000):
+        pass
+    assert profile_store.profiles() == []
+    assert memory_keyring.secrets == {}
+
+
+def test_saved_site_with_a_revoked_token_asks_for_a_new_one(qtbot, sim, accounts, profile_store, memory_keyring) -> None:
+    profile_store.save(Profile("School", sim.base_url, "Ada Lovelace"))
+    memory_keyring.secrets[(KEYRING_SERVICE, "School")] = TEACHER_TOKEN
+    sim.faults.revoke_token(TEACHER_TOKEN)
+    dlg = SignInDialog(accounts)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.sites_list.count() == 1, timeout=5000)
+    with qtbot.waitSignal(dlg.busyChanged, timeout=10_000, check_params_cb=lambda busy: not busy):
+        qtbot.mouseClick(dlg.continue_button, Qt.MouseButton.LeftButton)
+    assert dlg.pages.currentIndex() == SignInDialog.CONNECT
+    assert "revoked" in dlg.connect_banner.text()
+    assert dlg.url_edit.text() == sim.base_url
+
+
+def test_reauth_mode_opens_on_the_connect_page_with_the_reason(qtbot, accounts) -> None:
+    dlg = SignInDialog(accounts, reauth=Profile("School", "https://canvas.school.edu", "Ada"),
+                       reason="Revoked access token.")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.pages.currentIndex() == SignInDialog.CONNECT
+    assert "Revoked access token." in dlg.connect_banner.text()
+    assert "exports" in dlg.connect_banner.text()
+    assert dlg.url_edit.text() == "https://canvas.school.edu"
