@@ -1,0 +1,242 @@
+"""The selection panel: filter box, Select all / none, the checkable tree, a summary line.
+
+``SelectionPanel`` owns a ``SelectionModel`` (``panel.model``) and shows it through
+``SelectionFilterProxy`` so typing in the filter box narrows the tree while the
+checkboxes keep working (``setData`` goes through the proxy to the model).
+
+Embedding (the shell):
+
+    panel = SelectionPanel()
+    panel.model.branchRequested.connect(load_branch_in_background)   # lazy loading
+    panel.selectionChanged.connect(update_start_button)
+    panel.set_export_type(ExportType.ZIP)
+    panel.select_hash()  /  panel.summary()
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.canvas.models import ExportType, SelectKey
+from desktop_app.ui.icons import icon
+from desktop_app.ui.selection_model import SelectionModel
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SelectionFilterProxy(QSortFilterProxyModel):
+    """Shows rows whose title contains every word of the filter (case-insensitive).
+
+    Recursive filtering keeps the ancestors of a match visible; ``autoAcceptChildRows``
+    keeps everything inside a matching folder or module visible, so filtering for a
+    folder name lets you check the whole folder.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._words: tuple[str, ...] = ()
+        self.setRecursiveFilteringEnabled(True)
+        self.setAutoAcceptChildRows(True)
+        self.setDynamicSortFilter(True)
+
+    def filter_text(self) -> str:
+        return " ".join(self._words)
+
+    def set_filter_text(self, text: str) -> None:
+        words = tuple(text.casefold().split())
+        if words == self._words:
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.10
+            self.beginFilterChange()
+            self._words = words
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            self._words = words
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802 - Qt API
+        if not self._words:
+            return True
+        source = self.sourceModel()
+        text = str(source.data(source.index(source_row, 0, source_parent), SelectionModel.SearchRole) or "").casefold()
+        return all(word in text for word in self._words)
+
+
+class SelectionPanel(QWidget):
+    """Filter + Select all/none + tree + summary. Emits ``selectionChanged()``.
+
+    Public API:
+        model: SelectionModel              the data (fill it with set_branch_items & co)
+        proxy: SelectionFilterProxy        what the tree shows
+        view: QTreeView
+        selectionChanged()                 signal: checks or export type changed
+        set_export_type(ExportType | None)
+        select_hash() -> dict[SelectKey, list[int]]   for the current export type
+        summary() -> str                   "Everything" / "3 pages, 42 files"
+        set_filter_text(str)               filter immediately (typing is debounced)
+        select_all() / select_none()       on the rows the filter shows, or everything
+        reset(branches)                    new context
+    """
+
+    selectionChanged = Signal()
+
+    FILTER_DELAY_MS = 150
+    """Typing waits this long before refiltering: one filter pass over 20,000 rows
+    costs tens of milliseconds, so per keystroke would make typing stutter."""
+
+    def __init__(self, parent: QWidget | None = None, model: SelectionModel | None = None) -> None:
+        super().__init__(parent)
+        self.model = model or SelectionModel(self)
+        self.proxy = SelectionFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter by name")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.filter_edit.setAccessibleName("Filter content")
+        self.filter_edit.setToolTip("Show only items whose name contains all of these words")
+
+        self.select_all_button = self._tool_button(
+            "Select all", "select-all", "Check every item shown (only the filtered rows when a filter is set)"
+        )
+        self.select_none_button = self._tool_button(
+            "Select none", "select-none", "Uncheck every item shown (only the filtered rows when a filter is set)"
+        )
+        self.select_all_button.clicked.connect(self.select_all)
+        self.select_none_button.clicked.connect(self.select_none)
+
+        self.view = QTreeView(self)
+        self.view.setModel(self.proxy)
+        self.view.setHeaderHidden(True)
+        self.view.setUniformRowHeights(True)  # lets Qt lay out 20,000 rows without measuring each
+        self.view.setAnimated(False)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAccessibleName("Content to export")
+        self.view.setAccessibleDescription("Check what to include; Space toggles the current row")
+        self.view.setToolTip("")
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        self.summary_label = QLabel(self)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setAccessibleName("Selection summary")
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.select_all_button)
+        top.addWidget(self.select_none_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.summary_label)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(self.FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(lambda: self.set_filter_text(self.filter_edit.text()))
+        self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
+        self.filter_edit.returnPressed.connect(lambda: self.set_filter_text(self.filter_edit.text()))
+
+        self.model.checksChanged.connect(self._on_checks_changed)
+        self.model.modelReset.connect(self._update_summary)
+        self._update_summary()
+
+    def _tool_button(self, text: str, icon_name: str, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setIcon(icon(icon_name))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setToolTip(tip)
+        button.setAccessibleName(text)
+        button.setAutoRaise(True)
+        return button
+
+    # ------------------------------------------------------------------ public API
+    def reset(self, branches: tuple[SelectKey, ...] | list[SelectKey] | None = None) -> None:
+        """A new context: forget content and checks, clear the filter."""
+        self.filter_edit.clear()
+        self.set_filter_text("")
+        if branches is None:
+            self.model.reset()
+        else:
+            self.model.reset(branches)
+
+    def set_export_type(self, export_type: ExportType | None) -> None:
+        self.model.set_export_type(export_type)
+        self._update_summary()
+
+    def select_hash(self) -> dict[SelectKey, list[int]]:
+        return self.model.select_hash() if self.model.export_type() else {}
+
+    def summary(self) -> str:
+        return self.model.summary() if self.model.export_type() else "Everything"
+
+    def set_filter_text(self, text: str) -> None:
+        """Filter now (the line edit calls this after a short pause in typing)."""
+        self._filter_timer.stop()
+        if self.filter_edit.text() != text:
+            self.filter_edit.blockSignals(True)
+            self.filter_edit.setText(text)
+            self.filter_edit.blockSignals(False)
+        self.proxy.set_filter_text(text)
+        if self.proxy.filter_text():
+            self.view.expandAll()
+
+    def select_all(self) -> None:
+        self._set_shown(True)
+
+    def select_none(self) -> None:
+        self._set_shown(False)
+
+    # ------------------------------------------------------------------ internals
+    def _set_shown(self, checked: bool) -> None:
+        if not self.proxy.filter_text():
+            self.model.set_all(checked)
+            return
+        # With a filter, act on the shown leaves only: a folder that merely contains a
+        # match must not pull in its other files.
+        leaves = []
+        stack = [QModelIndex()]
+        while stack:
+            parent = stack.pop()
+            rows = self.proxy.rowCount(parent)
+            if rows == 0 and parent.isValid():
+                leaves.append(self.proxy.mapToSource(parent))
+                continue
+            stack.extend(self.proxy.index(row, 0, parent) for row in range(rows))
+        self.model.set_checked(leaves, checked)
+
+    def _on_checks_changed(self) -> None:
+        self._update_summary()
+        self.selectionChanged.emit()
+
+    def _update_summary(self) -> None:
+        export_type = self.model.export_type()
+        if export_type is None:
+            text = "Choose an export type to see what will be exported."
+        else:
+            summary = self.model.summary()
+            if summary == "Everything":
+                what = {
+                    ExportType.ZIP: "all files",
+                    ExportType.QTI: "all quizzes",
+                    ExportType.COMMON_CARTRIDGE: "the whole course",
+                }[export_type]
+                text = f"Nothing checked: the export will contain {what}."
+            else:
+                text = f"Selected: {summary}"
+        self.summary_label.setText(text)

@@ -1,0 +1,160 @@
+"""The selection panel: real clicks on checkboxes, the filter, Select all/none, the summary."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+from desktop_app.canvas.models import ExportType, SelectKey
+from desktop_app.ui.selection_model import SelectionModel
+from desktop_app.ui.selection_view import SelectionPanel
+from tests.gui.factories import course_content
+
+C, P, U = Qt.CheckState.Checked, Qt.CheckState.PartiallyChecked, Qt.CheckState.Unchecked
+CHECK = Qt.ItemDataRole.CheckStateRole
+
+
+@pytest.fixture
+def panel(qtbot, qtmodeltester) -> SelectionPanel:  # type: ignore[no-untyped-def]
+    p = SelectionPanel()
+    qtbot.addWidget(p)
+    qtmodeltester.check(p.proxy)
+    for key, items in course_content().items():
+        p.model.set_branch_items(key, items)
+    p.resize(420, 600)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def proxy_find(panel: SelectionPanel, *titles: str) -> QModelIndex:
+    index = QModelIndex()
+    for title in titles:
+        for row in range(panel.proxy.rowCount(index)):
+            child = panel.proxy.index(row, 0, index)
+            if child.data(SelectionModel.SearchRole) == title:
+                index = child
+                break
+        else:
+            raise AssertionError(f"{title!r} not shown under {index.data()!r}")
+    return index
+
+
+def checkbox_center(panel: SelectionPanel, index: QModelIndex) -> QPoint:
+    """Where the style draws the row's check indicator (what a user aims at)."""
+    view = panel.view
+    view.scrollTo(index)
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = view.visualRect(index)
+    option.features |= QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+    rect = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, view)
+    assert rect.isValid() and view.viewport().rect().contains(rect.center())
+    return rect.center()
+
+
+def click_checkbox(qtbot, panel: SelectionPanel, index: QModelIndex) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(panel.selectionChanged):
+        qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=checkbox_center(panel, index))
+
+
+def test_real_clicks_propagate_down_and_up(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_export_type(ExportType.ZIP)
+    files = proxy_find(panel, "Files")
+    panel.view.expand(files)
+    lectures = proxy_find(panel, "Files", "Lectures")
+    panel.view.expand(lectures)
+    week1 = proxy_find(panel, "Files", "Lectures", "Week 1")
+    panel.view.expand(week1)
+
+    click_checkbox(qtbot, panel, lectures)  # down: a folder checks its files
+    assert Qt.CheckState(proxy_find(panel, "Files", "Lectures", "Week 1", "intro.pdf").data(CHECK)) == C
+    assert Qt.CheckState(files.data(CHECK)) == P
+
+    intro = proxy_find(panel, "Files", "Lectures", "Week 1", "intro.pdf")
+    click_checkbox(qtbot, panel, intro)  # up: one unchecked file makes its ancestors partial
+    assert Qt.CheckState(intro.data(CHECK)) == U
+    assert Qt.CheckState(week1.data(CHECK)) == P
+    assert Qt.CheckState(lectures.data(CHECK)) == P
+    assert panel.select_hash() == {SelectKey.FOLDERS: [12], SelectKey.FILES: [1002]}
+    assert panel.summary_label.text() == "Selected: 2 files"
+
+    click_checkbox(qtbot, panel, lectures)  # a partial folder, clicked, becomes fully checked
+    assert Qt.CheckState(week1.data(CHECK)) == C
+    assert panel.select_hash() == {SelectKey.FOLDERS: [10]}
+
+
+def test_space_key_toggles_the_current_row(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    pages = proxy_find(panel, "Pages")
+    panel.view.setFocus()
+    panel.view.setCurrentIndex(pages)
+    with qtbot.waitSignal(panel.selectionChanged):
+        qtbot.keyClick(panel.view, Qt.Key.Key_Space)
+    assert Qt.CheckState(pages.data(CHECK)) == C
+
+
+def test_disabled_branch_ignores_clicks(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_export_type(ExportType.ZIP)
+    pages = proxy_find(panel, "Pages")
+    with qtbot.assertNotEmitted(panel.selectionChanged):
+        qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=checkbox_center(panel, pages))
+    assert Qt.CheckState(pages.data(CHECK)) == U
+    assert pages.data(Qt.ItemDataRole.ToolTipRole) == "Zip exports contain only files and folders"
+
+
+def test_filter_narrows_the_tree_and_checks_go_through_the_proxy(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_export_type(ExportType.COMMON_CARTRIDGE)
+    qtbot.keyClicks(panel.filter_edit, "LOOPS")
+    qtbot.waitUntil(lambda: panel.proxy.filter_text() == "loops")  # typing is debounced
+    assert [panel.proxy.index(r, 0).data(SelectionModel.SearchRole) for r in range(panel.proxy.rowCount())] == [
+        "Files",
+        "Modules",
+        "Quizzes",  # "Quiz 2: Loops"
+    ]
+    loops = proxy_find(panel, "Files", "Lectures", "Week 2", "loops.pdf")
+    assert panel.view.isExpanded(loops.parent())  # matches are revealed
+    click_checkbox(qtbot, panel, loops)
+    assert panel.select_hash() == {SelectKey.FILES: [1003]}
+
+
+def test_filter_matching_a_folder_shows_its_contents(panel: SelectionPanel) -> None:
+    panel.set_filter_text("week 1")
+    week1 = proxy_find(panel, "Files", "Lectures", "Week 1")
+    assert panel.proxy.rowCount(week1) == 2  # intro.pdf and syllabus.pdf, though they do not match
+
+
+def test_select_all_with_a_filter_checks_only_what_is_shown(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_export_type(ExportType.COMMON_CARTRIDGE)
+    panel.set_filter_text("quiz")
+    with qtbot.waitSignal(panel.selectionChanged):
+        qtbot.mouseClick(panel.select_all_button, Qt.MouseButton.LeftButton)
+    # "Quiz 1", "Quiz 2" and the module item "Intro quiz"; not the rest of module 501
+    assert panel.select_hash() == {SelectKey.MODULE_ITEMS: [602], SelectKey.QUIZZES: [901, 902]}
+    panel.set_filter_text("")
+    qtbot.mouseClick(panel.select_all_button, Qt.MouseButton.LeftButton)
+    assert panel.model.select_hash()[SelectKey.PAGES] == [701, 702, 703]
+    qtbot.mouseClick(panel.select_none_button, Qt.MouseButton.LeftButton)
+    assert panel.select_hash() == {}
+    assert panel.summary_label.text() == "Nothing checked: the export will contain the whole course."
+
+
+def test_summary_follows_type_and_reset(panel: SelectionPanel) -> None:
+    assert panel.summary() == "Everything"
+    assert "Choose an export type" in panel.summary_label.text()
+    panel.set_export_type(ExportType.QTI)
+    assert panel.summary_label.text() == "Nothing checked: the export will contain all quizzes."
+    panel.model.setData(panel.model.branch_index(SelectKey.QUIZZES), C, CHECK)
+    assert panel.summary() == "2 quizzes"
+    panel.set_filter_text("essay")
+    panel.reset((SelectKey.FILES,))
+    assert panel.filter_edit.text() == "" and panel.proxy.filter_text() == ""
+    assert panel.summary() == "Everything"
+    assert panel.proxy.rowCount() == 1
+
+
+def test_controls_have_accessible_names_and_tooltips(panel: SelectionPanel) -> None:
+    for widget in (panel.filter_edit, panel.select_all_button, panel.select_none_button, panel.view):
+        assert widget.accessibleName()
+    for widget in (panel.filter_edit, panel.select_all_button, panel.select_none_button):
+        assert widget.toolTip()
