@@ -160,7 +160,7 @@ class CanvasApi:
                 rels.append(("prev", str(page - 1)))
             rels += [("first", "1"), ("last", str(last))]
         kept = [(k, v) for k, v in req.query if k not in ("page", "per_page", "access_token", "api_key")]
-        link = ",".join(f'<{self.base}{req.path}?{urlencode(kept + [("page", p), ("per_page", per_page)])}>; rel="{rel}"'
+        link = ",".join(f'<{self.base}{req.path}?{urlencode(kept + [("page", p), ("per_page", per_page)], safe=":")}>; rel="{rel}"'
                         for rel, p in rels)
         return self.json([render(r) for r in rows[offset: offset + per_page]], headers={"Link": link})
 

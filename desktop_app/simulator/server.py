@@ -34,6 +34,22 @@ _LOGIN_PAGE = (b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">
 _REDACT = {"authorization", "cookie"}
 
 
+class Headers(dict):  # type: ignore[type-arg]
+    """Header names are case-insensitive: `record.headers["range"]` == `["Range"]`."""
+
+    def __init__(self, items: object = ()) -> None:
+        super().__init__((str(k).lower(), v) for k, v in dict(items).items())  # type: ignore[call-overload]
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(str(key).lower())
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return super().get(key.lower(), default)
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """One request as a host saw it. Credentials are redacted (the header stays, so tests
@@ -43,7 +59,7 @@ class RequestRecord:
     method: str
     path: str
     query: str
-    headers: dict[str, str]
+    headers: Headers  # case-insensitive names
 
     @property
     def params(self) -> dict[str, str]:
@@ -103,7 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         req = Request(self.command, split.path, parse_qsl(split.query, keep_blank_values=True), headers, body)
         sim = self.server.sim
         sim._log(RequestRecord(self.server.label, self.command, split.path, split.query,
-                               {k: ("[redacted]" if k.lower() in _REDACT else v) for k, v in self.headers.items()}))
+                               Headers({k: ("[redacted]" if k.lower() in _REDACT else v)
+                                        for k, v in self.headers.items()})))
         if self.server.label == "files":
             sim._serve_file(self, req)
         else:
