@@ -297,7 +297,7 @@ class Reporter:
             say(f"job {jid}{export}: {event.label}" + (f": {event.message}" if event.message else ""))
         elif isinstance(event, JobProgress):
             percent = int(event.completion)
-            if self._last_percent.get(jid) != percent:
+            if percent > 0 and self._last_percent.get(jid) != percent:
                 self._last_percent[jid] = percent
                 say(f"job {jid}: {event.label or 'Exporting'} {event.completion:.0f}%")
         elif isinstance(event, JobDownload):
@@ -542,10 +542,10 @@ async def _run_command(args: argparse.Namespace, output: Output) -> int:
 def _demo_server(args: argparse.Namespace, output: Output) -> int:
     from desktop_app import simulator
 
-    serve = getattr(simulator, "serve_forever", None) or getattr(simulator, "serve", None)
+    serve = getattr(simulator, "serve", None)
     if serve is None:
         raise CliExit(EXIT_FAILED, "The simulated Canvas is not available in this build.")
-    serve(args.port)
+    serve(port=args.port or None)
     return EXIT_OK
 
 

@@ -201,6 +201,9 @@ class DownloadPolicy:
     base_delay: float = 0.5
     max_delay: float = 20.0
     chunk_size: int = CHUNK_SIZE
+    """Bytes gathered before one write to disk."""
+    read_size: int = 64 * 1024
+    """Bytes asked of the network per read: what a dropped connection can lose at most."""
 
     def delay(self, stalled: int, rng: Callable[[], float] = random.random) -> float:
         """Backoff before the next attempt: exponential in the stalled count, full jitter
@@ -236,6 +239,19 @@ def _sync_close(fd: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+async def _flush(fd: int, buffer: bytearray, have: int, folder: Path) -> int:
+    """Write and empty `buffer`; returns the new byte count of the part file."""
+    if not buffer:
+        return have
+    data = bytes(buffer)
+    buffer.clear()
+    try:
+        await asyncio.to_thread(_write_all, fd, data)
+    except OSError as err:
+        raise storage_error(err, folder) from err
+    return have + len(data)
 
 
 def _truncate(part: Path) -> None:
@@ -299,27 +315,32 @@ async def download_to_part(
                     fd = await asyncio.to_thread(_open_part, part)
                 except OSError as err:
                     raise storage_error(err, folder) from err
+                # Read in small network-sized pieces (so a dropped connection loses little),
+                # write in large blocks (so the disk and the thread hop stay cheap).
+                buffer = bytearray()
                 try:
-                    async for chunk in response.aiter_bytes(policy.chunk_size):
+                    async for chunk in response.aiter_bytes(policy.read_size):
                         if not chunk:
                             continue
-                        if expected_size and have + len(chunk) > expected_size:
+                        if expected_size and have + len(buffer) + len(chunk) > expected_size:
                             raise SizeMismatchError(
                                 f"Canvas sent more than the {expected_size} bytes it announced for this package.",
-                                detail=f"got at least {have + len(chunk)} bytes",
+                                detail=f"got at least {have + len(buffer) + len(chunk)} bytes",
                             )
-                        try:
-                            await asyncio.to_thread(_write_all, fd, chunk)
-                        except OSError as err:
-                            raise storage_error(err, folder) from err
-                        have += len(chunk)
-                        if on_bytes:
-                            on_bytes(have, total)
+                        buffer += chunk
+                        if len(buffer) >= policy.chunk_size:
+                            have = await _flush(fd, buffer, have, folder)
+                            if on_bytes:
+                                on_bytes(have, total)
                 finally:
+                    # Keep whatever arrived, even when the connection broke or we are cancelled.
                     try:
+                        have = await _flush(fd, buffer, have, folder)
                         await asyncio.to_thread(_sync_close, fd)
                     except OSError as err:
                         raise storage_error(err, folder) from err
+                if on_bytes:
+                    on_bytes(have, total)
             if not expected_size:
                 break  # size unknown: a clean end of body is the end
             if have < expected_size:

@@ -396,7 +396,12 @@ class Engine:
             values.update(saved_path=saved, part_path=None)
         if verified is not None:
             values.update(size=verified.size, sha256=verified.sha256)
-        job = self._set_state(job, JobStatus.DONE, **values)
+        changed = job.state is not JobStatus.DONE
+        job = self.store.update(job.id, state=JobStatus.DONE, **values)
+        if changed:
+            label = JobStatus.DONE.label if saved is not None else (
+                "Created at Canvas" if job.goal == GOAL_CREATED else "Exported at Canvas")
+            self._emit(JobState(job.id, JobStatus.DONE, label, "", job.export_id, job.expires_at))
         self._emit(JobDone(job.id, saved, job.sha256, job.size))
         return job
 

@@ -135,7 +135,7 @@ def test_disk_full_keeps_the_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     def write(fd: int, data) -> int:
         if written["n"] >= 3000:
             raise OSError(errno.ENOSPC, "No space left on device")
-        n = real_write(fd, data)
+        n = real_write(fd, bytes(data[: 3000 - written["n"]]))  # a partial write, then ENOSPC
         written["n"] += n
         return n
 

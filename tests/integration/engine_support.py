@@ -1,0 +1,111 @@
+"""Shared pieces for the engine and CLI integration tests (real HTTP, simulated Canvas).
+
+A module of helpers rather than conftest fixtures: tests/integration/conftest.py belongs
+to the simulator's author; the engine tests want their own fast knobs (short export
+duration, quick polling, small retry delays) and a fresh simulator per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import pytest
+
+from desktop_app.canvas.client import CanvasClient
+from desktop_app.canvas.retry import RetryPolicy
+from desktop_app.engine import DownloadPolicy, Engine, EngineConfig, JobStore, PollPolicy
+from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
+
+FAST_RETRY = RetryPolicy(base_delay=0.02, max_delay=0.2, max_total=20, throttle_base_delay=0.05,
+                         throttle_max_delay=2.0, max_pace_delay=0.2)
+FAST_ENGINE = EngineConfig(
+    poll=PollPolicy(initial=0.05, backoff=1.5, ceiling=0.3),
+    download=DownloadPolicy(base_delay=0.02, max_delay=0.2),
+    poll_failure_delay=0.05,
+)
+
+
+@pytest.fixture
+def sim() -> Iterator[SimulatedCanvas]:
+    with SimulatedCanvas(export_duration=0.4) as canvas:
+        yield canvas
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@asynccontextmanager
+async def engine_for(
+    sim: SimulatedCanvas,
+    store_path: Path,
+    events: list | None = None,
+    *,
+    token: str = TEACHER_TOKEN,
+    transport: Any = None,
+    config: EngineConfig = FAST_ENGINE,
+) -> AsyncIterator[tuple[Engine, CanvasClient]]:
+    client = CanvasClient(sim.base_url, token, policy=FAST_RETRY, transport=transport)
+    store = JobStore(store_path)
+    engine = Engine(store, {client.base_url: client}, (events.append if events is not None else None), config=config)
+    try:
+        yield engine, client
+    finally:
+        await engine.aclose()
+        await client.aclose()
+        store.close()
+
+
+def posts(sim: SimulatedCanvas) -> list:
+    return [r for r in sim.request_log if r.method == "POST" and r.path.endswith("/content_exports")]
+
+
+def header(record: Any, name: str) -> str | None:
+    return next((v for k, v in record.headers.items() if k.lower() == name.lower()), None)
+
+
+def file_ranges(sim: SimulatedCanvas) -> list[str | None]:
+    """The Range header of every request the files host saw, in order."""
+    return [header(r, "range") for r in sim.request_log if r.host == "files"]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+    """Poll the file system (or anything) with a deadline: synchronisation without sleeps
+    that guess a duration."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+async def async_wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def cli_env(home: Path, sim: SimulatedCanvas, token: str = TEACHER_TOKEN) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CANVAS_")}
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        CANVAS_BASE_URL=sim.base_url,
+        CANVAS_TOKEN=token,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+CLI = [sys.executable, "-m", "desktop_app"]
