@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, urlencode
 
 from .data import Content, Ctx, File, Folder, Module, ModuleItem, iso
-from .exports import ADMIN_ROLES, ExportRecord, is_admin, role, snapshot
+from .exports import ExportRecord, is_admin, role, snapshot
 from .selection import MalformedSelect, Selection, nest_form, truthy
 
 if TYPE_CHECKING:

@@ -106,6 +106,7 @@ class ExportStore:
     records: dict[int, ExportRecord] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _packages: dict[int, Package] = field(default_factory=dict)
+    _building: dict[int, threading.Lock] = field(default_factory=dict)
     _next: dict[str, int] = field(default_factory=lambda: {"export": 9001, "progress": 7001, "attachment": 60001})
 
     def _take(self, name: str) -> int:
@@ -168,27 +169,42 @@ class ExportStore:
         return sorted(rows, key=lambda r: r.id, reverse=True)
 
     def package(self, rec: ExportRecord) -> Package:
-        """The package's bytes and name, built on first use (raises for failed exports)."""
+        """The package's bytes and name, built on first use (raises for failed exports).
+        Built under a per-export lock so a big build never stalls other requests."""
         if rec.outcome != "exported":
             raise ValueError(f"export {rec.id} has no package: it {rec.outcome}")
         with self._lock:
             cached = self._packages.get(rec.id)
-            if cached is None:
-                cached = self._packages[rec.id] = self._build(rec)
+            building = self._building.setdefault(rec.id, threading.Lock())
+        if cached is not None:
             return cached
+        with building:
+            with self._lock:
+                cached = self._packages.get(rec.id)
+            if cached is None:
+                cached = Package(self._build(rec), self.display_name(rec))
+                with self._lock:
+                    self._packages[rec.id] = cached
+        return cached
 
-    def _build(self, rec: ExportRecord) -> Package:
+    def display_name(self, rec: ExportRecord) -> str:
+        """Canvas's package names (canvas-api.md §4.1), known without building the package."""
+        if rec.export_type == "zip":
+            plan = plan_zip(self.data, rec.context, rec.selection, rec.include_hidden)
+            return plan.name if plan else "export.zip"
+        slug = self.data.courses[rec.context[1]].slug
+        return f"{slug}-quiz-export.zip" if rec.export_type == "qti" else f"{slug}-export.imscc"
+
+    def _build(self, rec: ExportRecord) -> bytes:
         when = datetime.fromtimestamp(rec.created_at, timezone.utc)
         if rec.export_type == "zip":
             plan = plan_zip(self.data, rec.context, rec.selection, rec.include_hidden)
             assert plan is not None
-            return Package(packages.build_zip(self.data, plan, when), plan.name)
+            return packages.build_zip(self.data, plan, when)
         course = self.data.courses[rec.context[1]]
         if rec.export_type == "qti":
-            quizzes = plan_qti(self.data, course.id, rec.selection)
-            return Package(packages.build_qti(course, quizzes, when), f"{course.slug}-quiz-export.zip")
-        plan = plan_cc(self.data, course.id, rec.selection)
-        return Package(packages.build_cc(self.data, course, plan, when), f"{course.slug}-export.imscc")
+            return packages.build_qti(course, plan_qti(self.data, course.id, rec.selection), when)
+        return packages.build_cc(self.data, course, plan_cc(self.data, course.id, rec.selection), when)
 
     def seed_history(self) -> None:
         """A realistic history: expired, web-UI (no progress_url), failed, deleted, a

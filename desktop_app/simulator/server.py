@@ -11,6 +11,7 @@ honours `Range` and sends Content-Length, Content-Type and Content-Disposition.
 from __future__ import annotations
 
 import hashlib
+import re
 import socket
 import sys
 import threading
@@ -118,7 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request(self.command, split.path, parse_qsl(split.query, keep_blank_values=True), headers, body)
         sim = self.server.sim
-        sim._log(RequestRecord(self.server.label, self.command, split.path, split.query,
+        query = re.sub(r"(?<![^&])(access_token=)[^&]*", r"\1[redacted]", split.query)
+        sim._log(RequestRecord(self.server.label, self.command, split.path, query,
                                Headers({k: ("[redacted]" if k.lower() in _REDACT else v)
                                         for k, v in self.headers.items()})))
         if self.server.label == "files":
@@ -156,6 +158,8 @@ class SimulatedCanvas:
         self.store = ExportStore(self.data, clock, expire_days)
         self.store.seed_history()
         self.api = CanvasApi(self)
+        self.package_redirect: Callable[[int], tuple[str, int] | None] | None = None
+        """Benchmarks: export id -> (url, size) to send that download elsewhere, or None."""
         self._host, self._ports = host, (port, files_port)
         self._servers: list[_Server] = []
         self._log_lock = threading.Lock()
@@ -252,10 +256,17 @@ class SimulatedCanvas:
         expires, signature = self.signer.sign(file_id, ttl)
         return f"{self.files_base_url}/files/{file_id}/download?download=1&expires={expires}&signature={signature}"
 
+    def _redirect(self, rec: ExportRecord) -> tuple[str, int] | None:
+        hook = self.package_redirect
+        return rec.redirect or (hook(rec.id) if hook else None)
+
     def package_info(self, rec: ExportRecord) -> tuple[str, int]:
-        """(display_name, size) for the attachment JSON."""
+        """(display_name, size) for the attachment JSON; a redirected package is not built."""
+        redirect = self._redirect(rec)
+        if redirect:
+            return self.store.display_name(rec), redirect[1]
         pkg = self.store.package(rec)
-        return pkg.display_name, rec.redirect[1] if rec.redirect else len(pkg.data)
+        return pkg.display_name, len(pkg.data)
 
     # --- the Canvas host -------------------------------------------------------------
     def _canvas(self, req: Request) -> Response:
@@ -318,7 +329,8 @@ class SimulatedCanvas:
             if user_id is not None:
                 return _html(401, "Unauthorized")
             return Response(302, b"", {"Location": f"{self.base_url}/login/canvas"})
-        target = rec.redirect[0] if rec is not None and rec.redirect else self.signed_url(file_id)
+        redirect = self._redirect(rec) if rec is not None else None
+        target = redirect[0] if redirect else self.signed_url(file_id)
         return Response(302, b"", {"Location": target, "Cache-Control": f"private, max-age={int(self.signer.ttl)}"})
 
     # --- the files host --------------------------------------------------------------

@@ -90,6 +90,7 @@ def test_link_header_is_canvas_formatted_and_per_page_is_clamped(sim: SimulatedC
 
     echoed = httpx.get(f"{sim.base_url}/api/v1/courses", params={"include[]": "term", "access_token": TEACHER_TOKEN})
     assert "include%5B%5D=term" in echoed.headers["Link"] and "access_token" not in echoed.headers["Link"]
+    assert echoed.status_code == 200 and all(TEACHER_TOKEN not in str(r) for r in sim.request_log)
 
 
 def test_throttle_headers_and_leaky_bucket(make_canvas_sim) -> None:
@@ -181,6 +182,21 @@ def test_download_chain_login_trap_and_files_host(sim: SimulatedCanvas, teacher:
     assert httpx.get(signed.replace("signature=", "signature=0")).status_code == 403
     expired = httpx.get(sim.signed_url(attachment["id"], ttl=-5))
     assert expired.status_code == 403 and b"expired" in expired.content
+
+
+def test_package_downloads_can_be_redirected_for_benchmarks(sim: SimulatedCanvas, teacher: httpx.Client,
+                                                            sim_clock) -> None:
+    course = f"courses/{sim.data.main_course_id}"
+    export = create(teacher, course, export_type="zip")
+    sim.serve_package_from(export["id"], "http://127.0.0.1:9/big.zip", 3_000_000_000)
+    attachment = finished(teacher, sim_clock, course, export)["attachment"]
+    assert attachment["size"] == 3_000_000_000
+    assert teacher.get(attachment["url"]).headers["Location"] == "http://127.0.0.1:9/big.zip"
+
+    sim.package_redirect = lambda export_id: (f"http://127.0.0.1:9/{export_id}.imscc", 12345)
+    other = finished(teacher, sim_clock, course, create(teacher, course, export_type="common_cartridge"))
+    assert other["attachment"]["size"] == 12345 and other["attachment"]["display_name"].endswith("-export.imscc")
+    assert teacher.get(other["attachment"]["url"]).headers["Location"].endswith(f"/{other['id']}.imscc")
 
 
 def test_dropped_and_slow_downloads(sim: SimulatedCanvas, teacher: httpx.Client) -> None:
