@@ -31,6 +31,7 @@ import errno
 import os
 import random
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,8 @@ class DownloadPolicy:
     """Bytes gathered before one write to disk."""
     read_size: int = 64 * 1024
     """Bytes asked of the network per read: what a dropped connection can lose at most."""
+    flush_interval: float = 1.0
+    """On a slow link, write at least this often (seconds), so a crash loses little."""
 
     def delay(self, stalled: int, rng: Callable[[], float] = random.random) -> float:
         """Backoff before the next attempt: exponential in the stalled count, full jitter
@@ -318,6 +321,7 @@ async def download_to_part(
                 # Read in small network-sized pieces (so a dropped connection loses little),
                 # write in large blocks (so the disk and the thread hop stay cheap).
                 buffer = bytearray()
+                flushed_at = time.monotonic()
                 try:
                     async for chunk in response.aiter_bytes(policy.read_size):
                         if not chunk:
@@ -328,7 +332,9 @@ async def download_to_part(
                                 detail=f"got at least {have + len(buffer) + len(chunk)} bytes",
                             )
                         buffer += chunk
-                        if len(buffer) >= policy.chunk_size:
+                        now = time.monotonic()
+                        if len(buffer) >= policy.chunk_size or now - flushed_at >= policy.flush_interval:
+                            flushed_at = now
                             have = await _flush(fd, buffer, have, folder)
                             if on_bytes:
                                 on_bytes(have, total)

@@ -1,0 +1,226 @@
+"""`canvas-exports` as a user runs it: a subprocess over real HTTP against the simulator.
+
+Includes the acceptance check of issue 2 (a Common Cartridge of one page, saved and
+valid, its manifest listing that page), the exit codes, `--json`, and the crash tests:
+SIGKILL in the middle of a download then `resume`, a full disk, a read-only folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from desktop_app.simulator import EXPIRED_TOKEN, SimulatedCanvas
+
+from engine_support import CLI, cli_env, file_ranges, posts, sim, wait_until  # noqa: F401  (sim is a fixture)
+
+pytestmark = pytest.mark.timeout(120)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(home: Path, sim: SimulatedCanvas, *args: str, token: str | None = None, **kw) -> subprocess.CompletedProcess:
+    env = cli_env(home, sim, **({"token": token} if token else {}))
+    return subprocess.run([*CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=100, **kw)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_acceptance_cartridge_of_one_page(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    page = sim.data.ids("wiki_pages")[1]
+    course = sim.data.main_course_id
+    result = cli(tmp_path, sim, "create", f"course:{course}", "--type", "common_cartridge",
+                 "--select", f"pages={page}", "--download", str(tmp_path / "dl"))
+    assert result.returncode == 0, result.stderr
+    saved = Path(result.stdout.strip().splitlines()[-1])
+    assert saved.parent == tmp_path / "dl" and saved.suffix == ".imscc" and saved.exists()
+    with zipfile.ZipFile(saved) as archive:
+        assert archive.testzip() is None
+        manifest = archive.read("imsmanifest.xml").decode()
+    assert f"wiki_page_{page}" in manifest
+    assert manifest.count("<resource ") == 1
+    assert "Saved" in result.stderr  # progress goes to stderr
+
+
+def test_json_lines(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    course = sim.data.main_course_id
+    result = cli(tmp_path, sim, "--json", "create", f"course:{course}", "--type", "zip", "--download", str(tmp_path / "dl"))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    done = lines[-1]
+    assert Path(done["path"]).exists() and done["sha256"] == sha(Path(done["path"]))
+    assert done["sha256"] == hashlib.sha256(sim.package_bytes(done["export_id"])).hexdigest()
+
+    listed = cli(tmp_path, sim, "list", f"course:{course}", "--json")
+    exports = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert listed.returncode == 0 and exports[0]["id"] == done["export_id"]
+    assert all("url" not in (e["attachment"] or {}) for e in exports)
+    ids = [e["id"] for e in exports]
+    assert ids == sorted(ids, reverse=True)
+
+    shown = cli(tmp_path, sim, "--json", "show", f"course:{course}", str(done["export_id"]))
+    assert json.loads(shown.stdout)["workflow_state"] == "exported"
+
+    jobs = cli(tmp_path, sim, "jobs", "--json")
+    (job,) = [json.loads(line) for line in jobs.stdout.splitlines()]
+    assert job["state"] == "done" and job["sha256"] == done["sha256"]
+
+
+def test_create_without_waiting_then_download(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    course = sim.data.main_course_id
+    created = cli(tmp_path, sim, "--json", "create", f"course:{course}", "--type", "qti")
+    assert created.returncode == 0, created.stderr
+    export_id = json.loads(created.stdout.splitlines()[-1])["export_id"]
+    result = cli(tmp_path, sim, "download", f"course:{course}", str(export_id), "--to", str(tmp_path / "dl"))
+    assert result.returncode == 0, result.stderr
+    assert sha(Path(result.stdout.splitlines()[-1])) == hashlib.sha256(sim.package_bytes(export_id)).hexdigest()
+    assert len(posts(sim)) == 1
+
+
+def test_exit_codes(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    course = sim.data.main_course_id
+    bad_token = cli(tmp_path, sim, "list", f"course:{course}", token=EXPIRED_TOKEN)
+    assert bad_token.returncode == 3 and len(bad_token.stderr.strip().splitlines()) == 1
+
+    missing = cli(tmp_path, sim, "show", f"course:{course}", "424242")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+    invalid = cli(tmp_path, sim, "create", f"group:{sim.data.group_id}", "--type", "qti")
+    assert invalid.returncode == 2 and not posts(sim)
+
+    sim.faults.fail_next_export()
+    failed = cli(tmp_path, sim, "create", f"course:{course}", "--type", "common_cartridge", "--download", str(tmp_path / "dl"))
+    assert failed.returncode == 1 and "failed" in failed.stderr.lower()
+
+    env = cli_env(tmp_path, sim)
+    env["CANVAS_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    unreachable = subprocess.run([*CLI, "list", f"course:{course}"], env=env, cwd=REPO, capture_output=True, text=True, timeout=100)
+    assert unreachable.returncode == 4 and "Traceback" not in unreachable.stderr
+
+
+def test_sigkill_mid_download_then_resume(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    """kill -9 while the package streams in; `resume` finishes from the .part, creates no
+    second export, and the file is byte-identical to the server's package."""
+    course = sim.data.main_course_id
+    sim.faults.slow_files(400_000)  # ~17 s for the 6.7 MB course zip: plenty of time to kill
+    dest = tmp_path / "dl"
+    proc = subprocess.Popen(
+        [*CLI, "create", f"course:{course}", "--type", "zip", "--download", str(dest)],
+        env=cli_env(tmp_path, sim), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        def part_size() -> int:
+            parts = list(dest.glob("*.part")) if dest.exists() else []
+            return parts[0].stat().st_size if parts else 0
+
+        wait_until(lambda: part_size() > 0, what="the .part file to appear")
+        first = part_size()
+        wait_until(lambda: part_size() > first, what="the .part file to grow")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    (part,) = dest.glob("*.part")
+    assert [p for p in dest.iterdir() if p.suffix != ".part"] == []  # nothing under the final name
+    kept = part.stat().st_size
+
+    sim.faults.slow_files(None)
+    resumed = cli(tmp_path, sim, "resume")
+    assert resumed.returncode == 0, resumed.stderr
+    saved = Path(resumed.stdout.strip().splitlines()[-1])
+    export_id = int(part.name.split(".")[-2])
+    assert sha(saved) == hashlib.sha256(sim.package_bytes(export_id)).hexdigest()
+    assert len(posts(sim)) == 1  # no second export
+    assert file_ranges(sim)[-1] == f"bytes={kept}-"  # continued where the .part ended
+    assert not list(dest.glob("*.part"))
+    again = cli(tmp_path, sim, "resume")
+    assert again.returncode == 0 and "No unfinished jobs" in again.stderr
+
+
+def _limit_file_size(limit: int):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_disk_full_then_resume(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    """A file-size limit (RLIMIT_FSIZE) makes writes fail past 2 MB, as a full disk
+    would: a clear error, exit 1, the .part kept, nothing under the final name."""
+    course = sim.data.main_course_id
+    dest = tmp_path / "dl"
+    full = subprocess.run(
+        [*CLI, "create", f"course:{course}", "--type", "zip", "--download", str(dest)],
+        env=cli_env(tmp_path, sim), cwd=REPO, capture_output=True, text=True, timeout=100,
+        preexec_fn=_limit_file_size(2_000_000),
+    )
+    assert full.returncode == 1, full.stderr
+    assert "Not enough space" in full.stderr and "Traceback" not in full.stderr
+    (part,) = dest.glob("*.part")
+    assert 0 < part.stat().st_size <= 2_000_000
+    assert [p for p in dest.iterdir() if p.suffix != ".part"] == []
+
+    resumed = cli(tmp_path, sim, "resume")
+    assert resumed.returncode == 0, resumed.stderr
+    saved = Path(resumed.stdout.strip().splitlines()[-1])
+    export_id = int(part.name.split(".")[-2])
+    assert sha(saved) == hashlib.sha256(sim.package_bytes(export_id)).hexdigest()
+    assert len(posts(sim)) == 1
+
+
+def _make_read_only(folder: Path) -> str | None:
+    """Make `folder` unwritable even for root where possible. Returns how, or None."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return "chmod"
+    if shutil.which("chattr") and subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0:
+        return "immutable"
+    return None
+
+
+def _undo_read_only(folder: Path, how: str | None) -> None:
+    if how == "immutable":
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+    elif how == "chmod":
+        folder.chmod(0o755)
+
+
+def test_read_only_folder_then_resume(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    course = sim.data.main_course_id
+    dest = tmp_path / "dl"
+    dest.mkdir()
+    how = _make_read_only(dest)
+    if how is None:
+        pytest.skip("cannot make a folder read-only for root here (no chattr)")
+    try:
+        refused = cli(tmp_path, sim, "create", f"course:{course}", "--type", "zip", "--download", str(dest))
+        assert refused.returncode == 1, refused.stderr
+        assert "Cannot write to the folder" in refused.stderr and "Traceback" not in refused.stderr
+        assert list(dest.iterdir()) == []
+    finally:
+        _undo_read_only(dest, how)
+    resumed = cli(tmp_path, sim, "resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert Path(resumed.stdout.strip().splitlines()[-1]).parent == dest
+    assert len(posts(sim)) == 1
+
+
+def test_folder_below_a_file(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    result = cli(tmp_path, sim, "create", f"course:{sim.data.main_course_id}", "--type", "zip",
+                 "--download", str(tmp_path / "afile" / "dl"))
+    assert result.returncode == 1 and "Cannot write to the folder" in result.stderr
