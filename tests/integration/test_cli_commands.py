@@ -224,3 +224,29 @@ def test_folder_below_a_file(sim: SimulatedCanvas, tmp_path: Path) -> None:
     result = cli(tmp_path, sim, "create", f"course:{sim.data.main_course_id}", "--type", "zip",
                  "--download", str(tmp_path / "afile" / "dl"))
     assert result.returncode == 1 and "Cannot write to the folder" in result.stderr
+
+
+def test_demo_server_command(tmp_path: Path) -> None:
+    """`canvas-exports demo-server --port 0` prints its address and token; the CLI works
+    against it; Ctrl+C ends it cleanly."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CANVAS_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    server = subprocess.Popen([*CLI, "demo-server", "--port", "0"], env=env, cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = server.stdout.readline()
+        assert first.startswith("Simulated Canvas running at http://127.0.0.1:")
+        base_url = first.rsplit(" ", 1)[-1].strip()
+        token = next(line for line in iter(server.stdout.readline, "") if "teacher token" in line).split()[2]
+        client_env = {**env, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
+                      "XDG_CONFIG_HOME": str(tmp_path / "config"), "CANVAS_TOKEN": token}
+        listed = subprocess.run([*CLI, "--base-url", base_url, "list", "course:101"], env=client_env, cwd=REPO,
+                                capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0 and listed.stdout.strip(), listed.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
