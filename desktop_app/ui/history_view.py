@@ -1,0 +1,325 @@
+"""The export history panel: a sortable table of exports with actions.
+
+Actions (buttons, context menu, keyboard; enabled by the selected row's state):
+
+    Download             Ctrl+D        downloadRequested(export_id)
+    Open file            Ctrl+Return   openFileRequested(path), then opens it
+    Show in folder       Shift+Alt+R   showInFolderRequested(path), then opens the folder
+    Copy path            Ctrl+C        copies the saved path; pathCopied(path)
+    Re-export            Ctrl+E        reexportRequested(export_id)
+    Stop watching        Delete        stopRequested(job_id)
+    Refresh              F5            refreshRequested()
+
+Enter or a double-click runs the row's default action: Open file when the package is
+saved, else Download. Shortcuts are bound to the table (``WidgetWithChildrenShortcut``),
+so they cannot clash with the window's own shortcuts.
+
+Opening files and folders goes through an injectable ``url_opener`` (default
+``QDesktopServices.openUrl``) so tests and the shell can replace it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.history_model import Column, HistoryModel, HistoryProxyModel, HistoryRow
+from desktop_app.ui.icons import icon
+from desktop_app.ui.progress_delegate import ProgressDelegate
+
+UrlOpener = Callable[[QUrl], bool]
+
+
+class HistoryPanel(QWidget):
+    """Table + actions. See the module docstring for signals and shortcuts.
+
+    Public API:
+        model: HistoryModel, proxy: HistoryProxyModel, view: QTableView
+        actions: download_action, open_action, show_in_folder_action, copy_path_action,
+                 reexport_action, stop_action, refresh_action (add them to menus freely)
+        current_row() -> HistoryRow | None
+        select_export(export_id) -> bool
+        set_url_opener(callable(QUrl) -> bool)
+        set_filter_text(str)
+    Signals: downloadRequested(int), openFileRequested(str), showInFolderRequested(str),
+        pathCopied(str), reexportRequested(int), stopRequested(int), refreshRequested(),
+        currentRowChanged()
+    """
+
+    downloadRequested = Signal(int)
+    openFileRequested = Signal(str)
+    showInFolderRequested = Signal(str)
+    pathCopied = Signal(str)
+    reexportRequested = Signal(int)
+    stopRequested = Signal(int)
+    refreshRequested = Signal()
+    currentRowChanged = Signal()
+
+    RELATIVE_TIME_REFRESH_MS = 10 * 60 * 1000
+    """"in N days" changes at midnight; a ten-minute timer keeps it right cheaply."""
+
+    def __init__(self, parent: QWidget | None = None, model: HistoryModel | None = None) -> None:
+        super().__init__(parent)
+        self.model = model or HistoryModel(self)
+        self.proxy = HistoryProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self._url_opener: UrlOpener = QDesktopServices.openUrl
+
+        self.view = QTableView(self)
+        self.view.setModel(self.proxy)
+        self.view.setAccessibleName("Export history")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.setItemDelegateForColumn(Column.STATE, ProgressDelegate(HistoryModel.ProgressRole, self.view))
+        vheader = self.view.verticalHeader()
+        vheader.setVisible(False)
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
+        vheader.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(True)
+        self._set_initial_widths()
+        # The indicator first: enabling sorting sorts by whatever the indicator shows.
+        header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
+        self.view.setSortingEnabled(True)
+
+        self.download_action = self._action("Download", "download", "Download this export's package", QKeySequence("Ctrl+D"))
+        self.open_action = self._action("Open file", "open", "Open the saved package (Enter)", QKeySequence("Ctrl+Return"))
+        self.show_in_folder_action = self._action(
+            "Show in folder", "show-in-folder", "Open the folder that holds the saved package", QKeySequence("Shift+Alt+R")
+        )
+        self.copy_path_action = self._action(
+            "Copy path", "copy", "Copy the saved package's full path", QKeySequence(QKeySequence.StandardKey.Copy)
+        )
+        self.reexport_action = self._action(
+            "Re-export", "reexport",
+            "Start a new export of the same type (with the same selection when this app started it)",
+            QKeySequence("Ctrl+E"),
+        )
+        self.stop_action = self._action(
+            "Stop watching", "stop",
+            "Stop following this export here; Canvas cannot cancel it and will finish it on its own",
+            QKeySequence(QKeySequence.StandardKey.Delete),
+        )
+        self.refresh_action = self._action(
+            "Refresh", "refresh", "Reload the list of exports from Canvas", QKeySequence(QKeySequence.StandardKey.Refresh)
+        )
+        self.download_action.triggered.connect(self._download)
+        self.open_action.triggered.connect(self._open_file)
+        self.show_in_folder_action.triggered.connect(self._show_in_folder)
+        self.copy_path_action.triggered.connect(self._copy_path)
+        self.reexport_action.triggered.connect(self._reexport)
+        self.stop_action.triggered.connect(self._stop)
+        self.refresh_action.triggered.connect(self.refreshRequested.emit)
+        self._row_actions = (
+            self.download_action, self.open_action, self.show_in_folder_action,
+            self.copy_path_action, self.reexport_action, self.stop_action,
+        )
+
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter exports")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.filter_edit.setAccessibleName("Filter exports")
+        self.filter_edit.setToolTip("Show only exports whose id, type, state, creator or file name contains this text")
+        self.filter_edit.setMaximumWidth(260)
+        self.filter_edit.textChanged.connect(self.set_filter_text)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(2)
+        for action in (self.download_action, self.open_action, self.show_in_folder_action, self.copy_path_action,
+                       self.reexport_action, self.stop_action):
+            bar.addWidget(self._button(action, text_beside=action in (self.download_action, self.open_action)))
+        bar.addStretch(1)
+        bar.addWidget(self.filter_edit)
+        bar.addWidget(self._button(self.refresh_action, text_beside=False))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+        self.setFocusProxy(self.view)  # keyboard users land in the table, where the shortcuts live
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.activated.connect(self._activated)
+        self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.view.selectionModel().selectionChanged.connect(self._on_current_changed)
+        for signal in (self.model.dataChanged, self.model.layoutChanged, self.model.modelReset,
+                       self.model.rowsInserted, self.model.rowsRemoved):
+            signal.connect(self._update_actions)
+
+        self._clock = QTimer(self)
+        self._clock.setInterval(self.RELATIVE_TIME_REFRESH_MS)
+        self._clock.timeout.connect(self.model.refresh_relative_times)
+        self._clock.start()
+        self._update_actions()
+
+    # ------------------------------------------------------------------ construction
+    def _action(self, text: str, icon_name: str, tip: str, shortcut: QKeySequence) -> QAction:
+        action = QAction(icon(icon_name), text, self)
+        action.setShortcut(shortcut)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(f"{tip} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.setStatusTip(tip)
+        self.view.addAction(action)
+        return action
+
+    def _button(self, action: QAction, *, text_beside: bool) -> QToolButton:
+        button = QToolButton(self)
+        button.setDefaultAction(action)
+        button.setAutoRaise(True)
+        button.setAccessibleName(action.text())
+        button.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text_beside else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        return button
+
+    def _set_initial_widths(self) -> None:
+        """Widths from the font, not from the data: measuring 5,000 rows would stall."""
+        metrics = self.fontMetrics()
+        samples = {
+            Column.ID: "0000000", Column.STARTED: "2025-12-31 23:59", Column.BY: "Firstname Lastname",
+            Column.TYPE: "Common Cartridge", Column.STATE: "Downloading 100%  ", Column.SIZE: "999.9 MB",
+            Column.EXPIRES: "in 30 days", Column.SAVED: "course-export.imscc",
+        }
+        header = self.view.horizontalHeader()
+        for column, sample in samples.items():
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+
+    # ------------------------------------------------------------------ public API
+    def set_url_opener(self, opener: UrlOpener | None) -> None:
+        """Replace ``QDesktopServices.openUrl`` (tests, sandboxes); None restores it."""
+        self._url_opener = opener or QDesktopServices.openUrl
+
+    def set_filter_text(self, text: str) -> None:
+        if self.filter_edit.text() != text:
+            self.filter_edit.setText(text)  # calls back here once
+            return
+        self.proxy.set_text_filter(text)
+        self._update_actions()
+
+    def current_row(self) -> HistoryRow | None:
+        index = self.view.selectionModel().currentIndex()
+        if not index.isValid() or not self.view.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            return None
+        return index.data(HistoryModel.RowRole)
+
+    def select_export(self, export_id: int) -> bool:
+        """Select (and scroll to) the row of ``export_id``; False if it is not shown."""
+        row = self.model.row_for_export(export_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.view.scrollTo(index)
+        return True
+
+    # ------------------------------------------------------------------ behaviour
+    def _on_current_changed(self) -> None:
+        self._update_actions()
+        self.currentRowChanged.emit()
+
+    def _update_actions(self) -> None:
+        row = self.current_row()
+        self.download_action.setEnabled(bool(row and row.can_download))
+        has_file = bool(row and row.saved_path)
+        for action in (self.open_action, self.show_in_folder_action, self.copy_path_action):
+            action.setEnabled(has_file)
+        self.reexport_action.setEnabled(bool(row and row.can_reexport and row.export_id is not None))
+        self.stop_action.setEnabled(bool(row and row.can_stop))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.view.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+        menu = self.build_context_menu()
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def build_context_menu(self) -> QMenu:
+        """The context menu for the current row (public so tests can inspect it)."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for action in self._row_actions[:4]:
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.reexport_action)
+        menu.addAction(self.stop_action)
+        menu.addSeparator()
+        menu.addAction(self.refresh_action)
+        default = self._default_action()
+        if default is not None:
+            menu.setDefaultAction(default)
+        return menu
+
+    def _default_action(self) -> QAction | None:
+        if self.open_action.isEnabled():
+            return self.open_action
+        if self.download_action.isEnabled():
+            return self.download_action
+        return None
+
+    def _activated(self, _index: QModelIndex) -> None:
+        self._update_actions()
+        action = self._default_action()
+        if action is not None:
+            action.trigger()
+
+    def _download(self) -> None:
+        row = self.current_row()
+        if row and row.can_download and row.export_id is not None:
+            self.downloadRequested.emit(row.export_id)
+
+    def _open_file(self) -> None:
+        row = self.current_row()
+        if row and row.saved_path:
+            self.openFileRequested.emit(row.saved_path)
+            self._url_opener(QUrl.fromLocalFile(row.saved_path))
+
+    def _show_in_folder(self) -> None:
+        row = self.current_row()
+        if row and row.saved_path:
+            self.showInFolderRequested.emit(row.saved_path)
+            self._url_opener(QUrl.fromLocalFile(str(Path(row.saved_path).parent)))
+
+    def _copy_path(self) -> None:
+        row = self.current_row()
+        if row and row.saved_path:
+            QGuiApplication.clipboard().setText(row.saved_path)
+            self.pathCopied.emit(row.saved_path)
+
+    def _reexport(self) -> None:
+        row = self.current_row()
+        if row and row.can_reexport and row.export_id is not None:
+            self.reexportRequested.emit(row.export_id)
+
+    def _stop(self) -> None:
+        row = self.current_row()
+        if row and row.can_stop and row.job is not None:
+            self.stopRequested.emit(row.job.job_id)

@@ -1,0 +1,58 @@
+"""Paints a progress bar in a cell while an export runs or downloads.
+
+The bar is drawn by the current QStyle (``CE_ProgressBar``), so it looks like the
+platform's own progress bars and follows the palette; no widget per row. Cells
+whose ``progress_role`` is None are painted by the ordinary delegate.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar, QStyleOptionViewItem, QWidget
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """Progress bar for cells with a percentage (0..100) in ``progress_role``."""
+
+    MARGIN = 2
+
+    def __init__(self, progress_role: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._role = progress_role
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:  # noqa: D102
+        progress = index.data(self._role)
+        if progress is None:
+            super().paint(painter, option, index)
+            return
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        # Selection and hover background first, like any other cell of the row.
+        background = QStyleOptionViewItem(option)
+        self.initStyleOption(background, index)
+        background.text = ""
+        background.icon = QIcon()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, background, painter, widget)
+
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(self.MARGIN, self.MARGIN, -self.MARGIN, -self.MARGIN)
+        bar.palette = option.palette
+        bar.fontMetrics = option.fontMetrics
+        bar.direction = option.direction
+        bar.state = (option.state & QStyle.StateFlag.State_Enabled) | QStyle.StateFlag.State_Horizontal
+        bar.minimum = 0
+        bar.maximum = 100
+        bar.progress = int(round(float(progress)))
+        bar.text = str(index.data(Qt.ItemDataRole.DisplayRole) or f"{bar.progress}%")
+        bar.textVisible = True
+        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
+        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, widget)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: D102
+        hint = super().sizeHint(option, index)
+        if index.data(self._role) is not None:
+            hint.setWidth(max(hint.width(), option.fontMetrics.horizontalAdvance("Downloading 100%") + 24))
+        return hint
