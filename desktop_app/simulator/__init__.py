@@ -10,18 +10,24 @@ and real packages (.imscc, QTI zip, files zip) whose manifests list exactly the 
 
 In-process use::
 
-    from desktop_app.simulator import SimulatedCanvas, TEACHER_TOKEN, STUDENT_TOKEN
-    with SimulatedCanvas(export_duration=0.3) as sim:      # kw-only knobs, see __init__
-        sim.base_url, sim.files_base_url                   # http://127.0.0.1:<port>
-        sim.data.main_course_id, sim.data.group_id         # 101, 201
-        sim.data.teacher_id, sim.data.student_id           # 1001 (Ada Lovelace), 1002 (Alan Turing)
-        sim.data.ids("wiki_pages")                         # page ids of the main course (also
-                                                           # "quizzes", "context_modules", "attachments", ...)
-        sim.faults.drop_download_after(65536)              # and server_errors, throttle, fail_next_export,
-                                                           # slow_files, new_quizzes, revoke_token, json_prefix
-        sim.request_log                                    # [RequestRecord(host, method, path, query, headers)]
-        sim.age_export(export_id, days=31); sim.package_bytes(export_id)
-        sim.serve_package_from(export_id, url, size)       # benchmarks: redirect the download elsewhere
+    from desktop_app.simulator import SimulatedCanvas, TEACHER_TOKEN, STUDENT_TOKEN, EXPIRED_TOKEN
+    with SimulatedCanvas(export_duration=0.3) as sim:      # kw-only knobs: expire_days=30, seed,
+        # port/files_port (0 = free), throttle=ThrottleSettings(hwm, outflow, up_front_cost,
+        # request_cost), signed_url_ttl, unauthorized_status (401 | 403), clock (a callable)
+        sim.base_url, sim.files_base_url                   # http://127.0.0.1:<port>, two origins
+        sim.data.main_course_id, sim.data.group_id         # 101, 201 (also courses 102, 103)
+        sim.data.teacher_id, sim.data.student_id           # 1001 Ada Lovelace, 1002 Alan Turing
+        sim.data.ids("wiki_pages")                         # main-course ids per collection: "quizzes",
+        # "assignments", "announcements", "discussion_topics", "calendar_events", "rubrics",
+        # "context_modules", "content_tags" (module items), "folders", "attachments"
+        sim.faults.drop_download_after(65536)              # also server_errors, throttle,
+        # fail_next_export, slow_files, new_quizzes, revoke_token, json_prefix, clear
+        sim.request_log                                    # [RequestRecord(host "api"|"files",
+        # method, path, query, headers)]; credentials show as "[redacted]"
+        sim.age_export(export_id, days=31); sim.export_state(export_id); sim.package_bytes(export_id)
+        sim.signed_url(file_id, ttl=-1)                    # an expired files-host URL
+        sim.serve_package_from(export_id, url, size)       # benchmarks: send one download elsewhere
+        sim.package_redirect = lambda export_id: (url, size)  # ... or every download
 
 Command line (the `canvas-exports demo-server [--port N]` command calls this)::
 

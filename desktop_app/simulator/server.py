@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, TextIO
@@ -126,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.label == "files":
             sim._serve_file(self, req)
         else:
-            self.send(sim._canvas(req))
+            self.send(_guarded(sim._canvas, req))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _dispatch
 
@@ -273,8 +274,7 @@ class SimulatedCanvas:
         status = self.faults.take_error()
         if status is not None:
             if status == 500:
-                return Response(500, b'{"errors":[{"message":"An error occurred."}],"error_report_id":1}',
-                                {"Content-Type": "application/json; charset=utf-8"})
+                return _internal_error()
             return _html(status, f"{status} Service Unavailable")
         if req.path.startswith("/api/v1/"):
             return self._api(req)
@@ -301,7 +301,7 @@ class SimulatedCanvas:
             resp = self.api.json(*_auth_failure(check.problem or "invalid"))
         else:
             req.user_id = check.user_id
-            resp = self.api.handle(req)
+            resp = _guarded(self.api.handle, req)
         cost, remaining = self.bucket.finish(ident)
         resp.headers["X-Request-Cost"] = repr(float(cost))
         resp.headers["X-Rate-Limit-Remaining"] = f"{remaining:.1f}"
@@ -408,6 +408,22 @@ class SimulatedCanvas:
                 handler.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+def _guarded(handler: Callable[[Request], Response], req: Request) -> Response:
+    """A simulator bug answers 500 like Canvas ("An error occurred.") and shows on stderr,
+    instead of a reset connection that a client would silently retry."""
+    try:
+        return handler(req)
+    except Exception:  # noqa: BLE001 - the traceback is printed, the client gets a 500
+        traceback.print_exc()
+        return _internal_error()
+
+
+def _internal_error() -> Response:
+    """Canvas's own 500 body (an error report id, no details)."""
+    return Response(500, b'{"errors":[{"message":"An error occurred."}],"error_report_id":1}',
+                    {"Content-Type": "application/json; charset=utf-8"})
 
 
 def _auth_failure(problem: str) -> tuple[dict[str, object], int, dict[str, str]]:

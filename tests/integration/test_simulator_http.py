@@ -112,6 +112,10 @@ def test_forced_throttle_and_server_error_bursts(sim: SimulatedCanvas, teacher: 
     assert [teacher.get("users/self").status_code for _ in range(3)] == [503, 503, 200]
     sim.faults.server_errors(1, status=500)
     assert teacher.get("users/self").json()["errors"][0]["message"] == "An error occurred."
+    sim.faults.json_prefix(True)
+    assert teacher.get("users/self").content.startswith(b'while(1);{"id":')
+    sim.faults.clear()
+    assert teacher.get("users/self").json()["id"] == sim.data.teacher_id
 
 
 def test_error_bodies_match_canvas(make_canvas_sim, sim: SimulatedCanvas, teacher: httpx.Client,
