@@ -109,17 +109,27 @@ class PackageResponse:
                 self.total_size = int(length)
 
     async def aiter_bytes(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        """The body in chunks; a broken connection becomes UnreachableError (resume later)."""
+        """The body in chunks of `chunk_size` (the last may be shorter).
+
+        A broken connection becomes UnreachableError, raised only after every byte that
+        did arrive has been yielded, so a `.part` file keeps all of it for the resume.
+        """
+        buffer = bytearray()
+        failure: CanvasError | None = None
         try:
-            async for chunk in self._response.aiter_bytes(chunk_size):
-                yield chunk
+            async for piece in self._response.aiter_bytes():  # pieces as they arrive, nothing held back
+                buffer += piece
+                while len(buffer) >= chunk_size:
+                    yield bytes(buffer[:chunk_size])
+                    del buffer[:chunk_size]
         except httpx.TransportError as exc:
-            raise error_for_transport(
-                exc,
-                action="download the export package",
-                host=self._response.url.host,
-                ambiguous=False,
-            ) from None
+            failure = error_for_transport(
+                exc, action="download the export package", host=self._response.url.host, ambiguous=False
+            )
+        if buffer:
+            yield bytes(buffer)
+        if failure is not None:
+            raise failure
 
     def __repr__(self) -> str:
         return (
@@ -524,8 +534,11 @@ class CanvasClient:
                 raise error_for_response(status, response.headers, body, action=action, where=where)
             retry_after = parse_retry_after(response.headers.get("retry-after"))
             delay = retry_delay(
-                method, failure, attempt, time.monotonic() - started, self.policy, self._rng, retry_after
+                method, failure, attempt, time.monotonic() - started, self.policy, self._rng, retry_after,
+                remaining=self._remaining if failure is Failure.THROTTLED else None,
             )
+            if failure is Failure.THROTTLED:
+                self._remaining = None  # the throttle wait covers the drain; do not pause twice
             log.info("%s -> %d, attempt %d%s", where, status, attempt,
                      f", retrying in {delay:.2f} s" if delay is not None else "")
             if delay is None:

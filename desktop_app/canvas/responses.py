@@ -18,6 +18,8 @@ so each message says what failed and what to do about it.
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 from typing import Any, Mapping
 
 import httpx
@@ -202,19 +204,31 @@ def error_for_response(
     )
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and what it was raised from (httpx -> httpcore -> anyio -> OSError)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10 and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 def describe_transport_error(exc: BaseException) -> str:
     """A few words on what the network did; never the URL (it may carry a signature)."""
+    chain = _causes(exc)
+    text = " ".join(str(e) for e in chain).lower()
     if isinstance(exc, httpx.ConnectTimeout):
         return "the connection timed out"
     if isinstance(exc, httpx.TimeoutException):
         return "Canvas stopped answering (timeout)"
     if isinstance(exc, httpx.ConnectError):
-        text = str(exc).lower()
-        if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "resolve" in text:
+        if any(isinstance(e, socket.gaierror) for e in chain) or "name or service" in text or "nodename" in text \
+                or "getaddrinfo" in text:
             return "the address could not be found (DNS)"
-        if "refused" in text:
+        if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
             return "the connection was refused"
-        if "ssl" in text or "certificate" in text:
+        if any(isinstance(e, ssl.SSLError) for e in chain) or "ssl" in text or "certificate" in text:
             return "the secure connection (TLS) failed"
         return "no connection could be made"
     if isinstance(exc, httpx.RemoteProtocolError):

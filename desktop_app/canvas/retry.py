@@ -112,18 +112,21 @@ def retry_delay(
     policy: RetryPolicy,
     rng: Rng,
     retry_after: float | None = None,
+    remaining: float | None = None,
 ) -> float | None:
     """How long to wait before trying again, or None to give up.
 
     `attempt` is the number of attempts made so far (1 after the first failure);
-    `elapsed` the seconds since the first attempt started.
+    `elapsed` the seconds since the first attempt started. For a throttled answer,
+    `remaining` (its X-Rate-Limit-Remaining) makes the wait at least as long as the
+    pacing pause would be, so the bucket has drained when we try again.
     """
     if failure is Failure.THROTTLED:
         if attempt >= policy.throttle_attempts:
             return None
         if retry_after is not None and retry_after > policy.throttle_max_delay:
             return None  # the caller gets ThrottledError(retry_after) and can schedule it
-        delay = throttle_delay(attempt, policy, rng, retry_after)
+        delay = max(throttle_delay(attempt, policy, rng, retry_after), pace_delay(remaining, policy))
     else:
         if not is_idempotent(method):
             return None

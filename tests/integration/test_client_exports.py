@@ -18,7 +18,8 @@ from desktop_app.canvas.models import ContentExport, Context, ExportType, Progre
 from desktop_app.canvas.retry import RetryPolicy
 from desktop_app.simulator import STUDENT_TOKEN, TEACHER_TOKEN, SimulatedCanvas, resource_identifier
 
-FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, throttle_base_delay=0.05, throttle_max_delay=2.0, max_total=10.0)
+FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, throttle_base_delay=0.05, throttle_max_delay=2.0, max_total=10.0,
+                   max_pace_delay=0.2)
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:

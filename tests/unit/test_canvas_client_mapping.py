@@ -505,3 +505,28 @@ def test_logs_hide_signed_query_values(caplog: pytest.LogCaptureFixture) -> None
     assert "HTTP Request" in caplog.text  # httpx's own line went through the filter
     for secret in ("SECRETVERIFIER", "sf_verifier=abc", "token=signed", TOKEN):
         assert secret not in caplog.text
+
+
+class _BreakingStream(httpx.AsyncByteStream):
+    """Sends some bytes, then the connection breaks."""
+
+    async def __aiter__(self):  # type: ignore[override]
+        yield b"x" * 5000
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+
+def test_broken_body_yields_every_received_byte_before_the_error() -> None:
+    final = httpx.Response(200, stream=_BreakingStream(), headers={"content-type": "application/zip", "content-length": "9000"})
+    rec = Recorder(package_chain(final))
+    received = bytearray()
+
+    async def go() -> None:
+        async with rec.client() as client:
+            async with client.open_package(f"{BASE}/files/5/download") as package:
+                async for chunk in package.aiter_bytes(1024):
+                    received.extend(chunk)
+
+    with pytest.raises(UnreachableError) as caught:
+        run(go())
+    assert len(received) == 5000
+    assert caught.value.ambiguous is False and "download the export package" in str(caught.value)

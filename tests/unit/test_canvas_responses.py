@@ -202,3 +202,18 @@ def test_timeout_after_sending_a_create_is_ambiguous() -> None:
     assert error.ambiguous is True
     assert "not known whether Canvas did it" in str(error)
     assert "list of exports" in str(error)
+
+
+def test_refused_is_found_down_the_cause_chain() -> None:
+    """httpx's async transport says "All connection attempts failed"; the cause says why."""
+    try:
+        try:
+            try:
+                raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 9)")
+            except ConnectionRefusedError as inner:
+                raise OSError("All connection attempts failed") from inner
+        except OSError as middle:
+            raise httpx.ConnectError("All connection attempts failed") from middle
+    except httpx.ConnectError as exc:
+        error = error_for_transport(exc, action=ACTION, host="h", ambiguous=False)
+    assert "connection was refused" in str(error)

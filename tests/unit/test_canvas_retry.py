@@ -124,3 +124,10 @@ def test_policy_refuses_nonsense() -> None:
         RetryPolicy(max_attempts=0)
     with pytest.raises(ValueError):
         RetryPolicy(max_in_flight=0)
+
+
+def test_throttle_wait_covers_the_pacing_pause() -> None:
+    policy = RetryPolicy(throttle_base_delay=0.1, low_remaining=150.0, outflow_per_second=10.0, max_pace_delay=5.0)
+    assert retry_delay("GET", Failure.THROTTLED, 1, 0, policy, LOW, remaining=0.0) == 5.0
+    assert retry_delay("GET", Failure.THROTTLED, 1, 0, policy, LOW, remaining=None) == pytest.approx(0.05)
+    assert retry_delay("GET", Failure.SERVER_ERROR, 1, 0, policy, LOW, remaining=0.0) == 0.0
