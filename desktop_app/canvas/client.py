@@ -24,7 +24,7 @@ import logging
 import random
 import re
 import time
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import urlencode
 
 import httpx
