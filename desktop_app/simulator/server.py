@@ -94,6 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
     """Reads one request, hands it to the simulator, writes the answer (HTTP/1.1, keep-alive)."""
 
     protocol_version = "HTTP/1.1"
+    # Nagle plus delayed ACKs costs ~40 ms per keep-alive request; real servers disable it too.
+    disable_nagle_algorithm = True
     server: _Server
     timeout = 30  # idle keep-alive connections end on their own
 
