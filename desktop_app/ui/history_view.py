@@ -23,15 +23,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QTableView,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -146,18 +147,25 @@ class HistoryPanel(QWidget):
         self.filter_edit.setMaximumWidth(260)
         self.filter_edit.textChanged.connect(self.set_filter_text)
 
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.setSpacing(2)
-        for action in (self.download_action, self.open_action, self.show_in_folder_action, self.copy_path_action,
-                       self.reexport_action, self.stop_action):
-            bar.addWidget(self._button(action, text_beside=action in (self.download_action, self.open_action)))
-        bar.addStretch(1)
-        bar.addWidget(self.filter_edit)
-        bar.addWidget(self._button(self.refresh_action, text_beside=False))
+        # A toolbar, not a row of buttons: when the panel is narrow, the actions that do
+        # not fit move into the toolbar's overflow menu instead of squeezing the table.
+        self.toolbar = QToolBar("Export actions", self)
+        self.toolbar.setAccessibleName("Export actions")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(18, 18))
+        for action in self._row_actions:
+            self.toolbar.addAction(action)
+        spacer = QWidget(self.toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.toolbar.addWidget(self.filter_edit)
+        self.toolbar.addAction(self.refresh_action)
+        refresh_button = self.toolbar.widgetForAction(self.refresh_action)
+        if isinstance(refresh_button, QToolButton):
+            refresh_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.view, 1)
 
         self.setFocusProxy(self.view)  # keyboard users land in the table, where the shortcuts live
@@ -184,16 +192,6 @@ class HistoryPanel(QWidget):
         action.setStatusTip(tip)
         self.view.addAction(action)
         return action
-
-    def _button(self, action: QAction, *, text_beside: bool) -> QToolButton:
-        button = QToolButton(self)
-        button.setDefaultAction(action)
-        button.setAutoRaise(True)
-        button.setAccessibleName(action.text())
-        button.setToolButtonStyle(
-            Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text_beside else Qt.ToolButtonStyle.ToolButtonIconOnly
-        )
-        return button
 
     def _set_initial_widths(self) -> None:
         """Widths from the font, not from the data: measuring 5,000 rows would stall."""

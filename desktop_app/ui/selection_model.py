@@ -560,6 +560,8 @@ class SelectionModel(QAbstractItemModel):
         if isinstance(node, _Branch):
             if node.status is BranchStatus.ERROR:
                 return icon("error")
+            if node.status is BranchStatus.LOADING:
+                return icon("loading")
             return icon(_ICON_NAME[node.key])
         name = _KIND_ICON.get(node.kind)
         return icon(name or _ICON_NAME[BRANCH_OF[node.key]])

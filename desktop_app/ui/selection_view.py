@@ -132,6 +132,7 @@ class SelectionPanel(QWidget):
         self.summary_label.setWordWrap(True)
         self.summary_label.setAccessibleName("Selection summary")
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary_label.setContentsMargins(4, 2, 4, 2)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
