@@ -308,10 +308,7 @@ async def download_to_part(
                     await asyncio.to_thread(_truncate, part)  # Range ignored: restart from zero
                     have = before = 0
                     resumed_any = False
-                total = expected_size or (
-                    (have + response.total_size) if response.total_size is not None and response.status == 206
-                    else response.total_size
-                )
+                total = expected_size or response.total_size  # whole package, also on a 206
                 if on_bytes:
                     on_bytes(have, total)
                 try:
