@@ -7,8 +7,6 @@ the summary tells in words what the Start button will ask Canvas for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.canvas.models import ACCEPTED_KEYS, ALLOWED_TYPES, ContextKind, ExportType, SelectKey
+from desktop_app.canvas.models import ALLOWED_TYPES, ContextKind, ExportType
 
 TYPE_TIPS = {
     ExportType.COMMON_CARTRIDGE: (
@@ -31,39 +29,6 @@ TYPE_TIPS = {
     ExportType.ZIP: "Zip: files and folders exactly as they are in Files.",
 }
 ZIP_ONLY_TIP = "Canvas exports groups and users as a zip of their files only."
-
-_SINGULAR = {
-    SelectKey.FOLDERS: "folder", SelectKey.FILES: "file", SelectKey.MODULES: "module",
-    SelectKey.MODULE_ITEMS: "module item", SelectKey.PAGES: "page", SelectKey.ASSIGNMENTS: "assignment",
-    SelectKey.QUIZZES: "quiz", SelectKey.ANNOUNCEMENTS: "announcement",
-    SelectKey.DISCUSSION_TOPICS: "discussion", SelectKey.CALENDAR_EVENTS: "calendar event",
-    SelectKey.RUBRICS: "rubric",
-}
-_PLURAL_EXCEPTIONS = {"quiz": "quizzes"}
-
-
-def summarise(select: Mapping[SelectKey, Iterable[int]] | None) -> str:
-    """'Everything' for no selection, else '3 pages, 1 quiz and 12 files'."""
-    parts: list[str] = []
-    for key in SelectKey:
-        ids = list((select or {}).get(key, ()) or ())
-        if not ids:
-            continue
-        word = _SINGULAR[key]
-        if len(ids) != 1:
-            word = _PLURAL_EXCEPTIONS.get(word, word + "s")
-        parts.append(f"{len(ids)} {word}")
-    if not parts:
-        return "Everything"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def filter_select(select: Mapping[SelectKey, Iterable[int]] | None,
-                  export_type: ExportType) -> dict[SelectKey, list[int]]:
-    """Keep only the keys this export type reads (the tree may hold others)."""
-    accepted = ACCEPTED_KEYS[export_type]
-    return {k: list(v) for k, v in (select or {}).items() if k in accepted and list(v)}
-
 
 class ExportOptions(QWidget):
     """Type radios, Skip notifications, summary, Start export. No I/O."""
@@ -100,7 +65,7 @@ class ExportOptions(QWidget):
         row.addWidget(self.skip_notifications)
         row.addStretch(1)
 
-        self.summary = QLabel("Everything")
+        self.summary = QLabel("")
         self.summary.setObjectName("selectionSummary")
         self.summary.setAccessibleName("What will be exported")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -144,9 +109,9 @@ class ExportOptions(QWidget):
             "Choose a course, group or My files first" if kind is None
             else "Ask Canvas to build the package, then watch it and download it (Ctrl+E)")
 
-    def set_summary(self, select: Mapping[SelectKey, Iterable[int]] | None) -> None:
-        text = summarise(filter_select(select, self.export_type()))
-        self.summary.setText(f"Exports: {text}")
+    def set_summary_text(self, text: str) -> None:
+        """What the Start button exports: 'Everything' or '3 pages, 42 files' ('' = nothing chosen)."""
+        self.summary.setText(f"Exports: {text}" if text else "")
         self.summary.setToolTip("Nothing is ticked in the tree, so the whole context is exported"
                                 if text == "Everything" else "Only the ticked items are exported")
 

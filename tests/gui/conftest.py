@@ -88,3 +88,52 @@ def accounts(bridge, profile_store):
     from desktop_app.ui.accounts import Accounts
 
     return Accounts(bridge, profile_store)
+
+
+FAST_POLLING = {"initial": 0.05, "ceiling": 0.3}
+
+
+@pytest.fixture
+def controller(qapp, tmp_path, profile_store):
+    """The app's controller with everything in tmp_path and quick polling; shut down after."""
+    from desktop_app.engine.engine import EngineConfig
+    from desktop_app.engine.polling import PollPolicy
+    from desktop_app.ui.session import AppController
+    from desktop_app.ui.settings import AppSettings
+
+    settings = AppSettings(tmp_path / "ui.ini")
+    settings.download_dir = tmp_path / "downloads"
+    ctl = AppController(
+        settings=settings,
+        store_path=tmp_path / "jobs.sqlite3",
+        engine_config=EngineConfig(poll=PollPolicy(**FAST_POLLING), poll_failure_delay=0.05),
+        demo_knobs={"export_duration": 0.3},
+        profiles=profile_store,
+        quit_app_on_close=False,
+    )
+    yield ctl
+    for widget in (ctl.dialog, ctl.window):
+        if widget is not None:
+            widget.close()
+    assert ctl.shutdown(), "the engine thread did not stop"
+    if ctl.window is not None:
+        ctl.window.deleteLater()
+
+
+def teacher_signin(sim):  # type: ignore[no-untyped-def]
+    from desktop_app.canvas.models import User
+    from desktop_app.profiles import Profile
+    from desktop_app.simulator import TEACHER_TOKEN
+    from desktop_app.ui.accounts import SignIn
+
+    return SignIn(Profile("Test Canvas", sim.base_url, "Ada Lovelace"), TEACHER_TOKEN,
+                  User(sim.data.teacher_id, "Ada Lovelace"))
+
+
+@pytest.fixture
+def window(qtbot, controller, sim):
+    """A main window signed in to the simulator as the teacher, courses loaded."""
+    controller.begin(teacher_signin(sim))
+    qtbot.waitUntil(lambda: controller.window.session_ready and controller.window.picker.courses.rowCount() > 0,
+                    timeout=10_000)
+    return controller.window

@@ -1,0 +1,131 @@
+"""Entry point of the desktop app: ``canvas-export-manager [--demo] [--self-test] [--version]``.
+
+- no option: the welcome screen (or the saved sites), then the main window;
+- ``--demo``: skip the welcome screen, start the demo Canvas and sign in to it;
+- ``--self-test``: for the frozen build's smoke test. Works without a display
+  (falls back to Qt's offscreen platform), signs in to the demo, shows the main window
+  and exits 0 only when both happened, non-zero on failure or after a timeout;
+- ``--version``: print the version and exit (no Qt needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import desktop_app
+
+APP_NAME = "Canvas Export Manager"
+APP_ID = "canvas-export-manager"
+SELF_TEST_TIMEOUT = 60.0
+
+EXIT_OK, EXIT_FAILED, EXIT_TIMEOUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=APP_ID, description="Export, watch and download Canvas content packages.")
+    parser.add_argument("--demo", action="store_true", help="start the built-in demo Canvas and sign in to it")
+    parser.add_argument("--self-test", action="store_true",
+                        help="sign in to the demo, show the main window, exit 0 if both worked (smoke test)")
+    parser.add_argument("--self-test-timeout", type=float, default=SELF_TEST_TIMEOUT, metavar="SECONDS",
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {desktop_app.__version__}")
+    return parser
+
+
+def _needs_offscreen() -> bool:
+    """True on Linux without a display: the self-test must still run (CI, a build box)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    if sys.platform.startswith("linux"):
+        return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return False
+
+
+def make_application(argv: Sequence[str]):  # type: ignore[no-untyped-def]
+    """The QApplication with the app's identity (reused when one exists, as in tests)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.ui.style import app_icon
+
+    app = QApplication.instance()
+    if app is None:
+        # Qt 6 scales for HiDPI by default; pass fractional factors through (125 %, 150 %)
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication([sys.argv[0] if sys.argv else APP_ID, *argv])
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_ID)
+    app.setApplicationVersion(desktop_app.__version__)
+    app.setDesktopFileName(APP_ID)  # Wayland/X11 match the .desktop file (icon, name)
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the controller decides (a dialog closing is not "quit")
+    return app
+
+
+def run_self_test(controller, app, timeout: float) -> int:  # type: ignore[no-untyped-def]
+    """Wait for demo sign-in + a shown main window; returns the exit status."""
+    from PySide6.QtCore import QTimer
+
+    outcome: dict[str, object] = {"status": EXIT_TIMEOUT, "why": f"timed out after {timeout:g} s", "decided": False}
+
+    def finish(status: int, why: str) -> None:
+        if outcome["decided"]:
+            return
+        outcome.update(status=status, why=why, decided=True)
+        app.exit(status)
+
+    def signed_in(signin) -> None:  # type: ignore[no-untyped-def]
+        window = controller.window
+
+        def check() -> None:
+            if window is not None and window.isVisible() and window.session_ready:
+                finish(EXIT_OK, f"signed in as {signin.user.name}; main window shown")
+            else:
+                QTimer.singleShot(50, check)
+
+        check()
+
+    controller.signedIn.connect(signed_in)
+    controller.failed.connect(lambda err: finish(EXIT_FAILED, f"demo sign-in failed: {err}"))
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: finish(EXIT_TIMEOUT, f"timed out after {timeout:g} s"))
+    timer.start(int(timeout * 1000))
+    controller.start(demo=True)
+    status = app.exec()
+    if not outcome["decided"]:
+        outcome.update(status=EXIT_FAILED if status == 0 else status, why=f"the app quit before the test ended ({status})")
+    print(f"self-test {'OK' if outcome['status'] == EXIT_OK else 'FAILED'}: {outcome['why']}", flush=True)
+    return int(outcome["status"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app; returns the exit status (also used by the gui-script wrapper)."""
+    args = _parser().parse_args(list(argv) if argv is not None else sys.argv[1:])
+    logging.basicConfig(level=logging.INFO if args.self_test else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.self_test and _needs_offscreen():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = make_application([])
+
+    from desktop_app.ui.session import AppController
+
+    controller = AppController()
+    try:
+        if args.self_test:
+            return run_self_test(controller, app, args.self_test_timeout)
+        controller.start(demo=args.demo)
+        return int(app.exec())
+    finally:
+        if not controller.shutdown():
+            print("warning: the background thread did not stop in time", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m desktop_app.ui.app`
+    sys.exit(main())

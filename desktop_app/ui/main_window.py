@@ -1,0 +1,665 @@
+"""The main window: composes the picker, the selection tree, the export options and
+the history, and wires them to the background thread through the bridge.
+
+It lays out and connects; it does not fetch, parse or decide Canvas rules itself:
+- data comes from :class:`~desktop_app.ui.bridge.EngineBridge` calls (never I/O here),
+- Canvas's rules come from the models (ALLOWED_TYPES, ACCEPTED_KEYS),
+- the widgets (ContextPicker, SelectionPanel, HistoryPanel) own their behaviour,
+- signing in and re-authenticating belong to :mod:`desktop_app.ui.session`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFont, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from desktop_app.canvas.models import (
+    ContentExport,
+    Context,
+    ContextKind,
+    Course,
+    ExportType,
+    Group,
+    SelectKey,
+)
+from desktop_app.engine.events import JobCreated, JobDone, JobError, JobEvent, JobState, JobStatus
+from desktop_app.ui.about import show_about
+from desktop_app.ui.accounts import Accounts, SignIn
+from desktop_app.ui.bridge import Call, EngineBridge, Services, auth_error_of
+from desktop_app.ui.context_picker import ContextPicker
+from desktop_app.ui.errors_presenter import ErrorPresenter, describe
+from desktop_app.ui.export_options import ExportOptions
+from desktop_app.ui.history_model import LocalJobInfo
+from desktop_app.ui.history_view import HistoryPanel
+from desktop_app.ui.icons import icon
+from desktop_app.ui.notifier import Notifier
+from desktop_app.ui.selection_model import BRANCHES
+from desktop_app.ui.selection_view import SelectionPanel
+from desktop_app.ui.settings import AppSettings
+from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.signin_dialog import NO_KEYRING_MESSAGE
+from desktop_app.ui.style import app_icon
+
+log = logging.getLogger(__name__)
+
+REFRESH_INTERVAL_MS = 5000
+"""How often exports still running at Canvas that no job of ours watches (started in
+the web UI, by a colleague, or stopped here) are re-read while their context is shown."""
+
+TOKEN_HELP_URL = "https://community.canvaslms.com/t5/Canvas-Basics-Guide/How-do-I-manage-API-access-tokens-in-my-user-account/ta-p/615312"
+
+_BRANCH_LOADS: dict[SelectKey, tuple[SelectKey, ...]] = {
+    SelectKey.FILES: (SelectKey.FOLDERS, SelectKey.FILES),
+    SelectKey.MODULES: (SelectKey.MODULES, SelectKey.MODULE_ITEMS),
+}
+"""A tree branch is filled from one or two `content` listings."""
+
+
+def branches_for(kind: ContextKind) -> tuple[SelectKey, ...]:
+    """Courses have every branch; groups and users only have files."""
+    return BRANCHES if kind is ContextKind.COURSE else (SelectKey.FILES,)
+
+
+class MainWindow(QMainWindow):
+    """Picker (left) | context title, tree and export options (centre) / history (bottom)."""
+
+    switchSiteRequested = Signal()
+    closed = Signal()
+    contextsLoaded = Signal()  # courses and groups are in the picker
+    contextChanged = Signal(object)  # Context
+    historyLoaded = Signal(object)  # Context: Canvas's list and the local jobs are shown
+    exportStarted = Signal(int)  # job id
+
+    def __init__(self, bridge: EngineBridge, settings: AppSettings, accounts: Accounts | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.settings = settings
+        self.accounts = accounts
+        self.session: SignIn | None = None
+        self.session_ready = False
+        self.context: Context | None = None
+        self._context_calls: list[Call] = []
+        self._refresh_call: Call | None = None
+        self._titles: dict[str, str] = {"user:self": "My files"}  # context -> title, for notices
+        self._job_contexts: dict[int, str] = {}  # job id -> "course:12" (this site's jobs)
+        self._job_infos: dict[int, LocalJobInfo] = {}  # jobs shown in the history now
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Canvas Export Manager")
+        self.setWindowIcon(app_icon())
+        self.presenter = ErrorPresenter(self)
+        self.notifier = Notifier(self)
+
+        self._build_widgets()
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
+        self.refresh_timer.timeout.connect(self.refresh_running)
+        self.restore_state()
+
+    # ------------------------------------------------------------------ layout
+    def _build_widgets(self) -> None:
+        self.picker = ContextPicker(self)
+        self.picker.setMinimumWidth(240)
+
+        self.context_title = QLabel("Choose a course, a group or My files")
+        self.context_title.setObjectName("contextTitle")
+        font = QFont(self.context_title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.context_title.setFont(font)
+        self.context_title.setAccessibleName("Chosen context")
+        self.context_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.context_subtitle = QLabel("Then tick what to export, or nothing to export everything.")
+        self.context_subtitle.setObjectName("contextSubtitle")
+        self.context_subtitle.setAccessibleName("About the chosen context")
+
+        self.selection = SelectionPanel(self)
+        self.options = ExportOptions(self)
+
+        centre = QWidget(self)
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(8, 4, 4, 4)
+        centre_layout.setSpacing(4)
+        centre_layout.addWidget(self.context_title)
+        centre_layout.addWidget(self.context_subtitle)
+        centre_layout.addWidget(self.selection, 1)
+        centre_layout.addWidget(self.options)
+
+        self.history = HistoryPanel(self)
+
+        self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.top_splitter.setObjectName("topSplitter")
+        self.top_splitter.addWidget(self.picker)
+        self.top_splitter.addWidget(centre)
+        self.top_splitter.setStretchFactor(0, 0)
+        self.top_splitter.setStretchFactor(1, 1)
+        self.top_splitter.setSizes([340, 800])
+        self.top_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.top_splitter)
+        self.main_splitter.addWidget(self.history)
+        self.main_splitter.setStretchFactor(0, 3)
+        self.main_splitter.setStretchFactor(1, 2)
+        self.main_splitter.setSizes([470, 280])
+        self.main_splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.main_splitter)
+
+    def _action(self, text: str, slot: Any, *, shortcut: QKeySequence | str | None = None,
+                tip: str = "", icon_name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        # Window-wide shortcuts avoid the history table's own (Ctrl+D, Ctrl+E, Delete, F5,
+        # Ctrl+C, Ctrl+Return are bound there, to the selected row).
+        self.switch_action = self._action(
+            "&Switch Canvas site…", self.switchSiteRequested.emit, shortcut="Ctrl+Shift+O",
+            tip="Sign in to another Canvas site, or rename and forget saved sites")
+        self.settings_action = self._action(
+            "S&ettings…", self.open_settings, shortcut="Ctrl+,", tip="Download folder, exports at once, auto-download")
+        self.quit_action = self._action(
+            "&Quit", self.close, shortcut=QKeySequence.StandardKey.Quit,
+            tip="Quit; unfinished exports carry on the next time you start the app")
+        self.start_action = self._action(
+            "&Start export", self.start_export, shortcut="Ctrl+Shift+E",
+            tip="Export the chosen context with the ticked content", icon_name="export")
+        self.reload_action = self._action(
+            "&Reload everything", self.refresh_context, shortcut="Ctrl+R",
+            tip="Reload the courses, the tree and the history from Canvas", icon_name="refresh")
+        self.focus_picker_action = self._action("Go to &courses and groups", self.picker.search_edit.setFocus,
+                                                shortcut="Ctrl+1")
+        self.focus_tree_action = self._action("Go to the content &tree", self.selection.view.setFocus, shortcut="Ctrl+2")
+        self.focus_history_action = self._action("Go to the export &history", self.history.setFocus, shortcut="Ctrl+3")
+        self.filter_action = self._action("&Filter the tree", self.selection.filter_edit.setFocus,
+                                          shortcut=QKeySequence.StandardKey.Find)
+        self.about_action = self._action("&About Canvas Export Manager", lambda: show_about(self))
+        self.help_token_action = self._action("Where do I get an access &token?", self._open_token_help)
+        self.start_action.setEnabled(False)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.switch_action)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        export_menu = bar.addMenu("&Export")
+        export_menu.addAction(self.start_action)
+        export_menu.addSeparator()
+        h = self.history
+        for action in (h.download_action, h.open_action, h.show_in_folder_action, h.copy_path_action):
+            export_menu.addAction(action)
+        export_menu.addSeparator()
+        export_menu.addAction(h.reexport_action)
+        export_menu.addAction(h.stop_action)
+        view_menu = bar.addMenu("&View")
+        for action in (self.reload_action, h.refresh_action):
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        for action in (self.focus_picker_action, self.focus_tree_action, self.focus_history_action, self.filter_action):
+            view_menu.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.help_token_action)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        self.activity_label = QLabel("Ready")
+        self.activity_label.setObjectName("activityLabel")
+        self.activity_label.setAccessibleName("What the app is doing")
+        self.user_label = QLabel("")
+        self.user_label.setObjectName("userLabel")
+        self.user_label.setAccessibleName("Signed-in user")
+        self.statusBar().addWidget(self.activity_label, 1)
+        self.statusBar().addPermanentWidget(self.user_label)
+
+    def _connect(self) -> None:
+        self.bridge.activityChanged.connect(self.activity_label.setText)
+        self.bridge.jobEvent.connect(self._on_job_event)
+        self.picker.contextChosen.connect(self.set_context)
+        self.selection.model.branchRequested.connect(self.load_branch)
+        self.selection.selectionChanged.connect(self._update_summary)
+        self.options.typeChanged.connect(self._type_changed)
+        self.options.startRequested.connect(self.start_export)
+        self.history.downloadRequested.connect(self.download_export)
+        self.history.reexportRequested.connect(self.reexport)
+        self.history.stopRequested.connect(self.stop_job)
+        self.history.refreshRequested.connect(self.load_history)
+        self.history.pathCopied.connect(lambda path: self.statusBar().showMessage(f"Copied {path}", 4000))
+
+    # ------------------------------------------------------------------ session
+    @property
+    def site(self) -> str:
+        return self.session.site if self.session is not None else ""
+
+    def show_session_pending(self, signin: SignIn) -> None:
+        """Right after sign-in, before the loop has the client: say who and where."""
+        self.user_label.setText(f"Signed in as {signin.user.name} · {signin.profile.name}")
+        self.user_label.setToolTip(signin.profile.base_url)
+        self.setWindowTitle(f"{signin.profile.name} — Canvas Export Manager")
+
+    def begin_session(self, signin: SignIn) -> None:
+        """The client is on the loop: load the contexts (again, after a new token)."""
+        same_site = self.session is not None and self.session.site == signin.site
+        self.session = signin
+        self.show_session_pending(signin)
+        self.history.model.set_user_names({signin.user.id: signin.user.name})
+        if not same_site:
+            for call in self._context_calls:
+                call.cancel()
+            self._context_calls = []
+            self.context = None
+            self._job_infos = {}
+            self.history.model.clear()
+            self.selection.reset()
+            self.options.set_context_kind(None)
+            self.start_action.setEnabled(False)
+            self.context_title.setText("Choose a course, a group or My files")
+            self.context_subtitle.setText("Then tick what to export, or nothing to export everything.")
+            self._load_job_contexts()
+        elif self.context is not None:
+            self.load_history()
+            self.refresh_timer.start()
+        self.load_contexts()
+        self.session_ready = True
+
+    def show_keyring_warning(self) -> None:
+        self.statusBar().showMessage(NO_KEYRING_MESSAGE, 20000)
+
+    def show_token_refused(self, reason: str) -> None:
+        self.refresh_timer.stop()
+        self.statusBar().showMessage(f"Sign in again: {reason}", 20000)
+
+    def _load_job_contexts(self) -> None:
+        """Which context each of this site's jobs belongs to (for notifications)."""
+        site = self.site
+
+        async def read(services: Services) -> dict[int, str]:
+            store = services.store
+            jobs = await asyncio.to_thread(store.jobs) if store is not None else []
+            return {j.id: j.context for j in jobs if j.site == site}
+
+        self.bridge.run(read).then(self._job_contexts.update, lambda err: log.info("job list unreadable: %s", err))
+
+    # ------------------------------------------------------------------ contexts
+    def load_contexts(self) -> None:
+        """Courses and groups, in the background; the last context is chosen again."""
+        site = self.site
+        self.picker.set_loading("Loading your courses and groups…")
+
+        async def both(services: Services) -> tuple[list[Course], list[Group]]:
+            client = services.client(site)
+            courses, groups = await asyncio.gather(_collect(client.courses()), _collect(client.groups()))
+            return courses, groups
+
+        self.bridge.run(both, label="Loading courses…", site=site).then(self._contexts_loaded, self._contexts_failed)
+
+    def _contexts_loaded(self, result: tuple[list[Course], list[Group]]) -> None:
+        courses, groups = result
+        for course in courses:
+            self._titles[str(course.context)] = course.name
+        for group in groups:
+            self._titles[str(group.context)] = group.name
+        self.picker.set_courses(courses)
+        self.picker.set_groups(groups)
+        self.contextsLoaded.emit()
+        if self.context is None and self.session is not None:
+            last = self.settings.last_context(self.session.profile.name)
+            if last:
+                try:
+                    self.picker.select_context(Context.parse(last))
+                except ValueError:
+                    pass
+
+    def _contexts_failed(self, error: BaseException) -> None:
+        self.picker.set_loading(describe(error).message)
+        if auth_error_of(error) is None:
+            self.presenter.present(error, "Could not load your courses")
+
+    def set_context(self, ctx: Context, title: str = "") -> None:
+        """A course, group or My files was chosen: reset the tree, load the history."""
+        if ctx == self.context:
+            return
+        for call in self._context_calls:
+            call.cancel()
+        self._context_calls = []
+        if self._refresh_call is not None:
+            self._refresh_call.cancel()
+            self._refresh_call = None
+        self.context = ctx
+        if title:
+            self._titles[str(ctx)] = title
+        if self.session is not None:
+            self.settings.set_last_context(self.session.profile.name, str(ctx))
+        self.options.set_context_kind(ctx.kind)
+        self.start_action.setEnabled(True)
+        self.selection.reset(branches_for(ctx.kind))
+        self.selection.set_export_type(self.options.export_type())
+        self._show_context_title(ctx)
+        self._update_summary()
+        self._job_infos = {}
+        self.history.model.clear()
+        self.load_history()
+        self.refresh_timer.start()
+        self.contextChanged.emit(ctx)
+
+    def _show_context_title(self, ctx: Context) -> None:
+        self.context_title.setText(self._titles.get(str(ctx)) or str(ctx))
+        if ctx.kind is ContextKind.COURSE:
+            course = self.picker.course_for(ctx)
+            facts = [f for f in ((course.course_code, course.term) if course else ()) if f]
+            self.context_subtitle.setText(" · ".join(["Course", *facts]))
+        elif ctx.kind is ContextKind.GROUP:
+            self.context_subtitle.setText("Group · exported as a zip of its files")
+        else:
+            self.context_subtitle.setText("Your personal files · exported as a zip")
+
+    def refresh_context(self) -> None:
+        """Reload courses, groups, the tree and the history (View › Reload everything)."""
+        if self.session is None:
+            return
+        self.load_contexts()
+        if self.context is not None:
+            ctx, self.context = self.context, None
+            self.set_context(ctx)
+
+    # ------------------------------------------------------------------ the tree
+    def load_branch(self, key: SelectKey) -> Call | None:
+        """Fill one tree branch from one or two `content` listings, off the GUI thread."""
+        ctx, site = self.context, self.site
+        if ctx is None:
+            return None
+        keys = _BRANCH_LOADS.get(key, (key,))
+        self.selection.model.set_branch_loading(key)
+
+        async def load(services: Services) -> list[Any]:
+            client = services.client(site)
+            parts = await asyncio.gather(*(_collect(client.content(ctx, k)) for k in keys))
+            return [item for part in parts for item in part]
+
+        def loaded(items: list[Any]) -> None:
+            if self.context == ctx:
+                self.selection.model.set_branch_items(key, items)
+
+        def failed(error: BaseException) -> None:
+            if self.context == ctx:
+                self.selection.model.set_branch_error(key, describe(error).message)
+
+        call = self.bridge.run(load, label=f"Loading {key.label.lower()}…", site=site).then(loaded, failed)
+        self._context_calls.append(call)
+        return call
+
+    def _type_changed(self, export_type: ExportType) -> None:
+        self.selection.set_export_type(export_type)
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        self.options.set_summary_text(self.selection.summary() if self.context is not None else "")
+
+    # ------------------------------------------------------------------ history
+    def load_history(self) -> Call | None:
+        """Canvas's list of the context's exports plus the engine's jobs for it."""
+        ctx, site = self.context, self.site
+        if ctx is None:
+            return None
+
+        async def load(services: Services) -> tuple[list[ContentExport], list[Any]]:
+            exports = await _collect(services.client(site).list_exports(ctx))
+            store = services.store
+            jobs = await asyncio.to_thread(store.jobs) if store is not None else []
+            return exports, [j for j in jobs if j.site == site and j.context == str(ctx)]
+
+        def loaded(result: tuple[list[ContentExport], list[Any]]) -> None:
+            if self.context != ctx:
+                return
+            exports, jobs = result
+            model = self.history.model
+            model.set_exports(exports)
+            for job in jobs:
+                self._job_contexts[job.id] = job.context
+                info = LocalJobInfo.from_job(job)
+                live = self._job_infos.get(job.id)  # events may have arrived meanwhile
+                self._job_infos[job.id] = live or info
+                model.update_job(live or info)
+            self.historyLoaded.emit(ctx)
+
+        def failed(error: BaseException) -> None:
+            if self.context == ctx and auth_error_of(error) is None:
+                self.presenter.present(error, "Could not load the export history")
+
+        call = self.bridge.run(load, label="Loading the export history…", site=site).then(loaded, failed)
+        self._context_calls.append(call)
+        return call
+
+    def unwatched_running_exports(self) -> list[int]:
+        """Ids of exports running at Canvas that no job of ours is following."""
+        model = self.history.model
+        ids = []
+        for row in range(model.row_count()):
+            item = model.row_at(row)
+            export = item.export
+            if export is not None and export.workflow_state.is_running and (item.job is None or not item.job.is_watching):
+                ids.append(export.id)
+        return ids
+
+    def refresh_running(self) -> Call | None:
+        """Timer: re-read the running exports nobody watches (the engine reports its own)."""
+        ctx, site = self.context, self.site
+        if ctx is None or self.session is None or (self._refresh_call is not None and not self._refresh_call.done):
+            return None
+        ids = self.unwatched_running_exports()
+        if not ids:
+            return None
+
+        async def refresh(services: Services) -> list[ContentExport]:
+            client = services.client(site)
+            return list(await asyncio.gather(*(client.get_export(ctx, i) for i in ids)))
+
+        def refreshed(exports: list[ContentExport]) -> None:
+            if self.context == ctx:
+                self.history.model.upsert_exports(exports)
+
+        self._refresh_call = self.bridge.run(refresh, site=site).then(
+            refreshed, lambda err: log.info("refreshing running exports failed: %s", err))
+        return self._refresh_call
+
+    # ------------------------------------------------------------------ engine events
+    def _on_job_event(self, event: JobEvent) -> None:
+        if isinstance(event, JobCreated):
+            if event.site != self.site:
+                return
+            self._job_contexts[event.job_id] = event.context
+            if self.context is not None and event.context == str(self.context):
+                self._job_infos[event.job_id] = LocalJobInfo(
+                    job_id=event.job_id, export_id=event.export_id, export_type=event.export_type,
+                    state_text=JobStatus.CREATING.label, created_at=datetime.now(timezone.utc))
+                self.history.model.update_job(self._job_infos[event.job_id])
+        else:
+            info = self._job_infos.get(event.job_id)
+            if info is not None:
+                info = info.apply(event)
+                self._job_infos[event.job_id] = info
+                self.history.model.update_job(info)
+                if isinstance(event, (JobDone, JobState)) and info.export_id is not None:
+                    self._reread_export_soon(info.export_id)
+        self._notify(event)
+
+    def _reread_export_soon(self, export_id: int) -> None:
+        """After a phase change Canvas's row (attachment, size) is stale: read it again."""
+        ctx, site = self.context, self.site
+        if ctx is None:
+            return
+
+        async def read(services: Services) -> ContentExport:
+            return await services.client(site).get_export(ctx, export_id)
+
+        def got(export: ContentExport) -> None:
+            if self.context == ctx:
+                self.history.model.upsert_exports([export])
+
+        self.bridge.run(read, site=site).then(got, lambda err: log.info("re-reading export failed: %s", err))
+
+    def _notify(self, event: JobEvent) -> None:
+        """Finished and failed jobs reach the user even with the window in the background."""
+        what = self._titles.get(self._job_contexts.get(event.job_id, ""), "An export")
+        if isinstance(event, JobDone):
+            if event.path is not None:
+                self.notifier.notify("Export saved", f"{what}: {Path(event.path).name}", ok=True)
+            else:
+                self.notifier.notify("Export ready", f"{what} is ready to download.", ok=True)
+        elif isinstance(event, JobError) and auth_error_of(event.error) is None:
+            self.notifier.notify("Export interrupted" if event.resumable else "Export failed",
+                                 f"{what}: {event.message}", ok=False)
+        elif isinstance(event, JobState) and event.state in (JobStatus.FAILED, JobStatus.EXPIRED):
+            self.notifier.notify(f"Export {event.state.label.lower()}", f"{what}: {event.message or event.label}", ok=False)
+
+    # ------------------------------------------------------------------ actions
+    def _dest_dir(self) -> Path | None:
+        """Where packages go; None (Canvas only, no download) when auto-download is off."""
+        return self.settings.download_dir if self.settings.auto_download else None
+
+    def start_export(self) -> Call | None:
+        ctx = self.context
+        if ctx is None or self.session is None:
+            self.statusBar().showMessage("Choose a course, a group or My files first.", 5000)
+            return None
+        return self._start(ctx, self.options.export_type(), self.selection.select_hash(),
+                           self.options.skip_notifications.isChecked())
+
+    def _start(self, ctx: Context, export_type: ExportType, select: dict[SelectKey, list[int]], skip: bool) -> Call:
+        site, dest = self.site, self._dest_dir()
+        skip = skip and ctx.kind is ContextKind.COURSE and export_type is not ExportType.ZIP
+
+        async def start(services: Services) -> int:
+            engine = services.engine
+            if engine is None:
+                raise RuntimeError("the export engine is not running")
+            return await engine.start_export(site, ctx, export_type, select or None, skip, dest)
+
+        title = self._titles.get(str(ctx), str(ctx))
+        call = self.bridge.run(start, label=f"Starting a {export_type.label} export…", site=site)
+        call.then(self.exportStarted.emit, lambda err: self.presenter.present(err, "Could not start the export"))
+        self.statusBar().showMessage(f"Starting a {export_type.label} export of {title}…", 4000)
+        return call
+
+    def download_export(self, export_id: int) -> Call | None:
+        """Take an export (ours or not) to a saved, verified file in the download folder."""
+        ctx, site, dest = self.context, self.site, self.settings.download_dir
+        if ctx is None:
+            return None
+
+        async def attach(services: Services) -> int:
+            return await services.engine.attach(site, ctx, int(export_id), dest)
+
+        call = self.bridge.run(attach, label="Starting the download…", site=site)
+        call.then(None, lambda err: self.presenter.present(err, "Could not download the export"))
+        return call
+
+    def reexport(self, export_id: int) -> Call | None:
+        """Start the same type again, with the selection our job used (if it was ours)."""
+        ctx, site = self.context, self.site
+        row = self.history.model.row_for_export(export_id)
+        if ctx is None or row is None:
+            return None
+        item = self.history.model.row_at(row)
+        try:
+            export_type = ExportType(item.export_type or "")
+        except ValueError:
+            self.presenter.present(ValueError(f"{item.export_type} exports cannot be started from here"),
+                                   "Could not re-export")
+            return None
+
+        skip_now = self.options.skip_notifications.isChecked()
+
+        async def previous(services: Services) -> tuple[dict[str, list[int]], bool]:
+            store = services.store
+            jobs = await asyncio.to_thread(store.jobs_for_export, site, export_id) if store is not None else []
+            if not jobs:  # not started by this app: Canvas does not tell the selection
+                return {}, skip_now
+            return jobs[-1].selection, jobs[-1].skip_notifications
+
+        def start(result: tuple[dict[str, list[int]], bool]) -> None:
+            selection, skip = result
+            select = {SelectKey(k): list(v) for k, v in selection.items()}
+            self._start(ctx, export_type, select, skip)
+
+        call = self.bridge.run(previous, site=site)
+        call.then(start, lambda err: self.presenter.present(err, "Could not re-export"))
+        return call
+
+    def stop_job(self, job_id: int) -> Call:
+        async def stop(services: Services) -> None:
+            await services.engine.stop(int(job_id))
+
+        call = self.bridge.run(stop, label="Stopping…")
+        call.then(None, lambda err: self.presenter.present(err, "Could not stop watching the export"))
+        return call
+
+    # ------------------------------------------------------------------ dialogs
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def accepted() -> None:
+            before = self.settings.max_concurrent
+            dialog.apply()
+            if self.settings.max_concurrent != before:
+                self.statusBar().showMessage("The new number of exports at once applies from the next start.", 8000)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+        return dialog
+
+    def _open_token_help(self) -> None:
+        if self.session is not None and not self.session.demo:
+            QDesktopServices.openUrl(QUrl(self.session.profile.base_url + "/profile/settings"))
+        else:
+            QDesktopServices.openUrl(QUrl(TOKEN_HELP_URL))
+
+    # ------------------------------------------------------------------ state
+    def restore_state(self) -> None:
+        geometry = self.settings.geometry("main")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(QSize(1200, 800))
+        for name, splitter in (("top", self.top_splitter), ("main", self.main_splitter)):
+            state = self.settings.geometry(f"splitter-{name}")
+            if state is not None:
+                splitter.restoreState(state)
+
+    def save_state(self) -> None:
+        self.settings.set_geometry("main", self.saveGeometry())
+        self.settings.set_geometry("splitter-top", self.top_splitter.saveState())
+        self.settings.set_geometry("splitter-main", self.main_splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.save_state()
+        self.refresh_timer.stop()
+        self.notifier.close()
+        super().closeEvent(event)
+        self.closed.emit()
+
+
+async def _collect(iterator: Any) -> list[Any]:
+    return [item async for item in iterator]

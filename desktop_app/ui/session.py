@@ -1,0 +1,180 @@
+"""The app's life: sign in, open the main window, re-authenticate, switch sites, quit.
+
+Kept out of MainWindow on purpose: the window composes and lays out widgets; this
+controller owns the bridge (the background thread), the accounts, the engine start-up
+and the sign-in dialogs, and decides what happens when Canvas refuses a token.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.canvas.errors import AuthError
+from desktop_app.profiles import ProfileStore, TokenVault
+from desktop_app.ui.accounts import Accounts, SignIn
+from desktop_app.ui.bridge import Call, EngineBridge
+from desktop_app.ui.errors_presenter import ErrorPresenter
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.settings import AppSettings
+from desktop_app.ui.signin_dialog import SignInDialog
+
+log = logging.getLogger(__name__)
+
+_REASONS = {
+    "revoked": "Canvas says the access token was revoked.",
+    "expired": "Canvas says the access token has expired.",
+    "invalid": "Canvas no longer accepts the access token.",
+    "missing": "There is no token for this site.",
+}
+
+
+class AppController(QObject):
+    """Owns the background thread and the windows for one run of the app."""
+
+    signedIn = Signal(object)  # SignIn, once the main window shows the session
+    reauthRequested = Signal(object)  # the SignInDialog opened because a token was refused
+    failed = Signal(object)  # the very first sign-in (e.g. --demo) failed: an exception
+
+    def __init__(self, *, settings: AppSettings | None = None, store_path: Path | None = None,
+                 engine_config: Any = None, demo_knobs: dict[str, Any] | None = None,
+                 profiles: ProfileStore | None = None, vault: TokenVault | None = None,
+                 quit_app_on_close: bool = True) -> None:
+        super().__init__()
+        self._quit_app = quit_app_on_close
+        self.settings = settings or AppSettings()
+        self.bridge = EngineBridge(self)
+        self.bridge.start()
+        self.accounts = Accounts(self.bridge, profiles, vault)
+        self._store_path = store_path
+        self._engine_config = engine_config
+        self._demo_knobs = demo_knobs or {}
+        self.window: MainWindow | None = None
+        self.session: SignIn | None = None
+        self.dialog: SignInDialog | None = None
+        self._engine_call: Call | None = None
+        self.bridge.authFailed.connect(self._auth_failed)
+
+    # ------------------------------------------------------------------ start
+    def start(self, *, demo: bool = False) -> None:
+        """Show the welcome screen, or (demo) sign in to the demo Canvas directly."""
+        self._start_engine()
+        if demo:
+            self._sign_in_to_demo()
+        else:
+            self.show_sign_in()
+
+    def _start_engine(self) -> None:
+        config = self._engine_config
+        max_concurrent = self.settings.max_concurrent
+        path = self._store_path
+        self._engine_call = self.bridge.run(
+            lambda s: s.start_engine(path, max_concurrent=max_concurrent, config=config),
+            label="Opening the job store…")
+        self._engine_call.failed.connect(lambda err: self._presenter().present(err, "Could not open the job store"))
+
+    def _sign_in_to_demo(self) -> None:
+        def started(result: tuple[str, str]) -> None:
+            base_url, token = result
+
+            def checked(res: tuple[Any, bool]) -> None:
+                from desktop_app.profiles import Profile
+                from desktop_app.ui.accounts import DEMO_PROFILE_NAME
+
+                user, _ = res
+                self.begin(SignIn(Profile(DEMO_PROFILE_NAME, base_url, user.name), token, user, True, demo=True))
+
+            self.accounts.check(base_url, token, label="Signing in to the demo Canvas…").then(checked, self._start_failed)
+
+        self.accounts.start_demo(**self._demo_knobs).then(started, self._start_failed)
+
+    def _start_failed(self, error: BaseException) -> None:
+        log.error("start-up sign-in failed: %s", error)
+        self.failed.emit(error)
+        self.show_sign_in()
+        if self.dialog is not None:
+            self.dialog.welcome_status.error(f"The demo could not start: {error}")
+
+    def show_sign_in(self, *, reauth: SignIn | None = None, reason: str = "") -> SignInDialog:
+        """The welcome screen (or, with `reauth`, the connect page for a refused token)."""
+        if self.dialog is not None:
+            self.dialog.raise_()
+            return self.dialog
+        parent = self.window if self.window is not None and self.window.isVisible() else None
+        dialog = SignInDialog(self.accounts, parent, reauth=reauth.profile if reauth else None,
+                              reason=reason, demo_knobs=self._demo_knobs)
+        self.dialog = dialog
+        dialog.signedIn.connect(self.begin)
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        if reauth is not None:
+            self.reauthRequested.emit(dialog)
+        dialog.open()
+        return dialog
+
+    def _dialog_closed(self, dialog: SignInDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+        if self.session is None and dialog.result_signin is None:
+            self.quit()  # closed the first welcome screen: nothing to show
+
+    # ------------------------------------------------------------------ session
+    def begin(self, signin: SignIn) -> None:
+        """A checked sign-in: give its token to the loop, show the main window."""
+        self.session = signin
+        site, base_url, token = signin.site, signin.profile.base_url, signin.token
+
+        async def install(services):  # type: ignore[no-untyped-def]
+            await services.set_client(site, base_url, token)
+            engine = await services.start_engine(self._store_path, max_concurrent=self.settings.max_concurrent,
+                                                 config=self._engine_config)
+            return await engine.resume_unfinished()  # interrupted jobs (e.g. a refused token) carry on
+
+        call = self.bridge.run(install, label="Signing in…", site=site)
+        if self.window is None:
+            self.window = MainWindow(self.bridge, self.settings, self.accounts)
+            self.window.switchSiteRequested.connect(lambda: self.show_sign_in())
+            self.window.closed.connect(self.quit)
+        window = self.window
+        call.then(lambda _ids: window.begin_session(signin),
+                  lambda err: window.presenter.present(err, "Could not sign in"))
+        if not signin.keyring_ok:
+            window.show_keyring_warning()
+        window.show_session_pending(signin)
+        window.show()
+        self.signedIn.emit(signin)
+
+    def _auth_failed(self, site: str, error: AuthError) -> None:
+        """A token was refused: back to the sign-in dialog, with the reason. Jobs stay."""
+        if self.session is None or self.dialog is not None:
+            return
+        if site and site != self.session.site:
+            log.info("a background job for %s lost its token", site)
+        reason = error.message or _REASONS.get(error.reason, _REASONS["invalid"])
+        if self.window is not None:
+            self.window.show_token_refused(reason)
+        self.show_sign_in(reauth=self.session, reason=reason)
+
+    # ------------------------------------------------------------------ quit
+    def _presenter(self) -> ErrorPresenter:
+        if self.window is not None:
+            return self.window.presenter
+        return ErrorPresenter(None)
+
+    def quit(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        self.shutdown()
+        app = QApplication.instance()
+        if app is not None and self._quit_app:
+            app.quit()
+
+    def shutdown(self) -> bool:
+        """Stop the background thread (jobs stay unfinished and resume next time)."""
+        if self.window is not None:
+            self.window.save_state()
+        self.settings.sync()
+        return self.bridge.shutdown()

@@ -1,0 +1,102 @@
+"""The main window end to end, against the simulated Canvas over real HTTP: pick a
+course, tick content, start an export, watch its row, get the verified file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from desktop_app.canvas.models import Context, ContextKind, ExportType, SelectKey, WorkflowState
+from desktop_app.engine.events import JobStatus
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.selection_model import BranchStatus
+
+
+def course_ctx(sim) -> Context:  # type: ignore[no-untyped-def]
+    return Context(ContextKind.COURSE, str(sim.data.main_course_id))
+
+
+def choose(qtbot, window: MainWindow, ctx: Context) -> None:
+    with qtbot.waitSignal(window.historyLoaded, timeout=10_000):
+        assert window.picker.select_context(ctx)
+    assert window.context == ctx
+
+
+def expand_branch(qtbot, window: MainWindow, key: SelectKey) -> None:
+    """Expand a branch as a user would; the tree asks for it and the bridge fills it."""
+    model, panel = window.selection.model, window.selection
+    index = panel.proxy.mapFromSource(model.branch_index(key))
+    panel.view.expand(index)
+    qtbot.waitUntil(lambda: model.branch_state(key).status is BranchStatus.LOADED, timeout=10_000)
+
+
+def job_row(window: MainWindow, job_id: int):  # type: ignore[no-untyped-def]
+    row = window.history.model.row_for_job(job_id)
+    return None if row is None else window.history.model.row_at(row)
+
+
+def test_pick_tick_export_and_save(qtbot, window: MainWindow, sim, controller) -> None:
+    ctx = course_ctx(sim)
+    choose(qtbot, window, ctx)
+    assert "Analytical Engines" in window.context_title.text()
+    assert "CS 101" in window.context_subtitle.text()
+    # the history already shows Canvas's own list (seeded exports of this course)
+    assert window.history.model.row_count() >= 3
+
+    expand_branch(qtbot, window, SelectKey.PAGES)
+    model = window.selection.model
+    pages = model.branch_index(SelectKey.PAGES)
+    assert model.rowCount(pages) == len(sim.data.ids("wiki_pages"))
+    for row in range(2):
+        assert model.setData(model.index(row, 0, pages), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert window.options.summary.text() == "Exports: 2 pages"
+    assert window.selection.select_hash() == {SelectKey.PAGES: sim.data.ids("wiki_pages")[:2]}
+
+    with qtbot.waitSignal(window.exportStarted, timeout=10_000) as started:
+        qtbot.mouseClick(window.options.start_button, Qt.MouseButton.LeftButton)
+    job_id = started.args[0]
+    qtbot.waitUntil(lambda: job_row(window, job_id) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.DONE, timeout=30_000)
+    row = job_row(window, job_id)
+    saved = Path(row.saved_path)
+    assert saved.is_file() and saved.parent == controller.settings.download_dir
+    assert saved.suffix == ".imscc"
+    assert hashlib.sha256(saved.read_bytes()).digest() == hashlib.sha256(sim.package_bytes(row.export_id)).digest()
+    # Canvas's row arrives too (re-read after the phase change): exported, with a size
+    qtbot.waitUntil(lambda: job_row(window, job_id).export is not None
+                    and job_row(window, job_id).export.workflow_state is WorkflowState.EXPORTED, timeout=10_000)
+    assert "Saved" in row.state_text
+    assert window.notifier.last is not None and window.notifier.last.title == "Export saved"
+    # the create request carried exactly the two pages and skip_notifications
+    posts = [r for r in sim.request_log if r.method == "POST" and r.path.endswith("/content_exports")]
+    assert len(posts) == 1
+
+
+def test_groups_and_users_are_zip_only(qtbot, window: MainWindow, sim) -> None:
+    choose(qtbot, window, Context(ContextKind.GROUP, str(sim.data.group_id)))
+    radios = window.options._radios
+    assert not radios[ExportType.COMMON_CARTRIDGE].isEnabled()
+    assert not radios[ExportType.QTI].isEnabled()
+    assert radios[ExportType.ZIP].isEnabled() and radios[ExportType.ZIP].isChecked()
+    assert "zip" in radios[ExportType.QTI].toolTip().lower()
+    assert window.selection.model.branch_keys() == [SelectKey.FILES]
+    assert not window.options.skip_notifications.isEnabled()
+
+    choose(qtbot, window, Context(ContextKind.USER, "self"))
+    assert window.options.export_type() is ExportType.ZIP
+    assert not radios[ExportType.COMMON_CARTRIDGE].isEnabled()
+
+    choose(qtbot, window, course_ctx(sim))
+    assert all(radio.isEnabled() for radio in radios.values())
+    assert window.options.skip_notifications.isEnabled() is False  # still zip: no e-mail
+    radios[ExportType.QTI].setChecked(True)
+    assert window.options.skip_notifications.isEnabled()
+    assert not window.selection.model.is_branch_enabled(SelectKey.PAGES)  # QTI reads quizzes only
+
+
+def test_last_context_is_remembered(qtbot, window: MainWindow, sim, controller) -> None:
+    ctx = Context(ContextKind.GROUP, str(sim.data.group_id))
+    choose(qtbot, window, ctx)
+    assert controller.settings.last_context("Test Canvas") == str(ctx)
