@@ -29,7 +29,7 @@ from desktop_app.canvas.models import (
     Group,
     SelectKey,
 )
-from desktop_app.engine.events import JobCreated, JobDone, JobError, JobEvent, JobState, JobStatus
+from desktop_app.engine.events import JobCreated, JobDone, JobError, JobEvent, JobState, JobStatus, JobWarning
 from desktop_app.ui.about import show_about
 from desktop_app.ui.accounts import Accounts, SignIn
 from desktop_app.ui.bridge import Call, EngineBridge, Services, auth_error_of
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self._titles: dict[str, str] = {"user:self": "My files"}  # context -> title, for notices
         self._job_contexts: dict[int, str] = {}  # job id -> "course:12" (this site's jobs)
         self._job_infos: dict[int, LocalJobInfo] = {}  # jobs shown in the history now
+        self._job_status: dict[int, JobStatus] = {}  # last state of every job (for notices)
         self.setObjectName("mainWindow")
         self.setWindowTitle("Canvas Export Manager")
         self.setWindowIcon(app_icon())
@@ -125,6 +126,9 @@ class MainWindow(QMainWindow):
         self.context_subtitle.setAccessibleName("About the chosen context")
 
         self.selection = SelectionPanel(self)
+        # the options bar says what will be exported right next to the Start button; the
+        # panel's own summary line would repeat it
+        self.selection.summary_label.hide()
         self.options = ExportOptions(self)
 
         centre = QWidget(self)
@@ -503,6 +507,8 @@ class MainWindow(QMainWindow):
                 self.history.model.update_job(info)
                 if isinstance(event, (JobDone, JobState)) and info.export_id is not None:
                     self._reread_export_soon(info.export_id)
+        if isinstance(event, JobWarning) and event.job_id in self._job_contexts:
+            self.statusBar().showMessage(event.message, 15000)
         self._notify(event)
 
     def _reread_export_soon(self, export_id: int) -> None:
@@ -521,18 +527,26 @@ class MainWindow(QMainWindow):
         self.bridge.run(read, site=site).then(got, lambda err: log.info("re-reading export failed: %s", err))
 
     def _notify(self, event: JobEvent) -> None:
-        """Finished and failed jobs reach the user even with the window in the background."""
+        """Finished and failed jobs reach the user even with the window in the background.
+
+        A failure arrives as JobState (failed, expired, interrupted) then JobError; the
+        notice is given once: from the state for failed/expired, from the error for an
+        interruption (whose cause, e.g. a refused token, decides whether to tell).
+        """
         what = self._titles.get(self._job_contexts.get(event.job_id, ""), "An export")
         if isinstance(event, JobDone):
             if event.path is not None:
                 self.notifier.notify("Export saved", f"{what}: {Path(event.path).name}", ok=True)
             else:
                 self.notifier.notify("Export ready", f"{what} is ready to download.", ok=True)
-        elif isinstance(event, JobError) and auth_error_of(event.error) is None:
-            self.notifier.notify("Export interrupted" if event.resumable else "Export failed",
-                                 f"{what}: {event.message}", ok=False)
-        elif isinstance(event, JobState) and event.state in (JobStatus.FAILED, JobStatus.EXPIRED):
-            self.notifier.notify(f"Export {event.state.label.lower()}", f"{what}: {event.message or event.label}", ok=False)
+        elif isinstance(event, JobState):
+            self._job_status[event.job_id] = event.state
+            if event.state in (JobStatus.FAILED, JobStatus.EXPIRED):
+                self.notifier.notify(f"Export {event.state.label.lower()}", f"{what}: {event.message or event.label}",
+                                     ok=False)
+        elif isinstance(event, JobError):
+            if self._job_status.get(event.job_id) is JobStatus.INTERRUPTED and auth_error_of(event.error) is None:
+                self.notifier.notify("Export interrupted", f"{what}: {event.message}", ok=False)
 
     # ------------------------------------------------------------------ actions
     def _dest_dir(self) -> Path | None:
@@ -557,10 +571,8 @@ class MainWindow(QMainWindow):
                 raise RuntimeError("the export engine is not running")
             return await engine.start_export(site, ctx, export_type, select or None, skip, dest)
 
-        title = self._titles.get(str(ctx), str(ctx))
         call = self.bridge.run(start, label=f"Starting a {export_type.label} export…", site=site)
         call.then(self.exportStarted.emit, lambda err: self.presenter.present(err, "Could not start the export"))
-        self.statusBar().showMessage(f"Starting a {export_type.label} export of {title}…", 4000)
         return call
 
     def download_export(self, export_id: int) -> Call | None:

@@ -1,0 +1,97 @@
+"""Jobs seen from the main window: expired and failed exports, and a token revoked
+while an export runs (back to the sign-in dialog, the job kept and resumed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop_app.canvas.models import Context, ContextKind, ExportType, WorkflowState
+from desktop_app.engine.events import JobStatus
+from desktop_app.simulator import TEACHER_TOKEN
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.signin_dialog import SignInDialog
+
+from .test_main_window import choose, course_ctx, job_row
+
+
+def start(qtbot, window: MainWindow, export_type: ExportType) -> int:
+    window.options.set_export_type(export_type)
+    with qtbot.waitSignal(window.exportStarted, timeout=10_000) as started:
+        window.start_action.trigger()
+    qtbot.waitUntil(lambda: job_row(window, started.args[0]) is not None, timeout=5000)
+    return started.args[0]
+
+
+def test_canvas_shows_expired_exports_as_expired(qtbot, window: MainWindow, sim) -> None:
+    choose(qtbot, window, course_ctx(sim))
+    model = window.history.model
+    expired = [model.row_at(r) for r in range(model.row_count()) if model.row_at(r).is_expired]
+    assert expired, "the simulator seeds a 45-day-old export"
+    assert not expired[0].can_download
+    row = model.row_for_export(expired[0].export_id)
+    assert model.index(row, 6).data() == "expired"
+
+
+def test_an_export_that_expired_before_download_says_so(qtbot, window: MainWindow, sim, controller) -> None:
+    controller.settings.auto_download = False  # Canvas only: the user downloads later
+    choose(qtbot, window, course_ctx(sim))
+    job_id = start(qtbot, window, ExportType.ZIP)
+    qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.DONE, timeout=30_000)
+    assert job_row(window, job_id).saved_path is None
+    export_id = job_row(window, job_id).export_id
+    sim.age_export(export_id, days=31)
+
+    with qtbot.waitSignal(window.historyLoaded, timeout=10_000):
+        window.history.refresh_action.trigger()
+    assert window.history.model.row_at(window.history.model.row_for_export(export_id)).is_expired
+
+    # Download anyway (an old list): the engine finds the package gone
+    call = window.download_export(export_id)
+    with qtbot.waitSignal(call.finished, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: window.notifier.last is not None and "expired" in window.notifier.last.title.lower(),
+                    timeout=20_000)
+    assert not list(Path(controller.settings.download_dir).glob("*.zip"))
+
+
+def test_a_failing_export_ends_failed_and_is_told(qtbot, window: MainWindow, sim) -> None:
+    choose(qtbot, window, course_ctx(sim))
+    sim.faults.fail_next_export()
+    job_id = start(qtbot, window, ExportType.COMMON_CARTRIDGE)
+    qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.FAILED, timeout=30_000)
+    row = job_row(window, job_id)
+    assert row.failed and row.state_text.startswith("Failed")
+    assert window.notifier.last is not None and not window.notifier.last.ok
+    assert window.presenter.current is None  # job failures go to the row and a notice, not a modal box
+    qtbot.waitUntil(lambda: job_row(window, job_id).export is not None
+                    and job_row(window, job_id).export.workflow_state is WorkflowState.FAILED, timeout=10_000)
+
+
+def test_revoked_token_mid_export_asks_again_and_keeps_the_job(qtbot, window: MainWindow, sim, controller) -> None:
+    sim.export_duration = 3.0  # long enough to revoke the token while it runs
+    choose(qtbot, window, course_ctx(sim))
+    job_id = start(qtbot, window, ExportType.COMMON_CARTRIDGE)
+    qtbot.waitUntil(lambda: job_row(window, job_id).export_id is not None, timeout=10_000)
+
+    with qtbot.waitSignal(controller.reauthRequested, timeout=20_000) as reauth:
+        sim.faults.revoke_token(TEACHER_TOKEN)
+    dialog: SignInDialog = reauth.args[0]
+    assert dialog.isVisible() and dialog.pages.currentIndex() == SignInDialog.CONNECT
+    assert "revoked" in dialog.connect_banner.text()
+    assert dialog.url_edit.text() == sim.base_url
+    qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.INTERRUPTED, timeout=10_000)
+    assert window.isVisible()  # the window and its history stay
+
+    # a new token (the simulator has no public way to mint one: add it to its table)
+    new_token = "1~SimTeacherNewToken"
+    sim.tokens._tokens[new_token] = sim.data.teacher_id
+    dialog.token_edit.setText(new_token)
+    with qtbot.waitSignal(dialog.busyChanged, timeout=10_000, check_params_cb=lambda busy: not busy):
+        dialog.signin_button.click()
+    assert "Signed in as Ada Lovelace" in dialog.connect_status.text()
+    with qtbot.waitSignal(dialog.signedIn, timeout=10_000):
+        dialog.signin_button.click()
+    # the interrupted job resumes with the new token and finishes
+    qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.DONE, timeout=30_000)
+    assert Path(job_row(window, job_id).saved_path).is_file()
+    assert window.context == course_ctx(sim)
