@@ -8,9 +8,11 @@ the summary tells in words what the Start button will ask Canvas for.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -30,6 +32,34 @@ TYPE_TIPS = {
 }
 ZIP_ONLY_TIP = "Canvas exports groups and users as a zip of their files only."
 
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" instead of widening the window."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(60)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._refresh()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self._refresh()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        elided = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width()))
+        super().setText(elided)
+
+
 class ExportOptions(QWidget):
     """Type radios, Skip notifications, summary, Start export. No I/O."""
 
@@ -42,8 +72,9 @@ class ExportOptions(QWidget):
         self._kind: ContextKind | None = None
         self._group = QButtonGroup(self)
         self._radios: dict[ExportType, QRadioButton] = {}
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 4, 0, 0)
+        # two rows so a narrow window stays usable: type radios / notifications, summary, Start
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         type_label = QLabel("Export as:")
         row.addWidget(type_label)
         for export_type, mnemonic in ((ExportType.COMMON_CARTRIDGE, "&Common Cartridge"),
@@ -58,25 +89,31 @@ class ExportOptions(QWidget):
         self._radios[ExportType.COMMON_CARTRIDGE].setChecked(True)
         self._group.buttonToggled.connect(self._toggled)
 
+        row.addStretch(1)
+
         self.skip_notifications = QCheckBox("Skip notifications")
         self.skip_notifications.setChecked(True)
         self.skip_notifications.setAccessibleName("Skip notifications")
-        row.addSpacing(12)
-        row.addWidget(self.skip_notifications)
-        row.addStretch(1)
 
-        self.summary = QLabel("")
+        self.summary = ElidedLabel("")
         self.summary.setObjectName("selectionSummary")
         self.summary.setAccessibleName("What will be exported")
-        self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.start_button = QPushButton("Start export")
         self.start_button.setObjectName("startExportButton")
         self.start_button.setAccessibleName("Start export")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.startRequested)
-        row.addWidget(self.summary)
-        row.addWidget(self.start_button)
+        second = QHBoxLayout()
+        second.setContentsMargins(0, 0, 0, 0)
+        second.addWidget(self.skip_notifications)
+        second.addSpacing(12)
+        second.addWidget(self.summary, 1)
+        second.addWidget(self.start_button)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 4, 0, 0)
+        grid.setVerticalSpacing(4)
+        grid.addLayout(row, 0, 0)
+        grid.addLayout(second, 1, 0)
         self.set_context_kind(None)
 
     # ---------------------------------------------------------------- state
@@ -111,7 +148,7 @@ class ExportOptions(QWidget):
 
     def set_summary_text(self, text: str) -> None:
         """What the Start button exports: 'Everything' or '3 pages, 42 files' ('' = nothing chosen)."""
-        self.summary.setText(f"Exports: {text}" if text else "")
+        self.summary.set_full_text(f"Exports: {text}" if text else "")
         self.summary.setToolTip("Nothing is ticked in the tree, so the whole context is exported"
                                 if text == "Everything" else "Only the ticked items are exported")
 

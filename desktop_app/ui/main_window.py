@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ layout
     def _build_widgets(self) -> None:
         self.picker = ContextPicker(self)
-        self.picker.setMinimumWidth(240)
+        self.picker.setMinimumWidth(200)
 
         self.context_title = QLabel("Choose a course, a group or My files")
         self.context_title.setObjectName("contextTitle")

@@ -51,7 +51,7 @@ def test_pick_tick_export_and_save(qtbot, window: MainWindow, sim, controller) -
     assert model.rowCount(pages) == len(sim.data.ids("wiki_pages"))
     for row in range(2):
         assert model.setData(model.index(row, 0, pages), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
-    assert window.options.summary.text() == "Exports: 2 pages"
+    assert window.options.summary.full_text() == "Exports: 2 pages"
     assert window.selection.select_hash() == {SelectKey.PAGES: sim.data.ids("wiki_pages")[:2]}
 
     with qtbot.waitSignal(window.exportStarted, timeout=10_000) as started:

@@ -1,0 +1,132 @@
+"""The shell around the data: error presenter, settings, About, window state, menus,
+shortcuts, accessible names, status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMessageBox
+
+from desktop_app.canvas.errors import AuthError, NotFoundError, ServerError, ThrottledError, UnreachableError
+from desktop_app.ui.errors_presenter import ErrorPresenter, describe
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.settings import AppSettings
+
+from .test_main_window import choose, course_ctx
+
+
+def test_describe_is_plain_language_with_details_on_demand() -> None:
+    d = describe(ThrottledError("Canvas is busy.", retry_after=12, detail="403 Rate Limit Exceeded"), "Could not load")
+    assert d.title == "Could not load" and d.message == "Canvas is busy."
+    assert "Retry after: 12 s" in d.details and "Rate Limit Exceeded" in d.details
+    assert "slow down" in d.hint
+    assert "Account › Settings" in describe(AuthError("Revoked.", reason="revoked")).hint
+    assert "internet connection" in describe(UnreachableError("No answer.")).hint
+    # an unexpected exception: what failed, one summary line, never a traceback
+    try:
+        raise KeyError("boom")
+    except KeyError as exc:
+        bug = describe(exc)
+    assert bug.message == "An unexpected error stopped this task."
+    assert bug.details == "KeyError: 'boom'" and "Traceback" not in bug.details
+
+
+def test_presenter_shows_one_box_at_a_time_and_says_a_repeat_once(qtbot) -> None:
+    presenter = ErrorPresenter(None)
+    with qtbot.waitSignal(presenter.shown, timeout=2000) as first:
+        presenter.present(NotFoundError("The course does not exist.", status=404), "Could not load the course")
+    box: QMessageBox = first.args[0]
+    assert box.isVisible() and "Could not load the course" in box.text()
+    assert "The course does not exist." in box.informativeText()
+    assert "HTTP status: 404" in box.detailedText()
+    presenter.present(NotFoundError("The course does not exist.", status=404), "Could not load the course")
+    presenter.present(ServerError("Canvas had a problem.", status=503), "Could not load the history")
+    assert len(presenter._queue) == 1  # the repeat was dropped, the new one waits
+    with qtbot.waitSignal(presenter.shown, timeout=2000) as second:
+        box.done(0)
+    assert "Could not load the history" in second.args[0].text()
+    second.args[0].done(0)
+    assert presenter.current is None
+
+
+def test_settings_dialog_round_trip(qtbot, window: MainWindow, controller, tmp_path) -> None:
+    dialog = window.open_settings()
+    dialog.folder.setText(str(tmp_path / "elsewhere"))
+    dialog.concurrent.setValue(2)
+    dialog.auto_download.setChecked(False)
+    dialog.accept()
+    settings = AppSettings(controller.settings.path)  # read back from the file
+    assert settings.download_dir == tmp_path / "elsewhere"
+    assert settings.max_concurrent == 2 and settings.auto_download is False
+
+
+def test_settings_defaults_and_bounds(tmp_path: Path) -> None:
+    settings = AppSettings(tmp_path / "ui.ini")
+    assert settings.max_concurrent == 3 and settings.auto_download is True
+    assert settings.download_dir.name == "Canvas exports"
+    settings.max_concurrent = 99
+    assert settings.max_concurrent == 10
+
+
+def test_geometry_and_splitters_are_remembered(qtbot, window: MainWindow, controller) -> None:
+    window.resize(760, 560)  # inside the offscreen screen (800x600): restoreGeometry clamps to it
+    with qtbot.waitExposed(window):
+        window.show()
+    window.main_splitter.setSizes([220, 280])  # far from the default 3:2
+    sizes = window.main_splitter.sizes()
+    window.save_state()
+    again = MainWindow(controller.bridge, AppSettings(controller.settings.path))
+    qtbot.addWidget(again)
+    with qtbot.waitExposed(again):
+        again.show()
+    assert (again.size().width(), again.size().height()) == (760, 560)
+    assert again.main_splitter.sizes() == sizes
+
+
+def test_menus_shortcuts_and_accessible_names(qtbot, window: MainWindow) -> None:
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus == ["File", "Export", "View", "Help"]
+    file_menu = window.menuBar().actions()[0].menu()
+    assert [a.text().replace("&", "") for a in file_menu.actions() if a.text()] == [
+        "Switch Canvas site…", "Settings…", "Quit"]
+    # window shortcuts are unique and none clashes with the history table's own
+    window_keys = [a.shortcut() for a in window.actions() if not a.shortcut().isEmpty()]
+    assert len({k.toString() for k in window_keys}) == len(window_keys)
+    table_keys = {a.shortcut().toString() for a in window.history.view.actions() if not a.shortcut().isEmpty()}
+    assert not table_keys & {k.toString() for k in window_keys}
+    assert window.start_action.shortcut() == QKeySequence("Ctrl+Shift+E")
+    # every button and line edit a user can reach has a name a screen reader can say
+    for widget in window.findChildren(QAbstractButton) + window.findChildren(QLineEdit):
+        if widget.isVisibleTo(window) and widget.focusPolicy():
+            assert widget.accessibleName() or widget.text().replace("&", ""), widget.objectName()
+    assert window.options.start_button.toolTip()
+
+
+def test_status_bar_tells_what_runs_and_who(qtbot, window: MainWindow, sim) -> None:
+    assert window.user_label.text() == "Signed in as Ada Lovelace · Test Canvas"
+    qtbot.waitUntil(lambda: window.activity_label.text() == "Ready", timeout=5000)
+    with qtbot.waitSignal(window.bridge.activityChanged, timeout=5000,
+                          check_params_cb=lambda text: "export history" in text):
+        window.picker.select_context(course_ctx(sim))
+
+
+def test_about_box_names_version_and_licence(qtbot, window: MainWindow) -> None:
+    import desktop_app
+    from desktop_app.ui.about import show_about
+
+    box = show_about(window)
+    assert desktop_app.__version__ in box.text() and "MIT" in box.text()
+    box.done(0)
+
+
+def test_notices_go_to_the_tray_or_an_alert_when_inactive(qtbot, window: MainWindow) -> None:
+    notice = window.notifier.notify("Export saved", "CS 101: course.imscc")
+    assert notice.via in ("none", "tray", "alert")
+    if not window.isActiveWindow():
+        assert notice.via in ("tray", "alert")
+
+
+def test_choosing_a_context_loads_history_with_seeded_rows(qtbot, window: MainWindow, sim) -> None:
+    choose(qtbot, window, course_ctx(sim))
+    assert window.history.model.row_count() > 0
