@@ -1,0 +1,400 @@
+"""Shared pieces of the benchmark scripts: statistics and printing, alternating runs, a
+virtual-time event loop, heartbeats, the cached 1 GiB package, a simulator process.
+
+Why each piece exists:
+
+* The machines are shared and noisy, so every figure is a median of several runs, the
+  baseline runs in the same process invocation, alternating with ours, and what is
+  compared is the ratio (see "Measuring speed honestly" in the design notes).
+* Polling a 10-minute export must not take 10 minutes: `VirtualTimeLoop` skips idle
+  waits (the clock jumps to the next timer) but never while a request or a worker-thread
+  job is in flight, so network timeouts and real work keep their real durations.
+* A stall is the longest gap between the ticks of a short periodic timer: `GapRecorder`
+  turns ticks into that figure for both the asyncio and the Qt heartbeat.
+
+No Qt here: the GUI scripts bring their own QTimer and feed it a `GapRecorder`.
+Run `python tests/benchmarks/harness.py serve-sim ...` to get a simulated Canvas in a
+separate process (used when its Python threads must not share our GIL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import random
+import selectors
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `python tests/benchmarks/bench_x.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+GiB = 1 << 30
+MiB = 1 << 20
+
+# ------------------------------------------------------------------ figures and printing
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100): a real observed value, never interpolated."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100.0 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def alternate(runs: int, cases: dict[str, Callable[[], float]], *, label: str = "") -> dict[str, list[float]]:
+    """Run each case `runs` times, alternating (A B A B ... , starting order swapped every
+    round) so drifting machine load hits all of them alike. Each case returns a figure."""
+    results: dict[str, list[float]] = {name: [] for name in cases}
+    names = list(cases)
+    for i in range(runs):
+        order = names if i % 2 == 0 else names[::-1]
+        for name in order:
+            value = cases[name]()
+            results[name].append(value)
+            print(f"  {label}run {i + 1}/{runs} {name}: {value:.3f}", flush=True)
+    return results
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A markdown table (pasteable into the README)."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def banner(title: str) -> None:
+    print(f"\n== {title} ==", flush=True)
+
+
+# ------------------------------------------------------------------ stalls
+
+
+@dataclass
+class GapRecorder:
+    """Longest gap between heartbeat ticks: how long the thread could not run a timer."""
+
+    gaps: list[float] = field(default_factory=list)
+    _last: float | None = None
+    _when_max: float = 0.0
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            gap = now - self._last
+            if not self.gaps or gap > max(self.gaps):
+                self._when_max = now
+            self.gaps.append(gap)
+        self._last = now
+
+    @property
+    def max_ms(self) -> float:
+        return 1000 * max(self.gaps) if self.gaps else math.nan
+
+    def p99_ms(self) -> float:
+        return 1000 * percentile(self.gaps, 99)
+
+    def p50_ms(self) -> float:
+        return 1000 * percentile(self.gaps, 50)
+
+    def over(self, threshold_ms: float) -> int:
+        return sum(1 for g in self.gaps if g * 1000 > threshold_ms)
+
+
+async def asyncio_heartbeat(recorder: GapRecorder, interval: float = 0.005) -> None:
+    """Tick every `interval` seconds until cancelled (run it as a task on the loop under test)."""
+    recorder.start()
+    while True:
+        await asyncio.sleep(interval)
+        recorder.tick()
+
+
+class SlowCallbackLog:
+    """Collects asyncio's debug-mode "Executing <Handle ...> took 0.05 seconds" lines, to
+    name what blocked the loop."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        outer = self
+
+        class _Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                text = record.getMessage()
+                if text.startswith("Executing"):
+                    outer.lines.append(text)
+
+        self._handler = _Handler()
+        self._logger = logging.getLogger("asyncio")
+
+    def __enter__(self) -> "SlowCallbackLog":
+        self._old_level = self._logger.level
+        self._logger.setLevel(logging.WARNING)
+        self._logger.addHandler(self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._old_level)
+
+
+# ------------------------------------------------------------------ virtual time
+
+
+class _WarpSelector:
+    """Wraps the loop's selector: an idle wait for the next timer becomes a jump of the
+    virtual clock, unless something (a request, a worker-thread job) is in flight."""
+
+    def __init__(self, inner: selectors.BaseSelector, loop: "VirtualTimeLoop") -> None:
+        self._inner = inner
+        self._loop = loop
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        if timeout is None or timeout <= 0 or self._loop.busy > 0:
+            return self._inner.select(timeout)
+        events = self._inner.select(0)
+        if events:
+            return events
+        self._loop.offset += timeout  # nothing can happen before the next timer: skip to it
+        self._loop.jumps += 1
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An asyncio loop whose `time()` is real monotonic time plus `offset`; idle waits
+    advance `offset` instantly. `busy` counts work that must finish in real time (HTTP
+    requests through `CountingTransport`, `run_in_executor` jobs): while it is non-zero
+    the loop waits for real, so timeouts are never triggered by a jump.
+
+    A simulator given `clock=loop.wall_clock` lives in the same virtual time."""
+
+    def __init__(self) -> None:
+        super().__init__(selectors.DefaultSelector())
+        self.offset = 0.0
+        self.busy = 0
+        self.jumps = 0
+        self._selector = _WarpSelector(self._selector, self)  # type: ignore[has-type]
+
+    def time(self) -> float:
+        return time.monotonic() + self.offset
+
+    def wall_clock(self) -> float:
+        """Epoch seconds in virtual time (for SimulatedCanvas(clock=...)); thread safe."""
+        return time.time() + self.offset
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        self.busy += 1
+        future = super().run_in_executor(executor, func, *args)
+
+        def done(_: asyncio.Future[Any]) -> None:
+            self.busy -= 1
+
+        future.add_done_callback(done)
+        return future
+
+
+class _CountedStream(httpx.AsyncByteStream):
+    def __init__(self, inner: Any, release: Callable[[], None]) -> None:
+        self._inner = inner
+        self._release = release
+        self._released = False
+
+    async def __aiter__(self) -> Any:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            if not self._released:
+                self._released = True
+                self._release()
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that marks the VirtualTimeLoop busy from request to body close."""
+
+    def __init__(self, loop: VirtualTimeLoop, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self._loop = loop
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    def _release(self) -> None:
+        self._loop.busy -= 1
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._loop.busy += 1
+        try:
+            response = await self._inner.handle_async_request(request)
+        except BaseException:
+            self._release()
+            raise
+        response.stream = _CountedStream(response.stream, self._release)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+# ------------------------------------------------------------------ the big package
+
+BENCH_DIR = Path(tempfile.gettempdir()) / "canvas-export-bench"
+
+
+def big_package(size: int = GiB, *, name: str | None = None) -> Path:
+    """A real Common Cartridge zip of about `size` bytes (stored entries of incompressible
+    data plus an imsmanifest.xml), generated once and kept in the temp folder."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / (name or f"package-{size // MiB}MiB.imscc")
+    if path.exists() and path.stat().st_size >= size:
+        return path
+    print(f"generating {path} ({size / MiB:.0f} MiB, once)...", flush=True)
+    tmp = path.with_suffix(".tmp")
+    rng = random.Random(20260509)
+    entry = 64 * MiB
+    block = 4 * MiB
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        zf.writestr("imsmanifest.xml", _MANIFEST)
+        written, n = 0, 0
+        while written < size:
+            this = min(entry, size - written)
+            with zf.open(f"web_resources/media/blob-{n:03d}.bin", "w", force_zip64=False) as out:
+                left = this
+                while left:
+                    piece = min(block, left)
+                    out.write(rng.randbytes(piece))
+                    left -= piece
+            written += this
+            n += 1
+    os.replace(tmp, path)
+    return path
+
+
+_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="bench" xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1">
+  <metadata><schema>IMS Common Cartridge</schema><schemaversion>1.1.0</schemaversion></metadata>
+  <organizations/><resources/>
+</manifest>
+"""
+
+
+# ------------------------------------------------------------------ processes
+
+
+def child_env() -> dict[str, str]:
+    """Environment for child Python processes: the repo importable."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def run_child(argv: list[str], *, env: dict[str, str] | None = None, timeout: float = 600) -> tuple[str, int]:
+    """Run a child to completion; (stdout, peak RSS in bytes from wait4's rusage).
+
+    os.wait4 gives this one child's ru_maxrss, unlike RUSAGE_CHILDREN (a max over all)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, env=env or child_env(), text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    out = proc.stdout.read()  # the child ends by itself (bounded work)
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise TimeoutError(argv)
+        time.sleep(0.01)  # reaping an external process; not test synchronisation
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {argv[1:3]} failed with {proc.returncode}")
+    rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    return out, rss
+
+
+@contextlib.contextmanager
+def simulator_process(export_duration: float = 2.0, redirect: dict[int, tuple[str, int]] | None = None,
+                      redirect_all: tuple[str, int] | None = None) -> Iterator[dict[str, Any]]:
+    """A SimulatedCanvas in its own process, so its Python threads do not compete for our
+    GIL: what we measure is our loop, not the simulator. Yields its facts (base_url,
+    files_base_url, main_course_id, group_id, exported history export ids by context)."""
+    spec = {"export_duration": export_duration, "redirect": {str(k): v for k, v in (redirect or {}).items()},
+            "redirect_all": redirect_all}
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "serve-sim", json.dumps(spec)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the simulator process did not start")
+        yield json.loads(line)
+    finally:
+        proc.stdin.close()  # EOF: the child stops its servers and exits
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _serve_sim(spec_text: str) -> None:
+    from desktop_app.simulator import SimulatedCanvas, ThrottleSettings
+
+    spec = json.loads(spec_text)
+    # A generous bucket: these benchmarks measure our loop, not Canvas's throttling.
+    throttle = ThrottleSettings(hwm=1e9)
+    with SimulatedCanvas(export_duration=spec["export_duration"], throttle=throttle) as sim:
+        redirects = {int(k): tuple(v) for k, v in spec["redirect"].items()}
+        everything = tuple(spec["redirect_all"]) if spec.get("redirect_all") else None
+        sim.package_redirect = lambda export_id: redirects.get(export_id) or everything  # type: ignore[assignment]
+        exported = {}
+        for rec in sim.store.records.values():
+            if not rec.deleted and rec.outcome == "exported" and not sim.store.expired(rec) \
+                    and rec.export_type != "quizzes2":
+                exported.setdefault(f"{rec.context[0]}:{rec.context[1]}", []).append(rec.id)
+        facts = {
+            "base_url": sim.base_url, "files_base_url": sim.files_base_url,
+            "main_course_id": sim.data.main_course_id, "group_id": sim.data.group_id,
+            "course_ids": sorted(sim.data.courses), "exported": exported,
+        }
+        print(json.dumps(facts), flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "serve-sim":
+        _serve_sim(sys.argv[2])
+    else:
+        raise SystemExit("usage: harness.py serve-sim SPEC_JSON (used by the benchmark scripts)")
