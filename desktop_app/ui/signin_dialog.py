@@ -49,6 +49,7 @@ from desktop_app.profiles import Profile
 from desktop_app.ui.accounts import DEMO_PROFILE_NAME, Accounts, SignIn
 from desktop_app.ui.bridge import Call
 from desktop_app.ui.errors_presenter import describe
+from desktop_app.ui.icons import icon
 from desktop_app.ui.style import app_icon, tone_html
 
 NO_KEYRING_MESSAGE = "No system keyring found: the token is kept for this session only."
@@ -147,7 +148,7 @@ class SignInDialog(QDialog):
         self.setObjectName("signInDialog")
         self.setWindowTitle("Sign in · Canvas Export Manager")
         self.setWindowIcon(app_icon())
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(self._build_welcome())
@@ -176,21 +177,23 @@ class SignInDialog(QDialog):
     def _build_welcome(self) -> QWidget:
         page = QWidget()
         page.setObjectName("welcomePage")
-        icon = QLabel()
-        icon.setPixmap(app_icon().pixmap(QSize(64, 64)))
-        icon.setAccessibleName("Canvas Export Manager logo")
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(QSize(64, 64)))
+        logo.setAccessibleName("Canvas Export Manager logo")
         title = QLabel("Canvas Export Manager")
         font = QFont(title.font())
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         title.setFont(font)
-        subtitle = QLabel("Back up Canvas courses, groups and files as verified packages on this computer.")
+        subtitle = QLabel("Verified backups of your Canvas courses, groups and files.")
         subtitle.setWordWrap(True)
         head = QHBoxLayout()
-        head.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
         texts = QVBoxLayout()
+        texts.setSpacing(2)
         texts.addWidget(title)
         texts.addWidget(subtitle)
+        texts.addStretch(1)
         head.addLayout(texts, 1)
         head.setSpacing(16)
 
@@ -201,8 +204,8 @@ class SignInDialog(QDialog):
         self.sites_list = QListWidget()
         self.sites_list.setAccessibleName("Saved Canvas sites")
         self.sites_list.setToolTip("Double-click a site to sign in with its saved token")
-        self.sites_list.setMinimumHeight(100)
-        self.sites_list.setMaximumHeight(150)
+        self.sites_list.setMinimumHeight(96)
+        self.sites_list.setMaximumHeight(140)
         self.sites_list.setSpacing(2)
         self.sites_list.itemDoubleClicked.connect(lambda _item: self.continue_with_selected())
         self.sites_list.currentRowChanged.connect(self._sites_selection_changed)
@@ -227,15 +230,23 @@ class SignInDialog(QDialog):
         self.connect_button = QCommandLinkButton(
             "Connect to Canvas", "Use your school's Canvas site and a personal access token.")
         self.connect_button.setObjectName("connectButton")
+        self.connect_button.setIcon(icon("user"))
+        self.connect_button.setIconSize(QSize(28, 28))
         self.connect_button.setAccessibleName("Connect to Canvas")
         self.connect_button.clicked.connect(self.show_connect)
         self.demo_button = QCommandLinkButton(
-            "Try the demo", "A simulated Canvas with sample courses runs on this computer. Nothing is sent anywhere.")
+            "Try the demo", "Sample courses on a simulated Canvas that runs on this computer only.")
         self.demo_button.setObjectName("demoButton")
+        self.demo_button.setIcon(icon("course"))
+        self.demo_button.setIconSize(QSize(28, 28))
         self.demo_button.setAccessibleName("Try the demo")
         self.demo_button.clicked.connect(self.start_demo)
 
         self.welcome_status = _Status()
+        footer = QLabel("Access tokens are checked with Canvas and kept in your system keyring, never in a file.")
+        footer.setWordWrap(True)
+        footer.setObjectName("welcomeFooter")
+        footer.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -247,6 +258,7 @@ class SignInDialog(QDialog):
         layout.addWidget(self.demo_button)
         layout.addWidget(self.welcome_status)
         layout.addStretch(1)
+        layout.addWidget(footer)
         return page
 
     def _build_connect(self) -> QWidget:
@@ -382,6 +394,7 @@ class SignInDialog(QDialog):
         if profiles and self.sites_list.currentRow() < 0:
             self.sites_list.setCurrentRow(0)
         self.sites_box.setVisible(bool(profiles))
+        self.continue_button.setDefault(bool(profiles))  # Enter signs in to the last used site
         self.connect_button.setDescription(
             "Add another Canvas site with a personal access token." if profiles
             else "Use your school's Canvas site and a personal access token.")
