@@ -19,7 +19,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QByteArray, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
@@ -93,11 +93,27 @@ class PaletteSvgIconEngine(QIconEngine):
         return QSvgRenderer(QByteArray(data)), line.name(), accent.name()
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:  # noqa: D102
-        renderer, _, _ = self._renderer(mode)
+        # Styles paint item-view icons through here (QIcon::paint), once per visible row
+        # per repaint: draw the cached pixmap instead of rendering the SVG every time.
         side = min(rect.width(), rect.height())
+        if side <= 0:
+            return
+        device = painter.device()
+        scale = device.devicePixelRatio() if device is not None else 1.0
+        pixmap = self.scaledPixmap(QSize(side, side), mode, state, scale)
         target = QRect(0, 0, side, side)
         target.moveCenter(rect.center())
+        painter.drawPixmap(target, pixmap)
+
+    def _render_into(self, pixmap: QPixmap, mode: QIcon.Mode) -> None:
+        renderer, _, _ = self._renderer(mode)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(pixmap.width(), pixmap.height())
+        target = QRect(0, 0, side, side)
+        target.moveCenter(QRect(0, 0, pixmap.width(), pixmap.height()).center())
         renderer.render(painter, target)
+        painter.end()
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:  # noqa: D102
         return self.scaledPixmap(size, mode, state, 1.0)
@@ -113,10 +129,7 @@ class PaletteSvgIconEngine(QIconEngine):
         pixmap = QPixmap(width, height)
         pixmap.fill(Qt.GlobalColor.transparent)
         if not self.isNull():
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self.paint(painter, QRect(QPoint(0, 0), QSize(width, height)), mode, state)
-            painter.end()
+            self._render_into(pixmap, mode)
         pixmap.setDevicePixelRatio(scale)
         self._cache[cache_key] = pixmap
         return pixmap

@@ -145,6 +145,22 @@ def branches_for(kind: object) -> tuple[SelectKey, ...]:
     return BRANCHES if kind == ContextKind.COURSE else (SelectKey.FILES,)
 
 
+def _flags(enabled: bool, checkable: bool, leaf: bool) -> Qt.ItemFlag:
+    flags = Qt.ItemFlag.ItemIsSelectable
+    if enabled:
+        flags |= Qt.ItemFlag.ItemIsEnabled
+    if checkable:
+        flags |= Qt.ItemFlag.ItemIsUserCheckable
+    if leaf:
+        flags |= Qt.ItemFlag.ItemNeverHasChildren
+    return flags
+
+
+_FLAGS = {(e, c, n): _flags(e, c, n) for e in (False, True) for c in (False, True) for n in (False, True)}
+"""Every flag combination, built once: combining Qt enum flags costs ~1 µs per ``|``,
+and views ask for flags of every row they lay out."""
+
+
 class _Node:
     """One row. Internal nodes derive their state from the two child counters."""
 
@@ -223,6 +239,7 @@ class SelectionModel(QAbstractItemModel):
     def __init__(self, parent: QObject | None = None, branches: Sequence[SelectKey] = BRANCHES) -> None:
         super().__init__(parent)
         self._export_type: ExportType | None = None
+        self.generation = 0  # bumped on every change of the tree's shape (filters cache on it)
         self._branches: list[_Branch] = []
         self._by_key: dict[SelectKey, _Branch] = {}
         self._build_branches(branches)
@@ -230,6 +247,7 @@ class SelectionModel(QAbstractItemModel):
     # ------------------------------------------------------------------ structure
     def _build_branches(self, branches: Sequence[SelectKey]) -> None:
         keys = [BRANCH_OF[k] for k in branches]
+        self.generation += 1
         if len(set(keys)) != len(keys):
             raise ValueError("each branch may appear only once")
         self._branches = [_Branch(key, row) for row, key in enumerate(keys)]
@@ -289,6 +307,7 @@ class SelectionModel(QAbstractItemModel):
             if item.key not in allowed:
                 raise ValueError(f"{item.key.label} items do not belong in the {branch.key.label} branch")
         was_checked = branch.derived_state() != UNCHECKED
+        self.generation += 1
         index = self.createIndex(branch.row, 0, branch)
         if branch.children:
             self.beginRemoveRows(index, 0, len(branch.children) - 1)
@@ -410,6 +429,36 @@ class SelectionModel(QAbstractItemModel):
         index = self.createIndex(branch.row, 0, branch)
         self.dataChanged.emit(index, index)
 
+    # ------------------------------------------------------------------ filtering support
+    def row_key(self, row: int, parent: Index) -> int:
+        """An opaque, stable key of the row (for ``visible_keys``); cheap to compute."""
+        node = parent.internalPointer().children[row] if parent.isValid() else self._branches[row]
+        return id(node)
+
+    def visible_keys(self, words: Sequence[str]) -> set[int]:
+        """Keys of the rows a filter shows: rows whose title contains every word, their
+        ancestors (to reach them) and their descendants (a matching folder shows its
+        files). One pass over the tree, instead of Qt's recursive filtering asking Python
+        again for every row below every rejected row.
+        """
+        words = [w.casefold() for w in words]
+        visible: set[int] = set()
+
+        def mark(node: _Node, inherited: bool) -> bool:
+            matched = inherited or all(word in node.search_text for word in words)
+            shown_child = False
+            for child in node.children:
+                if mark(child, matched):
+                    shown_child = True
+            if matched or shown_child:
+                visible.add(id(node))
+                return True
+            return False
+
+        for branch in self._branches:
+            mark(branch, False)
+        return visible
+
     # ------------------------------------------------------------------ export type
     def export_type(self) -> ExportType | None:
         return self._export_type
@@ -512,14 +561,8 @@ class SelectionModel(QAbstractItemModel):
             return Qt.ItemFlag.NoItemFlags
         node: _Node = index.internalPointer()
         enabled, _ = self._enabled(node)
-        flags = Qt.ItemFlag.ItemIsSelectable
-        if enabled:
-            flags |= Qt.ItemFlag.ItemIsEnabled
-        if self._checkable(node):
-            flags |= Qt.ItemFlag.ItemIsUserCheckable
-        if not node.children and not isinstance(node, _Branch):
-            flags |= Qt.ItemFlag.ItemNeverHasChildren
-        return flags
+        leaf = not node.children and not isinstance(node, _Branch)
+        return _FLAGS[(enabled, self._checkable(node), leaf)]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():

@@ -126,7 +126,7 @@ def main() -> int:
     app.processEvents()
     history.select_export(2049)
     app.processEvents()
-    history.grab().save(str(out / f"history{suffix}.png"))
+    history.grab().save(str(out / f"history-panel{suffix}.png"))  # history.png is the full-window shot
 
     # --- context picker
     picker = ContextPicker()

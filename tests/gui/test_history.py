@@ -28,7 +28,7 @@ def texts(model, column: Column) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def model(qtmodeltester) -> HistoryModel:  # type: ignore[no-untyped-def]
+def model(qapp, qtmodeltester) -> HistoryModel:  # type: ignore[no-untyped-def]
     m = HistoryModel(now=lambda: NOW)
     qtmodeltester.check(m)
     return m
@@ -144,7 +144,7 @@ def test_ids_sort_numerically(model: HistoryModel) -> None:
 
 
 @pytest.mark.parametrize("column", list(Column))
-def test_fast_sort_matches_a_plain_proxy_sorting_by_sort_role(column: Column) -> None:
+def test_fast_sort_matches_a_plain_proxy_sorting_by_sort_role(qapp, column: Column) -> None:  # type: ignore[no-untyped-def]
     """The delegated sort must agree with what Qt itself makes of SortRole."""
     m = HistoryModel(now=lambda: NOW)
     m.set_exports(many_exports(60))
@@ -353,5 +353,6 @@ def test_controls_have_names_and_tooltips(panel: HistoryPanel) -> None:
 
 def test_filter_box_narrows_rows(panel: HistoryPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClicks(panel.filter_edit, "failed")
+    qtbot.waitUntil(lambda: panel.proxy.rowCount() == 1)  # typing is debounced
     assert [panel.proxy.index(r, Column.ID).data() for r in range(panel.proxy.rowCount())] == ["4"]
     assert panel.view.model().index(0, 0, QModelIndex()).isValid()

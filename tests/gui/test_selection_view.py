@@ -158,3 +158,33 @@ def test_controls_have_accessible_names_and_tooltips(panel: SelectionPanel) -> N
         assert widget.accessibleName()
     for widget in (panel.filter_edit, panel.select_all_button, panel.select_none_button):
         assert widget.toolTip()
+
+
+def test_clearing_the_filter_restores_the_expanded_rows(panel: SelectionPanel) -> None:
+    files = proxy_find(panel, "Files")
+    panel.view.expand(files)
+    panel.set_filter_text("intro")
+    assert panel.view.isExpanded(proxy_find(panel, "Files", "Lectures", "Week 1"))
+    panel.set_filter_text("")
+    assert panel.view.isExpanded(proxy_find(panel, "Files"))
+    assert not panel.view.isExpanded(proxy_find(panel, "Files", "Lectures"))  # only what was open before
+    assert not panel.view.isExpanded(proxy_find(panel, "Modules"))
+
+
+def test_rows_arriving_while_filtered_are_filtered_too(panel: SelectionPanel) -> None:
+    panel.model.reset()
+    panel.set_filter_text("loops")
+    assert panel.proxy.rowCount() == 0  # nothing loaded yet, nothing matches
+    for key, items in course_content().items():
+        panel.model.set_branch_items(key, items)
+    assert [panel.proxy.index(r, 0).data(SelectionModel.SearchRole) for r in range(panel.proxy.rowCount())] == [
+        "Files", "Modules", "Quizzes",
+    ]
+    assert proxy_find(panel, "Files", "Lectures", "Week 2", "loops.pdf").isValid()
+
+
+def test_a_broad_filter_expands_only_the_branches(panel: SelectionPanel, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SelectionPanel, "EXPAND_ALL_LIMIT", 5)
+    panel.set_filter_text("e")
+    assert panel.view.isExpanded(proxy_find(panel, "Files"))
+    assert not panel.view.isExpanded(proxy_find(panel, "Files", "Lectures"))
