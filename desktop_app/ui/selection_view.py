@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QSizePolicy,
     QToolButton,
     QTreeView,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.icons import icon
-from desktop_app.ui.selection_model import SelectionModel
+from desktop_app.ui.selection_model import BranchStatus, SelectionModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -148,6 +149,10 @@ class SelectionPanel(QWidget):
         self.view.setAccessibleDescription("Check what to include; Space toggles the current row")
         self.view.setToolTip("")
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(
+            lambda pos: self.build_context_menu(self.view.indexAt(pos)).popup(self.view.viewport().mapToGlobal(pos))
+        )
 
         self.summary_label = QLabel(self)
         self.summary_label.setWordWrap(True)
@@ -256,6 +261,34 @@ class SelectionPanel(QWidget):
 
     def select_none(self) -> None:
         self._set_shown(False)
+
+    def build_context_menu(self, index: QModelIndex) -> QMenu:
+        """Check / uncheck a row with everything below it; reload a branch from Canvas
+        (the way to retry after "could not load"). Public so tests can drive it."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if not index.isValid():
+            menu.addAction(icon("select-all"), "Select all", self.select_all)
+            menu.addAction(icon("select-none"), "Select none", self.select_none)
+            return menu
+        source = QPersistentModelIndex(self.proxy.mapToSource(index))
+        title = str(index.data(SelectionModel.SearchRole))
+        flags = index.flags()
+        usable = bool(flags & Qt.ItemFlag.ItemIsEnabled and flags & Qt.ItemFlag.ItemIsUserCheckable)
+        check = menu.addAction(icon("select-all"), f"Check “{title}”",
+                               lambda: self.model.set_checked([QModelIndex(source)], True))
+        uncheck = menu.addAction(icon("select-none"), f"Uncheck “{title}”",
+                                 lambda: self.model.set_checked([QModelIndex(source)], False))
+        check.setEnabled(usable)
+        uncheck.setEnabled(usable)
+        if not index.parent().isValid():  # a branch row
+            key = index.data(SelectionModel.KeyRole)
+            status = self.model.branch_state(key).status
+            menu.addSeparator()
+            reload = menu.addAction(icon("refresh"), f"Reload {title.lower()} from Canvas",
+                                    lambda: self.model.request_branch(key))
+            reload.setEnabled(status is not BranchStatus.LOADING)
+        return menu
 
     # ------------------------------------------------------------------ internals
     def _set_shown(self, checked: bool) -> None:

@@ -188,3 +188,28 @@ def test_a_broad_filter_expands_only_the_branches(panel: SelectionPanel, monkeyp
     panel.set_filter_text("e")
     assert panel.view.isExpanded(proxy_find(panel, "Files"))
     assert not panel.view.isExpanded(proxy_find(panel, "Files", "Lectures"))
+
+
+def test_context_menu_checks_a_subtree_and_reloads_a_failed_branch(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.set_export_type(ExportType.COMMON_CARTRIDGE)
+    menu = panel.build_context_menu(proxy_find(panel, "Modules"))
+    actions = {a.text(): a for a in menu.actions() if not a.isSeparator()}
+    assert set(actions) == {"Check “Modules”", "Uncheck “Modules”", "Reload modules from Canvas"}
+    with qtbot.waitSignal(panel.selectionChanged):
+        actions["Check “Modules”"].trigger()
+    assert panel.select_hash() == {SelectKey.MODULES: [501, 502, 503]}
+
+    panel.model.set_branch_error(SelectKey.RUBRICS, "403")
+    menu = panel.build_context_menu(proxy_find(panel, "Rubrics"))
+    reload = next(a for a in menu.actions() if a.text() == "Reload rubrics from Canvas")
+    with qtbot.waitSignal(panel.model.branchRequested) as blocker:
+        reload.trigger()
+    assert blocker.args == [SelectKey.RUBRICS]
+    menu = panel.build_context_menu(proxy_find(panel, "Rubrics"))
+    assert not next(a for a in menu.actions() if a.text().startswith("Reload")).isEnabled()  # loading now
+
+
+def test_context_menu_on_a_disabled_row_offers_nothing_to_check(panel: SelectionPanel) -> None:
+    panel.set_export_type(ExportType.ZIP)
+    menu = panel.build_context_menu(proxy_find(panel, "Pages"))
+    assert not any(a.isEnabled() for a in menu.actions() if a.text().startswith(("Check", "Uncheck")))
