@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.canvas.models import ALLOWED_TYPES, ContextKind, ExportType
+from desktop_app.ui.icons import icon
 
 TYPE_TIPS = {
     ExportType.COMMON_CARTRIDGE: (
@@ -77,6 +78,7 @@ class ExportOptions(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         type_label = QLabel("Export as:")
         row.addWidget(type_label)
+        row.addSpacing(6)
         for export_type, mnemonic in ((ExportType.COMMON_CARTRIDGE, "&Common Cartridge"),
                                       (ExportType.QTI, "&QTI"), (ExportType.ZIP, "&Zip")):
             radio = QRadioButton(mnemonic)
@@ -98,7 +100,8 @@ class ExportOptions(QWidget):
         self.summary = ElidedLabel("")
         self.summary.setObjectName("selectionSummary")
         self.summary.setAccessibleName("What will be exported")
-        self.start_button = QPushButton("Start export")
+        self.start_button = QPushButton(icon("export"), "Start export")
+        self.start_button.setMinimumWidth(130)
         self.start_button.setObjectName("startExportButton")
         self.start_button.setAccessibleName("Start export")
         self.start_button.setDefault(True)

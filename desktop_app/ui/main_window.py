@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         # the options bar says what will be exported right next to the Start button; the
         # panel's own summary line would repeat it
         self.selection.summary_label.hide()
+        self.selection.setEnabled(False)  # nothing to load before a context is chosen
         self.options = ExportOptions(self)
 
         centre = QWidget(self)
@@ -148,7 +149,7 @@ class MainWindow(QMainWindow):
         self.top_splitter.addWidget(centre)
         self.top_splitter.setStretchFactor(0, 0)
         self.top_splitter.setStretchFactor(1, 1)
-        self.top_splitter.setSizes([340, 800])
+        self.top_splitter.setSizes([390, 810])
         self.top_splitter.setChildrenCollapsible(False)
 
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
@@ -277,6 +278,7 @@ class MainWindow(QMainWindow):
             self._job_infos = {}
             self.history.model.clear()
             self.selection.reset()
+            self.selection.setEnabled(False)
             self.options.set_context_kind(None)
             self.start_action.setEnabled(False)
             self.context_title.setText("Choose a course, a group or My files")
@@ -359,6 +361,7 @@ class MainWindow(QMainWindow):
         self.options.set_context_kind(ctx.kind)
         self.start_action.setEnabled(True)
         self.selection.reset(branches_for(ctx.kind))
+        self.selection.setEnabled(True)
         self.selection.set_export_type(self.options.export_type())
         self._show_context_title(ctx)
         self._update_summary()
