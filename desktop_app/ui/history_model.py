@@ -50,6 +50,7 @@ from desktop_app.engine.events import (
     JobState,
     JobStatus,
 )
+from desktop_app.engine.store import Job
 from desktop_app.ui.icons import icon
 from desktop_app.ui.selection_model import human_size
 
@@ -86,20 +87,20 @@ class LocalJobInfo:
         return self.status in (JobStatus.DOWNLOADING, JobStatus.VERIFYING)
 
     @classmethod
-    def from_job(cls, job: object) -> "LocalJobInfo":
-        """From a ``desktop_app.engine.store.Job`` row (duck-typed: no store import here)."""
-        saved = getattr(job, "saved_path", None)
+    def from_job(cls, job: Job) -> "LocalJobInfo":
+        """From a job store row (at start-up, before any live event arrives)."""
         return cls(
-            job_id=int(getattr(job, "id")),
-            export_id=getattr(job, "export_id", None),
-            status=getattr(job, "state"),
-            state_text=getattr(job, "state").label,
-            progress=getattr(job, "progress", None) if not getattr(job, "state").is_terminal else None,
-            bytes_total=getattr(job, "size", None) or getattr(job, "attachment_size", None),
-            saved_path=str(saved) if saved else None,
-            error=getattr(job, "last_error", None),
-            export_type=getattr(job, "export_type", None),
-            created_at=getattr(job, "export_created_at", None) or getattr(job, "created_at", None),
+            job_id=job.id,
+            export_id=job.export_id,
+            status=job.state,
+            state_text=job.state.label,
+            # Canvas's completion is only meaningful while exporting; a queued job shows no bar
+            progress=job.progress if job.state is JobStatus.EXPORTING else None,
+            bytes_total=job.size or job.attachment_size,
+            saved_path=str(job.saved_path) if job.saved_path else None,
+            error=job.last_error,
+            export_type=job.export_type,
+            created_at=job.export_created_at or job.created_at,
         )
 
     def apply(self, event: JobEvent) -> "LocalJobInfo":
@@ -553,7 +554,6 @@ class HistoryModel(QAbstractTableModel):
     def _cached(self, row: int) -> "_Cached":
         cached = self._cache[row]
         if cached is None:
-            item = self._rows[row]
             cached = _Cached([None] * N_COLUMNS, None, _UNSET, _UNSET)
             self._cache[row] = cached
         return cached
@@ -805,7 +805,7 @@ class HistoryModel(QAbstractTableModel):
     def _resort(self) -> None:
         column = self._sort_column
         reverse = self._sort_order == Qt.SortOrder.DescendingOrder
-        keys = list(zip(self._column_keys(column), self._column_keys(Column.STARTED), self._column_keys(Column.ID)))
+        keys = list(zip(self._column_keys(column), self._column_keys(Column.STARTED), self._column_keys(Column.ID), strict=True))
         order = sorted(range(len(self._rows)), key=keys.__getitem__, reverse=reverse)
         if order == list(range(len(order))):
             return

@@ -51,7 +51,7 @@ def one_run(exports) -> dict[str, float | list[float]]:  # type: ignore[no-untyp
     sort_times = []
     for column in Column:
         for order in ORDERS:
-            t = timed(lambda: view.sortByColumn(column, order))  # what a header click does; then Qt paints
+            t = timed(lambda c=column, o=order: view.sortByColumn(c, o))  # what a header click does; then Qt paints
             sort_times.append(t)
             out[f"sort {column.title} {'asc' if order == ORDERS[0] else 'desc'}"] = t
     out["sort, worst column"] = max(sort_times)
@@ -63,7 +63,7 @@ def one_run(exports) -> dict[str, float | list[float]]:  # type: ignore[no-untyp
     for step in range(20):
         for n, export_id in enumerate(running):
             info = LocalJobInfo(n + 1, export_id, JobStatus.EXPORTING, "Exporting", float(step * 5))
-            progress_times.append(timed(lambda: model.update_job(info)))  # Qt repaints the dirty cell
+            progress_times.append(timed(lambda i=info: model.update_job(i)))  # Qt repaints the dirty cell
     out["progress update + repaint (10 jobs x 20)"] = progress_times
     out["select a row (actions update)"] = timed(lambda: panel.select_export(exports[2500].id))
 

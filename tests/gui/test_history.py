@@ -356,3 +356,16 @@ def test_filter_box_narrows_rows(panel: HistoryPanel, qtbot) -> None:  # type: i
     qtbot.waitUntil(lambda: panel.proxy.rowCount() == 1)  # typing is debounced
     assert [panel.proxy.index(r, Column.ID).data() for r in range(panel.proxy.rowCount())] == ["4"]
     assert panel.view.model().index(0, 0, QModelIndex()).isValid()
+
+
+def test_job_info_from_a_store_row(tmp_path: Path) -> None:
+    from desktop_app.engine.store import JobStore
+
+    with JobStore(tmp_path / "jobs.sqlite3") as store:
+        job = store.add(site="demo", context="course:12", export_type="zip", state=JobStatus.EXPORTING, progress=42.0)
+        info = LocalJobInfo.from_job(job)
+        assert (info.job_id, info.status, info.progress, info.export_type) == (job.id, JobStatus.EXPORTING, 42.0, "zip")
+        queued = LocalJobInfo.from_job(store.update(job.id, state=JobStatus.QUEUED))
+        assert queued.progress is None  # no bar at 0% while Canvas has not started
+        done = LocalJobInfo.from_job(store.update(job.id, state=JobStatus.DONE, saved_path=tmp_path / "e.zip", size=9))
+        assert done.saved_path == str(tmp_path / "e.zip") and done.bytes_total == 9 and not done.is_watching
