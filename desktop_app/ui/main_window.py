@@ -433,8 +433,11 @@ class MainWindow(QMainWindow):
 
         async def load(services: Services) -> tuple[list[ContentExport], list[Any]]:
             exports = await _collect(services.client(site).list_exports(ctx))
+            # Read the jobs on the loop thread with no await until the result is sent: an
+            # engine event is then either in this snapshot (and reaches the GUI before the
+            # result, where it is ignored) or comes after the result (and is applied).
             store = services.store
-            jobs = await asyncio.to_thread(store.jobs) if store is not None else []
+            jobs = store.jobs() if store is not None else []
             return exports, [j for j in jobs if j.site == site and j.context == str(ctx)]
 
         def loaded(result: tuple[list[ContentExport], list[Any]]) -> None:

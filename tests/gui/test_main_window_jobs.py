@@ -95,3 +95,37 @@ def test_revoked_token_mid_export_asks_again_and_keeps_the_job(qtbot, window: Ma
     qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.DONE, timeout=30_000)
     assert Path(job_row(window, job_id).saved_path).is_file()
     assert window.context == course_ctx(sim)
+
+
+def test_exports_started_elsewhere_are_refreshed_while_running(qtbot, window: MainWindow, sim) -> None:
+    """An export created outside this app (web UI, a colleague) is re-read by the timer."""
+    ctx = course_ctx(sim)
+    choose(qtbot, window, ctx)
+    assert window.refresh_timer.isActive()
+    site = window.site
+
+    async def create_elsewhere(services):  # the same as a click in Canvas's web UI
+        return await services.client(site).create_export(ctx, ExportType.ZIP)
+
+    with qtbot.waitSignal(window.bridge.run(create_elsewhere).succeeded, timeout=10_000) as created:
+        pass
+    export_id = created.args[0].id
+    with qtbot.waitSignal(window.historyLoaded, timeout=10_000):
+        window.history.refresh_action.trigger()
+    model = window.history.model
+    assert model.row_at(model.row_for_export(export_id)).export.workflow_state.is_running
+    assert export_id in window.unwatched_running_exports()
+    qtbot.waitUntil(lambda: sim.export_state(export_id) == "exported", timeout=10_000)
+    call = window.refresh_running()  # what the timer does every few seconds
+    with qtbot.waitSignal(call.finished, timeout=10_000):
+        pass
+    assert model.row_at(model.row_for_export(export_id)).export.workflow_state is WorkflowState.EXPORTED
+    assert window.unwatched_running_exports() == []
+
+
+def test_notices_use_the_tray_or_an_alert_only_when_the_window_is_inactive(qtbot, window: MainWindow,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setattr(window, "isActiveWindow", lambda: True)
+    assert window.notifier.notify("Export saved", "x.imscc").via == "none"
+    monkeypatch.setattr(window, "isActiveWindow", lambda: False)
+    assert window.notifier.notify("Export failed", "CS 101: failed", ok=False).via in ("tray", "alert")

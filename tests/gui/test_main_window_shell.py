@@ -120,13 +120,6 @@ def test_about_box_names_version_and_licence(qtbot, window: MainWindow) -> None:
     box.done(0)
 
 
-def test_notices_go_to_the_tray_or_an_alert_when_inactive(qtbot, window: MainWindow) -> None:
-    notice = window.notifier.notify("Export saved", "CS 101: course.imscc")
-    assert notice.via in ("none", "tray", "alert")
-    if not window.isActiveWindow():
-        assert notice.via in ("tray", "alert")
-
-
 def test_choosing_a_context_loads_history_with_seeded_rows(qtbot, window: MainWindow, sim) -> None:
     choose(qtbot, window, course_ctx(sim))
     assert window.history.model.row_count() > 0
