@@ -152,7 +152,12 @@ class AppController(QObject):
         if self.session is None or self.dialog is not None:
             return
         if site and site != self.session.site:
-            log.info("a background job for %s lost its token", site)
+            # a job of a site we switched away from: its jobs wait (interrupted) until the
+            # user signs in there again; do not ask for this site's token
+            if self.window is not None:
+                self.window.statusBar().showMessage(
+                    f"Canvas refused the token for {site}: its exports wait until you sign in there again.", 20000)
+            return
         reason = error.message or _REASONS.get(error.reason, _REASONS["invalid"])
         if self.window is not None:
             self.window.show_token_refused(reason)

@@ -129,3 +129,12 @@ def test_notices_use_the_tray_or_an_alert_only_when_the_window_is_inactive(qtbot
     assert window.notifier.notify("Export saved", "x.imscc").via == "none"
     monkeypatch.setattr(window, "isActiveWindow", lambda: False)
     assert window.notifier.notify("Export failed", "CS 101: failed", ok=False).via in ("tray", "alert")
+
+
+def test_a_refused_token_on_any_call_brings_back_the_dialog(qtbot, window: MainWindow, sim, controller) -> None:
+    sim.faults.revoke_token(TEACHER_TOKEN)
+    with qtbot.waitSignal(controller.reauthRequested, timeout=10_000) as reauth:
+        window.picker.select_context(course_ctx(sim))  # loading its history meets the 401
+    assert "revoked" in reauth.args[0].connect_banner.text()
+    assert window.presenter.current is None  # the dialog says it; no second, generic error box
+    assert "Sign in again" in window.statusBar().currentMessage()
