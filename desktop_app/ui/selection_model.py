@@ -20,6 +20,7 @@ rules of each export type (see ``ACCEPTED_KEYS`` in ``desktop_app.canvas.models`
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -239,6 +240,10 @@ class SelectionModel(QAbstractItemModel):
     def __init__(self, parent: QObject | None = None, branches: Sequence[SelectKey] = BRANCHES) -> None:
         super().__init__(parent)
         self._export_type: ExportType | None = None
+        # Rows removed lately stay referenced for a while: model indexes point at nodes
+        # through a raw pointer (createIndex), so a view or proxy still holding a stale
+        # index while it catches up must never find a freed object.
+        self._retired: deque[list[_Node]] = deque(maxlen=3)
         self.generation = 0  # bumped on every change of the tree's shape (filters cache on it)
         self._branches: list[_Branch] = []
         self._by_key: dict[SelectKey, _Branch] = {}
@@ -248,6 +253,8 @@ class SelectionModel(QAbstractItemModel):
     def _build_branches(self, branches: Sequence[SelectKey]) -> None:
         keys = [BRANCH_OF[k] for k in branches]
         self.generation += 1
+        if getattr(self, "_branches", None):
+            self._retired.append(list(self._branches))
         if len(set(keys)) != len(keys):
             raise ValueError("each branch may appear only once")
         self._branches = [_Branch(key, row) for row, key in enumerate(keys)]
@@ -311,6 +318,7 @@ class SelectionModel(QAbstractItemModel):
         index = self.createIndex(branch.row, 0, branch)
         if branch.children:
             self.beginRemoveRows(index, 0, len(branch.children) - 1)
+            self._retired.append(branch.children)
             branch.children = []
             branch.files = []
             branch.n_checked = branch.n_partial = 0
