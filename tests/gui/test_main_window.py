@@ -100,3 +100,29 @@ def test_last_context_is_remembered(qtbot, window: MainWindow, sim, controller) 
     ctx = Context(ContextKind.GROUP, str(sim.data.group_id))
     choose(qtbot, window, ctx)
     assert controller.settings.last_context("Test Canvas") == str(ctx)
+
+
+def test_reexport_repeats_type_and_selection(qtbot, window: MainWindow, sim) -> None:
+    choose(qtbot, window, course_ctx(sim))
+    expand_branch(qtbot, window, SelectKey.QUIZZES)
+    model = window.selection.model
+    quizzes = model.branch_index(SelectKey.QUIZZES)
+    model.setData(model.index(0, 0, quizzes), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    window.options.set_export_type(ExportType.QTI)
+    with qtbot.waitSignal(window.exportStarted, timeout=10_000) as first:
+        window.start_action.trigger()
+    qtbot.waitUntil(lambda: job_row(window, first.args[0]) is not None
+                    and job_row(window, first.args[0]).export_id is not None, timeout=10_000)
+    window.selection.select_none()  # the tree no longer matters: the job remembers
+    with qtbot.waitSignal(window.exportStarted, timeout=10_000) as second:
+        assert window.history.select_export(job_row(window, first.args[0]).export_id)
+        window.history.reexport_action.trigger()
+
+    async def selections(services):
+        return [services.store.get(j).selection for j in (first.args[0], second.args[0])]
+
+    with qtbot.waitSignal(window.bridge.run(selections).succeeded, timeout=5000) as got:
+        pass
+    one, two = got.args[0]
+    assert one == two == {"quizzes": [sim.data.ids("quizzes")[0]]}
+    assert job_row(window, second.args[0]).export_type == "qti"

@@ -138,3 +138,33 @@ def test_a_refused_token_on_any_call_brings_back_the_dialog(qtbot, window: MainW
     assert "revoked" in reauth.args[0].connect_banner.text()
     assert window.presenter.current is None  # the dialog says it; no second, generic error box
     assert "Sign in again" in window.statusBar().currentMessage()
+
+
+def test_download_stop_and_reexport_from_the_history(qtbot, window: MainWindow, sim, controller) -> None:
+    choose(qtbot, window, course_ctx(sim))
+    model = window.history.model
+    # Download an export this app did not start (Canvas's list has a finished zip)
+    seeded = next(model.row_at(r) for r in range(model.row_count())
+                  if model.row_at(r).can_download and model.row_at(r).job is None)
+    assert window.history.select_export(seeded.export_id)
+    with qtbot.waitSignal(window.bridge.jobEvent, timeout=10_000):
+        window.history.download_action.trigger()
+    qtbot.waitUntil(lambda: (r := model.row_at(model.row_for_export(seeded.export_id))).job is not None
+                    and r.job.status is JobStatus.DONE, timeout=30_000)
+    assert Path(model.row_at(model.row_for_export(seeded.export_id)).saved_path).is_file()
+
+    # Re-export it: same type, and (not started here) no selection
+    with qtbot.waitSignal(window.exportStarted, timeout=10_000) as again:
+        assert window.history.select_export(seeded.export_id)
+        window.history.reexport_action.trigger()
+    qtbot.waitUntil(lambda: job_row(window, again.args[0]) is not None, timeout=5000)
+    assert job_row(window, again.args[0]).export_type == seeded.export_type
+
+    # Stop watching a running one: Canvas goes on, the row says Stopped
+    sim.export_duration = 5.0
+    job_id = start(qtbot, window, ExportType.QTI)
+    qtbot.waitUntil(lambda: job_row(window, job_id).export_id is not None, timeout=10_000)
+    assert window.history.select_export(job_row(window, job_id).export_id)
+    window.history.stop_action.trigger()
+    qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.STOPPED, timeout=10_000)
+    assert job_row(window, job_id).export_id in window.unwatched_running_exports()
