@@ -105,6 +105,20 @@ def run_self_test(controller, app, timeout: float) -> int:  # type: ignore[no-un
     return int(outcome["status"])
 
 
+def _quit_on_ctrl_c(controller, app) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+C in the terminal quits cleanly (jobs stay resumable) instead of doing nothing
+    until the next Qt event: Python runs signal handlers only when it gets control, so a
+    slow timer hands it control now and then."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: controller.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(300)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the exit status (also used by the gui-script wrapper)."""
     args = _parser().parse_args(list(argv) if argv is not None else sys.argv[1:])
@@ -117,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app.ui.session import AppController
 
     controller = AppController()
+    _quit_on_ctrl_c(controller, app)
     try:
         if args.self_test:
             return run_self_test(controller, app, args.self_test_timeout)
