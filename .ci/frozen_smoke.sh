@@ -68,6 +68,10 @@ trap cleanup EXIT
 VERSION="$(sed -n 's/^__version__ *= *["'\'']\([^"'\'']*\)["'\''].*/\1/p' desktop_app/__init__.py)"
 [ -n "$VERSION" ] || fail "no __version__ in desktop_app/__init__.py"
 
+# ------------------------------------------------------------------------------ icons
+step "generated icons match resources/icons/app.svg (resources/make_icons.py --check)"
+uv run python resources/make_icons.py --check || fail "re-run: uv run python resources/make_icons.py, and commit the result"
+
 # ------------------------------------------------------------------------------ build
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   step "building the bundle (uv run pyinstaller --noconfirm --clean build.spec)"
