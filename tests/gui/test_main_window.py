@@ -58,8 +58,10 @@ def test_pick_tick_export_and_save(qtbot, window: MainWindow, sim, controller) -
         qtbot.mouseClick(window.options.start_button, Qt.MouseButton.LeftButton)
     job_id = started.args[0]
     qtbot.waitUntil(lambda: job_row(window, job_id) is not None, timeout=5000)
-    qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.DONE, timeout=30_000)
+    # JobState(done) then JobDone(path): wait for the path, which comes last
+    qtbot.waitUntil(lambda: job_row(window, job_id).saved_path is not None, timeout=30_000)
     row = job_row(window, job_id)
+    assert row.job.status is JobStatus.DONE
     saved = Path(row.saved_path)
     assert saved.is_file() and saved.parent == controller.settings.download_dir
     assert saved.suffix == ".imscc"

@@ -92,7 +92,8 @@ def test_revoked_token_mid_export_asks_again_and_keeps_the_job(qtbot, window: Ma
     with qtbot.waitSignal(dialog.signedIn, timeout=10_000):
         dialog.signin_button.click()
     # the interrupted job resumes with the new token and finishes
-    qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.DONE, timeout=30_000)
+    qtbot.waitUntil(lambda: job_row(window, job_id).saved_path is not None, timeout=30_000)
+    assert job_row(window, job_id).job.status is JobStatus.DONE
     assert Path(job_row(window, job_id).saved_path).is_file()
     assert window.context == course_ctx(sim)
 
@@ -150,7 +151,7 @@ def test_download_stop_and_reexport_from_the_history(qtbot, window: MainWindow, 
     with qtbot.waitSignal(window.bridge.jobEvent, timeout=10_000):
         window.history.download_action.trigger()
     qtbot.waitUntil(lambda: (r := model.row_at(model.row_for_export(seeded.export_id))).job is not None
-                    and r.job.status is JobStatus.DONE, timeout=30_000)
+                    and r.saved_path is not None, timeout=30_000)  # JobDone carries the path
     assert Path(model.row_at(model.row_for_export(seeded.export_id)).saved_path).is_file()
 
     # Re-export it: same type, and (not started here) no selection
