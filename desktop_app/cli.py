@@ -159,12 +159,23 @@ def _port(text: str) -> int:
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    """From the package itself, so a frozen build (no dist-info needed) knows it too."""
+    from desktop_app import __version__
 
-        return version("canvas-export-manager")
-    except Exception:  # running from a source tree without metadata
-        return "unknown"
+    return __version__
+
+
+class _LaunchDemoApp(argparse.Action):
+    """`canvas-exports --demo`: open the desktop app on the built-in demo Canvas.
+
+    Like `--version` it acts at once and exits; Qt is imported only here, so every
+    other command keeps running on machines without a display.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        from desktop_app.ui.app import main as app_main
+
+        parser.exit(app_main(["--demo"]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "error; 3 authentication or permission; 4 Canvas unreachable or still failing.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    parser.add_argument("--demo", action=_LaunchDemoApp, nargs=0, help="open the desktop app on the built-in demo Canvas")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -210,6 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("resume", parents=[common], help="carry on every unfinished job")
     sub.add_parser("jobs", parents=[common], help="the local job list")
+
+    # Hidden (no help=): the frozen build's smoke test, see desktop_app/keyring_check.py
+    p = sub.add_parser("keyring-check", parents=[common])
+    p.add_argument("--expect", metavar="NAME", help="fail unless the active keyring backend's name contains NAME")
 
     p = sub.add_parser("demo-server", parents=[common], help="run a simulated Canvas on this computer")
     p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
@@ -542,10 +558,7 @@ async def _run_command(args: argparse.Namespace, output: Output) -> int:
 def _demo_server(args: argparse.Namespace, output: Output) -> int:
     from desktop_app import simulator
 
-    serve = getattr(simulator, "serve", None)
-    if serve is None:
-        raise CliExit(EXIT_FAILED, "The simulated Canvas is not available in this build.")
-    serve(port=args.port or None)
+    simulator.serve(port=args.port or None)
     return EXIT_OK
 
 
@@ -558,6 +571,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     try:
         if args.command == "demo-server":
             return _demo_server(args, output)
+        if args.command == "keyring-check":
+            from desktop_app.keyring_check import run as keyring_check
+
+            return keyring_check(expect=args.expect, out=out, err=err)
         return asyncio.run(_run_command(args, output))
     except KeyboardInterrupt:
         output.note(f"{PROG}: interrupted; run '{PROG} resume' to carry on.")
