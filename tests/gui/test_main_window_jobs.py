@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.canvas.models import Context, ContextKind, ExportType, WorkflowState
+from desktop_app.canvas.models import ExportType, WorkflowState
 from desktop_app.engine.events import JobStatus
 from desktop_app.simulator import TEACHER_TOKEN
 from desktop_app.ui.main_window import MainWindow
