@@ -166,6 +166,83 @@ class SlowCallbackLog:
         self._logger.setLevel(self._old_level)
 
 
+class StallTracer:
+    """Names what held the thread during long gaps, without asyncio's slow debug mode:
+    times every asyncio callback (`Handle._run`) and every garbage collection, and keeps
+    those over `threshold` seconds as (seconds, description)."""
+
+    def __init__(self, threshold: float = 0.015) -> None:
+        self.threshold = threshold
+        self.slow: list[tuple[float, str]] = []
+        self.cpu: list[tuple[float, float]] = []
+        """(wall, this thread's CPU) of each slow callback: CPU far below wall means the
+        thread was waiting (for the GIL, or for a core), not working."""
+        self._gc_started = 0.0
+
+    def __enter__(self) -> "StallTracer":
+        import gc
+
+        tracer = self
+        self._original = original = asyncio.events.Handle._run
+
+        def timed_run(handle: asyncio.events.Handle) -> None:
+            started, cpu = time.perf_counter(), time.thread_time()
+            try:
+                original(handle)
+            finally:
+                took = time.perf_counter() - started
+                if took > tracer.threshold:
+                    tracer.slow.append((took, _describe_handle(handle)))
+                    tracer.cpu.append((took, time.thread_time() - cpu))
+
+        asyncio.events.Handle._run = timed_run  # type: ignore[method-assign]
+        gc.callbacks.append(self._on_gc)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import gc
+
+        asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
+        gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            took = time.perf_counter() - self._gc_started
+            if took > self.threshold / 4:
+                self.slow.append((took, f"garbage collection, generation {info.get('generation')}"))
+
+    def summary(self, limit: int = 8) -> list[str]:
+        """The slowest, grouped by what they were: 'N x what (max ms)'."""
+        groups: dict[str, list[float]] = {}
+        for took, what in self.slow:
+            groups.setdefault(what, []).append(took)
+        ranked = sorted(groups.items(), key=lambda kv: -max(kv[1]))[:limit]
+        return [f"{len(v):3d} x {what} (max {1000 * max(v):.0f} ms)" for what, v in ranked]
+
+
+def _describe_handle(handle: Any) -> str:
+    """A task step as 'coroutine at file:line' (where it stopped), else the callback."""
+    import re
+
+    callback = getattr(handle, "_callback", None)
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        coro: Any = task.get_coro()
+        name = getattr(coro, "__qualname__", repr(coro))
+        where = []
+        while coro is not None and getattr(coro, "cr_frame", None) is not None:  # down the await chain
+            frame = coro.cr_frame
+            where.append(f"{getattr(coro, '__qualname__', '?')} {Path(frame.f_code.co_filename).name}:{frame.f_lineno}")
+            coro = getattr(coro, "cr_await", None)
+        if not where:
+            return f"task {name} (finished)"
+        return "task step, now waiting in " + " > ".join(where[:1] + where[-2:] if len(where) > 3 else where)
+    text = re.sub(r" at 0x[0-9a-f]+", "", repr(callback))
+    return text[:150]
+
+
 # ------------------------------------------------------------------ virtual time
 
 
