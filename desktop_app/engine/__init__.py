@@ -2,13 +2,15 @@
 
 Public API (see each module's docstring for the why):
 
-* `Engine`, `EngineConfig` (engine.py): runs jobs as asyncio tasks;
+* `Engine`, `EngineConfig` (engine.py): runs jobs as asyncio tasks; per-site limits
+  changeable while jobs run (`Engine.set_max_concurrent`, limits.py);
 * `JobStore`, `Job` (store.py): the SQLite job store;
 * events (events.py): `JobCreated`, `JobState`, `JobProgress`, `JobDownload`, `JobDone`,
   `JobError`, `JobWarning`, and `JobStatus`;
 * errors (errors.py): `ExportFailedError`, `ExportExpiredError`, `LocalStorageError`
   (`DiskFullError`, `FolderNotWritableError`), `UnexpectedError`;
-* helpers: `safe_filename`, `verify_package`, `PollPolicy`/`next_interval`.
+* helpers: `safe_filename`, `verify_package`, `PollPolicy`/`next_interval`,
+  `default_dest_dir` (folders.py: the app's folder per site and course).
 """
 
 from desktop_app.engine.download import DownloadPolicy, safe_filename

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -75,6 +75,7 @@ from desktop_app.engine.events import (
     JobStatus,
     JobWarning,
 )
+from desktop_app.engine.limits import ResizableLimiter
 from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
 from desktop_app.engine.store import Job, JobStore
 from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
@@ -102,9 +103,11 @@ class EngineConfig:
     """Knobs; the defaults suit a desktop. Tests shrink the delays."""
 
     max_concurrent: int = 4
-    """Jobs per Canvas site that may create or download at the same time (polling is
+    """Jobs per Canvas site that may create an export at the same time (polling is
     cheap and not limited here; the client bounds requests in flight)."""
     max_downloads: int = 3
+    """Jobs per Canvas site that may download at the same time. Both limits can be
+    changed while jobs run: `Engine.set_max_concurrent`."""
     poll: PollPolicy = PollPolicy()
     download: DownloadPolicy = DownloadPolicy()
     create_skew: timedelta = timedelta(minutes=2)
@@ -130,12 +133,15 @@ class Engine:
         emit: Callable[[Event], None] | None = None,
         *,
         max_concurrent: int | None = None,
+        max_downloads: int | None = None,
         config: EngineConfig = EngineConfig(),
         sleep: Callable[[float], Any] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_concurrent is not None:
-            config = EngineConfig(**{**config.__dict__, "max_concurrent": max_concurrent})
+            config = replace(config, max_concurrent=max_concurrent)
+        if max_downloads is not None:
+            config = replace(config, max_downloads=max_downloads)
         self.store = store
         self.config = config
         self._clients = clients
@@ -144,8 +150,8 @@ class Engine:
         self._clock = clock
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stopping: set[int] = set()
-        self._site_limits: dict[str, asyncio.Semaphore] = {}
-        self._download_limits: dict[str, asyncio.Semaphore] = {}
+        self._site_limits: dict[str, ResizableLimiter] = {}
+        self._download_limits: dict[str, ResizableLimiter] = {}
         self._user_ids: dict[str, int] = {}
         self._closed = False
 
@@ -156,6 +162,23 @@ class Engine:
 
     def jobs(self) -> list[Job]:
         return self.store.jobs()
+
+    def set_max_concurrent(self, max_concurrent: int, *, max_downloads: int | None = None) -> None:
+        """Change how many jobs per site may create (and, with `max_downloads`, download)
+        at once, effective now: waiting jobs start at once when the limit rises; when it
+        falls, jobs already creating or downloading finish and no new one starts until
+        fewer than the new limit are left. Call on the engine's loop."""
+        if max_concurrent < 1 or (max_downloads is not None and max_downloads < 1):
+            raise ValueError("the limits must be at least 1")
+        self.config = replace(
+            self.config,
+            max_concurrent=max_concurrent,
+            max_downloads=self.config.max_downloads if max_downloads is None else max_downloads,
+        )
+        for limiter in self._site_limits.values():
+            limiter.set_limit(self.config.max_concurrent)
+        for limiter in self._download_limits.values():
+            limiter.set_limit(self.config.max_downloads)
 
     def is_running(self, job_id: int) -> bool:
         task = self._tasks.get(job_id)
@@ -327,11 +350,17 @@ class Engine:
                 f"There is no token for {site}: sign in to this Canvas site again.", reason="missing", status=None
             ) from None
 
-    def _site_limit(self, site: str) -> asyncio.Semaphore:
-        return self._site_limits.setdefault(site, asyncio.Semaphore(self.config.max_concurrent))
+    def _site_limit(self, site: str) -> ResizableLimiter:
+        limiter = self._site_limits.get(site)
+        if limiter is None:
+            limiter = self._site_limits[site] = ResizableLimiter(self.config.max_concurrent)
+        return limiter
 
-    def _download_limit(self, site: str) -> asyncio.Semaphore:
-        return self._download_limits.setdefault(site, asyncio.Semaphore(self.config.max_downloads))
+    def _download_limit(self, site: str) -> ResizableLimiter:
+        limiter = self._download_limits.get(site)
+        if limiter is None:
+            limiter = self._download_limits[site] = ResizableLimiter(self.config.max_downloads)
+        return limiter
 
     def _set_state(self, job: Job, state: JobStatus, message: str = "", **values: Any) -> Job:
         """Record a state (and other facts) first, then tell the listeners."""
@@ -535,18 +564,21 @@ class Engine:
             if use_progress:
                 progress = await self._call(job, lambda: client.get_progress(export.progress_id))
                 implied = workflow_from_progress(progress.workflow_state)
+                if implied is not export.workflow_state:
+                    # The phase changed: read the export (the source of truth) and report
+                    # the new state *before* this poll's completion, so a listener that
+                    # resets its bar on a new phase still shows the completion.
+                    export = await self._call(job, lambda: client.get_export(ctx, export_id))
+                    job = self._note_export(job, export)
+                    if implied is None and export.workflow_state.is_running:
+                        use_progress = False  # Progress ended (e.g. cancelled) but the export goes on
                 if progress.completion != completion:
                     completion = progress.completion
                     job = self.store.update(job.id, progress=completion)
                     self._emit(JobProgress(job.id, completion, (implied or export.workflow_state).label))
-                if implied is export.workflow_state:
-                    continue
-                export = await self._call(job, lambda: client.get_export(ctx, export_id))
-                if implied is None and export.workflow_state.is_running:
-                    use_progress = False  # Progress ended (e.g. cancelled) but the export goes on
             else:
                 export = await self._call(job, lambda: client.get_export(ctx, export_id))
-            job = self._note_export(job, export)
+                job = self._note_export(job, export)
         return export
 
     def _note_export(self, job: Job, export: ContentExport) -> Job:

@@ -35,6 +35,7 @@ from desktop_app.engine import (
     JobCreated,
     JobDone,
     JobError,
+    JobProgress,
     JobState,
     JobStatus,
     JobStore,
@@ -400,3 +401,101 @@ def test_bad_bytes_from_an_old_part_trigger_one_fresh_download(tmp_path: Path) -
     final = run(go())
     assert final.state is JobStatus.DONE and canvas.package_reads == [3000, 0]
     assert final.saved_path.read_bytes() == canvas.package
+
+
+class GatedDownloads(FakeCanvas):
+    """Downloads wait at the door until `gate` opens; `opened` counts those let in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.opened = 0
+
+    @asynccontextmanager
+    async def open_package(self, url: str, *, start: int = 0):
+        self.opened += 1
+        await self.gate.wait()
+        async with super().open_package(url, start=start) as response:
+            yield response
+
+
+async def until(condition, turns: int = 500) -> None:
+    for _ in range(turns):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition not reached")
+
+
+def test_download_limit_can_change_while_jobs_wait(tmp_path: Path) -> None:
+    """Settings' "Exports at once" applies at once: a waiting download starts when the
+    limit rises, without a restart."""
+    canvas = GatedDownloads()
+    first, second = canvas.add(state=WorkflowState.EXPORTED), canvas.add(state=WorkflowState.EXPORTED)
+
+    async def go():
+        engine = Engine(JobStore(tmp_path / "jobs.db"), {SITE: canvas}, None, config=CONFIG, sleep=fast_sleep,
+                        max_concurrent=1, max_downloads=1)
+        jobs = [await engine.attach(SITE, "course:1", eid, tmp_path / str(eid)) for eid in (first, second)]
+        await until(lambda: all(engine.job(j).state is JobStatus.DOWNLOADING for j in jobs) and canvas.opened == 1)
+        for _ in range(50):  # the second one really waits for a slot
+            await asyncio.sleep(0)
+        waited = canvas.opened
+        engine.set_max_concurrent(2, max_downloads=2)
+        await until(lambda: canvas.opened == 2)  # no job had to finish first
+        canvas.gate.set()
+        return waited, [await engine.wait(j) for j in jobs], engine.config
+
+    waited, done, config = run(go())
+    assert waited == 1
+    assert [j.state for j in done] == [JobStatus.DONE, JobStatus.DONE]
+    assert (config.max_concurrent, config.max_downloads) == (2, 2)
+
+
+def test_limits_below_one_are_refused(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path, FakeCanvas(), [])
+    with pytest.raises(ValueError):
+        engine.set_max_concurrent(0)
+    assert engine.config.max_concurrent == CONFIG.max_concurrent
+
+
+class PhasedCanvas(FakeCanvas):
+    """An export that sits in Canvas's queue, then runs (its Progress moving), then ends:
+    each `get_progress` is one step of `script` (progress state, completion, export state)."""
+
+    script = (
+        (ProgressState.QUEUED, 0.0, WorkflowState.CREATED),
+        (ProgressState.RUNNING, 40.0, WorkflowState.EXPORTING),
+        (ProgressState.RUNNING, 70.0, WorkflowState.EXPORTING),
+        (ProgressState.COMPLETED, 100.0, WorkflowState.EXPORTED),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step = 0
+
+    def _advance(self, eid: int) -> None:
+        pass
+
+    async def get_progress(self, pid: int) -> Progress:
+        state, completion, export_state = self.script[min(self.step, len(self.script) - 1)]
+        self.step += 1
+        self.exports[pid]["state"] = export_state
+        return Progress(pid, state, completion)
+
+
+def test_a_new_phase_is_reported_before_the_progress_of_the_same_poll(tmp_path: Path) -> None:
+    """queued -> exporting: JobState(exporting) first, then JobProgress(40), so a UI that
+    resets its bar on a phase change shows 40 % at once instead of an empty bar."""
+    canvas, events = PhasedCanvas(), []
+
+    async def go():
+        engine = make_engine(tmp_path, canvas, events)
+        job_id = await engine.start_export(SITE, "course:1", "common_cartridge", None, False, None)
+        return await engine.wait(job_id)
+
+    assert run(go()).state is JobStatus.DONE
+    phases = [(type(e).__name__, getattr(e, "state", None) or getattr(e, "completion", None))
+              for e in events if isinstance(e, (JobState, JobProgress))]
+    assert phases.index(("JobState", JobStatus.EXPORTING)) + 1 == phases.index(("JobProgress", 40.0))
+    assert phases.index(("JobProgress", 40.0)) < phases.index(("JobProgress", 70.0))
