@@ -22,6 +22,7 @@ In-process use::
         # "context_modules", "content_tags" (module items), "folders", "attachments"
         sim.faults.drop_download_after(65536)              # also server_errors, throttle,
         # fail_next_export, slow_files, new_quizzes, revoke_token, json_prefix, clear
+        sim.issue_token(sim.data.teacher_id)               # a new valid token ("+ New Access Token")
         sim.request_log                                    # [RequestRecord(host "api"|"files",
         # method, path, query, headers)]; credentials show as "[redacted]"
         sim.age_export(export_id, days=31); sim.export_state(export_id); sim.package_bytes(export_id)

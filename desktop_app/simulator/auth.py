@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -41,6 +42,13 @@ class TokenTable:
         with self._lock:
             self._revoked.add(token)
 
+    def issue(self, user_id: int) -> str:
+        """A fresh token for `user_id`, valid at once (Canvas's "+ New Access Token")."""
+        token = f"1~{secrets.token_hex(32)}"  # Canvas's shape: "<shard>~<64 characters>"
+        with self._lock:
+            self._tokens[token] = user_id
+        return token
+
     def check(self, authorization: str | None, query_token: str | None) -> TokenCheck:
         """Canvas reads `Authorization: Bearer` (scheme exactly `Bearer`), else `access_token`."""
         token = query_token
@@ -56,7 +64,8 @@ class TokenTable:
                 return TokenCheck(None, "revoked")
         if token == EXPIRED_TOKEN:
             return TokenCheck(None, "expired")
-        user_id = self._tokens.get(token)
+        with self._lock:
+            user_id = self._tokens.get(token)
         return TokenCheck(user_id, None if user_id is not None else "invalid")
 
 

@@ -228,6 +228,14 @@ class SimulatedCanvas:
             self._log_rows.append(record)
             del self._log_rows[:-20_000]  # a long-running demo server must not grow forever
 
+    def issue_token(self, user_id: int) -> str:
+        """A new valid access token for a user of the sample data (as if the user clicked
+        "+ New Access Token" in Canvas), e.g. to sign in again after `faults.revoke_token`.
+        Raises KeyError for a user the sample data does not have."""
+        if user_id not in self.data.users:
+            raise KeyError(user_id)
+        return self.tokens.issue(user_id)
+
     def age_export(self, export_id: int, days: float) -> None:
         """Move an export's created_at back by `days` (it also finishes it)."""
         self.store.age(export_id, days)

@@ -118,6 +118,21 @@ def test_forced_throttle_and_server_error_bursts(sim: SimulatedCanvas, teacher: 
     assert teacher.get("users/self").json()["id"] == sim.data.teacher_id
 
 
+def test_issue_token_gives_a_new_valid_token_that_survives_revoking_the_old(sim: SimulatedCanvas) -> None:
+    new = sim.issue_token(sim.data.teacher_id)
+    assert new.startswith("1~") and new not in (TEACHER_TOKEN, STUDENT_TOKEN)
+    assert sim.issue_token(sim.data.teacher_id) != new  # every call mints another one
+    sim.faults.revoke_token(TEACHER_TOKEN)
+    with client(sim, TEACHER_TOKEN) as old, client(sim, new) as fresh:
+        assert old.get("users/self").status_code == 401
+        me = fresh.get("users/self")
+    assert (me.status_code, me.json()["id"]) == (200, sim.data.teacher_id)
+    with client(sim, sim.issue_token(sim.data.student_id)) as student:
+        assert student.get("users/self").json()["id"] == sim.data.student_id
+    with pytest.raises(KeyError):
+        sim.issue_token(424242)
+
+
 def test_error_bodies_match_canvas(make_canvas_sim, sim: SimulatedCanvas, teacher: httpx.Client,
                                    student: httpx.Client) -> None:
     with client(sim, token=None) as anonymous:
