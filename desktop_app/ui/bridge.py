@@ -113,6 +113,8 @@ class Services:
 
         The engine shares `clients` (a dict this object keeps current), so a new token
         for a site reaches running and resumed jobs without restarting anything.
+        `max_concurrent` is Settings' "Exports at once": how many jobs per site create
+        and download at the same time (a later call applies a changed value).
         """
         if self.engine is None:
             from desktop_app.engine.engine import Engine, EngineConfig
@@ -120,8 +122,17 @@ class Services:
 
             self.store = await asyncio.to_thread(JobStore, store_path)
             self.engine = Engine(self.store, self.clients, self.emit_event,
-                                 max_concurrent=max_concurrent, config=config or EngineConfig())
+                                 max_concurrent=max_concurrent, max_downloads=max_concurrent,
+                                 config=config or EngineConfig())
+        elif max_concurrent is not None:
+            await self.set_max_concurrent(max_concurrent)
         return self.engine
+
+    async def set_max_concurrent(self, max_concurrent: int) -> None:
+        """Settings' "Exports at once", applied to the running engine at once: jobs
+        waiting for a slot start when it rises; when it falls, running ones finish."""
+        if self.engine is not None:
+            self.engine.set_max_concurrent(max_concurrent, max_downloads=max_concurrent)
 
     def emit_event(self, event: object) -> None:
         """The engine's ``emit`` callback: hands an event to the bridge (any thread)."""

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.canvas.models import Context, ContextKind, Course, Group
 from desktop_app.ui.icons import icon
+from desktop_app.ui.style import use_readable_sort_arrows
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -83,13 +84,21 @@ class CourseListModel(QAbstractTableModel):
         super().__init__(parent)
         self._courses: list[Course] = []
         self._search: list[str] = []
-        self._term_rank: dict[str, int] = {}
+        self._term_keys: list[int] = []
 
     def set_courses(self, courses: Sequence[Course]) -> None:
         self.beginResetModel()
         self._courses = list(courses)
         self._search = [f"{c.name} {c.course_code}".casefold() for c in self._courses]
-        self._term_rank = {t: i for i, t in enumerate(term_order(self.terms()))}
+        # The Term column sorts *descending* by default (most recent term first, names A-Z
+        # within a term, "No term" last), so its header arrow says "newest first" like
+        # the history's: each course gets the reverse of its place in that order.
+        rank = {t: i for i, t in enumerate(term_order(self.terms()))}
+        order = sorted(range(len(self._courses)), key=lambda r: (
+            rank[self._courses[r].term or NO_TERM], self._courses[r].name.casefold()))
+        self._term_keys = [0] * len(self._courses)
+        for place, row in enumerate(order):
+            self._term_keys[row] = len(order) - place
         self.endResetModel()
 
     def courses(self) -> list[Course]:
@@ -140,7 +149,7 @@ class CourseListModel(QAbstractTableModel):
             return f"{course.name}{state}\n{course.course_code} · {term} · course {course.id}\n{who}"
         if role == self.SortRole:
             if column == self.TERM:
-                return f"{self._term_rank.get(term, 9999):05d} {course.name.casefold()}"
+                return self._term_keys[index.row()]
             return (course.name, course.course_code, term)[column].casefold()
         if role == self.ContextRole:
             return course.context
@@ -296,7 +305,7 @@ class ContextPicker(QWidget):
         self.term_combo.currentTextChanged.connect(self.course_proxy.set_term)
 
         self.course_view = self._list_view(self.course_proxy, "Courses")
-        self.course_view.sortByColumn(CourseListModel.TERM, Qt.SortOrder.AscendingOrder)
+        self.course_view.sortByColumn(CourseListModel.TERM, Qt.SortOrder.DescendingOrder)  # newest term first
         self.group_view = self._list_view(self.group_proxy, "Groups")
         self.group_view.sortByColumn(GroupListModel.NAME, Qt.SortOrder.AscendingOrder)
 
@@ -369,6 +378,7 @@ class ContextPicker(QWidget):
         view.setUniformRowHeights(True)
         view.setAllColumnsShowFocus(True)
         view.setSortingEnabled(True)
+        use_readable_sort_arrows(view.header())
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

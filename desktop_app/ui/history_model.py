@@ -112,13 +112,18 @@ class LocalJobInfo:
             return replace(self, export_id=event.export_id or self.export_id, export_type=event.export_type)
         if isinstance(event, JobState):
             troubled = event.state in (JobStatus.FAILED, JobStatus.INTERRUPTED)
+            # The last known percentage stays through a phase change (queued -> exporting,
+            # downloading -> verifying) so the bar does not blank until the next progress
+            # event; it goes when the state has no percentage (ended, interrupted) or when
+            # "percent" starts to mean something else (Canvas's completion -> bytes saved).
+            kind = _progress_kind(event.state)
+            keep = kind is not None and kind == _progress_kind(self.status)
             return replace(
                 self,
                 status=event.state,
                 state_text=event.label or event.state.label,
                 export_id=event.export_id or self.export_id,
-                # a new phase means a new meaning of "percent" (export vs download)
-                progress=self.progress if event.state is self.status and not event.state.is_terminal else None,
+                progress=self.progress if keep else None,
                 error=(event.message or self.error) if troubled else None,
             )
         if isinstance(event, JobProgress):
@@ -145,6 +150,22 @@ class LocalJobInfo:
         if isinstance(event, JobError):
             return replace(self, error=event.message)
         return self
+
+
+_EXPORT_PHASES = frozenset({
+    JobStatus.CREATING, JobStatus.QUEUED, JobStatus.WAITING_FOR_EXTERNAL_TOOL, JobStatus.EXPORTING,
+})
+_TRANSFER_PHASES = frozenset({JobStatus.DOWNLOADING, JobStatus.VERIFYING})
+
+
+def _progress_kind(status: JobStatus) -> str | None:
+    """What a job's percentage means in this state: Canvas's completion ("export"), the
+    share of the package saved ("transfer"), or nothing (ended, stopped, interrupted)."""
+    if status in _EXPORT_PHASES:
+        return "export"
+    if status in _TRANSFER_PHASES:
+        return "transfer"
+    return None
 
 
 class Column(enum.IntEnum):

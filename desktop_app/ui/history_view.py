@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from desktop_app.ui.history_model import Column, HistoryModel, HistoryProxyModel, HistoryRow
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
+from desktop_app.ui.style import use_readable_sort_arrows
 
 UrlOpener = Callable[[QUrl], bool]
 
@@ -101,6 +102,7 @@ class HistoryPanel(QWidget):
         vheader.setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.view.horizontalHeader()
         header.setHighlightSections(False)
+        use_readable_sort_arrows(header)  # newest first shows a down arrow
         header.setSectionsMovable(True)
         header.setStretchLastSection(True)
         self._set_initial_widths()

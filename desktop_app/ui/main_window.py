@@ -30,6 +30,7 @@ from desktop_app.canvas.models import (
     SelectKey,
 )
 from desktop_app.engine.events import JobCreated, JobDone, JobError, JobEvent, JobState, JobStatus, JobWarning
+from desktop_app.engine.folders import default_dest_dir
 from desktop_app.ui.about import show_about
 from desktop_app.ui.accounts import Accounts, SignIn
 from desktop_app.ui.bridge import Call, EngineBridge, Services, auth_error_of
@@ -555,9 +556,16 @@ class MainWindow(QMainWindow):
                 self.notifier.notify("Export interrupted", f"{what}: {event.message}", ok=False)
 
     # ------------------------------------------------------------------ actions
-    def _dest_dir(self) -> Path | None:
-        """Where packages go; None (Canvas only, no download) when auto-download is off."""
-        return self.settings.download_dir if self.settings.auto_download else None
+    def download_folder(self, ctx: Context) -> Path:
+        """Where packages of `ctx` are saved: <download folder>/<site host>/<course or
+        group name (course ID)>/, created when the first package arrives (see
+        desktop_app.engine.folders)."""
+        return default_dest_dir(self.settings.download_dir, self.site, ctx, self._titles.get(str(ctx)))
+
+    def _dest_dir(self, ctx: Context) -> Path | None:
+        """Where a new export's package goes; None (Canvas only, no download) when
+        auto-download is off."""
+        return self.download_folder(ctx) if self.settings.auto_download else None
 
     def start_export(self) -> Call | None:
         ctx = self.context
@@ -568,7 +576,7 @@ class MainWindow(QMainWindow):
                            self.options.skip_notifications.isChecked())
 
     def _start(self, ctx: Context, export_type: ExportType, select: dict[SelectKey, list[int]], skip: bool) -> Call:
-        site, dest = self.site, self._dest_dir()
+        site, dest = self.site, self._dest_dir(ctx)
         skip = skip and ctx.kind is ContextKind.COURSE and export_type is not ExportType.ZIP
 
         async def start(services: Services) -> int:
@@ -583,9 +591,10 @@ class MainWindow(QMainWindow):
 
     def download_export(self, export_id: int) -> Call | None:
         """Take an export (ours or not) to a saved, verified file in the download folder."""
-        ctx, site, dest = self.context, self.site, self.settings.download_dir
+        ctx, site = self.context, self.site
         if ctx is None:
             return None
+        dest = self.download_folder(ctx)
 
         async def attach(services: Services) -> int:
             return await services.engine.attach(site, ctx, int(export_id), dest)
@@ -643,11 +652,19 @@ class MainWindow(QMainWindow):
             before = self.settings.max_concurrent
             dialog.apply()
             if self.settings.max_concurrent != before:
-                self.statusBar().showMessage("The new number of exports at once applies from the next start.", 8000)
+                self.apply_max_concurrent(self.settings.max_concurrent)
 
         dialog.accepted.connect(accepted)
         dialog.open()
         return dialog
+
+    def apply_max_concurrent(self, n: int) -> Call:
+        """Hand Settings' "Exports at once" to the running engine (no restart needed)."""
+        call = self.bridge.run(lambda services: services.set_max_concurrent(n))
+        call.then(lambda _r: self.statusBar().showMessage(
+                      f"Up to {n} export{'s' if n != 1 else ''} per Canvas site now run at once.", 8000),
+                  lambda err: self.presenter.present(err, "Could not change the number of exports at once"))
+        return call
 
     def _open_token_help(self) -> None:
         if self.session is not None and not self.session.demo:

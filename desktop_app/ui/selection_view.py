@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QPushButton,
     QSizePolicy,
-    QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -130,11 +130,11 @@ class SelectionPanel(QWidget):
         self.filter_edit.setAccessibleName("Filter content")
         self.filter_edit.setToolTip("Show only items whose name contains all of these words")
 
-        self.select_all_button = self._tool_button(
-            "Select all", "select-all", "Check every item shown (only the filtered rows when a filter is set)"
+        self.select_all_button = self._button(
+            "Select all", "Check every item shown (only the filtered rows when a filter is set)"
         )
-        self.select_none_button = self._tool_button(
-            "Select none", "select-none", "Uncheck every item shown (only the filtered rows when a filter is set)"
+        self.select_none_button = self._button(
+            "Select none", "Uncheck every item shown (only the filtered rows when a filter is set)"
         )
         self.select_all_button.clicked.connect(self.select_all)
         self.select_none_button.clicked.connect(self.select_none)
@@ -182,14 +182,13 @@ class SelectionPanel(QWidget):
         self.model.modelReset.connect(self._update_summary)
         self._update_summary()
 
-    def _tool_button(self, text: str, icon_name: str, tip: str) -> QToolButton:
-        button = QToolButton(self)
-        button.setText(text)
-        button.setIcon(icon(icon_name))
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    def _button(self, text: str, tip: str) -> QPushButton:
+        """A plain push button: with a checkbox icon and no frame (an auto-raise tool
+        button) it read as one more checkbox next to the tree's own."""
+        button = QPushButton(text, self)
         button.setToolTip(tip)
         button.setAccessibleName(text)
-        button.setAutoRaise(True)
+        button.setAutoDefault(False)  # Enter in the filter box filters; it never checks everything
         return button
 
     # ------------------------------------------------------------------ public API

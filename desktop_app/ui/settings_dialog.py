@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -33,7 +34,10 @@ class SettingsDialog(QDialog):
 
         self.folder = QLineEdit(str(settings.download_dir))
         self.folder.setAccessibleName("Download folder")
-        self.folder.setToolTip("Finished packages are saved here. The folder is created when needed.")
+        self.folder.setToolTip(
+            "Packages are saved in a folder per Canvas site and course inside this one,\n"
+            "e.g. canvas.school.edu/Linear Algebra (course 4021). Folders are created when needed."
+        )
         self.folder.setMinimumWidth(320)
         browse = QPushButton("Browse…")
         browse.setAccessibleName("Choose download folder")
@@ -47,7 +51,8 @@ class SettingsDialog(QDialog):
         self.concurrent.setValue(settings.max_concurrent)
         self.concurrent.setAccessibleName("Exports at once")
         self.concurrent.setToolTip(
-            "How many exports are created and watched at the same time; the others wait their turn.\n"
+            "How many exports per Canvas site are started and downloaded at the same time; the others\n"
+            "wait their turn. A change applies at once, also to exports already waiting.\n"
             "Canvas runs exports one by one on busy sites, so a few is plenty."
         )
 
@@ -55,8 +60,14 @@ class SettingsDialog(QDialog):
         self.auto_download.setChecked(settings.auto_download)
         self.auto_download.setAccessibleName("Auto-download on completion")
 
+        layout_hint = QLabel("Inside it, one folder per Canvas site and course.")
+        layout_hint.setObjectName("folderLayoutHint")
+        layout_hint.setWordWrap(True)
+        layout_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
         form = QFormLayout()
         form.addRow("Download folder:", folder_row)
+        form.addRow("", layout_hint)
         form.addRow("Exports at once:", self.concurrent)
         form.addRow("", self.auto_download)
         note = QLabel("Packages are checked (size, zip integrity, course manifest) before they are kept.")

@@ -19,8 +19,18 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QPalette, QShortcut
+from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QEnterEvent,
+    QFont,
+    QIcon,
+    QKeySequence,
+    QPaintEvent,
+    QPalette,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QCommandLinkButton,
@@ -38,6 +48,9 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
@@ -105,6 +118,56 @@ class _Status(QWidget):
 
     def text(self) -> str:
         return self.label.text()
+
+
+class ChoiceButton(QCommandLinkButton):
+    """A command link that looks clickable before the pointer is on it.
+
+    Under Fusion (and other styles outside Windows) a QCommandLinkButton draws no
+    frame until hovered, so "Connect to Canvas" and "Try the demo" read as plain text.
+    This one paints the style's own push-button panel behind the command link's
+    content: a framed button in the platform's look, sunken when pressed, outlined
+    when it is the default (Enter) button. Fusion's buttons do not change under the
+    pointer, so a hovered one takes a hint of the selection colour (as Fusion tints
+    its default button). Focus, keyboard, default-button and accessibility behaviour
+    are QCommandLinkButton's own.
+    """
+
+    HOVER_TINT = 0.14
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.text = ""
+        option.icon = QIcon()
+        painter = QStylePainter(self)
+        painter.drawPrimitive(QStyle.PrimitiveElement.PE_PanelButtonCommand, option)
+        painter.end()
+        super().paintEvent(event)  # the icon, title and description (and, hovered, the same panel)
+
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 - Qt API
+        super().enterEvent(event)
+        self._hover(True)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().leaveEvent(event)
+        self._hover(False)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.EnabledChange and not self.isEnabled():
+            self._hover(False)
+
+    def _hover(self, on: bool) -> None:
+        """Tint through the palette, so both this panel and the one QCommandLinkButton
+        draws itself when hovered get it."""
+        self.setPalette(QPalette())  # the inherited palette (follows theme changes), untinted
+        if not on or not self.isEnabled():
+            return
+        palette = QPalette(self.palette())
+        button, highlight = palette.color(QPalette.ColorRole.Button), palette.color(QPalette.ColorRole.Highlight)
+        palette.setColor(QPalette.ColorRole.Button, _blend(button, highlight, self.HOVER_TINT))
+        self.setPalette(palette)
 
 
 class _Banner(QLabel):
@@ -227,14 +290,14 @@ class SignInDialog(QDialog):
         sites_row.addLayout(site_buttons)
         self.sites_box.hide()
 
-        self.connect_button = QCommandLinkButton(
+        self.connect_button = ChoiceButton(
             "Connect to Canvas", "Use your school's Canvas site and a personal access token.")
         self.connect_button.setObjectName("connectButton")
         self.connect_button.setIcon(icon("user"))
         self.connect_button.setIconSize(QSize(28, 28))
         self.connect_button.setAccessibleName("Connect to Canvas")
         self.connect_button.clicked.connect(self.show_connect)
-        self.demo_button = QCommandLinkButton(
+        self.demo_button = ChoiceButton(
             "Try the demo", "Sample courses on a simulated Canvas that runs on this computer only.")
         self.demo_button.setObjectName("demoButton")
         self.demo_button.setIcon(icon("course"))
@@ -602,6 +665,11 @@ class SignInDialog(QDialog):
     def reject(self) -> None:
         self._cancel_call()
         super().reject()
+
+
+def _blend(a: QColor, b: QColor, amount: float) -> QColor:
+    """`a` moved `amount` (0..1) of the way towards `b`."""
+    return QColor.fromRgbF(*(x + (y - x) * amount for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3], strict=True)))
 
 
 def _e(text: str) -> str:

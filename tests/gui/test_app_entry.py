@@ -39,3 +39,23 @@ def test_self_test_runs_without_any_display() -> None:
     done = subprocess.run([sys.executable, "-m", "desktop_app.ui.app", "--self-test"], capture_output=True,
                           text=True, timeout=90, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_gc_is_frozen_once_after_the_main_window_first_shows(qtbot, controller, sim, monkeypatch) -> None:
+    """Start-up objects leave the collector's sight (shorter full collections), once."""
+    import gc
+
+    from desktop_app.ui.app import freeze_gc_after_first_window
+
+    from .conftest import teacher_signin
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(controller.window is not None
+                                                            and controller.window.isVisible()))
+    freeze_gc_after_first_window(controller)
+    assert frozen == []
+    controller.begin(teacher_signin(sim))
+    qtbot.waitUntil(lambda: frozen == [True], timeout=5000)
+    controller.begin(teacher_signin(sim))  # signing in again (new token, other site) does not repeat it
+    qtbot.waitUntil(lambda: controller.window.session_ready, timeout=10_000)
+    assert frozen == [True]

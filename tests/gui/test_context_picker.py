@@ -15,6 +15,7 @@ from desktop_app.ui.context_picker import (
     term_order,
 )
 from tests.gui.factories import courses, groups
+from tests.gui.pixels import arrow_direction
 
 
 def shown(view) -> list[str]:  # type: ignore[no-untyped-def]
@@ -61,6 +62,14 @@ def test_courses_are_grouped_by_term_newest_first(picker: ContextPicker) -> None
     ]
     combo = [picker.term_combo.itemText(i) for i in range(picker.term_combo.count())]
     assert combo == [ALL_TERMS, "Spring 2026", "Fall 2025", "Fall 2024", NO_TERM]
+    # newest term first is a descending sort on Term, and its arrow says so
+    header = picker.course_view.header()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        CourseListModel.TERM, Qt.SortOrder.DescendingOrder)
+    if picker.style().name().lower() == "fusion":
+        assert arrow_direction(header, CourseListModel.TERM) == "down"
+    picker.course_view.sortByColumn(CourseListModel.TERM, Qt.SortOrder.AscendingOrder)
+    assert shown(picker.course_view)[0] == "Sandbox: Jane Doe"  # the exact reverse
 
 
 def test_search_as_you_type_matches_name_and_code(picker: ContextPicker, qtbot) -> None:  # type: ignore[no-untyped-def]

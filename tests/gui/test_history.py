@@ -21,6 +21,7 @@ from desktop_app.ui.history_model import (
 )
 from desktop_app.ui.history_view import HistoryPanel
 from tests.gui.factories import NOW, export, many_exports
+from tests.gui.pixels import arrow_direction
 
 
 def texts(model, column: Column) -> list[str]:  # type: ignore[no-untyped-def]
@@ -197,6 +198,23 @@ def test_job_info_folds_engine_events() -> None:
     assert failed.error == "Canvas had a problem (503)" and failed.status is JobStatus.FAILED
 
 
+def test_job_info_keeps_its_percentage_through_a_phase_change() -> None:
+    """queued -> exporting must not blank the bar until the next progress event."""
+    info = LocalJobInfo(4, status=JobStatus.QUEUED).apply(JobProgress(4, 12.0))
+    info = info.apply(JobState(4, JobStatus.EXPORTING, "Exporting"))
+    assert (info.status, info.progress) == (JobStatus.EXPORTING, 12.0)
+    info = info.apply(JobState(4, JobStatus.EXPORTING, "Exporting", message="still going"))
+    assert info.progress == 12.0
+    # "percent" changes meaning: Canvas's completion is not a share of the bytes saved
+    downloading = info.apply(JobState(4, JobStatus.DOWNLOADING, "Downloading"))
+    assert downloading.progress is None
+    verifying = downloading.apply(JobDownload(4, 1000, 1000)).apply(JobState(4, JobStatus.VERIFYING, "Verifying"))
+    assert verifying.progress == 100.0
+    # states that have no percentage clear it
+    for ended in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.STOPPED, JobStatus.INTERRUPTED):
+        assert info.apply(JobState(4, ended, ended.label)).progress is None, ended
+
+
 # ---------------------------------------------------------------- panel
 class FakeOpener:
     def __init__(self) -> None:
@@ -343,6 +361,22 @@ def test_running_rows_paint_a_progress_bar(panel: HistoryPanel) -> None:
     assert not any(near(c) for c in right)
 
 
+def test_sort_arrow_matches_the_order_of_the_rows(panel: HistoryPanel) -> None:
+    """Newest first is a descending sort, and its arrow points down (not up, as Qt's
+    Fusion style draws a descending indicator)."""
+    header = panel.view.horizontalHeader()
+    started = [panel.proxy.index(r, Column.STARTED).data(HistoryModel.SortRole) for r in range(panel.proxy.rowCount())]
+    assert started == sorted(started, reverse=True)
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (Column.STARTED, Qt.SortOrder.DescendingOrder)
+    if panel.style().name().lower() == "fusion":  # the style the arrow fix applies to (and the tests run)
+        assert arrow_direction(header, Column.STARTED) == "down"
+    panel.view.sortByColumn(Column.STARTED, Qt.SortOrder.AscendingOrder)  # what a click on "Started" does now
+    started = [panel.proxy.index(r, Column.STARTED).data(HistoryModel.SortRole) for r in range(panel.proxy.rowCount())]
+    assert started == sorted(started)
+    if panel.style().name().lower() == "fusion":
+        assert arrow_direction(header, Column.STARTED) == "up"
+
+
 def test_controls_have_names_and_tooltips(panel: HistoryPanel) -> None:
     for action in (panel.download_action, panel.open_action, panel.show_in_folder_action, panel.copy_path_action,
                    panel.reexport_action, panel.stop_action, panel.refresh_action):
@@ -369,3 +403,24 @@ def test_job_info_from_a_store_row(tmp_path: Path) -> None:
         assert queued.progress is None  # no bar at 0% while Canvas has not started
         done = LocalJobInfo.from_job(store.update(job.id, state=JobStatus.DONE, saved_path=tmp_path / "e.zip", size=9))
         assert done.saved_path == str(tmp_path / "e.zip") and done.bytes_total == 9 and not done.is_watching
+
+
+def test_progress_label_stays_readable_over_the_chunk(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Over the chunk the label uses whichever of the palette's text colours contrasts
+    more with Highlight: dark on Fusion's light blue, light on a dark theme's."""
+    from desktop_app.ui.progress_delegate import contrast, label_palette
+
+    def palette(highlight: str, text: str, highlighted_text: str) -> QPalette:
+        p = QPalette()
+        p.setColor(QPalette.ColorRole.Highlight, QColor(highlight))
+        p.setColor(QPalette.ColorRole.Text, QColor(text))
+        p.setColor(QPalette.ColorRole.HighlightedText, QColor(highlighted_text))
+        return p
+
+    light = label_palette(palette("#308cc6", "#000000", "#ffffff"))  # Fusion's light palette
+    assert light.color(QPalette.ColorRole.HighlightedText) == QColor("#000000")
+    dark = label_palette(palette("#3d7fd6", "#e6e6e6", "#ffffff"))
+    assert dark.color(QPalette.ColorRole.HighlightedText) == QColor("#ffffff")
+    for p in (light, dark):
+        assert contrast(p.color(QPalette.ColorRole.HighlightedText), p.color(QPalette.ColorRole.Highlight)) >= 4.0
+    assert round(contrast(QColor("black"), QColor("white")), 1) == 21.0

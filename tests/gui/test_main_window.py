@@ -63,7 +63,9 @@ def test_pick_tick_export_and_save(qtbot, window: MainWindow, sim, controller) -
     row = job_row(window, job_id)
     assert row.job.status is JobStatus.DONE
     saved = Path(row.saved_path)
-    assert saved.is_file() and saved.parent == controller.settings.download_dir
+    # <download folder>/<site host>/<course name (course id)>/, created on demand
+    assert saved.is_file() and saved.parent == (
+        controller.settings.download_dir / "127.0.0.1" / f"Analytical Engines - Foundations of Computing (course {ctx.id})")
     assert saved.suffix == ".imscc"
     assert hashlib.sha256(saved.read_bytes()).digest() == hashlib.sha256(sim.package_bytes(row.export_id)).digest()
     # Canvas's row arrives too (re-read after the phase change): exported, with a size

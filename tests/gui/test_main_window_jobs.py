@@ -51,7 +51,7 @@ def test_an_export_that_expired_before_download_says_so(qtbot, window: MainWindo
         pass
     qtbot.waitUntil(lambda: window.notifier.last is not None and "expired" in window.notifier.last.title.lower(),
                     timeout=20_000)
-    assert not list(Path(controller.settings.download_dir).glob("*.zip"))
+    assert not list(Path(controller.settings.download_dir).rglob("*.zip"))
 
 
 def test_a_failing_export_ends_failed_and_is_told(qtbot, window: MainWindow, sim) -> None:
@@ -82,9 +82,7 @@ def test_revoked_token_mid_export_asks_again_and_keeps_the_job(qtbot, window: Ma
     qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.INTERRUPTED, timeout=10_000)
     assert window.isVisible()  # the window and its history stay
 
-    # a new token (the simulator has no public way to mint one: add it to its table)
-    new_token = "1~SimTeacherNewToken"
-    sim.tokens._tokens[new_token] = sim.data.teacher_id
+    new_token = sim.issue_token(sim.data.teacher_id)  # what "+ New Access Token" in Canvas gives
     dialog.token_edit.setText(new_token)
     with qtbot.waitSignal(dialog.busyChanged, timeout=10_000, check_params_cb=lambda busy: not busy):
         dialog.signin_button.click()

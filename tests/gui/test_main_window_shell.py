@@ -123,3 +123,20 @@ def test_about_box_names_version_and_licence(qtbot, window: MainWindow) -> None:
 def test_choosing_a_context_loads_history_with_seeded_rows(qtbot, window: MainWindow, sim) -> None:
     choose(qtbot, window, course_ctx(sim))
     assert window.history.model.row_count() > 0
+
+
+def test_exports_at_once_applies_to_the_running_engine(qtbot, window: MainWindow) -> None:
+    """No restart: the engine's create and download limits change when Settings close."""
+
+    async def limits(services):  # type: ignore[no-untyped-def]
+        return services.engine.config.max_concurrent, services.engine.config.max_downloads
+
+    dialog = window.open_settings()
+    assert dialog.concurrent.value() == 3
+    dialog.concurrent.setValue(5)
+    with qtbot.waitSignal(window.statusBar().messageChanged, timeout=5000,
+                          check_params_cb=lambda text: "Up to 5 exports" in text):
+        dialog.accept()
+    with qtbot.waitSignal(window.bridge.run(limits).succeeded, timeout=5000) as got:
+        pass
+    assert got.args[0] == (5, 5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+from PySide6.QtWidgets import QPushButton, QStyle, QStyleOptionViewItem
 
 from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.selection_model import SelectionModel
@@ -158,6 +158,13 @@ def test_controls_have_accessible_names_and_tooltips(panel: SelectionPanel) -> N
         assert widget.accessibleName()
     for widget in (panel.filter_edit, panel.select_all_button, panel.select_none_button):
         assert widget.toolTip()
+
+
+def test_select_all_and_none_are_push_buttons_not_look_alike_checkboxes(panel: SelectionPanel) -> None:
+    for button in (panel.select_all_button, panel.select_none_button):
+        assert isinstance(button, QPushButton) and not button.isFlat() and not button.isCheckable()
+        assert button.icon().isNull()  # the checkbox glyph made them read as two more checkboxes
+        assert not button.autoDefault()
 
 
 def test_clearing_the_filter_restores_the_expanded_rows(panel: SelectionPanel) -> None:

@@ -98,6 +98,33 @@ def test_try_the_demo_signs_in_as_the_teacher(qtbot, dialog) -> None:
     assert dialog.result() == SignInDialog.DialogCode.Accepted
 
 
+def test_the_two_ways_in_look_like_buttons_at_rest_and_respond_to_the_pointer(qtbot, dialog) -> None:
+    """Under Fusion a plain command link has no frame until hovered: it read as text."""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QEnterEvent, QPalette
+    from PySide6.QtWidgets import QApplication, QCommandLinkButton
+
+    qtbot.waitExposed(dialog)
+    window = dialog.palette().color(QPalette.ColorRole.Window)
+    for button in (dialog.connect_button, dialog.demo_button):
+        assert isinstance(button, QCommandLinkButton)  # keyboard, Enter and accessibility as before
+        assert button.accessibleName() in ("Connect to Canvas", "Try the demo") and button.description()
+        image = button.grab().toImage()
+        middle = image.height() // 2
+        edge = [image.pixelColor(x, middle) for x in range(0, 4)]
+        assert any(abs(c.lightness() - window.lightness()) > 25 for c in edge), "no frame drawn at rest"
+
+    button = dialog.demo_button
+    before = button.grab().toImage().pixelColor(button.width() // 2, button.height() - 6)
+    button.setAttribute(Qt.WidgetAttribute.WA_UnderMouse, True)
+    QApplication.sendEvent(button, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    hovered = button.grab().toImage().pixelColor(button.width() // 2, button.height() - 6)
+    assert hovered != before  # a hint of the selection colour under the pointer
+    button.setAttribute(Qt.WidgetAttribute.WA_UnderMouse, False)
+    QApplication.sendEvent(button, QEvent(QEvent.Type.Leave))
+    assert button.grab().toImage().pixelColor(button.width() // 2, button.height() - 6) == before
+
+
 def test_saved_sites_continue_rename_and_forget(qtbot, sim, accounts, profile_store, memory_keyring) -> None:
     profile_store.save(Profile("School", sim.base_url, "Ada Lovelace"))
     memory_keyring.secrets[(KEYRING_SERVICE, "School")] = TEACHER_TOKEN
