@@ -1,0 +1,332 @@
+"""Render every screenshot of the app, offscreen, from the real widgets and the real app.
+
+    uv run python resources/screenshots/render.py [OUT_DIR] [--dark] [--widgets-only]
+
+Two kinds, one script (screenshots go stale; this regenerates all of them, with no
+display and nothing of the user's touched):
+
+- widget shots, from the widgets filled with the GUI tests' sample data
+  (tests/gui/factories.py): selection-tree.png, selection-tree-zip.png,
+  history-panel.png, context-picker.png;
+- full-window shots, driving the real app against the demo Canvas (no mock-ups):
+  welcome.png (a first run), main-window.png (two exports running) and history.png
+  (both packages saved).
+
+The app part runs in a temporary home (settings, profiles, job store, downloads) with an
+in-memory keyring. `--dark` renders everything with a plain dark palette (files get a
+"-dark" suffix) to check that nothing is drawn in hard-coded colours. A developer tool:
+it lives outside the shipped package on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the app and tests/gui/factories.py, from this checkout
+
+WINDOW_SIZE = (1200, 780)
+
+
+def dark_palette():  # type: ignore[no-untyped-def]
+    """A plain dark palette, to check that nothing is drawn in hard-coded colours."""
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette(QColor("#34343a"), QColor("#2b2b2f"))  # derives light/mid/dark/shadow too
+    roles = {
+        QPalette.ColorRole.Window: "#2b2b2f", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1f1f23", QPalette.ColorRole.AlternateBase: "#27272c",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#34343a",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d7fd6",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#34343a",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#8a8a90",
+    }
+    for role, color in roles.items():
+        p.setColor(role, QColor(color))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6d6d72"))
+    return p
+
+
+# ---------------------------------------------------------------------------- widget shots
+
+def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    """The selection tree (Common Cartridge, then Zip), the history panel and the context
+    picker, each filled with realistic sample data."""
+    from PySide6.QtCore import Qt
+
+    from desktop_app.canvas.models import (
+        ContentItem,
+        Context,
+        ExportType,
+        SelectKey,
+        WorkflowState,
+    )
+    from desktop_app.engine.events import JobStatus
+    from desktop_app.ui.context_picker import ContextPicker
+    from desktop_app.ui.history_model import HistoryModel, LocalJobInfo
+    from desktop_app.ui.history_view import HistoryPanel
+    from desktop_app.ui.selection_view import SelectionPanel
+    from tests.gui.factories import NOW, course_content, courses, export, groups
+
+    # --- selection tree: a course mid-selection
+    panel = SelectionPanel()
+    content = course_content()
+    F, X = SelectKey.FOLDERS, SelectKey.FILES
+    extra = [
+        ContentItem(F, 20, "Assignments", 1), ContentItem(F, 21, "Images", 1), ContentItem(F, 22, "Readings", 1),
+        ContentItem(F, 23, "Exams", 1), ContentItem(F, 24, "Solutions", 23),
+        ContentItem(X, 2001, "essay-guidelines.pdf", 20, 84_000), ContentItem(X, 2002, "lab-template.docx", 20, 41_000),
+        ContentItem(X, 2003, "campus-map.png", 21, 1_200_000), ContentItem(X, 2004, "chapter-1.pdf", 22, 3_100_000),
+        ContentItem(X, 2005, "midterm-2024.pdf", 23, 220_000), ContentItem(X, 2006, "midterm-2024-key.pdf", 24, 230_000),
+        ContentItem(X, 2007, "course-banner.jpg", 1, 640_000),
+    ]
+    content[SelectKey.FILES] = content[SelectKey.FILES] + extra
+    for key, items in content.items():
+        if key is not SelectKey.RUBRICS:
+            panel.model.set_branch_items(key, items)
+    panel.model.set_branch_loading(SelectKey.RUBRICS)
+    panel.set_export_type(ExportType.COMMON_CARTRIDGE)
+    model, proxy, view = panel.model, panel.proxy, panel.view
+    files = proxy.mapFromSource(model.branch_index(SelectKey.FILES))
+    view.expand(files)
+    for row in range(proxy.rowCount(files)):
+        child = proxy.index(row, 0, files)
+        if child.data(model.SearchRole) == "Lectures":
+            view.expand(child)
+            for r in range(proxy.rowCount(child)):
+                view.expand(proxy.index(r, 0, child))
+            model.setData(proxy.mapToSource(proxy.index(0, 0, child)), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    modules = model.branch_index(SelectKey.MODULES)
+    model.setData(model.index(0, 0, modules), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    model.setData(model.index(1, 0, model.branch_index(SelectKey.PAGES)), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    view.expand(proxy.mapFromSource(modules))
+    panel.resize(440, 620)
+    panel.show()
+    app.processEvents()
+    _save(panel, out / f"selection-tree{suffix}.png")
+    panel.set_export_type(ExportType.ZIP)  # the branches a zip ignores are greyed out
+    app.processEvents()
+    _save(panel, out / f"selection-tree-zip{suffix}.png")
+    panel.close()
+
+    # --- history: running, downloading, saved, failed, expired rows
+    history = HistoryPanel(model=HistoryModel(now=lambda: NOW))
+    m = history.model
+    m.set_exports([
+        export(2051, state=WorkflowState.EXPORTING, age=timedelta(minutes=3)),
+        export(2050, export_type="zip", age=timedelta(minutes=20), size=1_340_000_000),
+        export(2049, age=timedelta(hours=5), size=48_200_000),
+        export(2047, export_type="qti", age=timedelta(days=2), size=730_000),
+        export(2044, state=WorkflowState.FAILED, age=timedelta(days=6)),
+        export(2040, export_type="zip", age=timedelta(days=17), size=912_000_000, user_id=43),
+        export(2031, age=timedelta(days=29, hours=20), size=52_800_000, user_id=44),
+        export(2012, state=WorkflowState.EXPIRED, age=timedelta(days=44), user_id=43),
+        export(1998, export_type="zip", state=WorkflowState.EXPIRED, age=timedelta(days=90)),
+    ])
+    m.set_user_names({42: "Jane Doe", 43: "Sam Lee", 44: "Alex Kim"})
+    folder = Path.home() / "Downloads" / "Canvas exports" / "canvas.school.edu" / "Data Structures (course 12)"
+    m.update_job(LocalJobInfo(11, 2051, JobStatus.EXPORTING, "Exporting", 37.5))
+    m.update_job(LocalJobInfo(12, 2050, JobStatus.DOWNLOADING, "Downloading", 64.0, 857_600_000, 1_340_000_000))
+    m.update_job(LocalJobInfo(13, 2049, JobStatus.DONE, "Saved", saved_path=str(folder / "data-structures-export.imscc")))
+    m.update_job(LocalJobInfo(14, 2047, JobStatus.DONE, "Saved", saved_path=str(folder / "data-structures-quizzes.zip")))
+    m.update_job(LocalJobInfo(15, None, JobStatus.CREATING, "Starting export", export_type="common_cartridge", created_at=NOW))
+    history.resize(1060, 330)
+    history.show()
+    app.processEvents()
+    history.select_export(2049)
+    app.processEvents()
+    _save(history, out / f"history-panel{suffix}.png")  # history.png is the full-window shot
+    history.close()
+
+    # --- context picker
+    picker = ContextPicker()
+    picker.set_courses(courses())
+    picker.set_groups(groups())
+    picker.select_context(Context.parse("course:12"))
+    picker.resize(420, 330)
+    picker.show()
+    app.processEvents()
+    _save(picker, out / f"context-picker{suffix}.png")
+    picker.close()
+
+
+# ---------------------------------------------------------------------------- app shots
+
+def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[no-untyped-def]
+    """welcome, main-window (mid-export) and history, from the real app on the demo."""
+    import keyring
+    from PySide6.QtCore import QSize, Qt, QTimer
+
+    from desktop_app.canvas.models import Context, ExportType, SelectKey
+    from desktop_app.engine.events import JobStatus
+    from desktop_app.profiles import ProfileStore
+    from desktop_app.ui.session import AppController
+    from desktop_app.ui.settings import AppSettings
+    from desktop_app.ui.signin_dialog import SignInDialog
+
+    keyring.set_keyring(_memory_keyring())
+    settings = AppSettings(home / "ui.ini")
+    settings.download_dir = home / "Downloads" / "Canvas exports"
+    ctl = AppController(settings=settings, store_path=home / "jobs.sqlite3", demo_knobs={"export_duration": 16.0},
+                        profiles=ProfileStore(home / "profiles.json"), quit_app_on_close=False)
+    jobs: list[int] = []
+
+    def later(ms: int, fn: Callable[[], None]) -> None:
+        QTimer.singleShot(ms, fn)
+
+    def wait_for(cond: Callable[[], bool], then: Callable[[], None], limit: float = 60_000) -> None:
+        if cond():
+            then()
+        elif limit <= 0:
+            print("screenshots: timed out", file=sys.stderr)
+            app.exit(1)
+        else:
+            later(100, lambda: wait_for(cond, then, limit - 100))
+
+    def welcome() -> None:
+        dialog = SignInDialog(ctl.accounts)
+        dialog.show()
+
+        def shoot() -> None:
+            dialog.adjustSize()
+            _save(dialog, out / f"welcome{suffix}.png")
+            dialog.close()
+            ctl.start(demo=True)
+            wait_for(lambda: ctl.window is not None and ctl.window.session_ready
+                     and ctl.window.picker.courses.rowCount() > 0, choose)
+
+        later(400, shoot)  # the saved sites are read in the background first
+
+    def choose() -> None:
+        window = ctl.window
+        window.resize(QSize(*WINDOW_SIZE))
+        window.picker.select_context(Context.parse("course:101"))
+        model, view, proxy = window.selection.model, window.selection.view, window.selection.proxy
+        for key in (SelectKey.FILES, SelectKey.MODULES, SelectKey.PAGES, SelectKey.QUIZZES):
+            view.expand(proxy.mapFromSource(model.branch_index(key)))
+        wait_for(lambda: all(model.branch_state(k).count for k in (SelectKey.PAGES, SelectKey.QUIZZES, SelectKey.MODULES)),
+                 tick)
+
+    def tick() -> None:
+        window = ctl.window
+        model, view, proxy = window.selection.model, window.selection.view, window.selection.proxy
+        view.collapse(proxy.mapFromSource(model.branch_index(SelectKey.FILES)))
+        modules = model.branch_index(SelectKey.MODULES)
+        model.setData(model.index(0, 0, modules), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+        pages = model.branch_index(SelectKey.PAGES)
+        for row in range(min(3, model.rowCount(pages))):
+            model.setData(model.index(row, 0, pages), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+        model.setData(model.branch_index(SelectKey.QUIZZES), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+        window.options.set_export_type(ExportType.ZIP)
+        window.exportStarted.connect(jobs.append)
+        window.start_export()
+        later(1500, second)
+
+    def second() -> None:
+        window = ctl.window
+        window.options.set_export_type(ExportType.COMMON_CARTRIDGE)
+        window.start_export()
+        wait_for(lambda: len(jobs) == 2 and all(_progress(window, j) >= 35 for j in jobs), mid_export)
+
+    def mid_export() -> None:
+        window = ctl.window
+        _save(window, out / f"main-window{suffix}.png")
+        wait_for(lambda: all(_status(window, j) is JobStatus.DONE for j in jobs), history, limit=120_000)
+
+    def history() -> None:
+        window = ctl.window
+        model = window.history.model
+        row = model.row_at(model.row_for_job(jobs[-1]))
+        window.history.select_export(row.export_id)
+        window.history.view.setFocus()
+        window.main_splitter.setSizes([360, 420])
+        later(300, lambda: (_save(window, out / f"history{suffix}.png"), finish()))
+
+    def finish() -> None:
+        ctl.shutdown()
+        app.exit(0)
+
+    later(0, welcome)
+    status = app.exec()
+    ctl.shutdown()
+    return int(status)
+
+
+def _row(window, job_id):  # type: ignore[no-untyped-def]
+    row = window.history.model.row_for_job(job_id)
+    return None if row is None else window.history.model.row_at(row)
+
+
+def _progress(window, job_id) -> float:  # type: ignore[no-untyped-def]
+    row = _row(window, job_id)
+    return (row.progress or 0.0) if row is not None else 0.0
+
+
+def _status(window, job_id):  # type: ignore[no-untyped-def]
+    row = _row(window, job_id)
+    return row.job.status if row is not None and row.job is not None else None
+
+
+def _save(widget, path: Path) -> None:  # type: ignore[no-untyped-def]
+    if not widget.grab().save(str(path)):
+        raise OSError(f"could not write {path}")
+    print(f"  {path.name}")
+
+
+def _memory_keyring():  # type: ignore[no-untyped-def]
+    """Keeps the demo's sign-in away from the user's real keyring."""
+    import keyring.backend
+
+    class Memory(keyring.backend.KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.secrets: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.secrets.pop((service, username), None)
+
+    return Memory()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    paths = [a for a in args if not a.startswith("--")]
+    out = Path(paths[0] if paths else Path(__file__).resolve().parent).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    dark = "--dark" in args
+    suffix = "-dark" if dark else ""
+    # Everything the app writes goes to a throwaway home, before the app reads any path.
+    home = Path(tempfile.mkdtemp(prefix="cem-shots-"))
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
+        os.environ[var] = str(home / sub)
+
+    from desktop_app.ui.app import make_application
+
+    app = make_application([])
+    app.setStyle("Fusion")  # the same look on every machine (offscreen Qt picks Fusion too)
+    if dark:
+        app.setPalette(dark_palette())
+    print(f"screenshots -> {out}")
+    render_widgets(app, out, suffix)
+    if "--widgets-only" in args:
+        return 0
+    return render_app(app, out, suffix, home)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
