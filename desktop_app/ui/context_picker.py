@@ -17,7 +17,6 @@ import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
 from desktop_app.canvas.models import Context, ContextKind, Course, Group
 from desktop_app.ui.icons import icon
 from desktop_app.ui.style import use_readable_sort_arrows
+from desktop_app.ui.table_base import ReadOnlyTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -68,11 +68,15 @@ def term_order(terms: Sequence[str]) -> list[str]:
     return sorted(set(terms), key=key)
 
 
-class CourseListModel(QAbstractTableModel):
+def _row_of(items: Sequence[Course] | Sequence[Group], context: Context) -> int | None:
+    return next((row for row, item in enumerate(items) if item.context == context), None)
+
+
+class CourseListModel(ReadOnlyTableModel):
     """Courses as rows: Name, Code, Term."""
 
     NAME, CODE, TERM = range(3)
-    _HEADERS = ("Name", "Code", "Term")
+    HEADERS = ("Name", "Code", "Term")
 
     ContextRole = Qt.ItemDataRole.UserRole + 1
     TermRole = Qt.ItemDataRole.UserRole + 2  # the term's name, or NO_TERM
@@ -82,57 +86,38 @@ class CourseListModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._courses: list[Course] = []
+        self._rows: list[Course] = []
         self._search: list[str] = []
         self._term_keys: list[int] = []
 
     def set_courses(self, courses: Sequence[Course]) -> None:
         self.beginResetModel()
-        self._courses = list(courses)
-        self._search = [f"{c.name} {c.course_code}".casefold() for c in self._courses]
+        self._rows = list(courses)
+        self._search = [f"{c.name} {c.course_code}".casefold() for c in self._rows]
         # The Term column sorts *descending* by default (most recent term first, names A-Z
         # within a term, "No term" last), so its header arrow says "newest first" like
         # the history's: each course gets the reverse of its place in that order.
         rank = {t: i for i, t in enumerate(term_order(self.terms()))}
-        order = sorted(range(len(self._courses)), key=lambda r: (
-            rank[self._courses[r].term or NO_TERM], self._courses[r].name.casefold()))
-        self._term_keys = [0] * len(self._courses)
+        order = sorted(range(len(self._rows)), key=lambda r: (
+            rank[self._rows[r].term or NO_TERM], self._rows[r].name.casefold()))
+        self._term_keys = [0] * len(self._rows)
         for place, row in enumerate(order):
             self._term_keys[row] = len(order) - place
         self.endResetModel()
 
     def courses(self) -> list[Course]:
-        return list(self._courses)
+        return list(self._rows)
 
     def terms(self) -> list[str]:
-        return term_order([c.term or NO_TERM for c in self._courses])
+        return term_order([c.term or NO_TERM for c in self._rows])
 
     def row_of(self, context: Context) -> int | None:
-        for row, course in enumerate(self._courses):
-            if course.context == context:
-                return row
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._courses)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 3
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 3:
-            return self._HEADERS[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _row_of(self._rows, context)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        course = self._courses[index.row()]
+        course = self._rows[index.row()]
         column = index.column()
         term = course.term or NO_TERM
         if role == Qt.ItemDataRole.DisplayRole:
@@ -162,51 +147,33 @@ class CourseListModel(QAbstractTableModel):
         return None
 
 
-class GroupListModel(QAbstractTableModel):
+class GroupListModel(ReadOnlyTableModel):
     """Groups as rows: Name, Course (the group's course or account)."""
 
     NAME, COURSE = range(2)
+    HEADERS = ("Name", "Course")
     ContextRole = CourseListModel.ContextRole
     SearchRole = CourseListModel.SearchRole
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._groups: list[Group] = []
+        self._rows: list[Group] = []
 
     def set_groups(self, groups: Sequence[Group]) -> None:
         self.beginResetModel()
-        self._groups = list(groups)
+        self._rows = list(groups)
         self.endResetModel()
 
     def groups(self) -> list[Group]:
-        return list(self._groups)
+        return list(self._rows)
 
     def row_of(self, context: Context) -> int | None:
-        for row, group in enumerate(self._groups):
-            if group.context == context:
-                return row
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._groups)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 2:
-            return ("Name", "Course")[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _row_of(self._rows, context)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        group = self._groups[index.row()]
+        group = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (group.name, group.context_name)[index.column()]
         if role == Qt.ItemDataRole.DecorationRole and index.column() == self.NAME:

@@ -29,7 +29,6 @@ from pathlib import PurePath
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -53,6 +52,7 @@ from desktop_app.engine.events import (
 from desktop_app.engine.store import Job
 from desktop_app.ui.icons import icon
 from desktop_app.ui.selection_model import human_size
+from desktop_app.ui.table_base import ReadOnlyTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -376,7 +376,7 @@ def _ts(value: datetime | None) -> float:
     return value.timestamp() if value is not None else float("-inf")
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(ReadOnlyTableModel):
     """Rows of ``HistoryRow``; see the module docstring. Columns: ``Column``.
 
     Methods for the shell:
@@ -392,6 +392,8 @@ class HistoryModel(QAbstractTableModel):
     ProgressRole = Qt.ItemDataRole.UserRole + 2  # float 0..100 (State column) or None
     RowRole = Qt.ItemDataRole.UserRole + 3  # the HistoryRow
     SearchRole = Qt.ItemDataRole.UserRole + 4  # text the filter matches (column 0)
+    HEADERS = tuple(column.title for column in Column)
+    HEADER_TIPS = tuple(_HEADER_TIPS[column] for column in Column)
 
     def __init__(self, parent: QObject | None = None, *, now: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
@@ -753,26 +755,6 @@ class HistoryModel(QAbstractTableModel):
         return None
 
     # ------------------------------------------------------------------ Qt model API
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else N_COLUMNS
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < N_COLUMNS:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return Column(section).title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADER_TIPS[Column(section)]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None

@@ -57,6 +57,12 @@ def canvas_sim(make_canvas_sim: Callable[..., SimulatedCanvas]) -> SimulatedCanv
 
 
 @pytest.fixture
+def sim(canvas_sim: SimulatedCanvas) -> SimulatedCanvas:
+    """The short name the engine and CLI tests use for `canvas_sim`."""
+    return canvas_sim
+
+
+@pytest.fixture
 def teacher_token() -> str:
     return TEACHER_TOKEN
 

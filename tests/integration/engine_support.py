@@ -1,8 +1,7 @@
 """Shared pieces for the engine and CLI integration tests (real HTTP, simulated Canvas).
 
-A module of helpers rather than conftest fixtures: tests/integration/conftest.py belongs
-to the simulator's author; the engine tests want their own fast knobs (short export
-duration, quick polling, small retry delays) and a fresh simulator per test.
+Helpers rather than fixtures: the engine tests want their own fast knobs (quick
+polling, small retry delays); the simulator itself comes from conftest's `sim`.
 """
 
 from __future__ import annotations
@@ -12,12 +11,11 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-import pytest
 
 from desktop_app.canvas.client import CanvasClient
 from desktop_app.canvas.retry import RetryPolicy
@@ -31,12 +29,6 @@ FAST_ENGINE = EngineConfig(
     download=DownloadPolicy(base_delay=0.02, max_delay=0.2),
     poll_failure_delay=0.05,
 )
-
-
-@pytest.fixture
-def sim() -> Iterator[SimulatedCanvas]:
-    with SimulatedCanvas(export_duration=0.4) as canvas:
-        yield canvas
 
 
 def sha256(data: bytes) -> str:

@@ -21,7 +21,7 @@ import pytest
 
 from desktop_app.simulator import EXPIRED_TOKEN, SimulatedCanvas
 
-from engine_support import CLI, cli_env, file_ranges, posts, sim, wait_until  # noqa: F401  (sim is a fixture)
+from engine_support import CLI, cli_env, file_ranges, posts, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 

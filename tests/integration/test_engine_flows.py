@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import io
 import os
 import zipfile
 from pathlib import Path
@@ -31,7 +30,7 @@ from desktop_app.engine import (
 from desktop_app.engine import download as download_module
 from desktop_app.simulator import SimulatedCanvas
 
-from engine_support import async_wait_until, engine_for, file_ranges, posts, sha256, sim  # noqa: F401  (sim is a fixture)
+from engine_support import async_wait_until, engine_for, file_ranges, posts, sha256
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -12,7 +12,6 @@ import hashlib
 import io
 import zipfile
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
