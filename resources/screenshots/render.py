@@ -170,8 +170,9 @@ def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[
     from desktop_app.ui.session import AppController
     from desktop_app.ui.settings import AppSettings
     from desktop_app.ui.signin_dialog import SignInDialog
+    from tests.memory_keyring import MemoryKeyring  # the demo's sign-in stays off the real keyring
 
-    keyring.set_keyring(_memory_keyring())
+    keyring.set_keyring(MemoryKeyring())
     settings = AppSettings(home / "ui.ini")
     settings.download_dir = home / "Downloads" / "Canvas exports"
     ctl = AppController(settings=settings, store_path=home / "jobs.sqlite3", demo_knobs={"export_duration": 16.0},
@@ -278,29 +279,6 @@ def _save(widget, path: Path) -> None:  # type: ignore[no-untyped-def]
     if not widget.grab().save(str(path)):
         raise OSError(f"could not write {path}")
     print(f"  {path.name}")
-
-
-def _memory_keyring():  # type: ignore[no-untyped-def]
-    """Keeps the demo's sign-in away from the user's real keyring."""
-    import keyring.backend
-
-    class Memory(keyring.backend.KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.secrets: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.secrets.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.secrets[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.secrets.pop((service, username), None)
-
-    return Memory()
 
 
 def main(argv: list[str] | None = None) -> int:
