@@ -98,27 +98,47 @@ def banner(title: str) -> None:
 
 @dataclass
 class GapRecorder:
-    """Longest gap between heartbeat ticks: how long the thread could not run a timer."""
+    """Longest gap between heartbeat ticks: how long the thread could not run a timer.
+
+    Each gap also keeps how much CPU the ticking thread itself used meanwhile: a long
+    gap with little CPU means the thread was waiting (for the GIL, or for a core), a
+    long gap full of CPU means it was busy with something else."""
 
     gaps: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    ends: list[float] = field(default_factory=list)  # perf_counter at the end of each gap
     _last: float | None = None
-    _when_max: float = 0.0
+    _last_cpu: float = 0.0
 
     def start(self) -> None:
-        self._last = time.perf_counter()
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
 
     def tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         if self._last is not None:
-            gap = now - self._last
-            if not self.gaps or gap > max(self.gaps):
-                self._when_max = now
-            self.gaps.append(gap)
-        self._last = now
+            self.gaps.append(now - self._last)
+            self.cpu.append(cpu - self._last_cpu)
+            self.ends.append(now)
+        self._last, self._last_cpu = now, cpu
+
+    @property
+    def last_tick(self) -> float | None:
+        return self._last
 
     @property
     def max_ms(self) -> float:
         return 1000 * max(self.gaps) if self.gaps else math.nan
+
+    def cpu_in_longest_ms(self) -> float:
+        """This thread's CPU during its longest gap."""
+        if not self.gaps:
+            return math.nan
+        return 1000 * self.cpu[self.gaps.index(max(self.gaps))]
+
+    def longest(self, n: int = 3) -> list[tuple[float, float, float]]:
+        """The n longest gaps as (start perf_counter, gap ms, this thread's CPU ms)."""
+        ranked = sorted(range(len(self.gaps)), key=lambda i: -self.gaps[i])[:n]
+        return [(self.ends[i] - self.gaps[i], 1000 * self.gaps[i], 1000 * self.cpu[i]) for i in ranked]
 
     def p99_ms(self) -> float:
         return 1000 * percentile(self.gaps, 99)
@@ -128,6 +148,47 @@ class GapRecorder:
 
     def over(self, threshold_ms: float) -> int:
         return sum(1 for g in self.gaps if g * 1000 > threshold_ms)
+
+
+class StackSampler:
+    """While the watched thread's heartbeat is late by more than `late` seconds, samples
+    that thread's Python stack every few ms from a side thread: what it was doing when
+    it stalled. (A stall inside C++ with no Python frame shows as the frame that called
+    into it, e.g. the Qt event loop's exec.)"""
+
+    def __init__(self, recorder: GapRecorder, thread_id: int, late: float = 0.025, every: float = 0.003) -> None:
+        import threading
+
+        self.recorder, self.thread_id, self.late, self.every = recorder, thread_id, late, every
+        self.samples: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-stack-sampler", daemon=True)
+
+    def __enter__(self) -> "StackSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(self.every):
+            last = self.recorder.last_tick
+            if last is None or time.perf_counter() - last < self.late:
+                continue
+            frame = sys._current_frames().get(self.thread_id)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)[-4:]
+            key = " > ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in stack)
+            self.samples[key] = self.samples.get(key, 0) + 1
+
+    def summary(self, limit: int = 6) -> list[str]:
+        ranked = sorted(self.samples.items(), key=lambda kv: -kv[1])[:limit]
+        return [f"{count:3d} samples: {where}" for where, count in ranked]
 
 
 async def asyncio_heartbeat(recorder: GapRecorder, interval: float = 0.005) -> None:
@@ -456,15 +517,16 @@ def _serve_sim(spec_text: str) -> None:
         redirects = {int(k): tuple(v) for k, v in spec["redirect"].items()}
         everything = tuple(spec["redirect_all"]) if spec.get("redirect_all") else None
         sim.package_redirect = lambda export_id: redirects.get(export_id) or everything  # type: ignore[assignment]
-        exported = {}
+        exported: dict[str, list[dict[str, Any]]] = {}  # context -> finished, downloadable exports
         for rec in sim.store.records.values():
             if not rec.deleted and rec.outcome == "exported" and not sim.store.expired(rec) \
                     and rec.export_type != "quizzes2":
-                exported.setdefault(f"{rec.context[0]}:{rec.context[1]}", []).append(rec.id)
+                exported.setdefault(f"{rec.context[0]}:{rec.context[1]}", []).append(
+                    {"id": rec.id, "user_id": rec.user_id, "type": rec.export_type})
         facts = {
             "base_url": sim.base_url, "files_base_url": sim.files_base_url,
             "main_course_id": sim.data.main_course_id, "group_id": sim.data.group_id,
-            "course_ids": sorted(sim.data.courses), "exported": exported,
+            "teacher_id": sim.data.teacher_id, "course_ids": sorted(sim.data.courses), "exported": exported,
         }
         print(json.dumps(facts), flush=True)
         sys.stdin.read()  # until the parent closes our stdin
