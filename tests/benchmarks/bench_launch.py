@@ -21,7 +21,6 @@ first start, so nothing of the user's is read or written.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -72,7 +71,7 @@ def main() -> None:
              f"{window / bare:.2f}x", "info"],
         ],
     ))
-    print(f"\nruns (ms): " + "; ".join(f"{k} {[round(v) for v in vs]}" for k, vs in times.items()))
+    print("\nruns (ms): " + "; ".join(f"{k} {[round(v) for v in vs]}" for k, vs in times.items()))
 
 
 if __name__ == "__main__":
