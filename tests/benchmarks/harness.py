@@ -10,7 +10,11 @@ Why each piece exists:
   waits (the clock jumps to the next timer) but never while a request or a worker-thread
   job is in flight, so network timeouts and real work keep their real durations.
 * A stall is the longest gap between the ticks of a short periodic timer: `GapRecorder`
-  turns ticks into that figure for both the asyncio and the Qt heartbeat.
+  turns ticks into that figure for both the asyncio and the Qt heartbeat (and keeps the
+  ticking thread's CPU per gap: little CPU in a long gap means it was waiting).
+* Naming a stall: `StallTracer` times every asyncio callback and GC pause,
+  `SlowCallbackLog` collects asyncio debug mode's reports, `StackSampler` samples a
+  thread's Python stack while its heartbeat is late.
 
 No Qt here: the GUI scripts bring their own QTimer and feed it a `GapRecorder`.
 Run `python tests/benchmarks/harness.py serve-sim ...` to get a simulated Canvas in a
