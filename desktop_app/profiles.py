@@ -4,19 +4,21 @@ Profiles (name, base URL, the signed-in user's name) are plain settings in a JSO
 tokens are secrets and live only in the OS keyring. When no usable keyring exists
 (headless Linux, a locked-down machine) the token is kept in memory for this session
 and never written anywhere else: the caller tells the user so.
+
+`keyring` (and json) are imported on first use: importing keyring loads its backends
+and their dependencies (70-100 ms), and the desktop app imports this module (for
+`config_dir`) before its first window is drawn, when no profile or token is needed yet.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from types import ModuleType
 
-import keyring
-import keyring.errors
 import platformdirs
 
 APP_NAME = "canvas-export-manager"
@@ -50,6 +52,8 @@ class ProfileStore:
         self._load()
 
     def _load(self) -> None:
+        import json  # here, not at the top: see the module docstring
+
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -67,6 +71,8 @@ class ProfileStore:
         self._last_used = last if last in self._profiles else None
 
     def _write(self) -> None:
+        import json
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"profiles": [asdict(p) for p in self._profiles.values()], "last_used": self._last_used}
         fd, tmp = tempfile.mkstemp(prefix=".profiles-", dir=self.path.parent)
@@ -125,6 +131,14 @@ class ProfileStore:
         self._write()
 
 
+def _keyring() -> ModuleType:
+    """The keyring package with its `errors` submodule, imported on first use."""
+    import keyring
+    import keyring.errors  # noqa: F401 - makes keyring.errors an attribute
+
+    return keyring
+
+
 class TokenVault:
     """Tokens in the OS keyring, with a session-only fallback that never touches disk."""
 
@@ -135,6 +149,7 @@ class TokenVault:
     def get(self, name: str) -> str | None:
         if name in self._session:
             return self._session[name]
+        keyring = _keyring()
         try:
             return keyring.get_password(KEYRING_SERVICE, name)
         except keyring.errors.KeyringError as exc:
@@ -143,6 +158,7 @@ class TokenVault:
 
     def set(self, name: str, token: str) -> bool:
         """Store the token; False means it is kept for this session only (no usable keyring)."""
+        keyring = _keyring()
         try:
             keyring.set_password(KEYRING_SERVICE, name, token)
         except keyring.errors.KeyringError as exc:
@@ -154,6 +170,7 @@ class TokenVault:
 
     def delete(self, name: str) -> None:
         self._session.pop(name, None)
+        keyring = _keyring()
         try:
             keyring.delete_password(KEYRING_SERVICE, name)
         except keyring.errors.PasswordDeleteError:

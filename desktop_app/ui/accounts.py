@@ -6,16 +6,16 @@ on the background thread through the bridge and answers with a :class:`Call`.
 
 One ``Accounts`` per app: its TokenVault keeps the session-only tokens when there is
 no usable keyring, so it must outlive every dialog.
+
+Everything heavy (keyring, the Canvas client, the simulator, asyncio) is imported inside
+the calls, on the background thread: the app builds ``Accounts`` before its first
+window is drawn, and none of it is needed for that.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
-
-import keyring
-import keyring.errors
 
 from desktop_app.canvas.models import User
 from desktop_app.profiles import KEYRING_SERVICE, Profile, ProfileStore, TokenVault
@@ -74,11 +74,15 @@ class Accounts:
         """-> the saved token or None."""
         return self.bridge.run(lambda s: s.blocking(self._vault.get, name))
 
-    def check(self, base_url: str, token: str, *, label: str = "Checking the token with Canvas…") -> Call:
+    def check(self, base_url: str, token: str, *, label: str = "Checking the token with Canvas…",
+              probe_keyring: bool = True) -> Call:
         """Ask Canvas who this token belongs to -> (User, keyring usable?).
 
         Nothing is saved: the dialog shows the name first. The keyring probe runs in
         the same trip so a missing keyring can be told before the user continues.
+        `probe_keyring=False` (the demo: its token is never saved) skips it, and with
+        it loading keyring (50-100 ms) on the way to the first sign-in; the answer is
+        then (User, True).
         """
 
         async def check(services: Services) -> tuple[User, bool]:
@@ -86,6 +90,8 @@ class Accounts:
 
             async with CanvasClient(base_url, token) as client:
                 user = await client.get_self()
+            if not probe_keyring:
+                return user, True
             return user, await services.blocking(_keyring_usable)
 
         return self.bridge.run(check, label=label)
@@ -131,6 +137,8 @@ class Accounts:
         """
 
         async def start(services: Services) -> tuple[str, str]:
+            import asyncio
+
             from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 
             if services.demo is None:
@@ -144,6 +152,9 @@ class Accounts:
 
 def _keyring_usable() -> bool:
     """True when the OS keyring answers a read (a missing entry is fine)."""
+    import keyring
+    import keyring.errors
+
     try:
         keyring.get_password(KEYRING_SERVICE, "__probe__")
     except keyring.errors.KeyringError:

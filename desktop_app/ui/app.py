@@ -46,13 +46,15 @@ def _needs_offscreen() -> bool:
     return False
 
 
-def make_application(argv: Sequence[str]):  # type: ignore[no-untyped-def]
-    """The QApplication with the app's identity (reused when one exists, as in tests)."""
+def make_application(argv: Sequence[str], *, window_icon: bool = True):  # type: ignore[no-untyped-def]
+    """The QApplication with the app's identity (reused when one exists, as in tests).
+
+    `window_icon=False` leaves the icon to the caller: loading it (Qt's SVG icon
+    plugin) is not needed for the first frame; `main` sets it once that is painted.
+    """
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
-
-    from desktop_app.ui.style import app_icon
 
     app = QApplication.instance()
     if app is None:
@@ -64,9 +66,33 @@ def make_application(argv: Sequence[str]):  # type: ignore[no-untyped-def]
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(desktop_app.__version__)
     app.setDesktopFileName(APP_ID)  # Wayland/X11 match the .desktop file (icon, name)
-    app.setWindowIcon(app_icon())
+    if window_icon:
+        set_window_icon(app)
     app.setQuitOnLastWindowClosed(False)  # the controller decides (a dialog closing is not "quit")
     return app
+
+
+def set_window_icon(app) -> None:  # type: ignore[no-untyped-def]
+    """The app's icon for every window that has none of its own."""
+    from desktop_app.ui.style import app_icon
+
+    app.setWindowIcon(app_icon())
+
+
+def finish_start_up_after_first_frame(app, first_window) -> None:  # type: ignore[no-untyped-def]
+    """Once the first window is painted: the window icon, and the garbage collector
+    back on. `main` turns the collector off while starting: the imports and the window
+    create tens of thousands of objects and no garbage worth collecting, and the
+    collections they trigger cost about 10 ms of CPU before the first frame (measured,
+    launch to first paint with `--demo`). Objects alive then are frozen after sign-in
+    anyway (`freeze_gc_after_first_window`)."""
+    from desktop_app.ui.first_paint import after_first_paint
+
+    def finish() -> None:
+        set_window_icon(app)
+        gc.enable()
+
+    after_first_paint(first_window, finish)
 
 
 def run_self_test(controller, app, timeout: float) -> int:  # type: ignore[no-untyped-def]
@@ -98,7 +124,7 @@ def run_self_test(controller, app, timeout: float) -> int:  # type: ignore[no-un
     timer.setSingleShot(True)
     timer.timeout.connect(lambda: finish(EXIT_TIMEOUT, f"timed out after {timeout:g} s"))
     timer.start(int(timeout * 1000))
-    controller.start(demo=True)
+    finish_start_up_after_first_frame(app, controller.start(demo=True))
     status = app.exec()
     if not outcome["decided"]:
         outcome.update(status=EXIT_FAILED if status == 0 else status, why=f"the app quit before the test ended ({status})")
@@ -149,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     if args.self_test and _needs_offscreen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    app = make_application([])
+    gc.disable()  # until the first window is painted (finish_start_up_after_first_frame)
+    app = make_application([], window_icon=False)
 
     from desktop_app.ui.session import AppController
 
@@ -159,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.self_test:
             return run_self_test(controller, app, args.self_test_timeout)
-        controller.start(demo=args.demo)
+        finish_start_up_after_first_frame(app, controller.start(demo=args.demo))
         return int(app.exec())
     finally:
         if not controller.shutdown():

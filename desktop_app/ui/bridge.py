@@ -15,18 +15,22 @@ emits. Engine events come back the same way; progress events are coalesced to at
 Why a plain ``threading.Thread`` and not ``QThread`` or QtAsyncio: the engine is
 pure asyncio (shared with the command line), QtAsyncio is a technical preview, and a
 Python thread is trivially joined on shutdown, which the tests check.
+
+The thread starts with the first request (:meth:`EngineBridge.run`), not when the
+bridge is made, and asyncio is imported inside the functions that need it: the app
+creates its bridge before its first window is drawn, and starting a thread with an
+event loop (asyncio alone costs 15-30 ms to import) can wait until that frame is up.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import itertools
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
@@ -40,6 +44,9 @@ from desktop_app.engine.events import (
     JobState,
     JobStatus,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +90,8 @@ class Services:
     """
 
     def __init__(self, bridge: "EngineBridge", loop: asyncio.AbstractEventLoop) -> None:
+        import asyncio  # made on the loop thread, which has imported it
+
         self._bridge = bridge
         self.loop = loop
         self.clients: dict[str, Any] = {}  # site (base URL) -> CanvasClient; shared with the engine
@@ -117,6 +126,8 @@ class Services:
         and download at the same time (a later call applies a changed value).
         """
         if self.engine is None:
+            import asyncio
+
             from desktop_app.engine.engine import Engine, EngineConfig
             from desktop_app.engine.store import JobStore
 
@@ -140,6 +151,8 @@ class Services:
 
     async def blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run blocking work (keyring, profile file, sqlite) off the loop, one at a time."""
+        import asyncio
+
         async with self.file_lock:
             return await asyncio.to_thread(fn, *args)
 
@@ -255,6 +268,8 @@ class EngineBridge(QObject):
         return self._thread is not None and self._thread.is_alive() and not self._closing
 
     def _run_loop(self) -> None:
+        import asyncio
+
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
@@ -285,6 +300,8 @@ class EngineBridge(QObject):
         if thread is None or loop is None:
             self._closed = True
             return True
+        import asyncio
+
         fut = asyncio.run_coroutine_threadsafe(self._aclose(), loop)
         try:
             fut.result(timeout)
@@ -296,6 +313,8 @@ class EngineBridge(QObject):
         return not thread.is_alive()
 
     async def _aclose(self) -> None:
+        import asyncio
+
         services = self._services
         assert services is not None
         current = asyncio.current_task()
@@ -324,13 +343,18 @@ class EngineBridge(QObject):
         """Run ``fn(services)`` on the loop; deliver its result as a Call's signals.
 
         `label` (e.g. "Loading courses…") shows in the status bar while it runs;
-        `site` says whose token an AuthError refers to (for ``authFailed``).
+        `site` says whose token an AuthError refers to (for ``authFailed``). The
+        first request starts the background thread.
         """
         call = Call(next(self._ids), label, site)
         call._bridge = self
+        if self._thread is None and not self._closing and not self._closed:
+            self.start()
         if self._closing or self._loop is None:
             call.cancelled = True
             return call
+        import asyncio
+
         self._pending[call.call_id] = call
         call._future = asyncio.run_coroutine_threadsafe(self._invoke(call.call_id, fn), self._loop)
         if label:
@@ -356,6 +380,8 @@ class EngineBridge(QObject):
         return self.run(invoke, label=label, site=site)
 
     async def _invoke(self, call_id: int, fn: Callable[[Services], Awaitable[Any]]) -> None:
+        import asyncio
+
         assert self._services is not None
         try:
             value = await fn(self._services)

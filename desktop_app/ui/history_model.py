@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -49,10 +50,12 @@ from desktop_app.engine.events import (
     JobState,
     JobStatus,
 )
-from desktop_app.engine.store import Job
 from desktop_app.ui.icons import icon
 from desktop_app.ui.selection_model import human_size
 from desktop_app.ui.table_base import ReadOnlyTableModel
+
+if TYPE_CHECKING:  # the job store (sqlite3) is loaded on the background thread, later
+    from desktop_app.engine.store import Job
 
 Index = QModelIndex | QPersistentModelIndex
 

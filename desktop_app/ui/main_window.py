@@ -6,18 +6,24 @@ It lays out and connects; it does not fetch, parse or decide Canvas rules itself
 - Canvas's rules come from the models (ALLOWED_TYPES, ACCEPTED_KEYS),
 - the widgets (ContextPicker, SelectionPanel, HistoryPanel) own their behaviour,
 - signing in and re-authenticating belong to :mod:`desktop_app.ui.session`.
+
+The window is built and painted before the background thread exists (see
+``AppController.start``), so this module imports only what drawing it needs: asyncio
+is imported inside the coroutines (they run on the loop thread, where it is loaded),
+and the dialogs, the About box, the error presenter (message boxes), the notifier
+(tray icon) and the engine's folder layout when first used. The window's icon is the
+application's (set by the app entry once this window is painted).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFont, QKeySequence
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from desktop_app.canvas.models import (
@@ -30,23 +36,21 @@ from desktop_app.canvas.models import (
     SelectKey,
 )
 from desktop_app.engine.events import JobCreated, JobDone, JobError, JobEvent, JobState, JobStatus, JobWarning
-from desktop_app.engine.folders import default_dest_dir
-from desktop_app.ui.about import show_about
-from desktop_app.ui.accounts import Accounts, SignIn
 from desktop_app.ui.bridge import Call, EngineBridge, Services, auth_error_of
 from desktop_app.ui.context_picker import ContextPicker
-from desktop_app.ui.errors_presenter import ErrorPresenter, describe
 from desktop_app.ui.export_options import ExportOptions
 from desktop_app.ui.history_model import LocalJobInfo
 from desktop_app.ui.history_view import HistoryPanel
 from desktop_app.ui.icons import icon
-from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.selection_model import BRANCHES
 from desktop_app.ui.selection_view import SelectionPanel
 from desktop_app.ui.settings import AppSettings
-from desktop_app.ui.settings_dialog import SettingsDialog
-from desktop_app.ui.signin_dialog import NO_KEYRING_MESSAGE
-from desktop_app.ui.style import app_icon
+
+if TYPE_CHECKING:
+    from desktop_app.ui.accounts import Accounts, SignIn
+    from desktop_app.ui.errors_presenter import ErrorPresenter
+    from desktop_app.ui.notifier import Notifier
+    from desktop_app.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +99,8 @@ class MainWindow(QMainWindow):
         self._job_status: dict[int, JobStatus] = {}  # last state of every job (for notices)
         self.setObjectName("mainWindow")
         self.setWindowTitle("Canvas Export Manager")
-        self.setWindowIcon(app_icon())
-        self.presenter = ErrorPresenter(self)
-        self.notifier = Notifier(self)
+        self._presenter: ErrorPresenter | None = None
+        self._notifier: Notifier | None = None
 
         self._build_widgets()
         self._build_actions()
@@ -108,6 +111,24 @@ class MainWindow(QMainWindow):
         self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
         self.refresh_timer.timeout.connect(self.refresh_running)
         self.restore_state()
+
+    @property
+    def presenter(self) -> ErrorPresenter:
+        """Shows errors (message boxes); made when the first one comes."""
+        if self._presenter is None:
+            from desktop_app.ui.errors_presenter import ErrorPresenter
+
+            self._presenter = ErrorPresenter(self)
+        return self._presenter
+
+    @property
+    def notifier(self) -> Notifier:
+        """Tells about finished and failed exports (tray or taskbar); made on first use."""
+        if self._notifier is None:
+            from desktop_app.ui.notifier import Notifier
+
+            self._notifier = Notifier(self)
+        return self._notifier
 
     # ------------------------------------------------------------------ layout
     def _build_widgets(self) -> None:
@@ -200,7 +221,7 @@ class MainWindow(QMainWindow):
         self.focus_history_action = self._action("Go to the export &history", self.history.setFocus, shortcut="Ctrl+3")
         self.filter_action = self._action("&Filter the tree", self.selection.filter_edit.setFocus,
                                           shortcut=QKeySequence.StandardKey.Find)
-        self.about_action = self._action("&About Canvas Export Manager", lambda: show_about(self))
+        self.about_action = self._action("&About Canvas Export Manager", self._show_about)
         self.help_token_action = self._action("Where do I get an access &token?", self._open_token_help)
         self.start_action.setEnabled(False)
 
@@ -291,7 +312,16 @@ class MainWindow(QMainWindow):
         self.load_contexts()
         self.session_ready = True
 
+    def show_connecting(self, text: str) -> None:
+        """Before any sign-in (the window is shown first, see AppController.start): say
+        what is happening where the courses and the user's name will appear."""
+        self.activity_label.setText(text)
+        self.picker.set_loading(text)
+        self.user_label.setText("Not signed in yet")
+
     def show_keyring_warning(self) -> None:
+        from desktop_app.ui.signin_dialog import NO_KEYRING_MESSAGE
+
         self.statusBar().showMessage(NO_KEYRING_MESSAGE, 20000)
 
     def show_token_refused(self, reason: str) -> None:
@@ -303,6 +333,8 @@ class MainWindow(QMainWindow):
         site = self.site
 
         async def read(services: Services) -> dict[int, str]:
+            import asyncio
+
             store = services.store
             jobs = await asyncio.to_thread(store.jobs) if store is not None else []
             return {j.id: j.context for j in jobs if j.site == site}
@@ -316,6 +348,8 @@ class MainWindow(QMainWindow):
         self.picker.set_loading("Loading your courses and groups…")
 
         async def both(services: Services) -> tuple[list[Course], list[Group]]:
+            import asyncio
+
             client = services.client(site)
             courses, groups = await asyncio.gather(_collect(client.courses()), _collect(client.groups()))
             return courses, groups
@@ -340,6 +374,8 @@ class MainWindow(QMainWindow):
                     pass
 
     def _contexts_failed(self, error: BaseException) -> None:
+        from desktop_app.ui.errors_presenter import describe
+
         self.picker.set_loading(describe(error).message)
         if auth_error_of(error) is None:
             self.presenter.present(error, "Could not load your courses")
@@ -402,6 +438,8 @@ class MainWindow(QMainWindow):
         self.selection.model.set_branch_loading(key)
 
         async def load(services: Services) -> list[Any]:
+            import asyncio
+
             client = services.client(site)
             parts = await asyncio.gather(*(_collect(client.content(ctx, k)) for k in keys))
             return [item for part in parts for item in part]
@@ -411,6 +449,8 @@ class MainWindow(QMainWindow):
                 self.selection.model.set_branch_items(key, items)
 
         def failed(error: BaseException) -> None:
+            from desktop_app.ui.errors_presenter import describe
+
             if self.context == ctx:
                 self.selection.model.set_branch_error(key, describe(error).message)
 
@@ -484,6 +524,8 @@ class MainWindow(QMainWindow):
             return None
 
         async def refresh(services: Services) -> list[ContentExport]:
+            import asyncio
+
             client = services.client(site)
             return list(await asyncio.gather(*(client.get_export(ctx, i) for i in ids)))
 
@@ -560,6 +602,8 @@ class MainWindow(QMainWindow):
         """Where packages of `ctx` are saved: <download folder>/<site host>/<course or
         group name (course ID)>/, created when the first package arrives (see
         desktop_app.engine.folders)."""
+        from desktop_app.engine.folders import default_dest_dir  # loaded by the engine by now
+
         return default_dest_dir(self.settings.download_dir, self.site, ctx, self._titles.get(str(ctx)))
 
     def _dest_dir(self, ctx: Context) -> Path | None:
@@ -620,6 +664,8 @@ class MainWindow(QMainWindow):
         skip_now = self.options.skip_notifications.isChecked()
 
         async def previous(services: Services) -> tuple[dict[str, list[int]], bool]:
+            import asyncio
+
             store = services.store
             jobs = await asyncio.to_thread(store.jobs_for_export, site, export_id) if store is not None else []
             if not jobs:  # not started by this app: Canvas does not tell the selection
@@ -645,6 +691,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ dialogs
     def open_settings(self) -> SettingsDialog:
+        from desktop_app.ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
@@ -666,7 +714,15 @@ class MainWindow(QMainWindow):
                   lambda err: self.presenter.present(err, "Could not change the number of exports at once"))
         return call
 
+    def _show_about(self) -> None:
+        from desktop_app.ui.about import show_about
+
+        show_about(self)
+
     def _open_token_help(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         if self.session is not None and not self.session.demo:
             QDesktopServices.openUrl(QUrl(self.session.profile.base_url + "/profile/settings"))
         else:
@@ -691,7 +747,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_state()
         self.refresh_timer.stop()
-        self.notifier.close()
+        if self._notifier is not None:
+            self._notifier.close()
         super().closeEvent(event)
         self.closed.emit()
 

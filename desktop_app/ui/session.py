@@ -3,24 +3,36 @@
 Kept out of MainWindow on purpose: the window composes and lays out widgets; this
 controller owns the bridge (the background thread), the accounts, the engine start-up
 and the sign-in dialogs, and decides what happens when Canvas refuses a token.
+
+Start-up order (``start(demo=True)``): the main window is built and shown first, saying
+"Connecting to the demo Canvas…"; only after its first frame is on screen does the
+background thread start, with the demo Canvas, the job store and the sign-in. Why:
+the thread, httpx, sqlite3, keyring and the simulator cost hundreds of milliseconds
+to load and start, and a user waits for a window, not for them. A normal start shows
+the welcome dialog (it reads the saved sites in the background) and opens the job store
+once that dialog is painted.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from desktop_app.canvas.errors import AuthError
-from desktop_app.profiles import ProfileStore, TokenVault
 from desktop_app.ui.accounts import Accounts, SignIn
 from desktop_app.ui.bridge import Call, EngineBridge
-from desktop_app.ui.errors_presenter import ErrorPresenter
+from desktop_app.ui.first_paint import after_first_paint
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings import AppSettings
-from desktop_app.ui.signin_dialog import SignInDialog
+
+if TYPE_CHECKING:
+    from desktop_app.profiles import ProfileStore, TokenVault
+    from desktop_app.ui.errors_presenter import ErrorPresenter
+    from desktop_app.ui.signin_dialog import SignInDialog
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +58,7 @@ class AppController(QObject):
         super().__init__()
         self._quit_app = quit_app_on_close
         self.settings = settings or AppSettings()
-        self.bridge = EngineBridge(self)
-        self.bridge.start()
+        self.bridge = EngineBridge(self)  # its thread starts with the first request
         self.accounts = Accounts(self.bridge, profiles, vault)
         self._store_path = store_path
         self._engine_config = engine_config
@@ -59,15 +70,39 @@ class AppController(QObject):
         self.bridge.authFailed.connect(self._auth_failed)
 
     # ------------------------------------------------------------------ start
-    def start(self, *, demo: bool = False) -> None:
-        """Show the welcome screen, or (demo) sign in to the demo Canvas directly."""
-        self._start_engine()
+    def start(self, *, demo: bool = False) -> QWidget:
+        """Show the welcome screen, or (demo) sign in to the demo Canvas directly.
+
+        Either way a window is shown first and the background work (job store, demo
+        Canvas, sign-in) starts once that window's first frame is painted. Returns
+        that window (the main window, or the welcome dialog).
+        """
         if demo:
-            self._sign_in_to_demo()
-        else:
-            self.show_sign_in()
+            window = self._main_window()
+            window.show_connecting("Connecting to the demo Canvas…")
+            window.show()
+            after_first_paint(window, self._start_demo)
+            return window
+        dialog = self.show_sign_in()
+        after_first_paint(dialog, self._start_engine)
+        return dialog
+
+    def _start_demo(self) -> None:
+        # (after a quit before the first frame the bridge is closed: these calls are no-ops)
+        self._start_engine()
+        self._sign_in_to_demo()
+
+    def _main_window(self) -> MainWindow:
+        """The one main window, made on first use (kept across sign-ins and sites)."""
+        if self.window is None:
+            self.window = MainWindow(self.bridge, self.settings, self.accounts)
+            self.window.switchSiteRequested.connect(lambda: self.show_sign_in())
+            self.window.closed.connect(self.quit)
+        return self.window
 
     def _start_engine(self) -> None:
+        if self._engine_call is not None:
+            return
         config = self._engine_config
         max_concurrent = self.settings.max_concurrent
         path = self._store_path
@@ -85,15 +120,20 @@ class AppController(QObject):
                 from desktop_app.ui.accounts import DEMO_PROFILE_NAME
 
                 user, _ = res
+                if self.session is not None:  # signed in elsewhere meanwhile (Switch Canvas site)
+                    return
                 self.begin(SignIn(Profile(DEMO_PROFILE_NAME, base_url, user.name), token, user, True, demo=True))
 
-            self.accounts.check(base_url, token, label="Signing in to the demo Canvas…").then(checked, self._start_failed)
+            self.accounts.check(base_url, token, label="Signing in to the demo Canvas…",
+                                probe_keyring=False).then(checked, self._start_failed)
 
         self.accounts.start_demo(**self._demo_knobs).then(started, self._start_failed)
 
     def _start_failed(self, error: BaseException) -> None:
         log.error("start-up sign-in failed: %s", error)
         self.failed.emit(error)
+        if self.session is None and self.window is not None:
+            self.window.hide()  # as before the window came first: the welcome screen says what failed
         self.show_sign_in()
         if self.dialog is not None:
             self.dialog.welcome_status.error(f"The demo could not start: {error}")
@@ -103,6 +143,8 @@ class AppController(QObject):
         if self.dialog is not None:
             self.dialog.raise_()
             return self.dialog
+        from desktop_app.ui.signin_dialog import SignInDialog
+
         parent = self.window if self.window is not None and self.window.isVisible() else None
         dialog = SignInDialog(self.accounts, parent, reauth=reauth.profile if reauth else None,
                               reason=reason, demo_knobs=self._demo_knobs)
@@ -134,11 +176,7 @@ class AppController(QObject):
             return await engine.resume_unfinished()  # interrupted jobs (e.g. a refused token) carry on
 
         call = self.bridge.run(install, label="Signing in…", site=site)
-        if self.window is None:
-            self.window = MainWindow(self.bridge, self.settings, self.accounts)
-            self.window.switchSiteRequested.connect(lambda: self.show_sign_in())
-            self.window.closed.connect(self.quit)
-        window = self.window
+        window = self._main_window()
         call.then(lambda _ids: window.begin_session(signin),
                   lambda err: window.presenter.present(err, "Could not sign in"))
         if not signin.keyring_ok:
@@ -167,6 +205,8 @@ class AppController(QObject):
     def _presenter(self) -> ErrorPresenter:
         if self.window is not None:
             return self.window.presenter
+        from desktop_app.ui.errors_presenter import ErrorPresenter
+
         return ErrorPresenter(None)
 
     def quit(self) -> None:

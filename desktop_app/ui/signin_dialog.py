@@ -572,8 +572,8 @@ class SignInDialog(QDialog):
                 profile = Profile(DEMO_PROFILE_NAME, base_url, user.name)
                 self._finish(SignIn(profile, token, user, keyring_ok=True, demo=True))
 
-            self._call = self.accounts.check(base_url, token, label="Signing in to the demo Canvas…").then(
-                checked, self._welcome_failed)
+            self._call = self.accounts.check(base_url, token, label="Signing in to the demo Canvas…",
+                                             probe_keyring=False).then(checked, self._welcome_failed)
 
         self._call = self.accounts.start_demo(**self._demo_knobs).then(started, self._welcome_failed)
 

@@ -1,0 +1,164 @@
+"""Start-up order: the window is painted first, the background work starts after.
+
+What the user waits for at launch is a window (issue 4: launch to a painted main window
+within 1.5x of a bare QMainWindow). So the window's modules must not pull in httpx,
+sqlite3, keyring, asyncio, the engine or the simulator, and the background thread, the
+job store, the demo Canvas and the sign-in start only once the first frame is painted.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QWidget
+
+from desktop_app.ui.bridge import THREAD_NAME, EngineBridge
+from desktop_app.ui.first_paint import after_first_paint
+
+HEAVY = ("asyncio", "httpx", "keyring", "sqlite3", "desktop_app.engine.engine", "desktop_app.engine.store",
+         "desktop_app.engine.download", "desktop_app.canvas.client", "desktop_app.simulator",
+         "desktop_app.ui.signin_dialog", "desktop_app.ui.settings_dialog")
+"""Modules the first frame does not need (each costs milliseconds to tens of them)."""
+
+
+def test_the_main_window_is_built_and_shown_without_the_heavy_modules() -> None:
+    probe = (
+        "import sys\n"
+        "from desktop_app.ui.app import make_application\n"
+        "app = make_application([], window_icon=False)\n"
+        "from desktop_app.ui.session import AppController\n"
+        "from desktop_app.ui.main_window import MainWindow\n"
+        "controller = AppController()\n"
+        "window = MainWindow(controller.bridge, controller.settings, controller.accounts)\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
+        "import threading\n"
+        "print(sorted(t.name for t in threading.enumerate()))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    loaded, threads = done.stdout.strip().splitlines()
+    assert loaded == "[]"
+    assert THREAD_NAME not in threads  # the bridge's thread starts with its first request
+
+
+def test_demo_start_paints_the_window_before_starting_anything(qtbot, controller) -> None:
+    first = controller.start(demo=True)
+    window = controller.window
+    assert first is window and window.isVisible()
+    assert not controller.bridge.running  # no thread, demo Canvas or sign-in before the first frame
+    assert window.activity_label.text() == "Connecting to the demo Canvas…"
+    assert window.picker.status_label.text() == "Connecting to the demo Canvas…"
+    assert not window.session_ready and not window.start_action.isEnabled()
+    with qtbot.waitSignal(controller.signedIn, timeout=20_000) as signed:
+        pass  # the first paint comes from the event loop; everything else follows it
+    assert signed.args[0].demo and controller.window is window  # the same window, now signed in
+    qtbot.waitUntil(lambda: window.session_ready and window.picker.courses.rowCount() == 3, timeout=10_000)
+    assert window.user_label.text() == "Signed in as Ada Lovelace · Demo Canvas"
+    assert not window.picker.status_label.isVisible()
+
+
+def test_a_normal_start_shows_the_welcome_screen_first(qtbot, controller) -> None:
+    first = controller.start()
+    assert first is controller.dialog and first.isVisible() and controller.window is None
+
+
+def test_bridge_starts_its_thread_with_the_first_request(qtbot, qapp) -> None:
+    bridge = EngineBridge()
+    assert not bridge.running
+
+    async def answer(_services):  # type: ignore[no-untyped-def]
+        return 42
+
+    with qtbot.waitSignal(bridge.run(answer).succeeded, timeout=5000) as got:
+        assert bridge.running
+    assert got.args == [42]
+    assert bridge.shutdown()
+
+
+def test_a_bridge_shut_down_before_any_request_starts_nothing(qapp) -> None:
+    bridge = EngineBridge()
+    assert bridge.shutdown()
+
+    async def never(_services):  # type: ignore[no-untyped-def]
+        raise AssertionError("must not run")
+
+    assert bridge.run(never).cancelled and not bridge.running
+
+
+class _PaintLog(QObject):
+    def __init__(self, widget: QWidget, log: list[str]) -> None:
+        super().__init__(widget)
+        self._log = log
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint:
+            self._log.append("paint")
+        return False
+
+
+def test_after_first_paint_runs_once_after_the_first_frame(qtbot) -> None:
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    log: list[str] = []
+    _PaintLog(widget, log)
+    widget.show()
+    after_first_paint(widget, lambda: log.append("work"))
+    assert log == []  # nothing runs before the event loop has painted
+    qtbot.waitUntil(lambda: "work" in log, timeout=5000)
+    assert log[0] == "paint" and log.count("work") == 1
+    widget.update()
+    qtbot.waitUntil(lambda: log.count("paint") >= 2, timeout=5000)
+    assert log.count("work") == 1
+
+
+def test_after_first_paint_still_runs_when_nothing_is_painted(qtbot) -> None:
+    widget = QWidget()  # never shown: no paint ever comes
+    qtbot.addWidget(widget)
+    ran: list[bool] = []
+    after_first_paint(widget, lambda: ran.append(True), fallback_ms=50)
+    qtbot.waitUntil(lambda: ran == [True], timeout=5000)
+
+
+def test_a_demo_that_cannot_start_leaves_the_welcome_screen_with_the_reason(qtbot, tmp_path, profile_store) -> None:
+    from desktop_app.ui.session import AppController
+    from desktop_app.ui.settings import AppSettings
+
+    controller = AppController(settings=AppSettings(tmp_path / "ui.ini"), store_path=tmp_path / "jobs.sqlite3",
+                               demo_knobs={"no_such_knob": 1}, profiles=profile_store, quit_app_on_close=False)
+    try:
+        with qtbot.waitSignal(controller.failed, timeout=10_000):
+            controller.start(demo=True)
+        dialog = controller.dialog
+        assert dialog is not None and dialog.isVisible()
+        assert "The demo could not start" in dialog.welcome_status.text()
+        assert not controller.window.isVisible()  # as before: the welcome screen alone says what failed
+    finally:
+        for widget in (controller.dialog, controller.window):
+            if widget is not None:
+                widget.close()
+        assert controller.shutdown()
+
+
+def test_the_demo_sign_in_does_not_ask_the_keyring(qtbot, accounts, sim) -> None:
+    """The demo's token is never saved, so its check skips the keyring probe (and loading
+    keyring); a normal check still reports a keyring that does not answer."""
+    import keyring
+    import keyring.backends.fail
+
+    from desktop_app.simulator import TEACHER_TOKEN
+
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    with qtbot.waitSignal(accounts.check(sim.base_url, TEACHER_TOKEN, probe_keyring=False).succeeded,
+                          timeout=10_000) as demo:
+        pass
+    with qtbot.waitSignal(accounts.check(sim.base_url, TEACHER_TOKEN).succeeded, timeout=10_000) as normal:
+        pass
+    assert demo.args[0][0].name == normal.args[0][0].name == "Ada Lovelace"
+    assert (demo.args[0][1], normal.args[0][1]) == (True, False)
