@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import ipaddress
 import re
 import ssl
 import urllib.request
@@ -70,10 +71,11 @@ class _Unsupported(Exception):
 
 
 def _proxied(url: httpx.URL) -> bool:
-    """True when a proxy is configured for this URL's scheme (environment variables, as
-    httpx reads them). Deliberately coarse: any such proxy setting sends the hop through
-    httpx, which applies it (and `NO_PROXY`) exactly as for every other request."""
-    proxies = urllib.request.getproxies_environment()
+    """True when a proxy is configured for this URL's scheme, read as httpx reads it
+    (`urllib.request.getproxies`: the environment, and the system settings on macOS and
+    Windows). Deliberately coarse: any such setting sends the hop through httpx, which
+    applies it (and `NO_PROXY`) exactly as for every other request."""
+    proxies = urllib.request.getproxies()
     return any(proxies.get(key) for key in (url.scheme, "all"))
 
 
@@ -390,6 +392,14 @@ def _content_length(headers: httpx.Headers) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _request_bytes(url: httpx.URL, start: int, user_agent: str) -> bytes:
     target = url.raw_path
     if not target.startswith(b"/") or _UNSAFE_TARGET.search(target) or _UNSAFE_TARGET.search(url.netloc):
@@ -441,7 +451,9 @@ async def open_raw(
                 ssl=ssl_context if https else None,
                 server_hostname=host if https else None,
                 ssl_handshake_timeout=timeout.connect if https else None,
-                happy_eyeballs_delay=0.25,  # as httpx (anyio): a dead IPv6 route costs 0.25 s, not the timeout
+                # As httpx (anyio) does for names: a dead IPv6 route costs 0.25 s, not the
+                # whole timeout. An address literal has nothing to race.
+                happy_eyeballs_delay=None if _is_address(host) else 0.25,
             ),
             timeout.connect,
         )
