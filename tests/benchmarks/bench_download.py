@@ -3,8 +3,9 @@
 The whole real chain: the simulated Canvas host (Bearer token) answers the package URL
 with a redirect to nginx on loopback, which serves a real 1 GiB zip fast enough that the
 client is what limits the figure. Ours is the engine's download path
-(`download_to_part` through `CanvasClient.open_package`: 64 KiB reads, 1 MiB writes in
-a worker thread, fsync at the end), run in a child process whose peak RSS during the
+(`download_to_part` through `CanvasClient.open_package`: the Canvas hop with the token
+through httpx, the nginx hop through `rawget` into 1 MiB blocks, written in a worker
+thread while the next block downloads, fsync at the end), run in a child process whose peak RSS during the
 download (VmHWM, reset after the imports) is compared with its RSS idle after the
 imports. The baseline is `curl -s -L -o FILE URL` on the very same attachment URL,
 alternating runs after one uncounted warm-up each. Also shown: `curl + fsync` (ours
