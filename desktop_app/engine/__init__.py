@@ -6,7 +6,7 @@ Public API (see each module's docstring for the why):
   changeable while jobs run (`Engine.set_max_concurrent`, limits.py);
 * `JobStore`, `Job` (store.py): the SQLite job store;
 * events (events.py): `JobCreated`, `JobState`, `JobProgress`, `JobDownload`, `JobDone`,
-  `JobError`, `JobWarning`, and `JobStatus`;
+  `JobError`, `JobWarning`, and `JobStatus` (status.py);
 * errors (errors.py): `ExportFailedError`, `ExportExpiredError`, `LocalStorageError`
   (`DiskFullError`, `FolderNotWritableError`), `UnexpectedError`;
 * helpers: `safe_filename`, `verify_package`, `PollPolicy`/`next_interval`,
@@ -31,7 +31,7 @@ _SOURCES = {
     "DiskFullError": "errors", "ExportExpiredError": "errors", "ExportFailedError": "errors",
     "FolderNotWritableError": "errors", "LocalStorageError": "errors", "UnexpectedError": "errors",
     "STOP_MESSAGE": "events", "JobCreated": "events", "JobDone": "events", "JobDownload": "events",
-    "JobError": "events", "JobProgress": "events", "JobState": "events", "JobStatus": "events",
+    "JobError": "events", "JobProgress": "events", "JobState": "events", "JobStatus": "status",
     "JobWarning": "events",
     "PollPolicy": "polling", "next_interval": "polling",
     "Job": "store", "JobStore": "store",

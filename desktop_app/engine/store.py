@@ -27,7 +27,7 @@ from typing import Any, Iterable, Sequence
 import platformdirs
 
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, parse_time
-from desktop_app.engine.events import JobStatus
+from desktop_app.engine.status import JobStatus
 
 APP_NAME = "canvas-export-manager"
 

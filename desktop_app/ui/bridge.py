@@ -20,6 +20,8 @@ The thread starts with the first request (:meth:`EngineBridge.run`), not when th
 bridge is made, and asyncio is imported inside the functions that need it: the app
 creates its bridge before its first window is drawn, and starting a thread with an
 event loop (asyncio alone costs 15-30 ms to import) can wait until that frame is up.
+The engine's event classes are imported where events are handled, for the same reason:
+they exist once the engine does (creating their dataclasses costs a few milliseconds).
 """
 
 from __future__ import annotations
@@ -35,15 +37,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from desktop_app.canvas.errors import AuthError, CanvasError
-from desktop_app.engine.events import (
-    JobCreated,
-    JobDone,
-    JobDownload,
-    JobError,
-    JobProgress,
-    JobState,
-    JobStatus,
-)
+from desktop_app.engine.status import JobStatus
 
 if TYPE_CHECKING:
     import asyncio
@@ -56,7 +50,6 @@ THREAD_NAME = "canvas-engine"
 PROGRESS_INTERVAL = 0.1
 """Seconds between two progress deliveries for one job (about 10 Hz)."""
 
-_THROTTLED_EVENTS = (JobProgress, JobDownload)
 _RUNNING_PHASES = frozenset({JobStatus.CREATING, JobStatus.QUEUED, JobStatus.WAITING_FOR_EXTERNAL_TOOL, JobStatus.EXPORTING})
 _DOWNLOAD_PHASES = frozenset({JobStatus.DOWNLOADING, JobStatus.VERIFYING})
 
@@ -427,8 +420,10 @@ class EngineBridge(QObject):
         if threading.current_thread() is not self._thread:
             loop.call_soon_threadsafe(self._event_from_loop, event)
             return
+        from desktop_app.engine.events import JobDownload, JobProgress  # loaded by the engine
+
         job_id = getattr(event, "job_id", None)
-        if isinstance(event, _THROTTLED_EVENTS) and job_id is not None:
+        if isinstance(event, (JobProgress, JobDownload)) and job_id is not None:
             self._latest[(job_id, type(event).__name__)] = event
             if not self._flush_scheduled:
                 self._flush_scheduled = True
@@ -449,6 +444,8 @@ class EngineBridge(QObject):
     def _deliver_event(self, event: object) -> None:
         if self._closing:
             return
+        from desktop_app.engine.events import JobError
+
         self._track_job(event)
         self.jobEvent.emit(event)
         if isinstance(event, JobError):
@@ -459,6 +456,8 @@ class EngineBridge(QObject):
     # ---------------------------------------------------------------- status bar
     def _track_job(self, event: object) -> None:
         """Keep a per-job phase ('running' / 'downloading') for the status sentence."""
+        from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState
+
         job_id = getattr(event, "job_id", None)
         if job_id is None:
             return

@@ -40,21 +40,13 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QGuiApplication, QPalette
 
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, ContentExport, ExportType, WorkflowState
-from desktop_app.engine.events import (
-    JobCreated,
-    JobDone,
-    JobDownload,
-    JobError,
-    JobEvent,
-    JobProgress,
-    JobState,
-    JobStatus,
-)
+from desktop_app.engine.status import JobStatus
 from desktop_app.ui.icons import icon
 from desktop_app.ui.selection_model import human_size
 from desktop_app.ui.table_base import ReadOnlyTableModel
 
 if TYPE_CHECKING:  # the job store (sqlite3) is loaded on the background thread, later
+    from desktop_app.engine.events import JobEvent
     from desktop_app.engine.store import Job
 
 Index = QModelIndex | QPersistentModelIndex
@@ -110,6 +102,9 @@ class LocalJobInfo:
         """This snapshot updated by one engine event (events of other jobs are ignored)."""
         if event.job_id != self.job_id:
             return self
+        # the event classes come with the engine, after the first frame (see engine/status.py)
+        from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState
+
         replace = dataclasses.replace
         if isinstance(event, JobCreated):
             return replace(self, export_id=event.export_id or self.export_id, export_type=event.export_type)

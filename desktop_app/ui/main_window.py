@@ -11,8 +11,8 @@ The window is built and painted before the background thread exists (see
 ``AppController.start``), so this module imports only what drawing it needs: asyncio
 is imported inside the coroutines (they run on the loop thread, where it is loaded),
 and the dialogs, the About box, the error presenter (message boxes), the notifier
-(tray icon) and the engine's folder layout when first used. The window's icon is the
-application's (set by the app entry once this window is painted).
+(tray icon), the engine's folder layout and its event classes when first used. The
+window's icon is the application's (set by the app entry once this window is painted).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from desktop_app.canvas.models import (
     Group,
     SelectKey,
 )
-from desktop_app.engine.events import JobCreated, JobDone, JobError, JobEvent, JobState, JobStatus, JobWarning
+from desktop_app.engine.status import JobStatus
 from desktop_app.ui.bridge import Call, EngineBridge, Services, auth_error_of
 from desktop_app.ui.context_picker import ContextPicker
 from desktop_app.ui.export_options import ExportOptions
@@ -47,6 +47,7 @@ from desktop_app.ui.selection_view import SelectionPanel
 from desktop_app.ui.settings import AppSettings
 
 if TYPE_CHECKING:
+    from desktop_app.engine.events import JobEvent
     from desktop_app.ui.accounts import Accounts, SignIn
     from desktop_app.ui.errors_presenter import ErrorPresenter
     from desktop_app.ui.notifier import Notifier
@@ -539,6 +540,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ engine events
     def _on_job_event(self, event: JobEvent) -> None:
+        from desktop_app.engine.events import JobCreated, JobDone, JobState, JobWarning  # loaded with the engine
+
         if isinstance(event, JobCreated):
             if event.site != self.site:
                 return
@@ -582,6 +585,8 @@ class MainWindow(QMainWindow):
         notice is given once: from the state for failed/expired, from the error for an
         interruption (whose cause, e.g. a refused token, decides whether to tell).
         """
+        from desktop_app.engine.events import JobDone, JobError, JobState
+
         what = self._titles.get(self._job_contexts.get(event.job_id, ""), "An export")
         if isinstance(event, JobDone):
             if event.path is not None:

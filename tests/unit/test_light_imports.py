@@ -1,7 +1,8 @@
 """Modules the desktop app imports before its first frame stay light (issue 4, launch time).
 
-`desktop_app.engine` loads its names on first use (the UI imports engine.events while the
-window is drawn; the engine, httpx and sqlite3 come later, on the background thread), and
+`desktop_app.engine` loads its names on first use (the window needs only engine.status
+to be drawn; the events, the engine, httpx and sqlite3 come later, with the background
+thread), and
 `desktop_app.profiles` imports keyring only when a token is read or written. Checked in a
 fresh interpreter, where sys.modules tells what an import really pulled in.
 """
@@ -24,6 +25,10 @@ def loaded_after(statement: str, modules: tuple[str, ...]) -> list[str]:
 def test_engine_events_do_not_load_the_engine() -> None:
     heavy = ("httpx", "sqlite3", "desktop_app.engine.engine", "desktop_app.engine.store", "desktop_app.engine.download")
     assert loaded_after("import desktop_app.engine.events", heavy) == []
+
+
+def test_the_first_frame_does_not_need_the_engine_events() -> None:
+    assert loaded_after("import desktop_app.ui.session", ("desktop_app.engine.events",)) == []
 
 
 def test_profiles_and_their_config_folder_do_not_load_keyring() -> None:
