@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QTabWidget,
     QTreeView,
     QVBoxLayout,
@@ -42,6 +41,7 @@ from desktop_app.canvas.models import Context, ContextKind, Course, Group
 from desktop_app.ui.icons import icon
 from desktop_app.ui.style import use_readable_sort_arrows
 from desktop_app.ui.table_base import ReadOnlyTableModel
+from desktop_app.ui.search_field import search_field
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -257,12 +257,9 @@ class ContextPicker(QWidget):
         self.group_proxy.setSortRole(Qt.ItemDataRole.DisplayRole)
         self.group_proxy.setSourceModel(self.groups)
 
-        self.search_edit = QLineEdit(self)
-        self.search_edit.setPlaceholderText("Search courses and groups")
-        self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_edit.setAccessibleName("Search courses and groups")
-        self.search_edit.setToolTip("Type part of a course name or course code")
+        self.search_edit = search_field(
+            self, "Search courses and groups", "Search courses and groups", "Type part of a course name or course code"
+        )
         self.search_edit.textChanged.connect(self.set_search_text)
 
         self.term_combo = QComboBox(self)

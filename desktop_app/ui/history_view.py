@@ -28,7 +28,6 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QLineEdit,
     QMenu,
     QSizePolicy,
     QTableView,
@@ -42,6 +41,7 @@ from desktop_app.ui.history_model import Column, HistoryModel, HistoryProxyModel
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.style import use_readable_sort_arrows
+from desktop_app.ui.search_field import search_field
 
 UrlOpener = Callable[[QUrl], bool]
 
@@ -143,12 +143,10 @@ class HistoryPanel(QWidget):
             self.copy_path_action, self.reexport_action, self.stop_action,
         )
 
-        self.filter_edit = QLineEdit(self)
-        self.filter_edit.setPlaceholderText("Filter exports")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.filter_edit.setAccessibleName("Filter exports")
-        self.filter_edit.setToolTip("Show only exports whose id, type, state, creator or file name contains this text")
+        self.filter_edit = search_field(
+            self, "Filter exports", "Filter exports",
+            "Show only exports whose id, type, state, creator or file name contains this text",
+        )
         self.filter_edit.setMaximumWidth(260)
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)

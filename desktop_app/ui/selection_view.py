@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMenu,
     QPushButton,
     QSizePolicy,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.icons import icon
 from desktop_app.ui.selection_model import BranchStatus, SelectionModel
+from desktop_app.ui.search_field import search_field
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -123,12 +123,9 @@ class SelectionPanel(QWidget):
         self.proxy = SelectionFilterProxy(self)
         self.proxy.setSourceModel(self.model)
 
-        self.filter_edit = QLineEdit(self)
-        self.filter_edit.setPlaceholderText("Filter by name")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.filter_edit.setAccessibleName("Filter content")
-        self.filter_edit.setToolTip("Show only items whose name contains all of these words")
+        self.filter_edit = search_field(
+            self, "Filter by name", "Filter content", "Show only items whose name contains all of these words"
+        )
 
         self.select_all_button = self._button(
             "Select all", "Check every item shown (only the filtered rows when a filter is set)"
