@@ -19,7 +19,7 @@ timing every asyncio callback and garbage collection (those over 15 ms are named
 how much of that time this thread was running), one in asyncio debug mode
 (slow_callback_duration = 20 ms).
 
-    uv run python tests/benchmarks/bench_engine_loop.py [--jobs 50] [--runs 3] [--gc-freeze]
+    uv run python tests/benchmarks/bench_engine_loop.py [--jobs 50] [--runs 3]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import subprocess
 import sys
@@ -81,6 +82,7 @@ async def _run_jobs(facts: dict, jobs: int, folder: Path, *, all_at_once: bool, 
     async with CanvasClient(facts["base_url"], TEACHER_TOKEN) as client:
         await client.get_self()
         engine = Engine(store, {SITE: client}, lambda e: events.update([type(e).__name__]), config=config)
+        gc.freeze()  # as the CLI does once its engine exists, and the GUI once its window is up
         beat = asyncio.get_running_loop().create_task(asyncio_heartbeat(recorder, 0.005))
         started = time.perf_counter()
         tracing = tracer or contextlib.nullcontext()
@@ -134,16 +136,9 @@ def main() -> None:
     parser.add_argument("--export-duration", type=float, default=3.0)
     parser.add_argument("--switch-interval", type=float, default=None,
                         help="sys.setswitchinterval (s) for the run; Python's default is 0.005")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() after the imports, as an app could do at start-up")
     args = parser.parse_args()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
-    if args.gc_freeze:
-        import gc
-
-        gc.collect()
-        gc.freeze()
 
     rows = []
     with simulator_process(export_duration=args.export_duration) as facts:

@@ -79,3 +79,62 @@ def test_crc_error(tmp_path: Path) -> None:
     data[offset + 100] = ord("B")  # one flipped byte inside a stored member
     with pytest.raises(CorruptPackageError, match="big.txt"):
         verify_package(write(tmp_path, "c.imscc", bytes(data)), len(data))
+
+
+def test_large_deflated_entry_checked_piece_by_piece(tmp_path: Path) -> None:
+    """An entry bigger than the 1 MiB inflate piece: good as written, damaged when one
+    byte near its end changes."""
+    import random
+
+    rng = random.Random(7)
+    payload = bytes(rng.getrandbits(8) for _ in range(300_000)) * 8  # ~2.4 MB, compresses a little
+    data = make_zip({"imsmanifest.xml": b"<m/>", "media/video.bin": payload})
+    verify_package(write(tmp_path, "good.imscc", data), len(data))
+
+    damaged = bytearray(data)
+    entry = zipfile.ZipFile(io.BytesIO(data)).getinfo("media/video.bin")
+    damaged[entry.header_offset + 30 + len("media/video.bin") + entry.compress_size - 10] ^= 0xFF
+    with pytest.raises(CorruptPackageError, match="video.bin"):
+        verify_package(write(tmp_path, "bad.imscc", bytes(damaged)), len(damaged))
+
+
+def test_damaged_deflate_stream(tmp_path: Path) -> None:
+    data = bytearray(make_zip({"imsmanifest.xml": b"<m/>", "page.html": b"<p>hello</p>" * 2000}))
+    entry = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("page.html")
+    start = entry.header_offset + 30 + len("page.html")
+    data[start:start + 8] = b"\xff" * 8  # not a valid deflate block any more
+    with pytest.raises(CorruptPackageError, match="page.html"):
+        verify_package(write(tmp_path, "c.imscc", bytes(data)), len(data))
+
+
+def test_entry_pointing_outside_its_local_header(tmp_path: Path) -> None:
+    """The central directory names an offset where no entry starts."""
+    data = bytearray(make_zip({"imsmanifest.xml": b"<m/>", "b.txt": b"b" * 100}))
+    data[0:4] = b"XXXX"  # the first entry's local header signature
+    with pytest.raises(CorruptPackageError, match="imsmanifest.xml"):
+        verify_package(write(tmp_path, "c.imscc", b"PK" + bytes(data[2:])), len(data))
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_other_compression_methods_go_through_zipfile(tmp_path: Path, method: int) -> None:
+    payload = b"quiz " * 5000
+    data = make_zip({"imsmanifest.xml": b"<m/>", "q.xml": payload}, method)
+    assert verify_package(write(tmp_path, "good.imscc", data), len(data)).entries == 2
+
+    damaged = bytearray(data)
+    entry = zipfile.ZipFile(io.BytesIO(data)).getinfo("q.xml")
+    middle = entry.header_offset + 30 + len("q.xml") + entry.compress_size // 2
+    for at in range(middle - 4, middle + 4):  # one byte alone can land on an unused table bit
+        damaged[at] ^= 0xFF
+    with pytest.raises(CorruptPackageError):
+        verify_package(write(tmp_path, "bad.imscc", bytes(damaged)), len(damaged))
+
+
+def test_empty_entries_and_folders(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("imsmanifest.xml", b"<m/>")
+        zf.writestr("web_resources/", b"")
+        zf.writestr("empty.txt", b"")
+    data = buf.getvalue()
+    assert verify_package(write(tmp_path, "c.imscc", data), len(data)).entries == 3
