@@ -41,7 +41,7 @@ from desktop_app.ui.history_model import Column, HistoryModel, HistoryProxyModel
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.style import use_readable_sort_arrows
-from desktop_app.ui.search_field import search_field
+from desktop_app.ui.search_field import FilterOnPause, search_field
 
 UrlOpener = Callable[[QUrl], bool]
 
@@ -148,12 +148,7 @@ class HistoryPanel(QWidget):
             "Show only exports whose id, type, state, creator or file name contains this text",
         )
         self.filter_edit.setMaximumWidth(260)
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(self.FILTER_DELAY_MS)
-        self._filter_timer.timeout.connect(lambda: self.set_filter_text(self.filter_edit.text()))
-        self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
-        self.filter_edit.returnPressed.connect(lambda: self.set_filter_text(self.filter_edit.text()))
+        self._filter_pause = FilterOnPause(self.filter_edit, self.set_filter_text, self.FILTER_DELAY_MS)
 
         # A toolbar, not a row of buttons: when the panel is narrow, the actions that do
         # not fit move into the toolbar's overflow menu instead of squeezing the table.
@@ -220,11 +215,7 @@ class HistoryPanel(QWidget):
 
     def set_filter_text(self, text: str) -> None:
         """Filter now (typing in the box filters after a short pause)."""
-        self._filter_timer.stop()
-        if self.filter_edit.text() != text:
-            self.filter_edit.blockSignals(True)
-            self.filter_edit.setText(text)
-            self.filter_edit.blockSignals(False)
+        self._filter_pause.show_text(text)
         self.proxy.set_text_filter(text)
         self._update_actions()
 

@@ -15,7 +15,7 @@ Embedding (the shell):
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.icons import icon
 from desktop_app.ui.selection_model import BranchStatus, SelectionModel
-from desktop_app.ui.search_field import search_field
+from desktop_app.ui.search_field import FilterOnPause, search_field
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -168,12 +168,7 @@ class SelectionPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.summary_label)
 
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(self.FILTER_DELAY_MS)
-        self._filter_timer.timeout.connect(lambda: self.set_filter_text(self.filter_edit.text()))
-        self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
-        self.filter_edit.returnPressed.connect(lambda: self.set_filter_text(self.filter_edit.text()))
+        self._filter_pause = FilterOnPause(self.filter_edit, self.set_filter_text, self.FILTER_DELAY_MS)
 
         self.model.checksChanged.connect(self._on_checks_changed)
         self.model.modelReset.connect(self._update_summary)
@@ -217,11 +212,7 @@ class SelectionPanel(QWidget):
 
         The rows expanded before filtering are expanded again when the filter is cleared.
         """
-        self._filter_timer.stop()
-        if self.filter_edit.text() != text:
-            self.filter_edit.blockSignals(True)
-            self.filter_edit.setText(text)
-            self.filter_edit.blockSignals(False)
+        self._filter_pause.show_text(text)
         was_filtered = bool(self.proxy.filter_text())
         if not was_filtered and text.strip():
             self._expanded_before = self._expanded_source_indexes()
