@@ -1,9 +1,10 @@
 """Time from launch to a painted main window, side by side with a bare PySide6
 QMainWindow in the same run (target: at most 1.5x).
 
-Each run is a fresh process (`launch_child.py`) that stops at the main window's first
-Paint event and prints when that happened; the parent measures from just before it
-starts the process. Variants, alternating, medians of the runs:
+Each run is a fresh process (`launch_child.py`) that stops once the main window's first
+frame is finished (the window and all its child widgets painted) and prints when that
+happened; the parent measures from just before it starts the process. Variants,
+alternating, medians of the runs:
 
 * `bare`: QApplication + an empty QMainWindow (the baseline);
 * `app --demo`: the app's own entry point, `main(["--demo"])`, to the first paint of its

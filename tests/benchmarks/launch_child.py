@@ -1,13 +1,13 @@
-"""One launch for bench_launch.py: start, stop at the first paint of the main window
-(or, `ready`, when the signed-in window lists the courses), print `time.monotonic()` of
-that moment, exit at once.
+"""One launch for bench_launch.py: start, stop once the first frame of the main window is
+painted (or, `ready`, when the signed-in window lists the courses), print
+`time.monotonic()` of that moment, exit at once.
 
 Kept free of the benchmark harness (no httpx or other imports the app would not do), so
 the launch costs only what the variant itself imports. CLOCK_MONOTONIC is system-wide
 on Linux, so the parent subtracts its own reading taken just before starting us.
 
     python launch_child.py bare    # a bare PySide6 QMainWindow: the baseline
-    python launch_child.py app     # the app's own main(["--demo"]), to the main window's first paint
+    python launch_child.py app     # the app's own main(["--demo"]), to its main window's first frame
     python launch_child.py ready   # the same, to the courses of the signed-in demo user in the window
     python launch_child.py window  # the app's MainWindow built directly (no sign-in)
 """
@@ -23,28 +23,35 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def _painted() -> None:
     print(f"{time.monotonic():.6f}", flush=True)
-    os._exit(0)  # the first paint is the end of the measure; skip every teardown
+    os._exit(0)  # the end of the measure; skip every teardown
 
 
 def _watch_paints(window) -> None:  # type: ignore[no-untyped-def]
-    """An event filter on the main window itself that ends the process at its first
-    Paint event (Qt paints a window before its children, in the same pass).
+    """Stop the clock once the window's first frame is finished: at the window's first
+    Paint event, queue a zero-delay timer. Qt paints a window before its children, in
+    one pass, then flushes the frame; the timer runs when that pass is over. Stopping at
+    the Paint event itself would leave out the painting of every child widget, which
+    costs a window full of widgets (measured: 22 ms for ours) and a bare QMainWindow
+    nothing.
 
-    On the window, not application-wide: a Python filter on the application runs for
-    every event of every widget, and building our window sends about 1,800 of them
-    (child added, polish, layout, ...) against a handful for a bare QMainWindow, so an
-    application-wide filter charged our variants ~30 ms that the app never spends. Each
-    variant installs this same filter on its own main window right after creating it."""
-    from PySide6.QtCore import QEvent, QObject
+    An event filter on the main window itself, not application-wide: a Python filter on
+    the application runs for every event of every widget, and building our window sends
+    about 1,800 of them (child added, polish, layout, ...) against a handful for a bare
+    QMainWindow, so an application-wide filter charged our variants ~30 ms that the app
+    never spends."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
 
-    class FirstPaint(QObject):
+    class FirstFrame(QObject):
+        seen = False
+
         def eventFilter(self, obj, event):  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
-            if event.type() == QEvent.Type.Paint and obj is window:
-                _painted()
+            if not self.seen and event.type() == QEvent.Type.Paint and obj is window:
+                self.seen = True
+                QTimer.singleShot(0, _painted)
             return False
 
-    window._first_paint_filter = FirstPaint()  # kept alive with the window
-    window.installEventFilter(window._first_paint_filter)
+    window._first_frame_filter = FirstFrame()  # kept alive with the window
+    window.installEventFilter(window._first_frame_filter)
 
 
 def bare() -> None:
@@ -66,18 +73,21 @@ def app_demo(*, until_ready: bool = False) -> None:
 
     def make_and_watch(argv, **kwargs):  # type: ignore[no-untyped-def]
         qapp = make(argv, **kwargs)
-        from desktop_app.ui.main_window import MainWindow  # imported where the app would import it
+        from desktop_app.ui import session  # imported where the app would import it
 
-        init = MainWindow.__init__
+        start = session.AppController.start
 
-        def init_and_watch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            init(self, *args, **kwargs)
+        def start_and_watch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            window = start(self, *args, **kwargs)
             if until_ready:  # courses and groups are in the picker: the user can choose
-                self.contextsLoaded.connect(_painted)
+                window.contextsLoaded.connect(_painted)
             else:
-                _watch_paints(self)
+                # Installed after the app's own first-paint filter, so it runs first and
+                # its timer is queued before the work the app starts after that frame.
+                _watch_paints(window)
+            return window
 
-        MainWindow.__init__ = init_and_watch
+        session.AppController.start = start_and_watch
         return qapp
 
     entry.make_application = make_and_watch
