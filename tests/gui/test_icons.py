@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSize
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette
 from PySide6.QtSvg import QSvgRenderer
 
 from desktop_app.ui import icons
@@ -46,6 +46,21 @@ def test_icons_scale_for_hidpi(qapp) -> None:  # type: ignore[no-untyped-def]
     pixmap = icon("folder").pixmap(QSize(24, 24), 2.0)
     assert pixmap.deviceIndependentSize().toSize() == QSize(24, 24)
     assert pixmap.width() == 48  # rendered from the SVG at device pixels, not upscaled
+
+
+@pytest.mark.parametrize("ratio", [1.0, 2.0])
+def test_icons_painted_by_a_style_use_the_devices_pixels(qapp, ratio: float) -> None:  # type: ignore[no-untyped-def]
+    """QIcon.paint (how styles draw item-view icons) renders at the device's pixel ratio:
+    on a 2x device the result is the 48-pixel rendering, not the 24-pixel one upscaled."""
+    image = QImage(int(24 * ratio), int(24 * ratio), QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(ratio)
+    image.fill(0)
+    painter = QPainter(image)
+    icon("folder").paint(painter, QRect(0, 0, 24, 24))
+    painter.end()
+    expected = icon("folder").pixmap(QSize(24, 24), ratio).toImage().convertToFormat(image.format())
+    assert image.size() == expected.size()
+    assert image == expected
 
 
 def test_missing_icon_is_null_not_an_error(qapp) -> None:  # type: ignore[no-untyped-def]
