@@ -13,6 +13,9 @@ alternating, medians of the runs:
   sign-in start once that frame is painted);
 * `MainWindow only`: our window built and shown directly, without the demo Canvas or
   sign-in (what the window itself costs);
+* `same widgets, plain PySide6` (information): `plain_window.py`, a window with the
+  same kinds and numbers of widgets built with standard Qt models and no app code: how
+  much of the gap the widgets themselves cost;
 * `--demo until ready` (information): the same launch until the signed-in window lists
   the demo user's courses, i.e. when the user can start working.
 
@@ -49,7 +52,7 @@ the sources or into the virtual environment."""
 
 
 def launch(variant: str, *, pyc: bool = True) -> float:
-    """Milliseconds from starting the process to the main window's first paint."""
+    """Milliseconds from starting the process to the main window's first finished frame."""
     with tempfile.TemporaryDirectory(prefix="bench-launch-") as home:
         env = child_env()
         if pyc:
@@ -78,14 +81,16 @@ def main() -> None:
     pyc = not args.no_pyc
 
     banner("warm-up: one uncounted launch of each (file cache" + (", .pyc files)" if pyc else "; no .pyc files)"))
-    for variant in ("bare", "app", "window", "ready"):
+    for variant in ("bare", "app", "window", "widgets", "ready"):
         print(f"  {variant}: {launch(variant, pyc=pyc):.0f} ms", flush=True)
-    banner(f"launch to first paint of the main window (ms), {args.runs} alternating runs"
+    banner(f"launch to the main window's first frame (ms), {args.runs} alternating runs"
            + ("" if pyc else ", compiling from source"))
     times = alternate(args.runs, {"bare": lambda: launch("bare", pyc=pyc), "app --demo": lambda: launch("app", pyc=pyc),
                                   "MainWindow only": lambda: launch("window", pyc=pyc),
+                                  "same widgets, plain PySide6": lambda: launch("widgets", pyc=pyc),
                                   "--demo until ready": lambda: launch("ready", pyc=pyc)})
     bare, demo, window = median(times["bare"]), median(times["app --demo"]), median(times["MainWindow only"])
+    plain = median(times["same widgets, plain PySide6"])
     ready = median(times["--demo until ready"])
     banner("results")
     print(table(
@@ -95,6 +100,8 @@ def main() -> None:
              f"bare QMainWindow {bare:.0f} ms", f"{demo / bare:.2f}x (<= {TARGET}x)", verdict(demo / bare <= TARGET)],
             ["  our MainWindow alone (no demo Canvas, no sign-in)", f"{window:.0f} ms", f"{bare:.0f} ms",
              f"{window / bare:.2f}x", "info"],
+            ["  a plain PySide6 window with the same kinds of widgets, no app code", f"{plain:.0f} ms", f"{bare:.0f} ms",
+             f"{plain / bare:.2f}x", "info"],
             ["  `--demo` until signed in with the courses listed", f"{ready:.0f} ms", f"{bare:.0f} ms",
              f"{ready / bare:.2f}x", "info"],
         ],

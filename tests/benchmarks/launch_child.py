@@ -10,6 +10,7 @@ on Linux, so the parent subtracts its own reading taken just before starting us.
     python launch_child.py app     # the app's own main(["--demo"]), to its main window's first frame
     python launch_child.py ready   # the same, to the courses of the signed-in demo user in the window
     python launch_child.py window  # the app's MainWindow built directly (no sign-in)
+    python launch_child.py widgets # a plain PySide6 window with the same kinds of widgets, no app code
 """
 
 from __future__ import annotations
@@ -107,6 +108,17 @@ def window_only() -> None:
     app.exec()
 
 
+def plain_widgets() -> None:
+    from PySide6.QtWidgets import QApplication
+    from plain_window import plain_main_window  # next to this file
+
+    app = QApplication([sys.argv[0]])
+    window = plain_main_window()
+    _watch_paints(window)
+    window.show()
+    app.exec()
+
+
 if __name__ == "__main__":
     {"bare": bare, "app": app_demo, "ready": lambda: app_demo(until_ready=True),
-     "window": window_only}[sys.argv[1]]()
+     "window": window_only, "widgets": plain_widgets}[sys.argv[1]]()
