@@ -70,28 +70,18 @@ def bare() -> None:
 def app_demo(*, until_ready: bool = False) -> None:
     from desktop_app.ui import app as entry
 
-    make = entry.make_application
+    finish = entry.finish_start_up_after_first_frame
 
-    def make_and_watch(argv, **kwargs):  # type: ignore[no-untyped-def]
-        qapp = make(argv, **kwargs)
-        from desktop_app.ui import session  # imported where the app would import it
+    def finish_and_watch(app, first_window) -> None:  # type: ignore[no-untyped-def]
+        finish(app, first_window)
+        if until_ready:  # courses and groups are in the picker: the user can choose
+            first_window.contextsLoaded.connect(_painted)
+        else:
+            # Installed after every first-paint filter of the app, so it runs first and
+            # its timer comes before the work the app starts once that frame is done.
+            _watch_paints(first_window)
 
-        start = session.AppController.start
-
-        def start_and_watch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            window = start(self, *args, **kwargs)
-            if until_ready:  # courses and groups are in the picker: the user can choose
-                window.contextsLoaded.connect(_painted)
-            else:
-                # Installed after the app's own first-paint filter, so it runs first and
-                # its timer is queued before the work the app starts after that frame.
-                _watch_paints(window)
-            return window
-
-        session.AppController.start = start_and_watch
-        return qapp
-
-    entry.make_application = make_and_watch
+    entry.finish_start_up_after_first_frame = finish_and_watch
     sys.exit(entry.main(["--demo"]))
 
 
