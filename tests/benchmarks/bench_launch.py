@@ -7,7 +7,7 @@ happened; the parent measures from just before it starts the process. Variants,
 alternating, medians of the runs:
 
 * `bare`: QApplication + an empty QMainWindow (the baseline);
-* `app --demo`: the app's own entry point, `main(["--demo"])`, to the first paint of its
+* `app --demo`: the app's own entry point, `main(["--demo"])`, to the first frame of its
   main window: what `canvas-export-manager --demo` shows a user first (the window says
   "Connecting to the demo Canvas…"; the background thread, the demo Canvas and the
   sign-in start once that frame is painted);
@@ -96,7 +96,7 @@ def main() -> None:
     print(table(
         ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
         [
-            ["launch to painted main window (`--demo`)", f"{demo:.0f} ms",
+            ["launch to the main window's first frame (`--demo`)", f"{demo:.0f} ms",
              f"bare QMainWindow {bare:.0f} ms", f"{demo / bare:.2f}x (<= {TARGET}x)", verdict(demo / bare <= TARGET)],
             ["  our MainWindow alone (no demo Canvas, no sign-in)", f"{window:.0f} ms", f"{bare:.0f} ms",
              f"{window / bare:.2f}x", "info"],

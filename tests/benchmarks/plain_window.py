@@ -69,7 +69,6 @@ def _tree(headers: tuple[str, ...], rows: tuple[tuple[str, str], ...] = (), *, s
     for text, icon_name in rows:
         item = QStandardItem(_icon(icon_name), text)
         item.setCheckable(True)
-        item.setAutoTristate(True)
         model.appendRow(item)
     view = QTreeView()
     view.setModel(model)

@@ -76,7 +76,7 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str =
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+        time.sleep(0.02)  # the poll interval of a deadline-bounded wait, like qtbot.waitUntil
 
 
 async def async_wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
