@@ -52,14 +52,12 @@ def make_application(argv: Sequence[str], *, window_icon: bool = True):  # type:
     `window_icon=False` leaves the icon to the caller: loading it (Qt's SVG icon
     plugin) is not needed for the first frame; `main` sets it once that is painted.
     """
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
     if app is None:
-        # Qt 6 scales for HiDPI by default; pass fractional factors through (125 %, 150 %)
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        # HiDPI needs nothing here: Qt 6 scales by default and passes fractional factors
+        # (125 %, 150 %) through unrounded
         app = QApplication([sys.argv[0] if sys.argv else APP_ID, *argv])
     app.setApplicationName(APP_ID)
     app.setApplicationDisplayName(APP_NAME)

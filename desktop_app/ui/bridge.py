@@ -34,7 +34,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_app.canvas.errors import AuthError, CanvasError
 from desktop_app.engine.status import JobStatus
@@ -227,9 +227,7 @@ class EngineBridge(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._relay = _Relay()
-        self._relay.result.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self._relay.event.connect(self._deliver_event, Qt.ConnectionType.QueuedConnection)
+        self._relay = _Relay()  # connected when the thread starts: nothing comes home before
         self._ids = itertools.count(1)
         self._pending: dict[int, Call] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -252,6 +250,12 @@ class EngineBridge(QObject):
             return
         if self._closed:
             raise RuntimeError("this bridge was shut down; make a new one")
+        # Imported here, not at the top: the first `import Qt` of a run creates its ~90
+        # enums (15 ms), and the bridge is made before the first frame, which needs none.
+        from PySide6.QtCore import Qt
+
+        self._relay.result.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._relay.event.connect(self._deliver_event, Qt.ConnectionType.QueuedConnection)
         self._thread = threading.Thread(target=self._run_loop, name=THREAD_NAME, daemon=True)
         self._thread.start()
         self._ready.wait()

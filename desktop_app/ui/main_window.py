@@ -8,11 +8,19 @@ It lays out and connects; it does not fetch, parse or decide Canvas rules itself
 - signing in and re-authenticating belong to :mod:`desktop_app.ui.session`.
 
 The window is built and painted before the background thread exists (see
-``AppController.start``), so this module imports only what drawing it needs: asyncio
-is imported inside the coroutines (they run on the loop thread, where it is loaded),
-and the dialogs, the About box, the error presenter (message boxes), the notifier
-(tray icon), the engine's folder layout and its event classes when first used. The
-window's icon is the application's (set by the app entry once this window is painted).
+``AppController.start``), in two steps:
+- the frame (menu bar, status bar and a :class:`StartingPage` saying what is happening)
+  is what the first frame shows at launch;
+- the panels (:meth:`MainWindow.build_panels`) are built right after that frame, or at
+  once when the window is made with ``panels=True`` (the default: a window made after
+  sign-in, and every test). The panels' modules (models, views, icons, style helpers)
+  are imported there, not at the top of this module.
+
+So this module imports only what the frame needs: asyncio is imported inside the
+coroutines (they run on the loop thread, where it is loaded), and the dialogs, the
+About box, the error presenter (message boxes), the notifier (tray icon), the engine's
+folder layout and its event classes when first used. The window's icon is the
+application's (set by the app entry once this window is painted).
 """
 
 from __future__ import annotations
@@ -22,9 +30,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QWidget
 
 from desktop_app.canvas.models import (
     ContentExport,
@@ -37,20 +44,21 @@ from desktop_app.canvas.models import (
 )
 from desktop_app.engine.status import JobStatus
 from desktop_app.ui.bridge import Call, EngineBridge, Services, auth_error_of
-from desktop_app.ui.context_picker import ContextPicker
-from desktop_app.ui.export_options import ExportOptions
-from desktop_app.ui.history_model import LocalJobInfo
-from desktop_app.ui.history_view import HistoryPanel
-from desktop_app.ui.icons import icon
-from desktop_app.ui.selection_model import BRANCHES
-from desktop_app.ui.selection_view import SelectionPanel
 from desktop_app.ui.settings import AppSettings
+from desktop_app.ui.starting_page import StartingPage
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+
     from desktop_app.engine.events import JobEvent
     from desktop_app.ui.accounts import Accounts, SignIn
+    from desktop_app.ui.context_picker import ContextPicker
     from desktop_app.ui.errors_presenter import ErrorPresenter
+    from desktop_app.ui.export_options import ExportOptions
+    from desktop_app.ui.history_model import LocalJobInfo
+    from desktop_app.ui.history_view import HistoryPanel
     from desktop_app.ui.notifier import Notifier
+    from desktop_app.ui.selection_view import SelectionPanel
     from desktop_app.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
@@ -68,13 +76,18 @@ _BRANCH_LOADS: dict[SelectKey, tuple[SelectKey, ...]] = {
 """A tree branch is filled from one or two `content` listings."""
 
 
-def branches_for(kind: ContextKind) -> tuple[SelectKey, ...]:
-    """Courses have every branch; groups and users only have files."""
-    return BRANCHES if kind is ContextKind.COURSE else (SelectKey.FILES,)
-
-
 class MainWindow(QMainWindow):
-    """Picker (left) | context title, tree and export options (centre) / history (bottom)."""
+    """Picker (left) | context title, tree and export options (centre) / history (bottom).
+
+    `panels=False` builds only the frame and shows the starting page; the caller then
+    calls :meth:`build_panels` (after the first frame), and the panels replace the
+    starting page when the session begins (:meth:`show_session_pending`).
+    """
+
+    picker: ContextPicker
+    selection: SelectionPanel
+    options: ExportOptions
+    history: HistoryPanel
 
     switchSiteRequested = Signal()
     closed = Signal()
@@ -84,7 +97,7 @@ class MainWindow(QMainWindow):
     exportStarted = Signal(int)  # job id
 
     def __init__(self, bridge: EngineBridge, settings: AppSettings, accounts: Accounts | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, panels: bool = True) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.settings = settings
@@ -102,16 +115,42 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Canvas Export Manager")
         self._presenter: ErrorPresenter | None = None
         self._notifier: Notifier | None = None
+        self._connecting_text = ""
+        self.panels_built = False
 
-        self._build_widgets()
-        self._build_actions()
-        self._build_menus()
-        self._build_status_bar()
-        self._connect()
+        self._build_frame()
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
         self.refresh_timer.timeout.connect(self.refresh_running)
-        self.restore_state()
+        self._restore_geometry()
+        if panels:
+            self.build_panels()
+            self.show_panels()
+
+    def build_panels(self) -> None:
+        """Build the picker, the tree, the export options and the history, fill the
+        menus and connect it all (once; later calls do nothing). They stay behind the
+        starting page until :meth:`show_panels`."""
+        if self.panels_built:
+            return
+        self.panels_built = True
+        self._build_widgets()
+        self._build_actions()
+        self._fill_menus()
+        self._connect()
+        self._restore_splitters()
+        if self._connecting_text and self.session is None:
+            self.picker.set_loading(self._connecting_text)
+        self.pages.addWidget(self.main_splitter)
+
+    def show_panels(self) -> None:
+        """Put the panels in the starting page's place (building them first if needed)."""
+        self.build_panels()
+        if self.pages.currentWidget() is self.main_splitter:
+            return
+        self.pages.setCurrentWidget(self.main_splitter)
+        if self.isVisible() and self.focusWidget() is None:
+            self.picker.search_edit.setFocus()  # where a new user starts: finding a course
 
     @property
     def presenter(self) -> ErrorPresenter:
@@ -132,7 +171,35 @@ class MainWindow(QMainWindow):
         return self._notifier
 
     # ------------------------------------------------------------------ layout
+    def _build_frame(self) -> None:
+        """What the first frame shows: the menu titles, the status bar and the
+        starting page (the menus are filled with the panels' actions by build_panels)."""
+        bar = self.menuBar()
+        self.file_menu: QMenu = bar.addMenu("&File")
+        self.export_menu: QMenu = bar.addMenu("&Export")
+        self.view_menu: QMenu = bar.addMenu("&View")
+        self.help_menu: QMenu = bar.addMenu("&Help")
+        self._build_status_bar()
+        self.bridge.activityChanged.connect(self.activity_label.setText)
+        self.starting_page = StartingPage(self)
+        self.pages = QStackedWidget(self)
+        self.pages.setObjectName("pages")
+        self.pages.addWidget(self.starting_page)
+        self.setCentralWidget(self.pages)
+
     def _build_widgets(self) -> None:
+        # The panels' modules and the Qt classes only they use, loaded once the first
+        # frame is painted (see the module doc). `Qt` above all: its first import in a
+        # run creates its ~90 enums (15 ms).
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QFont
+        from PySide6.QtWidgets import QSplitter, QVBoxLayout
+
+        from desktop_app.ui.context_picker import ContextPicker
+        from desktop_app.ui.export_options import ExportOptions
+        from desktop_app.ui.history_view import HistoryPanel
+        from desktop_app.ui.selection_view import SelectionPanel
+
         self.picker = ContextPicker(self)
         self.picker.setMinimumWidth(200)
 
@@ -183,10 +250,11 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(1, 2)
         self.main_splitter.setSizes([470, 280])
         self.main_splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.main_splitter)
 
     def _action(self, text: str, slot: Any, *, shortcut: QKeySequence | str | None = None,
                 tip: str = "", icon_name: str = "") -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -194,12 +262,16 @@ class MainWindow(QMainWindow):
             action.setToolTip(tip)
             action.setStatusTip(tip)
         if icon_name:
+            from desktop_app.ui.icons import icon
+
             action.setIcon(icon(icon_name))
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
 
     def _build_actions(self) -> None:
+        from PySide6.QtGui import QKeySequence
+
         # Window-wide shortcuts avoid the history table's own (Ctrl+D, Ctrl+E, Delete, F5,
         # Ctrl+C, Ctrl+Return are bound there, to the selected row).
         self.switch_action = self._action(
@@ -226,14 +298,13 @@ class MainWindow(QMainWindow):
         self.help_token_action = self._action("Where do I get an access &token?", self._open_token_help)
         self.start_action.setEnabled(False)
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+    def _fill_menus(self) -> None:
+        file_menu = self.file_menu
         file_menu.addAction(self.switch_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        export_menu = bar.addMenu("&Export")
+        export_menu = self.export_menu
         export_menu.addAction(self.start_action)
         export_menu.addSeparator()
         h = self.history
@@ -242,13 +313,13 @@ class MainWindow(QMainWindow):
         export_menu.addSeparator()
         export_menu.addAction(h.reexport_action)
         export_menu.addAction(h.stop_action)
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu
         for action in (self.reload_action, h.refresh_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
         for action in (self.focus_picker_action, self.focus_tree_action, self.focus_history_action, self.filter_action):
             view_menu.addAction(action)
-        help_menu = bar.addMenu("&Help")
+        help_menu = self.help_menu
         help_menu.addAction(self.help_token_action)
         help_menu.addAction(self.about_action)
 
@@ -263,7 +334,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.user_label)
 
     def _connect(self) -> None:
-        self.bridge.activityChanged.connect(self.activity_label.setText)
         self.bridge.jobEvent.connect(self._on_job_event)
         self.picker.contextChosen.connect(self.set_context)
         self.selection.model.branchRequested.connect(self.load_branch)
@@ -282,7 +352,9 @@ class MainWindow(QMainWindow):
         return self.session.site if self.session is not None else ""
 
     def show_session_pending(self, signin: SignIn) -> None:
-        """Right after sign-in, before the loop has the client: say who and where."""
+        """Right after sign-in, before the loop has the client: say who and where, and
+        show the panels."""
+        self.show_panels()
         self.user_label.setText(f"Signed in as {signin.user.name} · {signin.profile.name}")
         self.user_label.setToolTip(signin.profile.base_url)
         self.setWindowTitle(f"{signin.profile.name} — Canvas Export Manager")
@@ -315,9 +387,13 @@ class MainWindow(QMainWindow):
 
     def show_connecting(self, text: str) -> None:
         """Before any sign-in (the window is shown first, see AppController.start): say
-        what is happening where the courses and the user's name will appear."""
+        what is happening on the starting page, where the courses will appear, and in
+        the status bar."""
+        self._connecting_text = text
         self.activity_label.setText(text)
-        self.picker.set_loading(text)
+        self.starting_page.set_text(text)
+        if self.panels_built:
+            self.picker.set_loading(text)
         self.user_label.setText("Not signed in yet")
 
     def show_keyring_warning(self) -> None:
@@ -396,6 +472,8 @@ class MainWindow(QMainWindow):
             self._titles[str(ctx)] = title
         if self.session is not None:
             self.settings.set_last_context(self.session.profile.name, str(ctx))
+        from desktop_app.ui.selection_model import branches_for  # loaded with the panels
+
         self.options.set_context_kind(ctx.kind)
         self.start_action.setEnabled(True)
         self.selection.reset(branches_for(ctx.kind))
@@ -483,6 +561,8 @@ class MainWindow(QMainWindow):
             return exports, [j for j in jobs if j.site == site and j.context == str(ctx)]
 
         def loaded(result: tuple[list[ContentExport], list[Any]]) -> None:
+            from desktop_app.ui.history_model import LocalJobInfo  # loaded with the panels
+
             if self.context != ctx:
                 return
             exports, jobs = result
@@ -541,6 +621,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ engine events
     def _on_job_event(self, event: JobEvent) -> None:
         from desktop_app.engine.events import JobCreated, JobDone, JobState, JobWarning  # loaded with the engine
+        from desktop_app.ui.history_model import LocalJobInfo  # loaded with the panels
 
         if isinstance(event, JobCreated):
             if event.site != self.site:
@@ -696,6 +777,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ dialogs
     def open_settings(self) -> SettingsDialog:
+        from PySide6.QtCore import Qt
+
         from desktop_app.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.settings, self)
@@ -734,10 +817,12 @@ class MainWindow(QMainWindow):
             QDesktopServices.openUrl(QUrl(TOKEN_HELP_URL))
 
     # ------------------------------------------------------------------ state
-    def restore_state(self) -> None:
+    def _restore_geometry(self) -> None:
         geometry = self.settings.geometry("main")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(QSize(1200, 800))
+
+    def _restore_splitters(self) -> None:
         for name, splitter in (("top", self.top_splitter), ("main", self.main_splitter)):
             state = self.settings.geometry(f"splitter-{name}")
             if state is not None:
@@ -745,8 +830,9 @@ class MainWindow(QMainWindow):
 
     def save_state(self) -> None:
         self.settings.set_geometry("main", self.saveGeometry())
-        self.settings.set_geometry("splitter-top", self.top_splitter.saveState())
-        self.settings.set_geometry("splitter-main", self.main_splitter.saveState())
+        if self.panels_built:
+            self.settings.set_geometry("splitter-top", self.top_splitter.saveState())
+            self.settings.set_geometry("splitter-main", self.main_splitter.saveState())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API

@@ -4,9 +4,10 @@ Kept out of MainWindow on purpose: the window composes and lays out widgets; thi
 controller owns the bridge (the background thread), the accounts, the engine start-up
 and the sign-in dialogs, and decides what happens when Canvas refuses a token.
 
-Start-up order (``start(demo=True)``): the main window is built and shown first, saying
-"Connecting to the demo Canvas…"; only after its first frame is on screen does the
-background thread start, with the demo Canvas, the job store and the sign-in. Why:
+Start-up order (``start(demo=True)``): the main window's frame is built and shown
+first, its starting page saying "Connecting to the demo Canvas…"; only after its first
+frame is on screen does the background thread start, with the demo Canvas, the job
+store and the sign-in, and the window builds its panels meanwhile. Why:
 the thread, httpx, sqlite3, keyring and the simulator cost hundreds of milliseconds
 to load and start, and a user waits for a window, not for them. A normal start shows
 the welcome dialog (it reads the saved sites in the background) and opens the job store
@@ -78,7 +79,7 @@ class AppController(QObject):
         that window (the main window, or the welcome dialog).
         """
         if demo:
-            window = self._main_window()
+            window = self._main_window(panels=False)
             window.show_connecting("Connecting to the demo Canvas…")
             window.show()
             after_first_paint(window, self._start_demo)
@@ -88,14 +89,19 @@ class AppController(QObject):
         return dialog
 
     def _start_demo(self) -> None:
+        """After the first frame: the background work first (it runs on its own thread),
+        then the window's panels, built while the demo Canvas starts."""
         # (after a quit before the first frame the bridge is closed: these calls are no-ops)
         self._start_engine()
         self._sign_in_to_demo()
+        if self.window is not None:
+            self.window.build_panels()
 
-    def _main_window(self) -> MainWindow:
-        """The one main window, made on first use (kept across sign-ins and sites)."""
+    def _main_window(self, *, panels: bool = True) -> MainWindow:
+        """The one main window, made on first use (kept across sign-ins and sites);
+        `panels=False` at launch: the frame alone, see MainWindow."""
         if self.window is None:
-            self.window = MainWindow(self.bridge, self.settings, self.accounts)
+            self.window = MainWindow(self.bridge, self.settings, self.accounts, panels=panels)
             self.window.switchSiteRequested.connect(lambda: self.show_sign_in())
             self.window.closed.connect(self.quit)
         return self.window

@@ -160,7 +160,8 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
 # ---------------------------------------------------------------------------- app shots
 
 def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[no-untyped-def]
-    """welcome, main-window (mid-export) and history, from the real app on the demo."""
+    """welcome, starting (the first frame at launch), main-window (mid-export) and
+    history, from the real app on the demo."""
     import keyring
     from PySide6.QtCore import QSize, Qt, QTimer
 
@@ -199,7 +200,9 @@ def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[
             dialog.adjustSize()
             _save(dialog, out / f"welcome{suffix}.png")
             dialog.close()
-            ctl.start(demo=True)
+            window = ctl.start(demo=True)  # the first frame: the starting page, before any panel
+            window.resize(QSize(*WINDOW_SIZE))
+            _save(window, out / f"starting{suffix}.png")
             wait_for(lambda: ctl.window is not None and ctl.window.session_ready
                      and ctl.window.picker.courses.rowCount() > 0, choose)
 

@@ -13,6 +13,7 @@ from desktop_app.ui.errors_presenter import ErrorPresenter, describe
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings import AppSettings
 
+from .conftest import teacher_signin
 from .test_main_window import choose, course_ctx
 
 
@@ -82,6 +83,48 @@ def test_geometry_and_splitters_are_remembered(qtbot, window: MainWindow, contro
         again.show()
     assert (again.size().width(), again.size().height()) == (760, 560)
     assert again.main_splitter.sizes() == sizes
+
+
+def _menu_texts(window: MainWindow) -> list[list[str]]:
+    return [[a.text().replace("&", "") for a in m.menu().actions() if a.text()] for m in window.menuBar().actions()]
+
+
+def test_a_window_made_without_panels_shows_its_starting_page_until_the_session(qtbot, controller, sim) -> None:
+    """The launch order of `--demo`: the frame first, the panels after its first frame,
+    shown once a session begins."""
+    window = MainWindow(controller.bridge, controller.settings, panels=False)
+    qtbot.addWidget(window)
+    window.show_connecting("Connecting to the demo Canvas…")
+    with qtbot.waitExposed(window):
+        window.show()
+    assert not window.panels_built and window.pages.currentWidget() is window.starting_page
+    assert window.starting_page.status.text() == window.activity_label.text() == "Connecting to the demo Canvas…"
+    assert window.user_label.text() == "Not signed in yet"
+    assert [a.text().replace("&", "") for a in window.menuBar().actions()] == ["File", "Export", "View", "Help"]
+    assert _menu_texts(window) == [[], [], [], []]  # their actions belong to the panels
+
+    window.build_panels()
+    picker = window.picker
+    window.build_panels()  # once only
+    assert window.picker is picker and window.pages.count() == 2
+    assert window.pages.currentWidget() is window.starting_page  # nothing to work with yet
+    assert picker.status_label.text() == "Connecting to the demo Canvas…"
+    assert _menu_texts(window)[0] == ["Switch Canvas site…", "Settings…", "Quit"]
+
+    window.show_session_pending(teacher_signin(sim))
+    assert window.pages.currentWidget() is window.main_splitter
+    assert window.focusWidget() is picker.search_edit  # where a new user starts
+    assert window.user_label.text() == "Signed in as Ada Lovelace · Test Canvas"
+
+
+def test_a_window_closed_before_its_panels_saves_its_geometry_only(qtbot, controller) -> None:
+    window = MainWindow(controller.bridge, controller.settings, panels=False)
+    qtbot.addWidget(window)
+    window.resize(700, 500)
+    window.close()
+    settings = AppSettings(controller.settings.path)
+    assert settings.geometry("main") is not None
+    assert settings.geometry("splitter-main") is None and settings.geometry("splitter-top") is None
 
 
 def test_menus_shortcuts_and_accessible_names(qtbot, window: MainWindow) -> None:

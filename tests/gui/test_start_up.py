@@ -1,4 +1,5 @@
-"""Start-up order: the window is painted first, the background work starts after.
+"""Start-up order: the window is painted first, the background work and the window's
+panels come after.
 
 What the user waits for at launch is a window (issue 4: launch to a painted main window
 within 1.5x of a bare QMainWindow). So the window's modules must not pull in httpx,
@@ -47,17 +48,58 @@ def test_the_main_window_is_built_and_shown_without_the_heavy_modules() -> None:
     assert THREAD_NAME not in threads  # the bridge's thread starts with its first request
 
 
+PANELS = ("desktop_app.ui.context_picker", "desktop_app.ui.selection_model", "desktop_app.ui.selection_view",
+          "desktop_app.ui.history_model", "desktop_app.ui.history_view", "desktop_app.ui.export_options",
+          "desktop_app.ui.icons", "desktop_app.ui.style", "PySide6.QtSvg")
+"""Modules only the main window's panels need: the first frame at launch has none of them."""
+
+
+def test_the_first_frame_at_launch_needs_neither_the_panels_nor_the_qt_namespace(tmp_path) -> None:
+    """What `--demo` paints first is the window's frame and its starting page. Its modules
+    must not load the panels' modules, nor import `Qt` (the first import of it in a run
+    creates its ~90 enums: 15 ms, a third of what the launch target allows)."""
+    probe = (
+        "import os, sys\n"
+        "from desktop_app.ui.app import make_application\n"
+        "app = make_application([], window_icon=False)\n"
+        "import PySide6.QtCore as core\n"
+        "from desktop_app.ui.first_paint import after_first_paint\n"
+        "from desktop_app.ui.session import AppController\n"
+        "window = AppController().start(demo=True)\n"
+        "def painted():\n"  # installed last, so it runs before the app's own first-frame work
+        f"    print([m for m in {PANELS!r} if m in sys.modules])\n"
+        "    print('Qt' in vars(core), window.panels_built, window.isVisible(), flush=True)\n"
+        "    os._exit(0)\n"
+        "after_first_paint(window, painted)\n"
+        "app.exec()\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"))
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    loaded, state = done.stdout.strip().splitlines()
+    assert loaded == "[]"
+    assert state == "False False True"  # no `Qt` yet, no panels yet, the window on screen
+
+
 def test_demo_start_paints_the_window_before_starting_anything(qtbot, controller) -> None:
+    signed: list[object] = []
+    controller.signedIn.connect(signed.append)
     first = controller.start(demo=True)
     window = controller.window
     assert first is window and window.isVisible()
     assert not controller.bridge.running  # no thread, demo Canvas or sign-in before the first frame
     assert window.activity_label.text() == "Connecting to the demo Canvas…"
+    # the first frame is the window's frame and its starting page; the panels come after it
+    assert window.pages.currentWidget() is window.starting_page
+    assert window.starting_page.status.text() == "Connecting to the demo Canvas…"
+    assert not window.panels_built and not window.session_ready
+    qtbot.waitUntil(lambda: window.panels_built, timeout=5000)  # built right after the first paint
     assert window.picker.status_label.text() == "Connecting to the demo Canvas…"
-    assert not window.session_ready and not window.start_action.isEnabled()
-    with qtbot.waitSignal(controller.signedIn, timeout=20_000) as signed:
-        pass  # the first paint comes from the event loop; everything else follows it
-    assert signed.args[0].demo and controller.window is window  # the same window, now signed in
+    assert not window.start_action.isEnabled()
+    qtbot.waitUntil(lambda: bool(signed), timeout=20_000)
+    assert signed[0].demo and controller.window is window  # the same window, now signed in
+    assert window.pages.currentWidget() is window.main_splitter  # the session began: the panels show
     qtbot.waitUntil(lambda: window.session_ready and window.picker.courses.rowCount() == 3, timeout=10_000)
     assert window.user_label.text() == "Signed in as Ada Lovelace · Demo Canvas"
     assert not window.picker.status_label.isVisible()
