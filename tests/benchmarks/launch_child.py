@@ -7,9 +7,9 @@ the launch costs only what the variant itself imports. CLOCK_MONOTONIC is system
 on Linux, so the parent subtracts its own reading taken just before starting us.
 
     python launch_child.py bare    # a bare PySide6 QMainWindow: the baseline
-    python launch_child.py app     # the app's own main(["--demo"]), to its main window's first frame
+    python launch_child.py app     # the app's own main(["--demo"]), to its main window's first frame (the starting page)
     python launch_child.py ready   # the same, to the courses of the signed-in demo user in the window
-    python launch_child.py window  # the app's MainWindow built directly (no sign-in)
+    python launch_child.py window  # the app's MainWindow with all its panels, built directly (no sign-in)
     python launch_child.py widgets # a plain PySide6 window with the same kinds of widgets, no app code
 """
 
