@@ -250,7 +250,7 @@ class EngineBridge(QObject):
             return
         if self._closed:
             raise RuntimeError("this bridge was shut down; make a new one")
-        # Imported here, not at the top: the first `import Qt` of a run creates its ~90
+        # Imported here, not at the top: the first import of `Qt` in a run creates its ~90
         # enums (15 ms), and the bridge is made before the first frame, which needs none.
         from PySide6.QtCore import Qt
 

@@ -459,6 +459,8 @@ class MainWindow(QMainWindow):
 
     def set_context(self, ctx: Context, title: str = "") -> None:
         """A course, group or My files was chosen: reset the tree, load the history."""
+        from desktop_app.ui.selection_model import branches_for  # loaded with the panels
+
         if ctx == self.context:
             return
         for call in self._context_calls:
@@ -472,8 +474,6 @@ class MainWindow(QMainWindow):
             self._titles[str(ctx)] = title
         if self.session is not None:
             self.settings.set_last_context(self.session.profile.name, str(ctx))
-        from desktop_app.ui.selection_model import branches_for  # loaded with the panels
-
         self.options.set_context_kind(ctx.kind)
         self.start_action.setEnabled(True)
         self.selection.reset(branches_for(ctx.kind))
