@@ -505,12 +505,17 @@ class Runner:
             return self.client(site, token_for_site(site, self.args))
 
         engine = self.make_engine(client_for)
-        job_ids = await engine.resume_unfinished()
-        if not job_ids:
-            self.output.note("No unfinished jobs.")
+        resumed = await engine.resume_unfinished()
+        if resumed.busy:
+            # The app (or another `resume`) is on them: theirs to finish, not a failure here.
+            ids = ", ".join(str(job_id) for job_id, _ in resumed.busy)
+            self.output.note(f"Skipping {len(resumed.busy)} job(s) another process is working on: {ids}")
+        if not resumed.started:
+            if not resumed.busy:
+                self.output.note("No unfinished jobs.")
             return EXIT_OK
-        self.output.note(f"Resuming {len(job_ids)} job(s): {', '.join(map(str, job_ids))}")
-        codes = [await self._finish(job_id) for job_id in job_ids]
+        self.output.note(f"Resuming {len(resumed.started)} job(s): {', '.join(map(str, resumed.started))}")
+        codes = [await self._finish(job_id) for job_id in resumed.started]
         return max(codes, key=_severity)
 
     async def cmd_jobs(self) -> int:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -60,6 +60,7 @@ from desktop_app.engine.download import (
 from desktop_app.engine.errors import (
     ExportExpiredError,
     ExportFailedError,
+    JobBusyError,
     LocalStorageError,
     UnexpectedError,
 )
@@ -76,6 +77,7 @@ from desktop_app.engine.events import (
     JobWarning,
 )
 from desktop_app.engine.limits import ResizableLimiter
+from desktop_app.engine.ownership import LEASE_TTL, Holder
 from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
 from desktop_app.engine.store import Job, JobStore
 from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
@@ -113,6 +115,9 @@ class EngineConfig:
     create_skew: timedelta = timedelta(minutes=2)
     """How much earlier than our request start an export may claim to be created and
     still be adopted after an ambiguous create (clock skew between us and Canvas)."""
+    lease_ttl: float = LEASE_TTL
+    """Seconds a job's lease lasts unless renewed (renewed every third of it while the
+    job runs): how long a crashed holder on another computer blocks its jobs."""
     poll_failures: int = 4
     """Extra polling rounds after the client's own retries gave up, before interrupting."""
     poll_failure_delay: float = 5.0
@@ -154,6 +159,8 @@ class Engine:
         self._download_limits: dict[str, ResizableLimiter] = {}
         self._user_ids: dict[str, int] = {}
         self._closed = False
+        self.holder = Holder.new()
+        """This engine's identity in the job store's leases (one worker per job)."""
 
     # ------------------------------------------------------------------ public API
 
@@ -222,7 +229,7 @@ class Engine:
             expire_days=self.config.expire_days,
         )
         self._emit(JobCreated(job.id, site, job.context, job.export_type, None, str(job.dest_dir) if job.dest_dir else None))
-        self._spawn(job.id)
+        self._claim_and_spawn(job.id)
         return job.id
 
     async def attach(self, site: str, ctx: Context | str, export_id: int, dest_dir: Path | str | None) -> int:
@@ -248,7 +255,7 @@ class Engine:
             expire_days=self.config.expire_days,
         )
         self._emit(JobCreated(job.id, site, job.context, job.export_type, export.id, str(job.dest_dir) if job.dest_dir else None))
-        self._spawn(job.id)
+        self._claim_and_spawn(job.id)
         return job.id
 
     async def stop(self, job_id: int) -> None:
@@ -272,23 +279,30 @@ class Engine:
             self._stopping.discard(job_id)
 
     async def resume(self, job_id: int) -> None:
-        """Carry on a stopped, interrupted or failed job (not a done one)."""
+        """Carry on a stopped, interrupted or failed job (not a done one). JobBusyError
+        when another process is working on it."""
         job = self.store.get(job_id)
         if job is None:
             raise KeyError(job_id)
         if job.state is JobStatus.DONE or self.is_running(job_id):
             return
-        self._spawn(job_id)
+        self._claim_and_spawn(job_id)
 
-    async def resume_unfinished(self) -> list[int]:
+    async def resume_unfinished(self) -> Resumed:
         """After a restart: every job that is not done, failed, expired or stopped carries
-        on (polling, or downloading from its `.part`). Returns their ids."""
-        started = []
+        on (polling, or downloading from its `.part`), except those another live process
+        is working on (the app and a cron `resume` at once): those are left to it."""
+        resumed = Resumed()
         for job in self.store.unfinished():
-            if not self.is_running(job.id):
-                self._spawn(job.id)
-                started.append(job.id)
-        return started
+            if self.is_running(job.id):
+                continue
+            try:
+                self._claim_and_spawn(job.id)
+            except JobBusyError as busy:
+                resumed.busy.append((job.id, busy.message))
+            else:
+                resumed.started.append(job.id)
+        return resumed
 
     async def wait(self, job_id: int) -> Job:
         """Wait until the job's task ends (done, failed, interrupted, ...); its snapshot.
@@ -327,10 +341,19 @@ class Engine:
         except Exception:  # a listener's bug must never break a job
             log.exception("event listener failed on %s", type(event).__name__)
 
-    def _spawn(self, job_id: int) -> None:
+    def _claim_and_spawn(self, job_id: int) -> None:
+        """Take the job's lease, then run it; JobBusyError when another process holds it.
+        Claimed before the task exists, so two processes resuming at once cannot both
+        start the job (exactly one POST per job, one writer per `.part`)."""
         if self._closed:
             raise RuntimeError("the engine is closed")
-        task = asyncio.get_running_loop().create_task(self._run(job_id), name=f"export-job-{job_id}")
+        other = self.store.claim(job_id, self.holder, self.config.lease_ttl)
+        if other is not None:
+            raise JobBusyError(
+                f"Job {job_id} is being worked on by another Canvas Export Manager ({other.describe()}); "
+                f"left to it."
+            )
+        task = asyncio.get_running_loop().create_task(self._run_leased(job_id), name=f"export-job-{job_id}")
         self._tasks[job_id] = task
 
         def forget(t: asyncio.Task[None], job_id: int = job_id) -> None:
@@ -338,6 +361,29 @@ class Engine:
                 del self._tasks[job_id]
 
         task.add_done_callback(forget)
+
+    async def _run_leased(self, job_id: int) -> None:
+        """Run the job while renewing its lease; give the lease up however it ends."""
+        job_task = asyncio.current_task()
+        assert job_task is not None
+        renewer = asyncio.get_running_loop().create_task(self._renew_lease(job_id, job_task), name=f"lease-{job_id}")
+        try:
+            await self._run(job_id)
+        finally:
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
+            self.store.release(job_id, self.holder)
+
+    async def _renew_lease(self, job_id: int, job_task: asyncio.Task[Any]) -> None:
+        """Renew every third of the lease. If another process took the job over (we were
+        frozen past the lease's end), stop at once: two writers would be worse."""
+        while True:
+            await asyncio.sleep(self.config.lease_ttl / 3)  # real time: leases are wall-clock
+            if not self.store.renew(job_id, self.holder, self.config.lease_ttl):
+                log.warning("job %s: another process took it over; this one stops working on it", job_id)
+                self._emit(JobWarning(job_id, "Another Canvas Export Manager took this job over; it carries on there."))
+                job_task.cancel()
+                return
 
     def _client(self, site: str) -> Any:
         source = self._clients
@@ -683,6 +729,15 @@ class Engine:
             job = self.store.update(job.id, sha256=verified.sha256, size=verified.size)
             final = await asyncio.to_thread(commit_part, part, job.dest_dir, name)
         self._finish_done(job, final, verified)
+
+
+@dataclass
+class Resumed:
+    """What `resume_unfinished` did: jobs it started, and jobs another process holds
+    (job id, a sentence saying which process)."""
+
+    started: list[int] = field(default_factory=list)
+    busy: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _resumed_state(job: Job) -> JobStatus:

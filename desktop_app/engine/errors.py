@@ -31,3 +31,13 @@ class FolderNotWritableError(LocalStorageError):
 
 class UnexpectedError(CanvasError):
     """A bug in this app, not a Canvas problem: the job is kept so it can be resumed."""
+
+
+class JobBusyError(CanvasError):
+    """Another process (a second app, a cron `resume`) is working on this job right now;
+    this one leaves it alone rather than create or download a second time."""
+
+
+class UnsafeFolderError(LocalStorageError):
+    """The download folder holds something unexpected where the package is written (a
+    link, a device, a folder): nothing is written, so no byte outside the folder changes."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any, Iterable, Sequence
 import platformdirs
 
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, parse_time
+from desktop_app.engine.ownership import Holder
 from desktop_app.engine.status import JobStatus
 
 APP_NAME = "canvas-export-manager"
@@ -71,6 +73,16 @@ MIGRATIONS: tuple[str, ...] = (
     # 3: Canvas's expiry setting can differ per installation
     """
     ALTER TABLE jobs ADD COLUMN expire_days INTEGER NOT NULL DEFAULT 30;
+    """,
+    # 4: one worker per job across processes (the app, a second app, a cron `resume`)
+    """
+    CREATE TABLE leases (
+        job_id INTEGER PRIMARY KEY,
+        holder TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        expires_at REAL NOT NULL
+    );
     """,
 )
 
@@ -310,6 +322,50 @@ class JobStore:
     def unfinished(self) -> list[Job]:
         """Jobs a restart must carry on (not done, failed, expired or stopped)."""
         return self.jobs([s for s in JobStatus if not s.is_terminal])
+
+    # ---- leases: one worker per job, across processes
+
+    def claim(self, job_id: int, me: Holder, ttl: float) -> Holder | None:
+        """Take (or renew) the lease on a job for `ttl` seconds.
+
+        Returns None when the job is now ours, else the live holder that keeps it. A lease
+        whose holder crashed (expired, or its process is gone from this computer) is
+        taken over. One `BEGIN IMMEDIATE` transaction, so two processes cannot both win.
+        """
+        now = time.time()
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute(
+                    "SELECT holder, host, pid, expires_at FROM leases WHERE job_id = ?", (job_id,)
+                ).fetchone()
+                if row is not None:
+                    other = Holder(row["holder"], row["host"], row["pid"])
+                    if other.id != me.id and row["expires_at"] > now and other.is_alive():
+                        self._conn.execute("COMMIT")
+                        return other
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO leases (job_id, holder, host, pid, expires_at) VALUES (?, ?, ?, ?, ?)",
+                    (job_id, me.id, me.host, me.pid, now + ttl),
+                )
+                self._conn.execute("COMMIT")
+                return None
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def renew(self, job_id: int, me: Holder, ttl: float) -> bool:
+        """Extend our lease; False when it is no longer ours (another process took it)."""
+        with self._lock:
+            cur = self._conn.execute(
+                "UPDATE leases SET expires_at = ? WHERE job_id = ? AND holder = ?", (time.time() + ttl, job_id, me.id)
+            )
+            return cur.rowcount == 1
+
+    def release(self, job_id: int, me: Holder) -> None:
+        """Give the job up (finished, stopped, or this process is quitting)."""
+        with self._lock:
+            self._conn.execute("DELETE FROM leases WHERE job_id = ? AND holder = ?", (job_id, me.id))
 
     def jobs_for_export(self, site: str, export_id: int) -> list[Job]:
         with self._lock:

@@ -179,7 +179,7 @@ class AppController(QObject):
             await services.set_client(site, base_url, token)
             engine = await services.start_engine(self._store_path, max_concurrent=self.settings.max_concurrent,
                                                  config=self._engine_config)
-            return await engine.resume_unfinished()  # interrupted jobs (e.g. a refused token) carry on
+            return (await engine.resume_unfinished()).started  # interrupted jobs (e.g. a refused token) carry on
 
         call = self.bridge.run(install, label="Signing in…", site=site)
         window = self._main_window()

@@ -288,7 +288,7 @@ def test_disk_full_is_clear_and_resumable(sim: SimulatedCanvas, tmp_path: Path, 
             job_id = await engine.start_export(client.base_url, ctx, "zip", None, True, tmp_path / "out")
             first = await engine.wait(job_id)
             monkeypatch.setattr(download_module.os, "write", real_write)  # space freed
-            assert await engine.resume_unfinished() == [job_id]
+            assert (await engine.resume_unfinished()).started == [job_id]
             return first, await engine.wait(job_id)
 
     events: list = []

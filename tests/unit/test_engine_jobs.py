@@ -238,7 +238,7 @@ def test_restart_after_kill_during_post_adopts_instead_of_posting(tmp_path: Path
 
     async def go():
         engine = make_engine(tmp_path, canvas, [])
-        assert await engine.resume_unfinished() == [job.id]
+        assert (await engine.resume_unfinished()).started == [job.id]
         return await engine.wait(job.id)
 
     final = run(go())
