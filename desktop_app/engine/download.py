@@ -1,4 +1,4 @@
-"""Saving a package: safe names, `.part` files, resume, fsync, atomic no-overwrite rename.
+"""Saving a package: safe names, a locked `.part`, resume, bounded retries, SHA-256 on write.
 
 The rules, and why:
 
@@ -6,21 +6,23 @@ The rules, and why:
   is sanitised: no path separators or `..` (it must not leave the chosen folder), no
   control characters, no Windows-reserved names or trailing dots/spaces (the file must
   open on every OS), at most 200 UTF-8 bytes with the extension kept.
-* Bytes go into `NAME.EXPORTID.part` next to the final file. The export id in the name
-  makes the part file belong to one export, so a resumed download never appends bytes of
-  another package, even if the job store was lost.
+* Bytes go into `NAME.EXPORTID.part` next to the final file, opened, locked and
+  committed by partfile.py (no link followed, one writer across processes). The export
+  id in the name makes the part file belong to one export, so a resumed download never
+  appends bytes of another package, even if the job store was lost.
 * Each attempt asks `client.open_package(url, start=part_size)`, which resolves the
   redirect chain anew (signed URLs expire). 206 appends; 200 means the host ignored the
-  Range, so the part file starts over. A dropped connection is retried with backoff; the
-  bound counts attempts *without progress*, so a flaky link that still moves forward
-  completes.
+  Range, so the part file starts over, at most MAX_RESTARTS_FROM_ZERO times. A dropped
+  connection is retried with backoff; the bound counts attempts *without progress*, so
+  a flaky link that still moves forward completes.
+* Nothing is written that cannot fit: the free space is checked against the announced
+  size first, and a package whose size Canvas does not announce stops at
+  `DownloadPolicy.max_unannounced_size`.
 * Writes happen in a worker thread (the event loop never waits on the disk), 1 MiB at a
-  time (in 32 KiB write calls, see WRITE_SIZE), while the next MiB downloads; memory
-  stays flat whatever the package size.
-* When complete: flush and fsync, verify (see verify.py), then move to the final name
-  without ever overwriting an existing file (`name (2).imscc`): a hard link is atomic and
-  fails if the name exists; where links are not supported, a checked `os.replace`.
-  Nothing broken or partial ever appears under the final name.
+  time (in 32 KiB write calls, see WRITE_SIZE), while the next MiB downloads; the same
+  thread feeds each block to SHA-256, so the digest is ready when the last byte lands
+  (a resumed download hashes the bytes it already had once, first). Memory stays flat
+  whatever the package size.
 * A full disk or a read-only folder becomes a `LocalStorageError` with a sentence a
   person can act on; the `.part` stays so the job can resume.
 """
@@ -28,10 +30,11 @@ The rules, and why:
 from __future__ import annotations
 
 import asyncio
-import errno
+import hashlib
 import os
 import random
 import re
+import shutil
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -48,43 +51,24 @@ from desktop_app.canvas.errors import (
     SizeMismatchError,
     UnreachableError,
 )
-from desktop_app.engine.errors import DiskFullError, FolderNotWritableError, LocalStorageError
+from desktop_app.engine.errors import DiskFullError, FolderNotWritableError, LocalStorageError, storage_error
+from desktop_app.engine.partfile import PartFile
+from desktop_app.sizes import human_size
 
 __all__ = [
     "CHUNK_SIZE", "DiskFullError", "DownloadPolicy", "DownloadResult", "FolderNotWritableError",
-    "LocalStorageError", "commit_part", "download_to_part", "numbered", "part_path_for",
-    "safe_filename", "storage_error",
+    "LocalStorageError", "download_to_part", "part_path_for", "safe_filename", "storage_error",
 ]
 
 CHUNK_SIZE = 1 << 20
 MAX_NAME_BYTES = 200
-
-# ---------------------------------------------------------------------------- errors
-
-
-_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT, errno.EISDIR}
-
-
-def storage_error(err: OSError, folder: Path) -> LocalStorageError:
-    """Translate an OSError from the file system into a message a person can act on."""
-    if err.errno in _DISK_FULL:
-        return DiskFullError(
-            f"Not enough space to save the package in {folder}. Free some space (or choose "
-            f"another folder) and resume: the part already downloaded is kept.",
-            detail=f"{errno.errorcode.get(err.errno or 0, err.errno)}: {err.strerror}",
-        )
-    if err.errno in _NOT_WRITABLE:
-        return FolderNotWritableError(
-            f"Cannot write to the folder {folder} (it is read-only, missing or not a folder). "
-            f"Choose another folder or fix its permissions, then resume.",
-            detail=f"{errno.errorcode.get(err.errno or 0, err.errno)}: {err.strerror}",
-        )
-    return LocalStorageError(
-        f"Cannot save the package in {folder}: {err.strerror or err}. Fix this, then resume.",
-        detail=f"errno {err.errno}",
-    )
-
+MAX_RESTARTS_FROM_ZERO = 3
+"""Times one download may start over from byte 0 because the host ignored `Range` (or
+sent the wrong part). A host that ignores Range *and* breaks off would otherwise restart
+for ever while each restart counts as progress; after this the job stops, resumable."""
+MAX_UNANNOUNCED_SIZE = 50 * 1024**3
+"""Default ceiling for a package whose size Canvas does not announce (`attachment.size`
+0 or missing): without it a lying host fills the disk. Far above any real export."""
 
 # ---------------------------------------------------------------------------- names
 
@@ -123,61 +107,6 @@ def part_path_for(dest_dir: Path, name: str, export_id: int) -> Path:
     return dest_dir / f"{name}.{export_id}.part"
 
 
-def numbered(name: str, n: int) -> str:
-    """`name (n).ext` for n >= 2, the extension kept (`.imscc`, `.zip`)."""
-    if n < 2:
-        return name
-    match = _EXTENSION.search(name)
-    ext = match.group(1) if match and match.start() > 0 else ""
-    stem = name[: len(name) - len(ext)] if ext else name
-    return f"{stem} ({n}){ext}"
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every OS / file system; the rename itself is atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def commit_part(part: Path, dest_dir: Path, name: str, *, max_tries: int = 1000) -> Path:
-    """Move a verified `.part` to `dest_dir/name`, or `name (2)`, ... never overwriting.
-
-    Blocking (runs in a worker thread). Raises LocalStorageError on file-system errors.
-    """
-    for n in range(1, max_tries + 1):
-        final = dest_dir / numbered(name, n)
-        try:
-            os.link(part, final)  # atomic, and fails when `final` exists
-        except FileExistsError:
-            continue
-        except OSError as err:
-            if err.errno in _DISK_FULL or err.errno in {errno.EROFS, errno.EACCES}:
-                raise storage_error(err, dest_dir) from err
-            # No hard links here (FAT, some network shares): a checked replace instead.
-            if final.exists():
-                continue
-            try:
-                os.replace(part, final)
-            except OSError as err2:
-                raise storage_error(err2, dest_dir) from err2
-            _fsync_dir(dest_dir)
-            return final
-        try:
-            os.unlink(part)
-        except OSError:
-            pass  # the package is safe under its final name; a leftover link is harmless
-        _fsync_dir(dest_dir)
-        return final
-    raise LocalStorageError(f"Too many files named like {name} in {dest_dir}.")
-
-
 # ---------------------------------------------------------------------------- streaming
 
 
@@ -200,6 +129,8 @@ class DownloadPolicy:
     """Consecutive attempts that bring no new byte before giving up."""
     max_attempts: int = 200
     """Hard bound on attempts for one download, whatever the progress."""
+    max_restarts_from_zero: int = MAX_RESTARTS_FROM_ZERO
+    max_unannounced_size: int = MAX_UNANNOUNCED_SIZE
     base_delay: float = 0.5
     max_delay: float = 20.0
     chunk_size: int = CHUNK_SIZE
@@ -224,10 +155,8 @@ class DownloadResult:
     size: int
     attempts: int
     resumed: bool  # some bytes came from an earlier attempt or an earlier run
-
-
-def _open_part(part: Path) -> int:
-    return os.open(part, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sha256: str
+    """Of the whole file, computed as it was written."""
 
 
 WRITE_SIZE = 32 * 1024
@@ -237,6 +166,8 @@ the kernel in 32 KiB pieces. Measured on the benchmark VM (Linux 6.18, ext4), wr
 64 KiB at ~530, 32 KiB at ~690, 16 KiB at ~620 (medians of 8). Larger writes make the
 page cache allocate larger folios, which is slow when the free memory at hand is in
 small pieces; smaller writes cost more calls. 32 calls per MiB cost nothing measurable."""
+HASH_READ_SIZE = 1 << 20
+"""Bytes per read when a resumed download hashes the part it already has."""
 
 
 def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
@@ -246,16 +177,21 @@ def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
         view = view[written:]
 
 
-def _write_block(fd: int, pieces: list[bytes | bytearray]) -> None:
-    """Join the network pieces here, in the worker thread, then write them at once."""
-    _write_all(fd, pieces[0] if len(pieces) == 1 else b"".join(pieces))
+def _write_block(fd: int, digest: Any, pieces: list[bytes | bytearray]) -> None:
+    """Join the network pieces here, in the worker thread, write them, and hash them
+    (hashlib releases the GIL on large buffers, so the event loop runs meanwhile)."""
+    block = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+    _write_all(fd, block)
+    digest.update(block)
 
 
-def _sync_close(fd: int) -> None:
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _hash_prefix(part: PartFile) -> Any:
+    """SHA-256 state of the bytes already in the part (a resumed download), read once."""
+    digest = hashlib.sha256()
+    with open(part.read_path, "rb") as fh:
+        while block := fh.read(HASH_READ_SIZE):
+            digest.update(block)
+    return digest
 
 
 class _PartWriter:
@@ -267,9 +203,9 @@ class _PartWriter:
     one write is in flight, so memory stays at about two blocks; the event loop still
     never waits on the disk."""
 
-    def __init__(self, fd: int, folder: Path, have: int) -> None:
-        self.fd = fd
-        self.folder = folder
+    def __init__(self, part: PartFile, have: int, digest: Any) -> None:
+        self.part = part
+        self.digest = digest
         self.written = have
         """Bytes in the file (writes that have completed)."""
         self._pending: asyncio.Future[None] | None = None
@@ -285,60 +221,82 @@ class _PartWriter:
         returns the bytes written so far."""
         await self.drain()
         if pieces:
-            self._pending = asyncio.ensure_future(asyncio.to_thread(_write_block, self.fd, pieces))
+            self._pending = asyncio.ensure_future(asyncio.to_thread(_write_block, self.part.fd, self.digest, pieces))
             self._pending_size = size
         return self.written
 
     async def drain(self) -> int:
         """Wait for the write in flight. If we are cancelled meanwhile, the write stays
-        recorded as pending, so the caller's cleanup waits for it before closing the fd."""
+        recorded as pending, so the caller's cleanup waits for it before going on."""
         pending = self._pending
         if pending is not None:
             try:
                 await asyncio.shield(pending)
             except OSError as err:
                 self._pending = None
-                raise storage_error(err, self.folder) from err
+                raise storage_error(err, self.part.folder) from err
             self._pending = None
             self.written += self._pending_size
         return self.written
 
 
-def _truncate(part: Path) -> None:
-    with open(part, "wb"):
-        pass
+def check_space(folder: Path, needed: int) -> None:
+    """Refuse before writing when the package cannot fit (DiskFullError): a download
+    that fills the disk hurts every program on the computer, and fails anyway."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return  # cannot tell here (some network shares): the writes will say
+    if needed > free:
+        raise DiskFullError(
+            f"The package needs {human_size(needed)} more, but only {human_size(free)} is free in {folder}. "
+            f"Free some space (or choose another folder) and resume.",
+            detail=f"needed {needed} bytes, free {free}",
+        )
 
 
 async def download_to_part(
     client: PackageOpener,
     url: str,
-    part: Path,
+    part: PartFile,
     *,
     expected_size: int | None,
     on_bytes: Callable[[int, int | None], None] | None = None,
     policy: DownloadPolicy = DownloadPolicy(),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> DownloadResult:
-    """Stream `url` into `part`, resuming what is already there; fsync when complete.
+    """Stream `url` into the locked `part`, resuming what is already there; fsync when complete.
 
     Returns when the part holds `expected_size` bytes (or the whole body when the size is
-    unknown). Raises LocalStorageError (disk), a CanvasError from the client (login page,
-    auth, ...), SizeMismatchError when the host keeps sending more than announced, or the
-    last transient error after the retry bounds.
+    unknown), with the SHA-256 of the whole file. Raises LocalStorageError (disk), a
+    CanvasError from the client (login page, auth, ...), SizeMismatchError when the host
+    sends more than announced (or than the ceiling for an unannounced size), or an
+    UnreachableError / the last transient error after the retry bounds.
     """
-    folder = part.parent
+    folder = part.folder
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        have = part.stat().st_size if part.exists() else 0
+        have = part.size()
+        if expected_size and have > expected_size:
+            part.truncate()  # not this package's bytes: start over
+            have = 0
+        digest = await asyncio.to_thread(_hash_prefix, part) if have else hashlib.sha256()
     except OSError as err:
         raise storage_error(err, folder) from err
-    if expected_size and have > expected_size:
-        await asyncio.to_thread(_truncate, part)  # not this package's bytes: start over
-        have = 0
+    if expected_size:
+        check_space(folder, expected_size - have)
+    limit = expected_size or policy.max_unannounced_size
     resumed_any = have > 0
-    stalled = 0
-    attempts = 0
+    stalled = restarts = attempts = 0
     last_error: BaseException | None = None
+
+    async def start_over(why: BaseException | None) -> None:
+        nonlocal have, resumed_any, restarts, digest
+        restarts += 1
+        if restarts > policy.max_restarts_from_zero:
+            raise _TooManyRestarts(repr(why))
+        await asyncio.to_thread(part.truncate)
+        have, resumed_any, digest = 0, False, hashlib.sha256()
+
     while True:
         if expected_size and have == expected_size:
             break
@@ -349,73 +307,38 @@ async def download_to_part(
                 detail=repr(last_error),
             )
         before = have
+        writer: _PartWriter | None = None
         try:
-            async with client.open_package(url, start=have) as response:
-                if have and response.status != 206:
-                    await asyncio.to_thread(_truncate, part)  # Range ignored: restart from zero
-                    have = before = 0
-                    resumed_any = False
-                total = expected_size or response.total_size  # whole package, also on a 206
-                if on_bytes:
-                    on_bytes(have, total)
-                try:
-                    fd = await asyncio.to_thread(_open_part, part)
-                except OSError as err:
-                    raise storage_error(err, folder) from err
-                # Take the pieces as the network delivers them (up to 1 MiB each from a
-                # direct hop, 64 KiB from httpx; nothing that arrived is lost when the
-                # connection breaks), write in 1 MiB blocks (so the thread hop stays
-                # cheap), the next block downloading while the last one is written.
-                writer = _PartWriter(fd, folder, have)
-                pieces: list[bytes | bytearray] = []
-                held = 0
-                flushed_at = time.monotonic()
-                try:
-                    async for chunk in response.aiter_bytes(policy.chunk_size):
-                        if not chunk:
-                            continue
-                        if expected_size and writer.accepted + held + len(chunk) > expected_size:
-                            raise SizeMismatchError(
-                                f"Canvas sent more than the {expected_size} bytes it announced for this package.",
-                                detail=f"got at least {writer.accepted + held + len(chunk)} bytes",
-                            )
-                        pieces.append(chunk)
-                        held += len(chunk)
-                        now = time.monotonic()
-                        if held >= policy.chunk_size or now - flushed_at >= policy.flush_interval:
-                            flushed_at = now
-                            block, size = pieces, held
-                            pieces, held = [], 0
-                            have = await writer.write(block, size)
-                            if on_bytes:
-                                on_bytes(have, total)
-                finally:
-                    # Keep whatever arrived, even when the connection broke or we are cancelled.
-                    try:
-                        try:
-                            await writer.write(pieces, held)
-                            have = await writer.drain()
-                        finally:
-                            await asyncio.to_thread(_sync_close, fd)
-                    except OSError as err:
-                        raise storage_error(err, folder) from err
-                if on_bytes:
-                    on_bytes(have, total)
+            try:
+                async with client.open_package(url, start=have) as response:
+                    if have and response.status != 206:
+                        await start_over(None)  # Range ignored: restart from zero
+                        before = 0
+                    total = expected_size or response.total_size  # whole package, also on a 206
+                    if on_bytes:
+                        on_bytes(have, total)
+                    writer = _PartWriter(part, have, digest)
+                    await _receive(response, writer, limit, bool(expected_size), policy, on_bytes, total)
+            finally:
+                if writer is not None:
+                    have = writer.written  # whatever arrived counts, also when the body broke off
+            await _fsync(part)
             if not expected_size:
                 break  # size unknown: a clean end of body is the end
             if have < expected_size:
                 raise UnreachableError("The download ended early.", detail=f"{have} of {expected_size} bytes")
+        except _TooManyRestarts as err:
+            raise UnreachableError(  # not retried: a new run may meet a better-behaved host
+                f"The files host does not resume downloads and keeps breaking off; gave up after "
+                f"{policy.max_restarts_from_zero} fresh starts. The job can be resumed later.",
+                detail=str(err),
+            ) from None
         except PackageError as err:
             # The host answered a Range with the wrong part: the client says start over.
             if isinstance(err, (LoginPageError, SizeMismatchError)) or err.status != 206 or have == 0:
                 raise
             last_error = err
-            await asyncio.to_thread(_truncate, part)
-            have = 0
-            resumed_any = False
-            stalled += 1
-            if stalled >= policy.max_stalled_attempts:
-                raise
+            await start_over(err)
         except _TRANSIENT as err:
             last_error = err
             stalled = 0 if have > before else stalled + 1
@@ -427,4 +350,69 @@ async def download_to_part(
                     detail=type(err).__name__,
                 ) from err
             await sleep(policy.delay(stalled))
-    return DownloadResult(path=part, size=have, attempts=attempts, resumed=resumed_any)
+    return DownloadResult(path=part.path, size=have, attempts=attempts, resumed=resumed_any, sha256=digest.hexdigest())
+
+
+class _TooManyRestarts(Exception):
+    """MAX_RESTARTS_FROM_ZERO reached: ends the download, whatever the retry rules say."""
+
+
+async def _fsync(part: PartFile) -> None:
+    try:
+        await asyncio.to_thread(part.fsync)
+    except OSError as err:
+        raise storage_error(err, part.folder) from err
+
+
+async def _receive(
+    response: Any,
+    writer: _PartWriter,
+    limit: int,
+    announced: bool,
+    policy: DownloadPolicy,
+    on_bytes: Callable[[int, int | None], None] | None,
+    total: int | None,
+) -> None:
+    """Append one response body to the part through `writer`.
+
+    Takes the pieces as the network delivers them (up to 1 MiB each from a direct hop,
+    64 KiB from httpx; nothing that arrived is lost when the connection breaks), writes
+    in 1 MiB blocks (so the thread hop stays cheap), the next block downloading while
+    the last one is written."""
+    pieces: list[bytes | bytearray] = []
+    held = 0
+    flushed_at = time.monotonic()
+    try:
+        async for chunk in response.aiter_bytes(policy.chunk_size):
+            if not chunk:
+                continue
+            if writer.accepted + held + len(chunk) > limit:
+                raise _too_much(limit, announced, writer.accepted + held + len(chunk))
+            pieces.append(chunk)
+            held += len(chunk)
+            now = time.monotonic()
+            if held >= policy.chunk_size or now - flushed_at >= policy.flush_interval:
+                flushed_at = now
+                block, size = pieces, held
+                pieces, held = [], 0
+                done = await writer.write(block, size)
+                if on_bytes:
+                    on_bytes(done, total)
+    finally:
+        # Keep whatever arrived, even when the connection broke or we are cancelled.
+        await writer.write(pieces, held)
+        await writer.drain()
+    if on_bytes:
+        on_bytes(writer.written, total)
+
+
+def _too_much(limit: int, announced: bool, got: int) -> SizeMismatchError:
+    if announced:
+        return SizeMismatchError(
+            f"Canvas sent more than the {limit} bytes it announced for this package.", detail=f"got at least {got} bytes"
+        )
+    return SizeMismatchError(
+        f"Canvas did not say how large this package is, and it sent more than {human_size(limit)}, the most "
+        f"this app saves without knowing the size. Nothing is kept under the package's name.",
+        detail=f"got at least {got} bytes",
+    )

@@ -49,14 +49,7 @@ from desktop_app.canvas.models import (
     WorkflowState,
 )
 from desktop_app.canvas.validation import coerce_export_type, validate_export_request
-from desktop_app.engine.download import (
-    DownloadPolicy,
-    commit_part,
-    download_to_part,
-    numbered,
-    part_path_for,
-    safe_filename,
-)
+from desktop_app.engine.download import DownloadPolicy, download_to_part, part_path_for, safe_filename
 from desktop_app.engine.errors import (
     ExportExpiredError,
     ExportFailedError,
@@ -78,6 +71,7 @@ from desktop_app.engine.events import (
 )
 from desktop_app.engine.limits import ResizableLimiter
 from desktop_app.engine.ownership import LEASE_TTL, Holder
+from desktop_app.engine.partfile import AlreadySaved, PartFile, claim_part, commit_part, numbered
 from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
 from desktop_app.engine.store import Job, JobStore
 from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
@@ -703,32 +697,49 @@ class Engine:
                 self._emit(JobDownload(job.id, done, total))
 
         async with self._download_limit(job.site):
-            for attempt in (1, 2):
-                result = await download_to_part(
-                    client,
-                    attachment.url,
-                    part,
-                    expected_size=attachment.size or None,
-                    on_bytes=on_bytes,
-                    policy=self.config.download,
-                    sleep=self._sleep,
-                )
-                job = self._set_state(job, JobStatus.VERIFYING)
+            claimed = await claim_part(part, name, on_wait=lambda: self._emit(JobWarning(
+                job.id, "Another program is saving this export into the same folder; waiting for it to finish.")))
+            if isinstance(claimed, AlreadySaved):
+                verified = await asyncio.to_thread(verify_package, claimed.path, attachment.size or None, name=name)
+                self._finish_done(job, claimed.path, verified)
+                return
+            with claimed:
                 try:
-                    verified = await asyncio.to_thread(verify_package, part, attachment.size or None, name=name)
-                except PackageError:
-                    await asyncio.to_thread(_unlink_quietly, part)  # never resume from bad bytes
-                    if attempt == 1 and result.resumed:
-                        # Pieces from several attempts: the package may have changed in
-                        # between. One fresh download before calling it broken.
-                        job = self._set_state(job, JobStatus.DOWNLOADING, "Downloading again from the start")
-                        continue
-                    raise
-                break
-            # Recorded before the rename, so a crash after it is recognised (_already_saved).
-            job = self.store.update(job.id, sha256=verified.sha256, size=verified.size)
-            final = await asyncio.to_thread(commit_part, part, job.dest_dir, name)
+                    verified = await self._fetch_verified(job, client, attachment, claimed, name, on_bytes)
+                    # Recorded before the link, so a crash after it is recognised (_already_saved).
+                    job = self.store.update(job.id, sha256=verified.sha256, size=verified.size)
+                    final = await asyncio.to_thread(commit_part, claimed, job.dest_dir, name)
+                finally:
+                    claimed.discard_if_empty()  # nothing to resume from: no empty .part left behind
         self._finish_done(job, final, verified)
+
+    async def _fetch_verified(
+        self, job: Job, client: Any, attachment: Any, part: PartFile, name: str, on_bytes: Callable[[int, int | None], None]
+    ) -> VerifiedPackage:
+        """Download into the locked part until it verifies; a package pieced together from
+        several attempts gets one fresh download before it is called broken."""
+        for attempt in (1, 2):
+            result = await download_to_part(
+                client,
+                attachment.url,
+                part,
+                expected_size=attachment.size or None,
+                on_bytes=on_bytes,
+                policy=self.config.download,
+                sleep=self._sleep,
+            )
+            job = self._set_state(job, JobStatus.VERIFYING)
+            try:
+                return await asyncio.to_thread(verify_package, part.read_path, attachment.size or None, name=name)
+            except PackageError:
+                if attempt == 1 and result.resumed:
+                    # The package may have changed at Canvas between the attempts.
+                    await asyncio.to_thread(part.truncate)
+                    job = self._set_state(job, JobStatus.DOWNLOADING, "Downloading again from the start")
+                    continue
+                await asyncio.to_thread(part.discard)  # never resume from bad bytes
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass
@@ -757,13 +768,6 @@ def _type_label(export_type: str) -> str:
         return ExportType(export_type).label
     except ValueError:
         return export_type
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
 
 
 def _utcnow() -> datetime:

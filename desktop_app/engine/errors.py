@@ -6,6 +6,9 @@ already know how to show (a sentence in `message`, facts in `detail`).
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 from desktop_app.canvas.errors import CanvasError
 
 
@@ -41,3 +44,27 @@ class JobBusyError(CanvasError):
 class UnsafeFolderError(LocalStorageError):
     """The download folder holds something unexpected where the package is written (a
     link, a device, a folder): nothing is written, so no byte outside the folder changes."""
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT, errno.EISDIR}
+
+
+def storage_error(err: OSError, folder: Path) -> LocalStorageError:
+    """Translate an OSError from the file system into a message a person can act on."""
+    if err.errno in _DISK_FULL:
+        return DiskFullError(
+            f"Not enough space to save the package in {folder}. Free some space (or choose "
+            f"another folder) and resume: the part already downloaded is kept.",
+            detail=f"{errno.errorcode.get(err.errno or 0, err.errno)}: {err.strerror}",
+        )
+    if err.errno in _NOT_WRITABLE:
+        return FolderNotWritableError(
+            f"Cannot write to the folder {folder} (it is read-only, missing or not a folder). "
+            f"Choose another folder or fix its permissions, then resume.",
+            detail=f"{errno.errorcode.get(err.errno or 0, err.errno)}: {err.strerror}",
+        )
+    return LocalStorageError(
+        f"Cannot save the package in {folder}: {err.strerror or err}. Fix this, then resume.",
+        detail=f"errno {err.errno}",
+    )

@@ -42,7 +42,7 @@ from PySide6.QtGui import QGuiApplication, QPalette
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, ContentExport, ExportType, WorkflowState
 from desktop_app.engine.status import JobStatus
 from desktop_app.ui.icons import icon
-from desktop_app.ui.selection_model import human_size
+from desktop_app.sizes import human_size
 from desktop_app.ui.table_base import ReadOnlyTableModel
 
 if TYPE_CHECKING:  # the job store (sqlite3) is loaded on the background thread, later

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from desktop_app.canvas.models import ACCEPTED_KEYS, ContentItem, ExportType, SelectKey
+from desktop_app.sizes import human_size
 from desktop_app.ui.icons import icon
 
 Index = QModelIndex | QPersistentModelIndex
@@ -121,18 +122,6 @@ def count_text(count: int, key: SelectKey) -> str:
     """``"1 page"``, ``"20,000 files"``."""
     singular, plural = _NOUNS[key]
     return f"{count:,} {singular if count == 1 else plural}"
-
-
-def human_size(size: int | None) -> str:
-    """Bytes as people read them (1000-based units, like file managers on Linux/macOS)."""
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    return ""  # unreachable
 
 
 def branches_for(kind: object) -> tuple[SelectKey, ...]:

@@ -4,6 +4,8 @@ disk errors. The real HTTP versions of these run in tests/integration."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import shutil
 import errno
 import os
 from contextlib import asynccontextmanager
@@ -15,6 +17,7 @@ import pytest
 from desktop_app.canvas.errors import SizeMismatchError, UnreachableError
 from desktop_app.engine import download as dl
 from desktop_app.engine.download import DiskFullError, DownloadPolicy, FolderNotWritableError, download_to_part
+from desktop_app.engine.partfile import open_part
 
 DATA = bytes(range(256)) * 40  # 10 KiB
 
@@ -61,14 +64,18 @@ async def no_sleep(_: float) -> None:
     return None
 
 
-def run(coro):
-    return asyncio.run(coro)
+def fetch(host: FakeHost, path: Path, **kw):
+    """download_to_part into the `.part` at `path`, opened and locked as the engine does."""
+    kw.setdefault("sleep", no_sleep)
+    with open_part(path) as part:
+        assert part.try_lock()
+        return asyncio.run(download_to_part(host, "u", part, **kw))
 
 
 def test_plain_download(tmp_path: Path) -> None:
     seen = []
     part = tmp_path / "x.zip.1.part"
-    result = run(download_to_part(FakeHost(), "u", part, expected_size=len(DATA), on_bytes=lambda d, t: seen.append((d, t)), sleep=no_sleep))
+    result = fetch(FakeHost(), part, expected_size=len(DATA), on_bytes=lambda d, t: seen.append((d, t)))
     assert part.read_bytes() == DATA and result.size == len(DATA) and not result.resumed
     assert seen[-1] == (len(DATA), len(DATA))
 
@@ -76,7 +83,7 @@ def test_plain_download(tmp_path: Path) -> None:
 def test_resumes_after_drops(tmp_path: Path) -> None:
     host = FakeHost(drops=[2500, 3000])
     part = tmp_path / "x.part"
-    result = run(download_to_part(host, "u", part, expected_size=len(DATA), sleep=no_sleep))
+    result = fetch(host, part, expected_size=len(DATA))
     assert part.read_bytes() == DATA
     assert host.starts == [0, 2500, 5500] and result.attempts == 3
 
@@ -85,7 +92,7 @@ def test_restarts_when_range_ignored(tmp_path: Path) -> None:
     part = tmp_path / "x.part"
     part.write_bytes(DATA[:4000])
     host = FakeHost(honour_range=False)
-    run(download_to_part(host, "u", part, expected_size=len(DATA), sleep=no_sleep))
+    fetch(host, part, expected_size=len(DATA))
     assert part.read_bytes() == DATA and host.starts == [4000]
 
 
@@ -93,7 +100,7 @@ def test_existing_complete_part_needs_no_request(tmp_path: Path) -> None:
     part = tmp_path / "x.part"
     part.write_bytes(DATA)
     host = FakeHost()
-    run(download_to_part(host, "u", part, expected_size=len(DATA), sleep=no_sleep))
+    fetch(host, part, expected_size=len(DATA))
     assert host.starts == []
 
 
@@ -101,30 +108,30 @@ def test_oversized_part_starts_over(tmp_path: Path) -> None:
     part = tmp_path / "x.part"
     part.write_bytes(DATA + b"junk")
     host = FakeHost()
-    run(download_to_part(host, "u", part, expected_size=len(DATA), sleep=no_sleep))
+    fetch(host, part, expected_size=len(DATA))
     assert part.read_bytes() == DATA and host.starts == [0]
 
 
 def test_gives_up_after_stalled_attempts(tmp_path: Path) -> None:
     host = FakeHost(fail_open=100)
     with pytest.raises(UnreachableError):
-        run(download_to_part(host, "u", tmp_path / "x.part", expected_size=len(DATA), policy=DownloadPolicy(max_stalled_attempts=3), sleep=no_sleep))
+        fetch(host, tmp_path / "x.part", expected_size=len(DATA), policy=DownloadPolicy(max_stalled_attempts=3))
     assert len(host.starts) == 3
 
 
 def test_progress_resets_the_stall_count(tmp_path: Path) -> None:
     host = FakeHost(drops=[1000] * 9)  # 9 breaks, each after progress
-    run(download_to_part(host, "u", tmp_path / "x.part", expected_size=len(DATA), policy=DownloadPolicy(max_stalled_attempts=2), sleep=no_sleep))
+    fetch(host, tmp_path / "x.part", expected_size=len(DATA), policy=DownloadPolicy(max_stalled_attempts=2))
     assert (tmp_path / "x.part").read_bytes() == DATA
 
 
 def test_more_bytes_than_announced(tmp_path: Path) -> None:
     with pytest.raises(SizeMismatchError):
-        run(download_to_part(FakeHost(), "u", tmp_path / "x.part", expected_size=len(DATA) - 10, sleep=no_sleep))
+        fetch(FakeHost(), tmp_path / "x.part", expected_size=len(DATA) - 10)
 
 
 def test_unknown_size_takes_the_whole_body(tmp_path: Path) -> None:
-    result = run(download_to_part(FakeHost(), "u", tmp_path / "x.part", expected_size=None, sleep=no_sleep))
+    result = fetch(FakeHost(), tmp_path / "x.part", expected_size=None)
     assert result.size == len(DATA)
 
 
@@ -142,11 +149,11 @@ def test_disk_full_keeps_the_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(dl.os, "write", write)
     part = tmp_path / "x.part"
     with pytest.raises(DiskFullError, match="Not enough space"):
-        run(download_to_part(FakeHost(), "u", part, expected_size=len(DATA), sleep=no_sleep))
+        fetch(FakeHost(), part, expected_size=len(DATA))
     assert part.exists() and part.stat().st_size == 3000
     monkeypatch.setattr(dl.os, "write", real_write)
     host = FakeHost()
-    run(download_to_part(host, "u", part, expected_size=len(DATA), sleep=no_sleep))
+    fetch(host, part, expected_size=len(DATA))
     assert part.read_bytes() == DATA and host.starts == [3000]
 
 
@@ -154,10 +161,58 @@ def test_folder_is_a_file(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(FolderNotWritableError, match="Cannot write"):
-        run(download_to_part(FakeHost(), "u", blocker / "sub" / "x.part", expected_size=len(DATA), sleep=no_sleep))
+        fetch(FakeHost(), blocker / "sub" / "x.part", expected_size=len(DATA))
 
 
 def test_backoff_delay_bounds() -> None:
     policy = DownloadPolicy(base_delay=1, max_delay=8)
     assert policy.delay(1, lambda: 0.0) == 0.5 and policy.delay(1, lambda: 0.999) < 1
     assert policy.delay(10, lambda: 0.999) <= 8
+
+
+def test_sha256_is_computed_while_writing(tmp_path: Path) -> None:
+    result = fetch(FakeHost(drops=[2500]), tmp_path / "x.part", expected_size=len(DATA))
+    assert result.sha256 == hashlib.sha256(DATA).hexdigest()
+
+
+def test_sha256_of_a_resumed_part_covers_the_bytes_it_had(tmp_path: Path) -> None:
+    part = tmp_path / "x.part"
+    part.write_bytes(DATA[:4000])
+    host = FakeHost()
+    result = fetch(host, part, expected_size=len(DATA))
+    assert host.starts == [4000] and result.resumed
+    assert result.sha256 == hashlib.sha256(DATA).hexdigest()
+
+
+def test_a_host_ignoring_range_and_breaking_off_gets_three_fresh_starts(tmp_path: Path) -> None:
+    """Before: each restart counted as progress, so ~200 full restarts. Now: 3, then a
+    resumable UnreachableError, and the part is kept."""
+    host = FakeHost(honour_range=False, drops=[3000] * 50)
+    with pytest.raises(UnreachableError, match="does not resume downloads"):
+        fetch(host, tmp_path / "x.part", expected_size=len(DATA))
+    assert host.starts == [0, 3000, 3000, 3000, 3000]  # the first try, then 3 fresh starts, then the 4th refused
+    assert (tmp_path / "x.part").stat().st_size == 3000
+
+
+def test_an_unannounced_size_stops_at_the_ceiling(tmp_path: Path) -> None:
+    policy = DownloadPolicy(max_unannounced_size=5000)
+    with pytest.raises(SizeMismatchError, match="did not say how large"):
+        fetch(FakeHost(), tmp_path / "x.part", expected_size=None, policy=policy)
+    assert (tmp_path / "x.part").stat().st_size <= 5000
+
+
+def test_no_byte_is_written_when_the_package_cannot_fit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    free = shutil.disk_usage(tmp_path)._replace(free=len(DATA) - 1)
+    monkeypatch.setattr(dl.shutil, "disk_usage", lambda _: free)
+    host = FakeHost()
+    with pytest.raises(DiskFullError, match="only .* is free"):
+        fetch(host, tmp_path / "x.part", expected_size=len(DATA))
+    assert host.starts == [] and (tmp_path / "x.part").stat().st_size == 0
+
+
+def test_space_check_counts_only_what_is_still_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    part = tmp_path / "x.part"
+    part.write_bytes(DATA[:4000])
+    free = shutil.disk_usage(tmp_path)._replace(free=len(DATA) - 4000)
+    monkeypatch.setattr(dl.shutil, "disk_usage", lambda _: free)
+    assert fetch(FakeHost(), part, expected_size=len(DATA)).size == len(DATA)

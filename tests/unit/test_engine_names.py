@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.engine.download import MAX_NAME_BYTES, commit_part, numbered, safe_filename
+from desktop_app.engine.download import MAX_NAME_BYTES, safe_filename
+from desktop_app.engine.partfile import commit_part, numbered, open_part
 
 
 @pytest.mark.parametrize(
@@ -54,7 +55,8 @@ def test_commit_never_overwrites(tmp_path) -> None:
     (tmp_path / "pkg (2).zip").write_bytes(b"old2")
     part = tmp_path / "pkg.zip.7.part"
     part.write_bytes(b"new")
-    final = commit_part(part, tmp_path, "pkg.zip")
+    with open_part(part) as opened:
+        final = commit_part(opened, tmp_path, "pkg.zip")
     assert final == tmp_path / "pkg (3).zip"
     assert final.read_bytes() == b"new"
     assert (tmp_path / "pkg.zip").read_bytes() == b"old"
@@ -65,13 +67,14 @@ def test_commit_without_hard_links(tmp_path, monkeypatch) -> None:
     import errno
     import os
 
-    def no_links(src, dst):
+    def no_links(src, dst, **_):
         raise OSError(errno.EPERM, "links not supported")
 
     monkeypatch.setattr(os, "link", no_links)
     (tmp_path / "pkg.zip").write_bytes(b"old")
     part = tmp_path / "pkg.zip.7.part"
     part.write_bytes(b"new")
-    final = commit_part(part, tmp_path, "pkg.zip")
+    with open_part(part) as opened:
+        final = commit_part(opened, tmp_path, "pkg.zip")
     assert final.name == "pkg (2).zip" and final.read_bytes() == b"new"
     assert (tmp_path / "pkg.zip").read_bytes() == b"old"
