@@ -44,7 +44,10 @@ MAX_NUMBERED = 1000
 """`name (2)` ... `name (1000)`: then the folder is full of copies and we say so."""
 
 _WINDOWS = sys.platform == "win32"
-_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_OPEN_FLAGS = (
+    os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted at the name must not hang us (no effect on files)
+)
 
 
 def numbered(name: str, n: int) -> str:
@@ -178,6 +181,8 @@ def _unsafe_or_storage(err: OSError, path: Path) -> LocalStorageError:
         return _unsafe(path, "a symbolic link")
     if err.errno == errno.EISDIR:
         return _unsafe(path, "a folder")
+    if err.errno == errno.ENXIO:  # O_NONBLOCK met a FIFO with no reader (or a socket)
+        return _unsafe(path, "not a regular file")
     return storage_error(err, path.parent)
 
 
@@ -292,16 +297,8 @@ class _NoHardLinks(Exception):
 
 def _link(part: PartFile, final: Path) -> None:
     """Link the open file itself to `final`; FileExistsError when the name is taken."""
-    proc = f"/proc/self/fd/{part.fd}"
-    if part.fd >= 0 and os.path.exists(proc):
-        try:
-            os.link(proc, final, follow_symlinks=True)  # linkat(AT_SYMLINK_FOLLOW): the inode itself
-            return
-        except FileExistsError:
-            raise
-        except OSError as err:
-            if err.errno not in (errno.EPERM, errno.EXDEV, errno.ENOENT, errno.EOPNOTSUPP):
-                raise
+    if part.fd >= 0 and _link_by_fd(part.fd, final):
+        return
     if not _WINDOWS and not part.is_still_named():
         raise _unsafe(part.path, "no longer the file this app wrote")
     try:
@@ -315,6 +312,26 @@ def _link(part: PartFile, final: Path) -> None:
         if err.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK) or _WINDOWS:
             raise _NoHardLinks() from err
         raise
+
+
+def _link_by_fd(fd: int, final: Path) -> bool:
+    """Linux: link the open file itself, `linkat(/proc/self/fd, "N", final,
+    AT_SYMLINK_FOLLOW)`; False where that is not possible (no /proc, another OS).
+    A directory fd is passed on purpose: without one, CPython calls plain `link()`,
+    which would link the /proc entry rather than follow it to our file."""
+    try:
+        proc = os.open("/proc/self/fd", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return False
+    try:
+        os.link(str(fd), final, src_dir_fd=proc, follow_symlinks=True)
+    except FileExistsError:
+        raise
+    except (OSError, NotImplementedError):
+        return False
+    finally:
+        os.close(proc)
+    return True
 
 
 def _fsync_dir(folder: Path) -> None:
