@@ -181,6 +181,13 @@ class Engine:
         for limiter in self._download_limits.values():
             limiter.set_limit(self.config.max_downloads)
 
+    def set_max_unannounced_size(self, size: int) -> None:
+        """The most a download saves when Canvas announces no size (downloads starting
+        from now). Call on the engine's loop."""
+        if size < 1:
+            raise ValueError("the limit must be at least 1 byte")
+        self.config = replace(self.config, download=replace(self.config.download, max_unannounced_size=size))
+
     def is_running(self, job_id: int) -> bool:
         task = self._tasks.get(job_id)
         return task is not None and not task.done()

@@ -110,13 +110,14 @@ class Services:
             await _close_quietly(old)
 
     async def start_engine(self, store_path: Any = None, *, max_concurrent: int | None = None,
-                           config: Any = None) -> Any:
+                           config: Any = None, max_unannounced_size: int | None = None) -> Any:
         """Open the job store and create the engine (once); later calls return it.
 
         The engine shares `clients` (a dict this object keeps current), so a new token
         for a site reaches running and resumed jobs without restarting anything.
         `max_concurrent` is Settings' "Exports at once": how many jobs per site create
-        and download at the same time (a later call applies a changed value).
+        and download at the same time (a later call applies a changed value);
+        `max_unannounced_size` is "Largest package of unknown size", in bytes.
         """
         if self.engine is None:
             import asyncio
@@ -130,6 +131,8 @@ class Services:
                                  config=config or EngineConfig())
         elif max_concurrent is not None:
             await self.set_max_concurrent(max_concurrent)
+        if max_unannounced_size is not None:
+            await self.set_max_unannounced_size(max_unannounced_size)
         return self.engine
 
     async def set_max_concurrent(self, max_concurrent: int) -> None:
@@ -137,6 +140,11 @@ class Services:
         waiting for a slot start when it rises; when it falls, running ones finish."""
         if self.engine is not None:
             self.engine.set_max_concurrent(max_concurrent, max_downloads=max_concurrent)
+
+    async def set_max_unannounced_size(self, size: int) -> None:
+        """Settings' "Largest package of unknown size", for downloads that start from now."""
+        if self.engine is not None:
+            self.engine.set_max_unannounced_size(size)
 
     def emit_event(self, event: object) -> None:
         """The engine's ``emit`` callback: hands an event to the bridge (any thread)."""

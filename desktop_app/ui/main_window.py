@@ -785,10 +785,14 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def accepted() -> None:
-            before = self.settings.max_concurrent
+            before = self.settings.max_concurrent, self.settings.max_unannounced_size
             dialog.apply()
-            if self.settings.max_concurrent != before:
+            if self.settings.max_concurrent != before[0]:
                 self.apply_max_concurrent(self.settings.max_concurrent)
+            if self.settings.max_unannounced_size != before[1]:
+                size = self.settings.max_unannounced_size
+                self.bridge.run(lambda services: services.set_max_unannounced_size(size)).then(
+                    None, lambda err: self.presenter.present(err, "Could not change the download limit"))
 
         dialog.accepted.connect(accepted)
         dialog.open()

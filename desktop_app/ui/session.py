@@ -111,9 +111,10 @@ class AppController(QObject):
             return
         config = self._engine_config
         max_concurrent = self.settings.max_concurrent
+        ceiling = self.settings.max_unannounced_size
         path = self._store_path
         self._engine_call = self.bridge.run(
-            lambda s: s.start_engine(path, max_concurrent=max_concurrent, config=config),
+            lambda s: s.start_engine(path, max_concurrent=max_concurrent, config=config, max_unannounced_size=ceiling),
             label="Opening the job store…")
         self._engine_call.failed.connect(lambda err: self._presenter().present(err, "Could not open the job store"))
 
@@ -178,7 +179,8 @@ class AppController(QObject):
         async def install(services):  # type: ignore[no-untyped-def]
             await services.set_client(site, base_url, token)
             engine = await services.start_engine(self._store_path, max_concurrent=self.settings.max_concurrent,
-                                                 config=self._engine_config)
+                                                 config=self._engine_config,
+                                                 max_unannounced_size=self.settings.max_unannounced_size)
             return (await engine.resume_unfinished()).started  # interrupted jobs (e.g. a refused token) carry on
 
         call = self.bridge.run(install, label="Signing in…", site=site)

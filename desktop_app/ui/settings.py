@@ -17,6 +17,10 @@ from desktop_app.profiles import config_dir
 
 VERSION = 1
 MAX_CONCURRENT_LIMIT = 10
+UNANNOUNCED_GB_DEFAULT = 50
+"""Largest package of unknown size the app saves, in GB (see engine/download.py
+MAX_UNANNOUNCED_SIZE, the same 50 GiB): a host that announces no size cannot fill the disk."""
+UNANNOUNCED_GB_LIMIT = 10_000
 
 
 def default_download_dir() -> Path:
@@ -62,6 +66,23 @@ class AppSettings:
     @max_concurrent.setter
     def max_concurrent(self, value: int) -> None:
         self._qs.setValue("exports/max_concurrent", max(1, min(MAX_CONCURRENT_LIMIT, int(value))))
+
+    @property
+    def max_unannounced_gb(self) -> int:
+        try:
+            value = int(self._qs.value("downloads/max_unannounced_gb", UNANNOUNCED_GB_DEFAULT))
+        except (TypeError, ValueError):
+            value = UNANNOUNCED_GB_DEFAULT
+        return max(1, min(UNANNOUNCED_GB_LIMIT, value))
+
+    @max_unannounced_gb.setter
+    def max_unannounced_gb(self, value: int) -> None:
+        self._qs.setValue("downloads/max_unannounced_gb", max(1, min(UNANNOUNCED_GB_LIMIT, int(value))))
+
+    @property
+    def max_unannounced_size(self) -> int:
+        """The setting in bytes, as the engine takes it (GiB: 50 means 50 x 2^30)."""
+        return self.max_unannounced_gb * 1024**3
 
     @property
     def auto_download(self) -> bool:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.settings import MAX_CONCURRENT_LIMIT, AppSettings
+from desktop_app.ui.settings import MAX_CONCURRENT_LIMIT, UNANNOUNCED_GB_LIMIT, AppSettings
 
 
 class SettingsDialog(QDialog):
@@ -56,6 +56,16 @@ class SettingsDialog(QDialog):
             "Canvas runs exports one by one on busy sites, so a few is plenty."
         )
 
+        self.unannounced = QSpinBox()
+        self.unannounced.setRange(1, UNANNOUNCED_GB_LIMIT)
+        self.unannounced.setSuffix(" GB")
+        self.unannounced.setValue(settings.max_unannounced_gb)
+        self.unannounced.setAccessibleName("Largest package of unknown size")
+        self.unannounced.setToolTip(
+            "Canvas normally says how large a package is, and the app checks the free space first.\n"
+            "When it does not, the download stops at this size, so a faulty server cannot fill the disk."
+        )
+
         self.auto_download = QCheckBox("Download packages as soon as the export is ready")
         self.auto_download.setChecked(settings.auto_download)
         self.auto_download.setAccessibleName("Auto-download on completion")
@@ -69,6 +79,7 @@ class SettingsDialog(QDialog):
         form.addRow("Download folder:", folder_row)
         form.addRow("", layout_hint)
         form.addRow("Exports at once:", self.concurrent)
+        form.addRow("Largest package of unknown size:", self.unannounced)
         form.addRow("", self.auto_download)
         note = QLabel("Packages are checked (size, zip integrity, course manifest) before they are kept.")
         note.setWordWrap(True)
@@ -94,5 +105,6 @@ class SettingsDialog(QDialog):
         if text:
             self._settings.download_dir = Path(text).expanduser()
         self._settings.max_concurrent = self.concurrent.value()
+        self._settings.max_unannounced_gb = self.unannounced.value()
         self._settings.auto_download = self.auto_download.isChecked()
         self._settings.sync()

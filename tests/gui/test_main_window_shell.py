@@ -183,3 +183,23 @@ def test_exports_at_once_applies_to_the_running_engine(qtbot, window: MainWindow
     with qtbot.waitSignal(window.bridge.run(limits).succeeded, timeout=5000) as got:
         pass
     assert got.args[0] == (5, 5)
+
+
+def test_largest_package_of_unknown_size_reaches_the_running_engine(qtbot, window: MainWindow, controller) -> None:
+    """The hardening issue's ceiling for a package whose size Canvas does not announce:
+    50 GB by default, a setting, applied to the engine without a restart."""
+
+    async def ceiling(services):  # type: ignore[no-untyped-def]
+        return services.engine.config.download.max_unannounced_size
+
+    with qtbot.waitSignal(window.bridge.run(ceiling).succeeded, timeout=5000) as before:
+        pass
+    assert before.args[0] == 50 * 1024**3
+    dialog = window.open_settings()
+    assert dialog.unannounced.value() == 50 and dialog.unannounced.suffix() == " GB"
+    dialog.unannounced.setValue(2)
+    dialog.accept()
+    assert AppSettings(controller.settings.path).max_unannounced_gb == 2
+    with qtbot.waitSignal(window.bridge.run(ceiling).succeeded, timeout=5000) as after:
+        pass
+    assert after.args[0] == 2 * 1024**3
