@@ -248,6 +248,8 @@ class CanvasApi:
     # --- exports -------------------------------------------------------------------
     def attachment_json(self, rec: ExportRecord) -> dict[str, Any]:
         pkg_name, size = self.sim.package_info(rec)
+        if self.sim.faults.package_size_announced is not None:
+            size = self.sim.faults.package_size_announced
         done = iso(datetime.fromtimestamp(rec.created_at + rec.duration, timezone.utc))
         return {"id": rec.attachment_id, "uuid": rec.verifier, "folder_id": None, "display_name": pkg_name,
                 "filename": pkg_name, "upload_status": "success", "content-type": "application/zip",

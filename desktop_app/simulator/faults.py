@@ -21,6 +21,9 @@ class Faults:
         self._json_prefix = False
         self.files_bytes_per_second: float | None = None
         self.new_quizzes_enabled = False
+        self.files_ignore_range = False
+        self.files_padding = 0
+        self.package_size_announced: int | None = None
 
     def drop_download_after(self, nbytes: int, times: int = 1) -> None:
         """The files host closes the connection after `nbytes` of the body, `times` times."""
@@ -49,6 +52,19 @@ class Faults:
         """Limit the files host's sending rate; None switches it off."""
         self.files_bytes_per_second = bytes_per_second or None
 
+    def ignore_range(self, enabled: bool) -> None:
+        """The files host answers every request 200 with the whole body, `Range` or not."""
+        self.files_ignore_range = enabled
+
+    def pad_files(self, nbytes: int) -> None:
+        """The files host sends `nbytes` of junk after each body (more than announced)."""
+        self.files_padding = max(0, nbytes)
+
+    def announce_size(self, size: int | None) -> None:
+        """Exports' `attachment.size` says `size` (0: "unknown", as some Canvases send);
+        None tells the truth again."""
+        self.package_size_announced = size
+
     def new_quizzes(self, enabled: bool) -> None:
         """Course Common Cartridge exports that include quizzes pass through
         `waiting_for_external_tool`, as with the New Quizzes CC feature on."""
@@ -72,6 +88,9 @@ class Faults:
             self._json_prefix = False
         self.files_bytes_per_second = None
         self.new_quizzes_enabled = False
+        self.files_ignore_range = False
+        self.files_padding = 0
+        self.package_size_announced = None
 
     # --- consumed by the server --------------------------------------------------
     def _pop(self, queue: list[int]) -> int | None:

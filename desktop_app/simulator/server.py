@@ -365,13 +365,14 @@ class SimulatedCanvas:
             payload, name, ctype = self.data.file_bytes(file_id), file.display_name, file.content_type
         else:
             return handler.send(_s3_error(404, "NoSuchKey", "The specified key does not exist."))
+        payload += b"\0" * self.faults.files_padding
         total, start, end = len(payload), 0, len(payload) - 1
         headers = {"Content-Type": ctype, "Accept-Ranges": "bytes",
                    "ETag": '"' + hashlib.md5(payload).hexdigest() + '"',
                    "Content-Disposition": f"attachment; filename=\"{name.encode('ascii', 'replace').decode()}\"; "
                                           f"filename*=UTF-8''{quote(name)}"}
         status = 200
-        wanted = req.headers.get("range", "")
+        wanted = "" if self.faults.files_ignore_range else req.headers.get("range", "")
         if wanted.startswith("bytes="):
             first, _, last = wanted[6:].partition("-")
             if first.isdigit():
