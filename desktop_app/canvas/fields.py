@@ -8,7 +8,8 @@ TypeError or OverflowError deep in the CLI or the GUI. The rules are the API's t
 * ids are whole numbers 0..2**63-1 (what SQLite stores), or strings of ASCII digits
   (Canvas's `application/json+canvas-string-ids`); never a bool, a float or NaN;
 * counts (sizes) are whole numbers >= 0; fractions (completion) are finite numbers;
-* text is a string; dates are ISO 8601 within years 1900..9000, so adding the expiry
+* text is a string, its lone surrogates (JSON's "\\ud800") replaced by U+FFFD, since
+  neither SQLite, a file system nor a UTF-8 terminal accepts them; dates are ISO 8601 within years 1900..9000, so adding the expiry
   days or converting to UTC cannot overflow;
 * a missing key and `null` both mean "not given".
 """
@@ -22,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping, TypeVar
 
 from .errors import MalformedAnswerError
+from .text import replace_lone_surrogates
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -118,8 +120,10 @@ class Fields:
 
     def optional_text(self, name: str) -> str | None:
         value = self._given(name)
-        if value is None or isinstance(value, str):
-            return value
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return replace_lone_surrogates(value)
         raise self._bad(name, f"is {_kind(value)}, not text")
 
     def required_text(self, name: str) -> str:

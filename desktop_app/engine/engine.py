@@ -77,7 +77,7 @@ from desktop_app.engine.events import (
 )
 from desktop_app.engine.limits import ResizableLimiter
 from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
-from desktop_app.engine.store import Job, JobStore
+from desktop_app.engine.store import Job, JobStore, StoreError
 from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
 
 log = logging.getLogger(__name__)
@@ -393,6 +393,9 @@ class Engine:
             await self._conclude(job, client, export)
         except asyncio.CancelledError:
             raise  # stop() or aclose(): they decide what the state becomes
+        except StoreError as err:  # the store cannot record the failure either: only tell it
+            log.warning("job %s: the job store failed: %s", job_id, err.detail)
+            self._emit(JobError(job_id, err, err.message, True, job.site))
         except CanvasError as err:
             self._fail(job_id, err)
         except Exception as err:  # a bug: keep the job resumable and say so

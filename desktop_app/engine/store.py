@@ -16,17 +16,19 @@ expire): the engine re-reads it from Canvas before every download attempt.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import platformdirs
 
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, parse_time
+from desktop_app.engine.errors import LocalStorageError
 from desktop_app.engine.status import JobStatus
 
 APP_NAME = "canvas-export-manager"
@@ -75,8 +77,38 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-class StoreError(Exception):
-    """The job store cannot be opened (e.g. written by a newer version of the app)."""
+class StoreError(LocalStorageError):
+    """The job store cannot be opened, read or written: a full disk, another program's
+    lock, a file that is not a store, one written by a newer version of the app. A
+    LocalStorageError, so the CLI exits 1 and the GUI shows it like any other error."""
+
+
+_REASONS: tuple[tuple[str, str], ...] = (
+    ("SQLITE_FULL", "the disk is full; free some space and try again"),
+    ("SQLITE_BUSY", "another program is using it (it is locked); close that program and try again"),
+    ("SQLITE_LOCKED", "another program is using it (it is locked); close that program and try again"),
+    ("SQLITE_READONLY", "it is read-only; check the permissions of its folder"),
+    ("SQLITE_CANTOPEN", "it cannot be opened; it must be a file in a folder you may write to"),
+    ("SQLITE_NOTADB", "it is not a job store (not an SQLite database); move it away and try again"),
+    ("SQLITE_CORRUPT", "the file is damaged; move it away and try again"),
+    ("SQLITE_IOERR", "the disk reported an error (it may be full or failing)"),
+)
+"""SQLite's error names (a prefix: SQLITE_IOERR_WRITE is an IOERR) in words a person can act on."""
+
+
+def _reason(err: sqlite3.Error | OSError) -> str:
+    if isinstance(err, OSError):
+        return err.strerror or str(err)
+    name = getattr(err, "sqlite_errorname", "") or ""
+    return next((words for prefix, words in _REASONS if name.startswith(prefix)), str(err))
+
+
+def store_error(err: sqlite3.Error | OSError, path: Path, doing: str) -> StoreError:
+    """The StoreError for a failure of SQLite (or of the file system) while `doing`."""
+    return StoreError(
+        f"The job store {path} could not be {doing}: {_reason(err)}.",
+        detail=f"{type(err).__name__}: {err}",
+    )
 
 
 def default_store_path() -> Path:
@@ -218,22 +250,28 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) ->
 
 
 class JobStore:
-    """SQLite job store. `path=None` uses the user's data folder."""
+    """SQLite job store. `path=None` uses the user's data folder; `timeout` is how long
+    to wait for another program's lock. Every failure is a StoreError that says why."""
 
-    def __init__(self, path: Path | str | None = None, *, migrations: Sequence[str] = MIGRATIONS) -> None:
+    def __init__(
+        self, path: Path | str | None = None, *, migrations: Sequence[str] = MIGRATIONS, timeout: float = 10.0
+    ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=timeout)
+        except (sqlite3.Error, OSError) as err:
+            raise store_error(err, self.path, "opened") from err
         self._conn.row_factory = sqlite3.Row
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             self.version = migrate(self._conn, migrations)
-        except sqlite3.DatabaseError as err:
+        except sqlite3.Error as err:
             self._conn.close()
-            raise StoreError(f"The job store {self.path} cannot be opened: {err}") from err
+            raise store_error(err, self.path, "opened") from err
         except StoreError:
             self._conn.close()
             raise
@@ -241,6 +279,16 @@ class JobStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    @contextlib.contextmanager
+    def _using(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; a SQLite failure (the disk filled mid-run,
+        another program's lock) leaves as a StoreError saying what was being `doing`."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as err:
+                raise store_error(err, self.path, doing) from err
 
     def __enter__(self) -> "JobStore":
         return self
@@ -257,8 +305,8 @@ class JobStore:
         values.setdefault("created_at", now)
         values["updated_at"] = now
         names = list(values)
-        with self._lock:
-            cur = self._conn.execute(
+        with self._using("written") as conn:
+            cur = conn.execute(
                 f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
                 [_to_db(n, values[n]) for n in names],
             )
@@ -272,8 +320,8 @@ class JobStore:
             raise TypeError(f"cannot update job fields: {sorted(unknown | ({'id'} & set(values)))}")
         values["updated_at"] = _now()
         names = list(values)
-        with self._lock:
-            cur = self._conn.execute(
+        with self._using("written") as conn:
+            cur = conn.execute(
                 f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
                 [_to_db(n, values[n]) for n in names] + [job_id],
             )
@@ -288,7 +336,7 @@ class JobStore:
         return _from_row(row)
 
     def get(self, job_id: int) -> Job | None:
-        with self._lock:
+        with self._using("read"):
             try:
                 return self._get(job_id)
             except KeyError:
@@ -296,12 +344,12 @@ class JobStore:
 
     def jobs(self, states: Iterable[JobStatus] | None = None) -> list[Job]:
         """All jobs (or those in `states`), oldest first."""
-        with self._lock:
+        with self._using("read") as conn:
             if states is None:
-                rows = self._conn.execute("SELECT * FROM jobs ORDER BY id").fetchall()
+                rows = conn.execute("SELECT * FROM jobs ORDER BY id").fetchall()
             else:
                 wanted = [JobStatus(s).value for s in states]
-                rows = self._conn.execute(
+                rows = conn.execute(
                     f"SELECT * FROM jobs WHERE state IN ({', '.join('?' for _ in wanted)}) ORDER BY id",
                     wanted,
                 ).fetchall()
@@ -312,8 +360,8 @@ class JobStore:
         return self.jobs([s for s in JobStatus if not s.is_terminal])
 
     def jobs_for_export(self, site: str, export_id: int) -> list[Job]:
-        with self._lock:
-            rows = self._conn.execute(
+        with self._using("read") as conn:
+            rows = conn.execute(
                 "SELECT * FROM jobs WHERE site = ? AND export_id = ? ORDER BY id", (site, export_id)
             ).fetchall()
             return [_from_row(r) for r in rows]
