@@ -61,6 +61,7 @@ from desktop_app.engine.errors import (
     ExportExpiredError,
     ExportFailedError,
     LocalStorageError,
+    StoreError,
     UnexpectedError,
 )
 from desktop_app.engine.events import (
@@ -77,7 +78,7 @@ from desktop_app.engine.events import (
 )
 from desktop_app.engine.limits import ResizableLimiter
 from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
-from desktop_app.engine.store import Job, JobStore, StoreError
+from desktop_app.engine.store import Job, JobStore
 from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import platformdirs
 
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, parse_time
-from desktop_app.engine.errors import LocalStorageError
+from desktop_app.engine.errors import StoreError
 from desktop_app.engine.status import JobStatus
 
 APP_NAME = "canvas-export-manager"
@@ -77,18 +77,12 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-class StoreError(LocalStorageError):
-    """The job store cannot be opened, read or written: a full disk, another program's
-    lock, a file that is not a store, one written by a newer version of the app. A
-    LocalStorageError, so the CLI exits 1 and the GUI shows it like any other error."""
-
-
 _REASONS: tuple[tuple[str, str], ...] = (
     ("SQLITE_FULL", "the disk is full; free some space and try again"),
     ("SQLITE_BUSY", "another program is using it (it is locked); close that program and try again"),
     ("SQLITE_LOCKED", "another program is using it (it is locked); close that program and try again"),
     ("SQLITE_READONLY", "it is read-only; check the permissions of its folder"),
-    ("SQLITE_CANTOPEN", "it cannot be opened; it must be a file in a folder you may write to"),
+    ("SQLITE_CANTOPEN", "it must be a file (not a folder) in a folder you may write to"),
     ("SQLITE_NOTADB", "it is not a job store (not an SQLite database); move it away and try again"),
     ("SQLITE_CORRUPT", "the file is damaged; move it away and try again"),
     ("SQLITE_IOERR", "the disk reported an error (it may be full or failing)"),

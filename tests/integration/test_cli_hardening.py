@@ -87,7 +87,7 @@ def _from_a_newer_version(path: Path) -> None:
     ("spoil", "words"),
     [
         (_not_a_database, "it is not a job store"),
-        (_a_directory, "it cannot be opened"),
+        (_a_directory, "it must be a file (not a folder)"),
         (_from_a_newer_version, "written by a newer version"),
     ],
     ids=["not-a-database", "a-directory", "newer-version"],

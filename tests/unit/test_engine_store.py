@@ -142,7 +142,7 @@ def test_opening_a_locked_store(tmp_path: Path) -> None:
     ("spoil", "words"),
     [
         (lambda p: p.write_bytes(b"not a database " * 100), "it is not a job store"),
-        (lambda p: p.mkdir(), "it cannot be opened"),
+        (lambda p: p.mkdir(), "it must be a file"),
         (lambda p: p.parent.rmdir() or p.parent.write_text("a file where the folder should be"), "exists"),
     ],
     ids=["not-a-database", "a-directory", "a-file-for-its-folder"],
