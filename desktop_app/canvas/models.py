@@ -12,7 +12,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any
 
 from .fields import Fields
 
