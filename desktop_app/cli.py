@@ -13,7 +13,9 @@
 The token comes from $CANVAS_TOKEN, else from the OS keyring entry of the profile
 (--profile, or the profile used last); the base URL from --base-url, $CANVAS_BASE_URL or
 the profile. Results go to stdout (one JSON object per line with --json), progress and
-errors to stderr as plain sentences, never a traceback.
+errors to stderr as plain sentences, never a traceback: an unexpected error is one line
+naming a log file (in the user's log folder) that holds the traceback, without the token.
+Text from Canvas is printed without control characters (terminal escapes, bidi overrides).
 
 Exit codes: 0 done; 1 export failed, expired, package invalid or not saved; 2 usage or
 validation error; 3 authentication or permission; 4 Canvas unreachable or still failing
@@ -27,9 +29,12 @@ import asyncio
 import gc
 import json
 import os
+import re
 import sys
 import time
+import traceback
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence, TextIO
 
@@ -46,6 +51,7 @@ from desktop_app.canvas.errors import (
     ValidationError,
 )
 from desktop_app.canvas.models import ContentExport, Context, ExportType, SelectKey
+from desktop_app.canvas.text import printable
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -55,6 +61,8 @@ EXIT_UNREACHABLE = 4
 EXIT_INTERRUPTED = 130
 
 PROG = "canvas-exports"
+APP_NAME = "canvas-export-manager"
+LOG_NAME = "canvas-exports.log"
 
 
 class UsageError(Exception):
@@ -243,13 +251,14 @@ class Output:
     err: TextIO
 
     def result(self, obj: dict[str, Any], text: str) -> None:
+        """JSON escapes every control character itself; text is cleaned (see `printable`)."""
         if self.json_mode:
             print(json.dumps(obj, default=str), file=self.out, flush=True)
         else:
-            print(text, file=self.out, flush=True)
+            print(printable(text), file=self.out, flush=True)
 
     def note(self, text: str) -> None:
-        print(text, file=self.err, flush=True)
+        print(printable(text), file=self.err, flush=True)
 
 
 def export_json(export: ContentExport, ctx: Context | None = None) -> dict[str, Any]:
@@ -410,9 +419,10 @@ def token_for_site(site: str, args: argparse.Namespace) -> str | None:
 class Runner:
     """Holds the clients and the engine for one command; closes them all at the end."""
 
-    def __init__(self, args: argparse.Namespace, output: Output) -> None:
+    def __init__(self, args: argparse.Namespace, output: Output, secrets: set[str]) -> None:
         self.args = args
         self.output = output
+        self.secrets = secrets  # every token used, kept out of the crash log
         self.clients: dict[str, Any] = {}
         self.engine: Any = None
         self.store: Any = None
@@ -423,6 +433,7 @@ class Runner:
         if base_url not in self.clients:
             if not token:
                 raise AuthError(f"No access token for {base_url}.", reason="missing", status=None)
+            self.secrets.add(token)
             self.clients[base_url] = CanvasClient(base_url, token)
         return self.clients[base_url]
 
@@ -557,8 +568,8 @@ def _severity(code: int) -> int:
     return {EXIT_OK: 0, EXIT_FAILED: 1, EXIT_UNREACHABLE: 2, EXIT_USAGE: 3, EXIT_AUTH: 4}.get(code, 5)
 
 
-async def _run_command(args: argparse.Namespace, output: Output) -> int:
-    runner = Runner(args, output)
+async def _run_command(args: argparse.Namespace, output: Output, secrets: set[str]) -> int:
+    runner = Runner(args, output, secrets)
     try:
         handler = getattr(runner, "cmd_" + args.command.replace("-", "_"))
         return await handler()
@@ -573,12 +584,58 @@ def _demo_server(args: argparse.Namespace, output: Output) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------------ unexpected errors
+
+_URL = re.compile(r"https?://[^\s'\"<>]+")
+
+
+def crash_log_path() -> Path:
+    """Where the CLI writes the traceback of an unexpected error."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir(APP_NAME)) / LOG_NAME
+
+
+def _scrub(text: str, secrets: set[str]) -> str:
+    """The traceback without any token, and every URL without its query values (a
+    download URL carries a verifier)."""
+    from desktop_app.canvas.redact import safe_url
+
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[token]")
+    return _URL.sub(lambda m: safe_url(m.group(0)), text)
+
+
+def log_crash(exc: BaseException, command: str, secrets: set[str]) -> Path:
+    """Append the traceback to the crash log; returns its path. Raises OSError."""
+    path = crash_log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    report = "".join(traceback.format_exception(exc))
+    with path.open("a", encoding="utf-8", errors="backslashreplace") as log:
+        log.write(f"--- {when} {PROG} {_version()} {command}\n{_scrub(report, secrets)}\n")
+    return path
+
+
+def _report_unexpected(exc: Exception, command: str, secrets: set[str], output: Output) -> int:
+    """One line for the user; the traceback goes to the crash log (a bug, not their doing)."""
+    try:
+        where = f"the details are in {log_crash(exc, command, secrets)}"
+    except OSError as log_err:
+        where = f"the details could not be saved ({log_err.strerror or log_err})"
+    output.note(f"{PROG}: error: an unexpected problem stopped the command ({type(exc).__name__}); "
+                f"this is a bug in {PROG}, and {where}.")
+    return EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = build_parser()
     args = parser.parse_args(argv)
     output = Output(bool(getattr(args, "json", False)), out, err)
+    secrets = {os.environ.get("CANVAS_TOKEN") or ""}
     try:
         if args.command == "demo-server":
             return _demo_server(args, output)
@@ -586,7 +643,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             from desktop_app.keyring_check import run as keyring_check
 
             return keyring_check(expect=args.expect, out=out, err=err)
-        return asyncio.run(_run_command(args, output))
+        return asyncio.run(_run_command(args, output, secrets))
     except KeyboardInterrupt:
         output.note(f"{PROG}: interrupted; run '{PROG} resume' to carry on.")
         return EXIT_INTERRUPTED
@@ -603,6 +660,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except OSError as exc:
         output.note(f"{PROG}: error: {exc.strerror or exc}")
         return EXIT_FAILED
+    except Exception as exc:  # a bug: never a traceback on the terminal
+        return _report_unexpected(exc, args.command, secrets, output)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,6 +36,7 @@ from .. import __version__
 from . import rawget
 from .content import PARSERS, listing, module_item, module_items_listing
 from .errors import CanvasError, LoginPageError, PackageError, UnreachableError
+from .fields import Fields, canvas_object
 from .links import next_url
 from .models import (
     ContentExport,
@@ -229,7 +230,7 @@ class CanvasClient:
         async def gen() -> AsyncIterator[Course]:
             params = [("include[]", "term")]
             async for data in self._paginate("courses", params, action="list your courses"):
-                if data.get("access_restricted_by_date"):
+                if canvas_object(data, "a course").get("access_restricted_by_date"):
                     continue
                 yield Course.from_json(data)
 
@@ -257,7 +258,7 @@ class CanvasClient:
         async def gen() -> AsyncIterator[ContentItem]:
             if key is SelectKey.MODULE_ITEMS:
                 async for module in self._paginate(endpoint.path, endpoint.params, action=action):
-                    module_id = int(module["id"])
+                    module_id = Fields(module, "a module").id()
                     items = module_items_listing(ctx, module_id)
                     async for data in self._paginate(items.path, items.params, action=action):
                         yield module_item(data, module_id)

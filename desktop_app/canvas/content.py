@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from .errors import ValidationError
+from .fields import Fields
 from .models import ContentItem, Context, ContextKind, SelectKey
 
 log = logging.getLogger(__name__)
@@ -33,64 +34,53 @@ class Listing:
     params: Params
 
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+def _what(key: SelectKey) -> str:
+    """How messages name one object of this kind: "an entry of the pages list"."""
+    return f"an entry of the {key.label.lower()} list"
 
 
-def _title(data: Mapping[str, Any], *names: str) -> str:
-    for name in names:
-        value = data.get(name)
-        if value:
-            return str(value)
-    return f"#{data.get('id')}"
+def _item(key: SelectKey, data: Any, *titles: str) -> tuple[Fields, int, str]:
+    """The fields, the required `id` and the title (the first of `titles` given, else #id)."""
+    f = Fields(data, _what(key))
+    ident = f.id()
+    return f, ident, f.text(*titles, default=f"#{ident}")
 
 
-def _folder(data: Mapping[str, Any]) -> ContentItem:
-    return ContentItem(
-        SelectKey.FOLDERS, int(data["id"]), _title(data, "name", "full_name"), _int_or_none(data.get("parent_folder_id"))
-    )
+def _folder(data: Any) -> ContentItem:
+    f, ident, title = _item(SelectKey.FOLDERS, data, "name", "full_name")
+    return ContentItem(SelectKey.FOLDERS, ident, title, f.optional_id("parent_folder_id"))
 
 
-def _file(data: Mapping[str, Any]) -> ContentItem:
-    return ContentItem(
-        SelectKey.FILES,
-        int(data["id"]),
-        _title(data, "display_name", "filename"),
-        _int_or_none(data.get("folder_id")),
-        _int_or_none(data.get("size")),
-    )
+def _file(data: Any) -> ContentItem:
+    f, ident, title = _item(SelectKey.FILES, data, "display_name", "filename")
+    return ContentItem(SelectKey.FILES, ident, title, f.optional_id("folder_id"), f.optional_count("size"))
 
 
-def _page(data: Mapping[str, Any]) -> ContentItem | None:
-    page_id = _int_or_none(data.get("page_id"))
+def _page(data: Any) -> ContentItem | None:
+    f = Fields(data, _what(SelectKey.PAGES))
+    page_id = f.optional_id("page_id")
     if page_id is None:
         # Without page_id there is nothing Canvas would match; the url slug is dropped silently.
-        log.warning("skipping a page without page_id (%s)", data.get("url"))
+        log.warning("skipping a page without page_id")
         return None
-    return ContentItem(SelectKey.PAGES, page_id, _title(data, "title", "url"))
+    return ContentItem(SelectKey.PAGES, page_id, f.text("title", "url", default=f"#{page_id}"))
 
 
-def _simple(key: SelectKey, *names: str) -> Callable[[Mapping[str, Any]], ContentItem]:
-    def parse(data: Mapping[str, Any]) -> ContentItem:
-        return ContentItem(key, int(data["id"]), _title(data, *names))
+def _simple(key: SelectKey, *names: str) -> Callable[[Any], ContentItem]:
+    def parse(data: Any) -> ContentItem:
+        _, ident, title = _item(key, data, *names)
+        return ContentItem(key, ident, title)
 
     return parse
 
 
-def module_item(data: Mapping[str, Any], module_id: int) -> ContentItem:
+def module_item(data: Any, module_id: int) -> ContentItem:
     """A module item: its own id (the ContentTag id), placed under its module."""
-    return ContentItem(
-        SelectKey.MODULE_ITEMS,
-        int(data["id"]),
-        _title(data, "title", "page_url"),
-        _int_or_none(data.get("module_id")) or module_id,
-    )
+    f, ident, title = _item(SelectKey.MODULE_ITEMS, data, "title", "page_url")
+    return ContentItem(SelectKey.MODULE_ITEMS, ident, title, f.optional_id("module_id") or module_id)
 
 
-PARSERS: dict[SelectKey, Callable[[Mapping[str, Any]], ContentItem | None]] = {
+PARSERS: dict[SelectKey, Callable[[Any], ContentItem | None]] = {
     SelectKey.FOLDERS: _folder,
     SelectKey.FILES: _file,
     SelectKey.MODULES: _simple(SelectKey.MODULES, "name"),

@@ -8,6 +8,7 @@
     ├── NotFoundError                404
     ├── BadRequestError              400/422 with Canvas's own message
     ├── ServerError                  5xx (after retries)
+    │   └── MalformedAnswerError     an answer that does not match the API (a field missing or mistyped)
     ├── UnreachableError             DNS, refused, reset, timeout (after retries);
     │                                `ambiguous` = a POST may have been executed anyway
     └── PackageError                 the downloaded package is not what Canvas promised
@@ -70,6 +71,21 @@ class BadRequestError(CanvasError):
 
 class ServerError(CanvasError):
     """Canvas answered 5xx, still after the retries."""
+
+
+class MalformedAnswerError(ServerError):
+    """Canvas answered, but not with what its API documents: a field is missing or of the
+    wrong type. A ServerError because the fault is Canvas's and a later answer may be
+    fine: polls retry it, and a create that got one looks for the export it made."""
+
+    def __init__(self, what: str, problem: str, *, detail: str = "") -> None:
+        super().__init__(
+            f"Canvas sent {what} {problem}, which this app cannot use. Try again later; "
+            f"if it keeps happening, tell your Canvas administrator.",
+            detail=detail,
+        )
+        self.what = what
+        self.problem = problem
 
 
 class UnreachableError(CanvasError):

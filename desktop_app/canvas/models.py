@@ -2,7 +2,8 @@
 
 The client parses JSON into these frozen dataclasses once, at the edge, so the engine
 and the UI never poke at raw dicts. Parsing is lenient about extra keys (Canvas adds
-fields all the time) and strict about the few facts we rely on.
+fields all the time) and strict about the types of what we read: anything else raises
+MalformedAnswerError naming the field (see fields.py), never a KeyError or TypeError.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import enum
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any
+
+from .fields import Fields
 
 DEFAULT_EXPIRE_DAYS = 30
 """Canvas's `content_exports_expire_after_days` default: packages vanish 30 days after created_at."""
@@ -192,13 +195,15 @@ class Attachment:
     content_type: str = ""
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Attachment":
+    def from_json(cls, data: Any) -> "Attachment":
+        f = Fields(data, "an export's attachment")
+        ident = f.id()
         return cls(
-            id=int(data["id"]),
-            display_name=str(data.get("display_name") or data.get("filename") or f"export-{data['id']}"),
-            size=int(data.get("size") or 0),
-            url=str(data["url"]),
-            content_type=str(data.get("content-type") or data.get("content_type") or ""),
+            id=ident,
+            display_name=f.text("display_name", "filename", default=f"export-{ident}"),
+            size=f.optional_count("size") or 0,
+            url=f.required_text("url"),
+            content_type=f.text("content-type", "content_type"),
         )
 
 
@@ -214,20 +219,23 @@ class ContentExport:
     progress_url: str | None = None
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "ContentExport":
-        attachment = Attachment.from_json(data["attachment"]) if data.get("attachment") else None
-        state = WorkflowState(data["workflow_state"])
+    def from_json(cls, data: Any) -> "ContentExport":
+        f = Fields(data, "an export")
+        ident = f.id()
+        attached = f.optional_object("attachment")
+        attachment = Attachment.from_json(attached) if attached is not None else None
+        state = f.choice("workflow_state", WorkflowState)
         if state is WorkflowState.EXPORTED and attachment is None:
             state = WorkflowState.EXPIRED
         return cls(
-            id=int(data["id"]),
-            export_type=str(data.get("export_type") or ""),
+            id=ident,
+            export_type=f.text("export_type"),
             workflow_state=state,
-            created_at=parse_time(data.get("created_at")),
-            user_id=int(data["user_id"]) if data.get("user_id") is not None else None,
-            course_id=int(data["course_id"]) if data.get("course_id") is not None else None,
+            created_at=f.time("created_at"),
+            user_id=f.optional_id("user_id"),
+            course_id=f.optional_id("course_id"),
             attachment=attachment,
-            progress_url=data.get("progress_url"),
+            progress_url=f.optional_text("progress_url"),
         )
 
     @property
@@ -254,13 +262,14 @@ class Progress:
     updated_at: datetime | None = None
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Progress":
+    def from_json(cls, data: Any) -> "Progress":
+        f = Fields(data, "a progress report")
         return cls(
-            id=int(data["id"]),
-            workflow_state=ProgressState(data["workflow_state"]),
-            completion=float(data.get("completion") or 0.0),
-            message=data.get("message"),
-            updated_at=parse_time(data.get("updated_at")),
+            id=f.id(),
+            workflow_state=f.choice("workflow_state", ProgressState),
+            completion=f.number("completion"),
+            message=f.optional_text("message"),
+            updated_at=f.time("updated_at"),
         )
 
 
@@ -271,8 +280,9 @@ class User:
     login_id: str | None = None
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "User":
-        return cls(id=int(data["id"]), name=str(data.get("name") or data.get("short_name") or ""), login_id=data.get("login_id"))
+    def from_json(cls, data: Any) -> "User":
+        f = Fields(data, "a user")
+        return cls(id=f.id(), name=f.text("name", "short_name"), login_id=f.optional_text("login_id"))
 
 
 @dataclass(frozen=True)
@@ -285,15 +295,16 @@ class Course:
     is_teacher: bool = False  # teacher, TA or designer: may create every export type
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Course":
-        term = data.get("term") or {}
-        roles = {str(e.get("type", "")).lower() for e in data.get("enrollments") or []}
+    def from_json(cls, data: Any) -> "Course":
+        f = Fields(data, "a course")
+        term = f.optional_object("term")
+        roles = {Fields(e, "a course enrollment").text("type").lower() for e in f.objects("enrollments")}
         return cls(
-            id=int(data["id"]),
-            name=str(data.get("name") or ""),
-            course_code=str(data.get("course_code") or ""),
-            term=term.get("name") if isinstance(term, Mapping) else None,
-            workflow_state=str(data.get("workflow_state") or ""),
+            id=f.id(),
+            name=f.text("name"),
+            course_code=f.text("course_code"),
+            term=Fields(term, "a course's term").optional_text("name") if term is not None else None,
+            workflow_state=f.text("workflow_state"),
             is_teacher=bool(roles & {"teacher", "ta", "designer"}),
         )
 
@@ -309,8 +320,9 @@ class Group:
     context_name: str = ""  # the course (or account) the group belongs to, when known
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Group":
-        return cls(id=int(data["id"]), name=str(data.get("name") or ""), context_name=str(data.get("context_name") or ""))
+    def from_json(cls, data: Any) -> "Group":
+        f = Fields(data, "a group")
+        return cls(id=f.id(), name=f.text("name"), context_name=f.text("context_name"))
 
     @property
     def context(self) -> Context:

@@ -51,6 +51,7 @@ from desktop_app.canvas.errors import (
     SizeMismatchError,
     UnreachableError,
 )
+from desktop_app.canvas.text import BIDI_CONTROLS
 from desktop_app.engine.errors import DiskFullError, FolderNotWritableError, LocalStorageError, storage_error
 from desktop_app.engine.partfile import PartFile
 from desktop_app.sizes import human_size
@@ -72,8 +73,14 @@ MAX_UNANNOUNCED_SIZE = 50 * 1024**3
 
 # ---------------------------------------------------------------------------- names
 
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"COM{i}" for i in range(1, 10)} | {f"LPT{i}" for i in range(1, 10)}
-_BAD_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_PORT_NUMBERS = [str(i) for i in range(10)] + ["\u00b9", "\u00b2", "\u00b3"]  # Windows reads COM¹ as COM1
+_WINDOWS_RESERVED = (
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{n}" for n in _PORT_NUMBERS}
+    | {f"LPT{n}" for n in _PORT_NUMBERS}
+)
+_BAD_CHARS = re.compile('[\x00-\x1f\x7f-\x9f<>:"/\\\\|?*\ud800-\udfff]')  # controls, separators, lone surrogates
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")  # "exe.pdf" shown as "fdp.exe": dropped
 _EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,10})$")
 
 
@@ -87,8 +94,8 @@ def _truncate_utf8(text: str, limit: int) -> str:
 
 def safe_filename(display_name: str, fallback: str = "export.zip") -> str:
     """A file name that stays inside its folder and opens on Linux, macOS and Windows."""
-    name = unicodedata.normalize("NFC", display_name or "")
-    name = _BAD_CHARS.sub("_", name)
+    name = _BAD_CHARS.sub("_", display_name or "")
+    name = _BIDI.sub("", unicodedata.normalize("NFC", name))
     name = name.strip().strip(". ").lstrip(".")  # no hidden files, no "..", no trailing dots
     if not name or set(name) <= {"_", ".", " "}:
         name = fallback

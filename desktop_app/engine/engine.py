@@ -55,6 +55,7 @@ from desktop_app.engine.errors import (
     ExportFailedError,
     JobBusyError,
     LocalStorageError,
+    StoreError,
     UnexpectedError,
 )
 from desktop_app.engine.events import (
@@ -440,6 +441,9 @@ class Engine:
             await self._conclude(job, client, export)
         except asyncio.CancelledError:
             raise  # stop() or aclose(): they decide what the state becomes
+        except StoreError as err:  # the store cannot record the failure either: only tell it
+            log.warning("job %s: the job store failed: %s", job_id, err.detail)
+            self._emit(JobError(job_id, err, err.message, True, job.site))
         except CanvasError as err:
             self._fail(job_id, err)
         except Exception as err:  # a bug: keep the job resumable and say so

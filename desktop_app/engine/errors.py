@@ -32,6 +32,12 @@ class FolderNotWritableError(LocalStorageError):
     """The download folder is read-only, not a folder, or not ours to write."""
 
 
+class StoreError(LocalStorageError):
+    """The job store cannot be opened, read or written: a full disk, another program's
+    lock, a file that is not a store, one written by a newer version of the app. A
+    LocalStorageError, so the CLI exits 1 and the GUI shows it like any other error."""
+
+
 class UnexpectedError(CanvasError):
     """A bug in this app, not a Canvas problem: the job is kept so it can be resumed."""
 

@@ -16,6 +16,7 @@ expire): the engine re-reads it from Canvas before every download attempt.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -23,11 +24,12 @@ import time
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import platformdirs
 
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, parse_time
+from desktop_app.engine.errors import StoreError
 from desktop_app.engine.ownership import Holder
 from desktop_app.engine.status import JobStatus
 
@@ -87,8 +89,32 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-class StoreError(Exception):
-    """The job store cannot be opened (e.g. written by a newer version of the app)."""
+_REASONS: tuple[tuple[str, str], ...] = (
+    ("SQLITE_FULL", "the disk is full; free some space and try again"),
+    ("SQLITE_BUSY", "another program is using it (it is locked); close that program and try again"),
+    ("SQLITE_LOCKED", "another program is using it (it is locked); close that program and try again"),
+    ("SQLITE_READONLY", "it is read-only; check the permissions of its folder"),
+    ("SQLITE_CANTOPEN", "it must be a file (not a folder) in a folder you may write to"),
+    ("SQLITE_NOTADB", "it is not a job store (not an SQLite database); move it away and try again"),
+    ("SQLITE_CORRUPT", "the file is damaged; move it away and try again"),
+    ("SQLITE_IOERR", "the disk reported an error (it may be full or failing)"),
+)
+"""SQLite's error names (a prefix: SQLITE_IOERR_WRITE is an IOERR) in words a person can act on."""
+
+
+def _reason(err: sqlite3.Error | OSError) -> str:
+    if isinstance(err, OSError):
+        return err.strerror or str(err)
+    name = getattr(err, "sqlite_errorname", "") or ""
+    return next((words for prefix, words in _REASONS if name.startswith(prefix)), str(err))
+
+
+def store_error(err: sqlite3.Error | OSError, path: Path, doing: str) -> StoreError:
+    """The StoreError for a failure of SQLite (or of the file system) while `doing`."""
+    return StoreError(
+        f"The job store {path} could not be {doing}: {_reason(err)}.",
+        detail=f"{type(err).__name__}: {err}",
+    )
 
 
 def default_store_path() -> Path:
@@ -230,22 +256,28 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) ->
 
 
 class JobStore:
-    """SQLite job store. `path=None` uses the user's data folder."""
+    """SQLite job store. `path=None` uses the user's data folder; `timeout` is how long
+    to wait for another program's lock. Every failure is a StoreError that says why."""
 
-    def __init__(self, path: Path | str | None = None, *, migrations: Sequence[str] = MIGRATIONS) -> None:
+    def __init__(
+        self, path: Path | str | None = None, *, migrations: Sequence[str] = MIGRATIONS, timeout: float = 10.0
+    ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10.0)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=timeout)
+        except (sqlite3.Error, OSError) as err:
+            raise store_error(err, self.path, "opened") from err
         self._conn.row_factory = sqlite3.Row
         try:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             self.version = migrate(self._conn, migrations)
-        except sqlite3.DatabaseError as err:
+        except sqlite3.Error as err:
             self._conn.close()
-            raise StoreError(f"The job store {self.path} cannot be opened: {err}") from err
+            raise store_error(err, self.path, "opened") from err
         except StoreError:
             self._conn.close()
             raise
@@ -253,6 +285,16 @@ class JobStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    @contextlib.contextmanager
+    def _using(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; a SQLite failure (the disk filled mid-run,
+        another program's lock) leaves as a StoreError saying what was being `doing`."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as err:
+                raise store_error(err, self.path, doing) from err
 
     def __enter__(self) -> "JobStore":
         return self
@@ -269,8 +311,8 @@ class JobStore:
         values.setdefault("created_at", now)
         values["updated_at"] = now
         names = list(values)
-        with self._lock:
-            cur = self._conn.execute(
+        with self._using("written") as conn:
+            cur = conn.execute(
                 f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
                 [_to_db(n, values[n]) for n in names],
             )
@@ -284,8 +326,8 @@ class JobStore:
             raise TypeError(f"cannot update job fields: {sorted(unknown | ({'id'} & set(values)))}")
         values["updated_at"] = _now()
         names = list(values)
-        with self._lock:
-            cur = self._conn.execute(
+        with self._using("written") as conn:
+            cur = conn.execute(
                 f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?",
                 [_to_db(n, values[n]) for n in names] + [job_id],
             )
@@ -300,7 +342,7 @@ class JobStore:
         return _from_row(row)
 
     def get(self, job_id: int) -> Job | None:
-        with self._lock:
+        with self._using("read"):
             try:
                 return self._get(job_id)
             except KeyError:
@@ -308,12 +350,12 @@ class JobStore:
 
     def jobs(self, states: Iterable[JobStatus] | None = None) -> list[Job]:
         """All jobs (or those in `states`), oldest first."""
-        with self._lock:
+        with self._using("read") as conn:
             if states is None:
-                rows = self._conn.execute("SELECT * FROM jobs ORDER BY id").fetchall()
+                rows = conn.execute("SELECT * FROM jobs ORDER BY id").fetchall()
             else:
                 wanted = [JobStatus(s).value for s in states]
-                rows = self._conn.execute(
+                rows = conn.execute(
                     f"SELECT * FROM jobs WHERE state IN ({', '.join('?' for _ in wanted)}) ORDER BY id",
                     wanted,
                 ).fetchall()
@@ -333,43 +375,44 @@ class JobStore:
         taken over. One `BEGIN IMMEDIATE` transaction, so two processes cannot both win.
         """
         now = time.time()
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+        with self._using("read for a lease") as conn:
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                row = self._conn.execute(
+                row = conn.execute(
                     "SELECT holder, host, pid, expires_at FROM leases WHERE job_id = ?", (job_id,)
                 ).fetchone()
                 if row is not None:
                     other = Holder(row["holder"], row["host"], row["pid"])
                     if other.id != me.id and row["expires_at"] > now and other.is_alive():
-                        self._conn.execute("COMMIT")
+                        conn.execute("COMMIT")
                         return other
-                self._conn.execute(
+                conn.execute(
                     "INSERT OR REPLACE INTO leases (job_id, holder, host, pid, expires_at) VALUES (?, ?, ?, ?, ?)",
                     (job_id, me.id, me.host, me.pid, now + ttl),
                 )
-                self._conn.execute("COMMIT")
+                conn.execute("COMMIT")
                 return None
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
 
     def renew(self, job_id: int, me: Holder, ttl: float) -> bool:
         """Extend our lease; False when it is no longer ours (another process took it)."""
-        with self._lock:
-            cur = self._conn.execute(
+        with self._using("written") as conn:
+            cur = conn.execute(
                 "UPDATE leases SET expires_at = ? WHERE job_id = ? AND holder = ?", (time.time() + ttl, job_id, me.id)
             )
             return cur.rowcount == 1
 
     def release(self, job_id: int, me: Holder) -> None:
         """Give the job up (finished, stopped, or this process is quitting)."""
-        with self._lock:
-            self._conn.execute("DELETE FROM leases WHERE job_id = ? AND holder = ?", (job_id, me.id))
+        with self._using("written") as conn:
+            conn.execute("DELETE FROM leases WHERE job_id = ? AND holder = ?", (job_id, me.id))
 
     def jobs_for_export(self, site: str, export_id: int) -> list[Job]:
-        with self._lock:
-            rows = self._conn.execute(
+        with self._using("read") as conn:
+            rows = conn.execute(
                 "SELECT * FROM jobs WHERE site = ? AND export_id = ? ORDER BY id", (site, export_id)
             ).fetchall()
             return [_from_row(r) for r in rows]

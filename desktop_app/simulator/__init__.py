@@ -21,7 +21,8 @@ In-process use::
         # "assignments", "announcements", "discussion_topics", "calendar_events", "rubrics",
         # "context_modules", "content_tags" (module items), "folders", "attachments"
         sim.faults.drop_download_after(65536)              # also server_errors, throttle,
-        # fail_next_export, slow_files, new_quizzes, revoke_token, json_prefix, clear
+        # fail_next_export, slow_files, new_quizzes, revoke_token, json_prefix,
+        # malformed_exports({"workflow_state": DROP, "id": RawJson("1e400")}) (both from .faults), clear
         sim.issue_token(sim.data.teacher_id)               # a new valid token ("+ New Access Token")
         sim.request_log                                    # [RequestRecord(host "api"|"files",
         # method, path, query, headers)]; credentials show as "[redacted]"

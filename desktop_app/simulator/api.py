@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from .data import Content, Ctx, File, Folder, Module, ModuleItem, iso
 from .exports import ExportRecord, is_admin, role, snapshot
+from .faults import apply_changes, dumps
 from .selection import MalformedSelect, Selection, nest_form, truthy
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class CanvasApi:
             return self.json(err.payload, err.status, err.headers)
 
     def json(self, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-        body = json.dumps(payload, separators=(",", ":")).encode()
+        body = dumps(payload).encode()
         if self.sim.faults.prefix_json:
             body = b"while(1);" + body
         return Response(status, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})})
@@ -269,7 +270,7 @@ class CanvasApi:
             body["attachment"] = self.attachment_json(rec)
         if rec.progress_id is not None:
             body["progress_url"] = f"{self.base}/api/v1/progress/{rec.progress_id}"
-        return body
+        return apply_changes(body, self.sim.faults.export_changes)
 
     def export_index(self, req: Request, collection: str, ident: str) -> Response:
         ctx = self.context(req, collection, ident)

@@ -6,8 +6,52 @@ them are thread safe because the servers handle requests on many threads.
 
 from __future__ import annotations
 
+import json
 import threading
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+DROP = object()
+"""In `malformed_exports`: remove the field."""
+
+
+@dataclass(frozen=True)
+class RawJson:
+    """In `malformed_exports`: this JSON text as is, for what json.dumps cannot write (`1e400`)."""
+
+    text: str
+
+
+def apply_changes(body: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`body` with each change made; a dotted key ("attachment.display_name") names a
+    field of a nested object, and is skipped when that object is absent."""
+    out = dict(body)
+    for key, value in changes.items():
+        head, dot, rest = key.partition(".")
+        if dot:
+            if isinstance(out.get(head), dict):
+                out[head] = apply_changes(out[head], {rest: value})
+        elif value is DROP:
+            out.pop(head, None)
+        else:
+            out[head] = value
+    return out
+
+
+def dumps(payload: Any) -> str:
+    """Compact JSON in which each RawJson value stands as its own text."""
+    raws: list[str] = []
+
+    def placeholder(value: Any) -> str:
+        if not isinstance(value, RawJson):
+            raise TypeError(f"{type(value).__name__} is not JSON")
+        raws.append(value.text)
+        return f"\x00raw{len(raws) - 1}\x00"
+
+    text = json.dumps(payload, separators=(",", ":"), default=placeholder)
+    for index, raw in enumerate(raws):
+        text = text.replace(json.dumps(f"\x00raw{index}\x00"), raw)
+    return text
 
 
 class Faults:
@@ -19,6 +63,7 @@ class Faults:
         self._throttles: list[int] = []
         self._fail_exports = 0
         self._json_prefix = False
+        self.export_changes: Mapping[str, Any] = {}
         self.files_bytes_per_second: float | None = None
         self.new_quizzes_enabled = False
         self.files_ignore_range = False
@@ -78,6 +123,12 @@ class Faults:
         """Prefix JSON bodies with `while(1);`, as old Canvas did for some requests."""
         self._json_prefix = enabled
 
+    def malformed_exports(self, changes: Mapping[str, Any]) -> None:
+        """Every export the API sends (list, show, create) gets these changes, as a
+        buggy Canvas or proxy might: {"workflow_state": DROP, "id": RawJson("1e400"),
+        "attachment.display_name": "\\ud800.zip"}. An empty mapping switches it off."""
+        self.export_changes = dict(changes)
+
     def clear(self) -> None:
         """Switch every knob off (revoked tokens stay revoked)."""
         with self._lock:
@@ -86,6 +137,7 @@ class Faults:
             self._throttles.clear()
             self._fail_exports = 0
             self._json_prefix = False
+        self.export_changes = {}
         self.files_bytes_per_second = None
         self.new_quizzes_enabled = False
         self.files_ignore_range = False

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop_app.canvas import errors as ce
+from desktop_app.engine import errors as ee
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,15 @@ _HINTS: list[tuple[type[BaseException], str]] = [
     (ce.ThrottledError, "Canvas asked us to slow down. Wait a moment and try again."),
     (ce.NotFoundError, "It may have been deleted, or you no longer have access to it."),
     (ce.BadRequestError, "Canvas refused the request as sent; the message above is Canvas's own."),
+    (ce.MalformedAnswerError, "Canvas's answer was incomplete or garbled. Try again in a few minutes."),
     (ce.ServerError, "Canvas had a problem on its side. Try again in a few minutes."),
     (ce.UnreachableError, "Check your internet connection and the Canvas address, then try again."),
     (ce.LoginPageError, "Canvas sent a login page instead of the file. Sign in again, then download once more."),
     (ce.PackageError, "The file was not kept. Download it again; if it keeps failing, start a new export."),
     (ce.ValidationError, "Change the export options and try again."),
+    (ee.StoreError, "The list of export jobs is kept in that file. Once it is fixed, start the app again; "
+                    "unfinished exports carry on."),
+    (ee.LocalStorageError, "Free some disk space or choose another download folder (Settings), then resume."),
     (ce.CanvasError, "Try again; if it keeps happening, look at the details."),
 ]
 
@@ -78,7 +83,7 @@ def describe(error: BaseException, action: str = "") -> Described:
         if getattr(error, "ambiguous", False):
             facts.append("The request may have reached Canvas before the connection failed.")
         if error.detail:
-            facts.append(f"Canvas said: {error.detail}")
+            facts.append(f"{'Details' if isinstance(error, ee.LocalStorageError) else 'Canvas said'}: {error.detail}")
     elif isinstance(error, OSError):
         message = f"{error.strerror or 'The file system refused'}" + (f": {error.filename}" if error.filename else "")
         facts = [f"Kind: {type(error).__name__}", f"Error number: {error.errno}"]

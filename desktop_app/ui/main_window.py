@@ -666,6 +666,7 @@ class MainWindow(QMainWindow):
         notice is given once: from the state for failed/expired, from the error for an
         interruption (whose cause, e.g. a refused token, decides whether to tell).
         """
+        from desktop_app.engine.errors import StoreError
         from desktop_app.engine.events import JobDone, JobError, JobState
 
         what = self._titles.get(self._job_contexts.get(event.job_id, ""), "An export")
@@ -680,7 +681,9 @@ class MainWindow(QMainWindow):
                 self.notifier.notify(f"Export {event.state.label.lower()}", f"{what}: {event.message or event.label}",
                                      ok=False)
         elif isinstance(event, JobError):
-            if self._job_status.get(event.job_id) is JobStatus.INTERRUPTED and auth_error_of(event.error) is None:
+            if isinstance(event.error, StoreError):  # nothing could be recorded: no state tells it
+                self.presenter.present(event.error, "Could not record the export job")
+            elif self._job_status.get(event.job_id) is JobStatus.INTERRUPTED and auth_error_of(event.error) is None:
                 self.notifier.notify("Export interrupted", f"{what}: {event.message}", ok=False)
 
     # ------------------------------------------------------------------ actions

@@ -498,3 +498,31 @@ def test_a_new_phase_is_reported_before_the_progress_of_the_same_poll(tmp_path: 
               for e in events if isinstance(e, (JobState, JobProgress))]
     assert phases.index(("JobState", JobStatus.EXPORTING)) + 1 == phases.index(("JobProgress", 40.0))
     assert phases.index(("JobProgress", 40.0)) < phases.index(("JobProgress", 70.0))
+
+
+def test_a_store_that_fails_mid_run_is_told_as_a_job_error(tmp_path: Path) -> None:
+    """Another program locks the store after the job is recorded: the failure cannot be
+    written either, so the engine tells it (a StoreError) instead of dying silently."""
+    import sqlite3
+
+    from desktop_app.engine.store import StoreError
+
+    canvas, events = FakeCanvas(), []
+
+    async def go():
+        engine = Engine(JobStore(tmp_path / "jobs.db", timeout=0.05), {SITE: canvas}, events.append, config=CONFIG,
+                        sleep=fast_sleep)
+        job_id = await engine.start_export(SITE, "course:1", "common_cartridge", None, False, tmp_path / "out")
+        other = sqlite3.connect(tmp_path / "jobs.db", isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            return await engine.wait(job_id)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+
+    job = run(go())
+    (error,) = [e for e in events if isinstance(e, JobError)]
+    assert isinstance(error.error, StoreError) and error.resumable
+    assert "another program is using it" in error.message
+    assert job.state is JobStatus.CREATING  # as last recorded: `resume` carries it on

@@ -78,3 +78,23 @@ def test_commit_without_hard_links(tmp_path, monkeypatch) -> None:
         final = commit_part(opened, tmp_path, "pkg.zip")
     assert final.name == "pkg (2).zip" and final.read_bytes() == b"new"
     assert (tmp_path / "pkg.zip").read_bytes() == b"old"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("invoice\u202egpj.exe", "invoicegpj.exe"),  # U+202E would show "invoiceexe.jpg"
+        ("\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200fname.zip", "name.zip"),
+        ("report\ud800.zip", "report_.zip"),  # a lone surrogate from JSON's "\ud800"
+        ("c1\x9b[2J.zip", "c1_[2J.zip"),
+    ],
+)
+def test_safe_filename_drops_bidi_controls_and_replaces_unencodable(raw: str, expected: str) -> None:
+    name = safe_filename(raw)
+    assert name == expected
+    name.encode("utf-8")  # every file system can take it
+
+
+@pytest.mark.parametrize("raw", ["CONIN$", "conout$.zip", "COM\u00b9", "com\u00b2.imscc", "LPT\u00b3.zip", "COM0", "lpt0.zip"])
+def test_windows_reserved_names_with_superscripts_and_console_buffers(raw: str) -> None:
+    assert safe_filename(raw) == "_" + raw

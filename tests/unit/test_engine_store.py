@@ -95,3 +95,61 @@ def test_refuses_newer_store(tmp_path: Path) -> None:
 
 def test_default_path_in_user_data_dir() -> None:
     assert "canvas-export-manager" in str(default_store_path())
+
+
+JOB = {"site": "https://canvas.example.edu", "context": "course:12", "export_type": "zip", "state": JobStatus.CREATING}
+
+
+def test_disk_full_mid_run_is_a_store_error_that_says_so(tmp_path: Path) -> None:
+    """SQLite's own page limit gives the very SQLITE_FULL a full disk gives."""
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    job = store.add(**JOB)
+    pages = store._conn.execute("PRAGMA page_count").fetchone()[0]
+    store._conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StoreError, match="could not be written: the disk is full") as caught:
+        for _ in range(200):
+            store.add(**JOB, last_error="x" * 4000)
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    assert store.get(job.id) == job  # reading still works
+
+
+def test_a_store_locked_by_another_program(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    store = JobStore(path, timeout=0.05)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="another program is using it"):
+            store.add(**JOB)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_opening_a_locked_store(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError, match="could not be opened: another program is using it"):
+            JobStore(path, timeout=0.05)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+@pytest.mark.parametrize(
+    ("spoil", "words"),
+    [
+        (lambda p: p.write_bytes(b"not a database " * 100), "it is not a job store"),
+        (lambda p: p.mkdir(), "it must be a file"),
+        (lambda p: p.parent.rmdir() or p.parent.write_text("a file where the folder should be"), "exists"),
+    ],
+    ids=["not-a-database", "a-directory", "a-file-for-its-folder"],
+)
+def test_a_store_that_cannot_be_opened(tmp_path: Path, spoil, words: str) -> None:
+    path = tmp_path / "store" / "jobs.sqlite3"
+    path.parent.mkdir()
+    spoil(path)
+    with pytest.raises(StoreError, match=words):
+        JobStore(path)
