@@ -178,8 +178,11 @@ class Archive:
         """Raise unless every entry's data matches its CRC and declared size."""
         for entry in self.entries:
             crc = size = 0
-            for piece in self.pieces(entry):
-                crc, size = zlib.crc32(piece, crc), size + len(piece)
+            try:
+                for piece in self._pieces(entry):
+                    crc, size = zlib.crc32(piece, crc), size + len(piece)
+            except _DAMAGE as err:
+                raise _bad_entry(entry, str(err) or type(err).__name__) from err
             if crc != entry.crc or size != entry.size:
                 raise _bad_entry(entry, f"CRC {crc:08x} and {size} bytes, expected {entry.crc:08x} and {entry.size}")
 
@@ -189,7 +192,7 @@ class Archive:
         caller's to check."""
         try:
             yield from self._pieces(entry)
-        except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, struct.error) as err:
+        except _DAMAGE as err:
             raise _bad_entry(entry, str(err) or type(err).__name__) from err
 
     def _pieces(self, entry: Entry) -> Iterator[bytes | memoryview]:
@@ -224,6 +227,9 @@ class Archive:
         return start, entry.compressed
 
 
+_DAMAGE = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, struct.error)
+"""What the decompressors raise on damaged data (bz2: OSError, after its end: EOFError)."""
+
 _DECOMPRESSORS = {
     _DEFLATED: lambda: zlib.decompressobj(-zlib.MAX_WBITS),
     _BZIP2: bz2.BZ2Decompressor,
@@ -252,7 +258,7 @@ def _central_directory(window: _Window, size: int) -> tuple[int, int, int]:
     _, disk, directory_disk, _, count, directory_size, directory_offset, _ = _END.unpack_from(tail, at)
     end_at = tail_start + at
     locator_at = end_at - _END64_LOCATOR.size
-    if locator_at >= 0 and tail_start <= locator_at and tail[locator_at - tail_start:].startswith(b"PK\x06\x07"):
+    if tail_start <= locator_at and tail[locator_at - tail_start:].startswith(b"PK\x06\x07"):
         _, _, end_at, _ = _END64_LOCATOR.unpack_from(tail, locator_at - tail_start)
         if end_at + _END64.size > locator_at:
             raise _damaged("the zip64 end record lies outside the file")
