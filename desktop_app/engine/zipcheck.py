@@ -158,17 +158,17 @@ class Archive:
     overlapping, their declared sizes within the limits."""
 
     def __init__(self, fh: BinaryIO) -> None:
-        self.size = os.fstat(fh.fileno()).st_size
+        size = os.fstat(fh.fileno()).st_size
         self._window = _Window(fh)
-        count, directory_start, directory_end = _central_directory(self._window, self.size)
+        count, directory_start, directory_end = _central_directory(self._window, size)
         if count > MAX_ENTRIES:
             raise _refused(f"it lists {count:,} entries, more than the {MAX_ENTRIES:,} a course export can have")
         entries = _records(self._window, directory_start, directory_end)
         if len(entries) != count:
             raise _damaged(f"the central directory holds {len(entries)} entries, its end record says {count}")
         entries.sort(key=attrgetter("offset"))
-        self._room = _room_of_each(entries, directory_start)
-        _check_expansion(entries, self.size)
+        self._next_start = _next_starts(entries, directory_start)
+        _check_expansion(entries, size)
         self.entries = entries
 
     def find(self, name: str) -> Entry | None:
@@ -203,7 +203,7 @@ class Archive:
             yield from self._window.spans(start, length, WINDOW)
             return
         if entry.method == _LZMA:
-            decompressor, header = _lzma_decompressor(self._window, start)
+            decompressor, header = _lzma_decompressor(self._window, start, entry.size)
             start, length = start + header, length - header
         elif entry.method in _DECOMPRESSORS:
             decompressor = _DECOMPRESSORS[entry.method]()
@@ -220,7 +220,7 @@ class Archive:
         if signature != b"PK\x03\x04":
             raise _bad_entry(entry, f"no local header at {entry.offset}")
         start = entry.offset + _LOCAL.size + name_length + extra_length
-        if start + entry.compressed > entry.offset + self._room[entry.offset]:
+        if start + entry.compressed > self._next_start[entry.offset]:
             raise _refused(f"its entries overlap ('{entry.name}' runs into the next one)")
         if entry.method == _STORED and entry.compressed != entry.size:
             raise _bad_entry(entry, f"stored in {entry.compressed} bytes but declares {entry.size}")
@@ -315,17 +315,15 @@ def _zip64_values(extra: memoryview, size: int, compressed: int, offset: int) ->
     raise _damaged("a zip64 entry without its zip64 extra field")
 
 
-def _room_of_each(entries: list[Entry], directory_start: int) -> dict[int, int]:
-    """Bytes from each entry's offset to the next entry (the central directory after the
-    last), refusing any entry whose header and data cannot fit in them: the local header
-    is at least as long as the fixed part and the name."""
+def _next_starts(entries: list[Entry], directory_start: int) -> dict[int, int]:
+    """Where the next entry (the central directory after the last) starts, by offset,
+    refusing any entry whose header and data cannot end before it: the local header is
+    at least as long as its fixed part and the name."""
     following = [entry.offset for entry in entries[1:]] + [directory_start]
-    room: dict[int, int] = {}
     for entry, next_start in zip(entries, following):
         if entry.offset + _LOCAL.size + entry.name_length + entry.compressed > next_start:
             raise _refused(f"its entries overlap ('{entry.name}' runs into the next one)")
-        room[entry.offset] = next_start - entry.offset
-    return room
+    return dict(zip((entry.offset for entry in entries), following))
 
 
 def _check_expansion(entries: list[Entry], package_size: int) -> None:
@@ -338,13 +336,16 @@ def _check_expansion(entries: list[Entry], package_size: int) -> None:
                        f"the package's {package_size:,}")
 
 
-def _lzma_decompressor(window: _Window, start: int) -> tuple[lzma.LZMADecompressor, int]:
+def _lzma_decompressor(window: _Window, start: int, declared: int) -> tuple[lzma.LZMADecompressor, int]:
     """A raw LZMA1 decompressor from a zip LZMA header (version, properties length, then
-    lc/lp/pb and the dictionary size), and that header's length."""
+    lc/lp/pb and the dictionary size), and that header's length. liblzma allocates the
+    whole dictionary the header asks for (up to 4 GiB); none larger than the declared
+    output is ever needed, so none larger is given (4 KiB is LZMA's least)."""
     _, properties_length = struct.unpack("<2H", window.read(start, 4))
     (packed, dictionary_size) = struct.unpack_from("<BL", window.read(start + 4, properties_length))
     pb, rest = divmod(packed, 45)
     lp, lc = divmod(rest, 9)
+    dictionary_size = max(4096, min(dictionary_size, declared))
     lzma1 = {"id": lzma.FILTER_LZMA1, "lc": lc, "lp": lp, "pb": pb, "dict_size": dictionary_size}
     return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma1]), 4 + properties_length
 
