@@ -741,7 +741,8 @@ class Engine:
             )
             job = self._set_state(job, JobStatus.VERIFYING)
             try:
-                return await asyncio.to_thread(verify_package, part.read_path, attachment.size or None, name=name)
+                return await asyncio.to_thread(
+                    verify_package, part.read_path, attachment.size or None, name=name, sha256=result.sha256)
             except PackageError:
                 if attempt == 1 and result.resumed:
                     # The package may have changed at Canvas between the attempts.

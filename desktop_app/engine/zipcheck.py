@@ -1,0 +1,372 @@
+"""A zip package checked in flat memory, with zip bombs refused before they cost anything.
+
+Order of the checks, cheapest first, so a hostile file is refused after a few reads:
+
+1. the end record: how many entries, where the central directory is;
+2. the central directory, read record by record and counted as it is read;
+3. the layout: sorted by offset, each entry's header and data end before the next entry
+   begins (several records pointing at the same bytes is the classic overlapping bomb),
+   the last before the central directory;
+4. the declared sizes against the package's own size;
+5. then only, each entry's data: read through one reused window of the file, inflated in
+   pieces of at most `PIECE` bytes, its CRC and length compared with the central
+   directory's; inflating stops as soon as the output exceeds the declared size.
+
+Why not `zipfile`: `ZipFile` builds a `ZipInfo` for every record before anything can be
+counted, `testzip` costs about 20 us of Python per entry while holding the GIL (taken from
+the engine's event loop, bench_engine_loop.py), and its bzip2 and LZMA readers decompress
+each read with no output limit (a few KiB of bzip2 can expand to gigabytes in one call).
+Here each entry costs a few Python operations and the bulk of the work (read, inflate,
+CRC) runs in C code that releases the GIL.
+"""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from operator import attrgetter
+from pathlib import Path
+from typing import BinaryIO, NamedTuple, Protocol
+
+from desktop_app.canvas.errors import CorruptPackageError
+
+MAX_ENTRIES = 200_000
+"""A course export has one entry per file, page, assignment and quiz part: a few thousand
+for a big course, tens of thousands for the biggest. 200,000 leaves that room ten times
+over while it bounds what a hostile central directory can cost: about half a second of
+parsing and some tens of MB of entry list."""
+
+MAX_EXPANSION_RATIO = 50
+"""The most a package's entries may add up to, as a multiple of the package's own size.
+Course content (HTML, XML, already-compressed media) shrinks 1x to 10x in a zip; a zip
+bomb needs hundreds or thousands."""
+
+EXPANSION_ALLOWANCE = 64 << 20
+"""The ratio only counts above this total: a small cartridge of near-empty pages can pass
+50x (its XML repeats itself), and inflating 64 MiB costs about a tenth of a second."""
+
+MAX_UNCOMPRESSED_TOTAL = 64 << 30
+"""64 GiB: above any course export Canvas produces (course quotas are counted in GB), and
+checking that much is about a minute of zlib."""
+
+WINDOW = 4 << 20
+"""Bytes of the file read at a time, into one buffer reused for the whole check: a few
+large reads for the disk, and the memory a check needs whatever the package's size."""
+
+PIECE = 1 << 20
+"""The most bytes one decompress call may return: memory per entry stays at this."""
+
+FEED = 64 << 10
+"""Compressed bytes handed to one decompress call. zlib copies the input it could not use
+yet (when the output reached `PIECE`) into `unconsumed_tail`; a small feed keeps that copy
+small however well the data compresses."""
+
+_STORED, _DEFLATED, _BZIP2, _LZMA = 0, 8, 12, 14
+_ENCRYPTED = 0x1
+_LZMA_END_MARKER = 0x2
+_UTF8_NAME = 0x800
+_OVERFLOW = 0xFFFFFFFF  # a 32-bit field whose real value is in the zip64 extra field
+
+_END = struct.Struct("<4s4H2LH")
+"""End of central directory: signature, disk numbers (2), entries on this disk and in
+all, central directory size and offset, comment length."""
+_END64_LOCATOR = struct.Struct("<4sLQL")
+"""Zip64 end locator, just before the end record: signature, disk, zip64 end offset, disks."""
+_END64 = struct.Struct("<4sQ2H2L4Q")
+"""Zip64 end of central directory: signature, record size, versions (2), disk numbers
+(2), entries on this disk and in all, central directory size and offset."""
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+"""Central directory record: signature, versions (2), flags, method, time, date, CRC,
+compressed and real size, name, extra and comment lengths, disk, internal and external
+attributes, local header offset."""
+_LOCAL = struct.Struct("<4s5H3L2H")
+"""Local header: signature, version, flags, method, time, date, CRC, compressed and real
+size, name and extra lengths."""
+
+
+class Entry(NamedTuple):
+    """One central directory record: what the entry claims to be."""
+
+    name: str
+    offset: int  # of its local header
+    method: int
+    flags: int
+    crc: int
+    compressed: int
+    size: int
+    name_length: int  # in bytes: where its data starts at the earliest
+
+
+class _Decompressor(Protocol):
+    """What zlib, bz2 and lzma decompressors have in common."""
+
+    eof: bool
+
+    def decompress(self, data: bytes | memoryview, max_length: int) -> bytes: ...
+
+
+def _damaged(detail: str) -> CorruptPackageError:
+    return CorruptPackageError("The package is damaged: its zip structure cannot be read.", detail=detail)
+
+
+def _refused(reason: str) -> CorruptPackageError:
+    return CorruptPackageError(f"The package is not a valid export: {reason}.", detail=reason)
+
+
+def _bad_entry(entry: Entry, detail: str) -> CorruptPackageError:
+    return CorruptPackageError(f"The package is damaged: '{entry.name}' fails its checksum.",
+                               detail=f"{entry.name}: {detail}")
+
+
+class _Window:
+    """Bytes of the file through one reused buffer of `WINDOW` bytes. The checks read
+    forward, so most requests are served from the buffer; a request that is not reads
+    the next `WINDOW` bytes from its start. A returned view is valid until the next call."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self._buffer = bytearray(WINDOW)
+        self._view = memoryview(self._buffer)
+        self._start = self._length = 0
+
+    def read(self, start: int, length: int) -> memoryview:
+        """Exactly `length` (at most `WINDOW`) bytes from `start`."""
+        offset = start - self._start
+        if offset < 0 or offset + length > self._length:
+            self._fh.seek(start)
+            self._start, self._length, offset = start, self._fh.readinto(self._buffer) or 0, 0
+        if offset + length > self._length:
+            raise _damaged(f"{length} bytes at {start} lie beyond the end of the file")
+        return self._view[offset:offset + length]
+
+    def spans(self, start: int, length: int, step: int) -> Iterator[memoryview]:
+        """`length` bytes from `start`, in views of at most `step` bytes."""
+        end = start + length
+        while start < end:
+            size = min(step, end - start)
+            yield self.read(start, size)
+            start += size
+
+
+class Archive:
+    """An open package whose layout passed the checks: `entries` in file order, none
+    overlapping, their declared sizes within the limits."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        size = os.fstat(fh.fileno()).st_size
+        self._window = _Window(fh)
+        count, directory_start, directory_end = _central_directory(self._window, size)
+        if count > MAX_ENTRIES:
+            raise _refused(f"it lists {count:,} entries, more than the {MAX_ENTRIES:,} a course export can have")
+        entries = _records(self._window, directory_start, directory_end)
+        if len(entries) != count:
+            raise _damaged(f"the central directory holds {len(entries)} entries, its end record says {count}")
+        entries.sort(key=attrgetter("offset"))
+        self._next_start = _next_starts(entries, directory_start)
+        _check_expansion(entries, size)
+        self.entries = entries
+
+    def find(self, name: str) -> Entry | None:
+        return next((entry for entry in self.entries if entry.name == name), None)
+
+    def check_entries(self) -> None:
+        """Raise unless every entry's data matches its CRC and declared size."""
+        for entry in self.entries:
+            crc = size = 0
+            try:
+                for piece in self._pieces(entry):
+                    crc, size = zlib.crc32(piece, crc), size + len(piece)
+            except _DAMAGE as err:
+                raise _bad_entry(entry, str(err) or type(err).__name__) from err
+            if crc != entry.crc or size != entry.size:
+                raise _bad_entry(entry, f"CRC {crc:08x} and {size} bytes, expected {entry.crc:08x} and {entry.size}")
+
+    def pieces(self, entry: Entry) -> Iterator[bytes | memoryview]:
+        """The entry's real bytes in pieces (each valid until the next is asked for); a
+        damaged stream, or one longer than the entry declares, raises. The CRC is the
+        caller's to check."""
+        try:
+            yield from self._pieces(entry)
+        except _DAMAGE as err:
+            raise _bad_entry(entry, str(err) or type(err).__name__) from err
+
+    def _pieces(self, entry: Entry) -> Iterator[bytes | memoryview]:
+        if entry.flags & _ENCRYPTED:
+            raise _bad_entry(entry, "encrypted")
+        start, length = self._data_span(entry)
+        if entry.method == _STORED:
+            yield from self._window.spans(start, length, WINDOW)
+            return
+        if entry.method == _LZMA:
+            decompressor, header = _lzma_decompressor(self._window, start, entry.size)
+            start, length = start + header, length - header
+        elif entry.method in _DECOMPRESSORS:
+            decompressor = _DECOMPRESSORS[entry.method]()
+        else:
+            raise _bad_entry(entry, f"compression method {entry.method}, which cannot be checked")
+        yield from _inflated(self._window.spans(start, length, FEED), decompressor, entry)
+        if not (decompressor.eof or entry.method == _LZMA and not entry.flags & _LZMA_END_MARKER):
+            raise _bad_entry(entry, "the compressed data ends early")
+
+    def _data_span(self, entry: Entry) -> tuple[int, int]:
+        """Where the entry's data starts, per its local header, and its length; the
+        local header may not push the data into the next entry."""
+        signature, *_, name_length, extra_length = _LOCAL.unpack(self._window.read(entry.offset, _LOCAL.size))
+        if signature != b"PK\x03\x04":
+            raise _bad_entry(entry, f"no local header at {entry.offset}")
+        start = entry.offset + _LOCAL.size + name_length + extra_length
+        if start + entry.compressed > self._next_start[entry.offset]:
+            raise _refused(f"its entries overlap ('{entry.name}' runs into the next one)")
+        if entry.method == _STORED and entry.compressed != entry.size:
+            raise _bad_entry(entry, f"stored in {entry.compressed} bytes but declares {entry.size}")
+        return start, entry.compressed
+
+
+_DAMAGE = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, struct.error)
+"""What the decompressors raise on damaged data (bz2: OSError, after its end: EOFError)."""
+
+_DECOMPRESSORS = {
+    _DEFLATED: lambda: zlib.decompressobj(-zlib.MAX_WBITS),
+    _BZIP2: bz2.BZ2Decompressor,
+}
+
+
+@contextmanager
+def open_archive(path: Path) -> Iterator[Archive]:
+    """The package at `path`, its layout checked (CorruptPackageError otherwise)."""
+    with open(path, "rb") as fh:
+        try:
+            archive = Archive(fh)
+        except (struct.error, ValueError) as err:
+            raise _damaged(str(err)) from err
+        yield archive
+
+
+def _central_directory(window: _Window, size: int) -> tuple[int, int, int]:
+    """(entry count, start, end) of the central directory, from the end record (the
+    zip64 one when there is one), which must leave the directory inside the file."""
+    tail_start = max(0, size - _END.size - 0xFFFF)  # the end record, then a comment of up to 64 KiB
+    tail = bytes(window.read(tail_start, size - tail_start))
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0:
+        raise _damaged("no end of central directory record")
+    _, disk, directory_disk, _, count, directory_size, directory_offset, _ = _END.unpack_from(tail, at)
+    end_at = tail_start + at
+    locator_at = end_at - _END64_LOCATOR.size
+    if tail_start <= locator_at and tail[locator_at - tail_start:].startswith(b"PK\x06\x07"):
+        _, _, end_at, _ = _END64_LOCATOR.unpack_from(tail, locator_at - tail_start)
+        if end_at + _END64.size > locator_at:
+            raise _damaged("the zip64 end record lies outside the file")
+        (signature, _, _, _, disk, directory_disk, _, count, directory_size,
+         directory_offset) = _END64.unpack(window.read(end_at, _END64.size))
+        if signature != b"PK\x06\x06":
+            raise _damaged("no zip64 end of central directory record")
+    if disk or directory_disk:
+        raise _damaged("a zip split over several disks")
+    if directory_offset + directory_size > end_at:
+        raise _damaged("the central directory runs past its end record")
+    return count, directory_offset, directory_offset + directory_size
+
+
+def _records(window: _Window, start: int, end: int) -> list[Entry]:
+    """The central directory's records, refused as soon as there are more than
+    `MAX_ENTRIES`, whatever the end record said."""
+    entries: list[Entry] = []
+    at = start
+    while at < end:
+        if len(entries) == MAX_ENTRIES:
+            raise _refused(f"it holds more than the {MAX_ENTRIES:,} entries a course export can have")
+        (signature, _, _, flags, method, _, _, crc, compressed, size, name_length, extra_length,
+         comment_length, _, _, _, offset) = _CENTRAL.unpack(window.read(at, _CENTRAL.size))
+        if signature != b"PK\x01\x02":
+            raise _damaged(f"no central directory record at {at}")
+        variable = window.read(at + _CENTRAL.size, name_length + extra_length)
+        name = str(variable[:name_length], "utf-8" if flags & _UTF8_NAME else "cp437", "replace")
+        if _OVERFLOW in (size, compressed, offset):
+            size, compressed, offset = _zip64_values(variable[name_length:], size, compressed, offset)
+        entries.append(Entry(name, offset, method, flags, crc, compressed, size, name_length))
+        at += _CENTRAL.size + name_length + extra_length + comment_length
+    if at != end:
+        raise _damaged("the last central directory record runs past the directory's end")
+    return entries
+
+
+def _zip64_values(extra: memoryview, size: int, compressed: int, offset: int) -> tuple[int, int, int]:
+    """The real values of the fields that say 0xFFFFFFFF: the zip64 extra field (id 1)
+    holds them in this order, only those that overflow."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, length = struct.unpack_from("<2H", extra, at)
+        if kind == 1:
+            values = list(struct.unpack_from(f"<{length // 8}Q", extra, at + 4))
+            fields = [size, compressed, offset]
+            for index, value in enumerate(fields):
+                if value == _OVERFLOW:
+                    if not values:
+                        raise _damaged("a zip64 extra field shorter than its entry needs")
+                    fields[index] = values.pop(0)
+            return fields[0], fields[1], fields[2]
+        at += 4 + length
+    raise _damaged("a zip64 entry without its zip64 extra field")
+
+
+def _next_starts(entries: list[Entry], directory_start: int) -> dict[int, int]:
+    """Where the next entry (the central directory after the last) starts, by offset,
+    refusing any entry whose header and data cannot end before it: the local header is
+    at least as long as its fixed part and the name."""
+    following = [entry.offset for entry in entries[1:]] + [directory_start]
+    for entry, next_start in zip(entries, following):
+        if entry.offset + _LOCAL.size + entry.name_length + entry.compressed > next_start:
+            raise _refused(f"its entries overlap ('{entry.name}' runs into the next one)")
+    return dict(zip((entry.offset for entry in entries), following))
+
+
+def _check_expansion(entries: list[Entry], package_size: int) -> None:
+    """Refuse declared sizes no course export has: the check would inflate them all."""
+    total = sum(entry.size for entry in entries)
+    if total > MAX_UNCOMPRESSED_TOTAL:
+        raise _refused(f"its entries add up to {total:,} bytes, above the {MAX_UNCOMPRESSED_TOTAL:,}-byte ceiling")
+    if total > max(EXPANSION_ALLOWANCE, MAX_EXPANSION_RATIO * package_size):
+        raise _refused(f"its entries add up to {total:,} bytes, more than {MAX_EXPANSION_RATIO} times "
+                       f"the package's {package_size:,}")
+
+
+def _lzma_decompressor(window: _Window, start: int, declared: int) -> tuple[lzma.LZMADecompressor, int]:
+    """A raw LZMA1 decompressor from a zip LZMA header (version, properties length, then
+    lc/lp/pb and the dictionary size), and that header's length. liblzma allocates the
+    whole dictionary the header asks for (up to 4 GiB); none larger than the declared
+    output is ever needed, so none larger is given (4 KiB is LZMA's least)."""
+    _, properties_length = struct.unpack("<2H", window.read(start, 4))
+    (packed, dictionary_size) = struct.unpack_from("<BL", window.read(start + 4, properties_length))
+    pb, rest = divmod(packed, 45)
+    lp, lc = divmod(rest, 9)
+    dictionary_size = max(4096, min(dictionary_size, declared))
+    lzma1 = {"id": lzma.FILTER_LZMA1, "lc": lc, "lp": lp, "pb": pb, "dict_size": dictionary_size}
+    return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma1]), 4 + properties_length
+
+
+def _inflated(spans: Iterator[memoryview], decompressor: _Decompressor, entry: Entry) -> Iterator[bytes]:
+    """The decompressed output, in pieces of at most `PIECE` bytes, refused as soon as it
+    exceeds the entry's declared size: a lying size costs one piece, not the whole bomb."""
+    declared, produced = entry.size, 0
+    for span in spans:
+        data: bytes | memoryview = span
+        while not decompressor.eof:
+            limit = min(PIECE, declared - produced + 1)
+            piece = decompressor.decompress(data, limit)
+            produced += len(piece)
+            if produced > declared:
+                raise _refused(f"'{entry.name}' inflates to more than the {declared:,} bytes it declares")
+            yield piece
+            # zlib keeps unused input in unconsumed_tail; bz2 and lzma keep it inside.
+            # A full piece may leave output pending with no input left: ask again.
+            data = getattr(decompressor, "unconsumed_tail", b"")
+            if not data and len(piece) < limit:
+                break
+        if decompressor.eof:
+            return
