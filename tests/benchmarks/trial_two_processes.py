@@ -63,13 +63,14 @@ def download_trial(root: Path, rng: random.Random) -> tuple[bool, str]:
         delay = rng.uniform(0, 3)
         time.sleep(delay)
         second = run(root / "b", sim, "download", f"course:{course}", str(export_id), "--to", str(dest))
-        out1, _ = first.communicate(timeout=100)
-        out2, _ = second.communicate(timeout=100)
-        files = sorted(dest.iterdir())
+        out1, err1 = first.communicate(timeout=100)
+        out2, err2 = second.communicate(timeout=100)
+        files = sorted(dest.iterdir()) if dest.is_dir() else []
         paths = {out1.strip().splitlines()[-1] if out1.strip() else "", out2.strip().splitlines()[-1] if out2.strip() else ""}
         good = (first.returncode, second.returncode) == (0, 0) and len(paths) == 1 and len(files) == 1 \
             and digest(files[0].read_bytes()) == digest(sim.package_bytes(export_id))
-        return good, f"second started {delay:.2f} s in; exits {first.returncode}/{second.returncode}; files {[f.name for f in files]}"
+        line = f"second started {delay:.2f} s in; exits {first.returncode}/{second.returncode}; files {[f.name for f in files]}"
+        return good, line if good else f"{line}\n{err1}{err2}"
     finally:
         sim.stop()
 
@@ -86,14 +87,15 @@ def resume_trial(root: Path, rng: random.Random) -> tuple[bool, int, str]:
         delay = rng.uniform(0, 1)
         time.sleep(delay)
         second = run(home, sim, "resume")
-        first.communicate(timeout=100)
-        second.communicate(timeout=100)
+        _, err1 = first.communicate(timeout=100)
+        _, err2 = second.communicate(timeout=100)
         with JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3") as store:
             done = store.get(job.id)
         count = len(posts(sim))
         good = done is not None and done.state is JobStatus.DONE and done.saved_path is not None \
             and digest(done.saved_path.read_bytes()) == digest(sim.package_bytes(done.export_id))
-        return good, count, f"second started {delay:.2f} s in; exits {first.returncode}/{second.returncode}; POSTs {count}"
+        line = f"second started {delay:.2f} s in; exits {first.returncode}/{second.returncode}; POSTs {count}"
+        return good, count, line if good else f"{line}\n{err1}{err2}"
     finally:
         sim.stop()
 
