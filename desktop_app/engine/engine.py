@@ -749,7 +749,9 @@ class Engine:
                     await asyncio.to_thread(part.truncate)
                     job = self._set_state(job, JobStatus.DOWNLOADING, "Downloading again from the start")
                     continue
-                await asyncio.to_thread(part.discard)  # never resume from bad bytes
+                kept = await asyncio.to_thread(part.set_aside)  # never resumed from, kept to look at
+                if kept is not None:
+                    self._emit(JobWarning(job.id, f"The rejected file is kept for inspection as {kept}."))
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 

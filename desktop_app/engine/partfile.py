@@ -40,6 +40,8 @@ MAX_REOPENS = 5
 """Times the `.part` is opened again after another process removed it (it gave up, or
 deleted a bad package) before we give up ourselves: each one means a full download went
 on elsewhere, so more would only hide a fight between processes."""
+REJECTED_SUFFIX = ".rejected"
+"""`NAME.EXPORTID.rejected`: a package that failed verification, kept for inspection."""
 MAX_NUMBERED = 1000
 """`name (2)` ... `name (1000)`: then the folder is full of copies and we say so."""
 
@@ -135,6 +137,20 @@ class PartFile:
                 os.unlink(self.path)
         except OSError:
             pass
+
+    def set_aside(self) -> Path | None:
+        """Keep a package that failed verification for inspection, as `….rejected`
+        beside it (replacing an older one of the same export): never resumed from, so
+        a later run downloads afresh. Returns the new path, or None if the name was
+        no longer ours."""
+        rejected = self.path.with_suffix(REJECTED_SUFFIX)
+        try:
+            if self.is_still_named():
+                os.replace(self.path, rejected)  # replaces a name, never writes through a link
+                return rejected
+        except OSError:
+            pass
+        return None
 
     def close(self) -> None:
         if self.fd >= 0:

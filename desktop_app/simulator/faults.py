@@ -68,6 +68,7 @@ class Faults:
         self.new_quizzes_enabled = False
         self.files_ignore_range = False
         self.files_padding = 0
+        self.files_corrupt = False
         self.package_size_announced: int | None = None
 
     def drop_download_after(self, nbytes: int, times: int = 1) -> None:
@@ -104,6 +105,10 @@ class Faults:
     def pad_files(self, nbytes: int) -> None:
         """The files host sends `nbytes` of junk after each body (more than announced)."""
         self.files_padding = max(0, nbytes)
+
+    def corrupt_files(self, enabled: bool) -> None:
+        """The files host flips one byte in the middle of every body (a damaged package)."""
+        self.files_corrupt = enabled
 
     def announce_size(self, size: int | None) -> None:
         """Exports' `attachment.size` says `size` (0: "unknown", as some Canvases send);
@@ -142,6 +147,7 @@ class Faults:
         self.new_quizzes_enabled = False
         self.files_ignore_range = False
         self.files_padding = 0
+        self.files_corrupt = False
         self.package_size_announced = None
 
     # --- consumed by the server --------------------------------------------------

@@ -366,6 +366,9 @@ class SimulatedCanvas:
         else:
             return handler.send(_s3_error(404, "NoSuchKey", "The specified key does not exist."))
         payload += b"\0" * self.faults.files_padding
+        if self.faults.files_corrupt and payload:
+            middle = len(payload) // 2
+            payload = payload[:middle] + bytes([payload[middle] ^ 0xFF]) + payload[middle + 1:]
         total, start, end = len(payload), 0, len(payload) - 1
         headers = {"Content-Type": ctype, "Accept-Ranges": "bytes",
                    "ETag": '"' + hashlib.md5(payload).hexdigest() + '"',

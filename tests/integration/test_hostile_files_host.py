@@ -74,3 +74,24 @@ def test_more_than_announced_leaves_no_empty_part(sim: SimulatedCanvas, tmp_path
     job = save(sim, tmp_path, "common_cartridge", {"pages": [page]})
     assert job.state is JobStatus.FAILED and "more than the" in job.last_error
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_damaged_package_is_kept_for_inspection_and_never_resumed_from(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    sim.faults.corrupt_files(True)
+    job = save(sim, tmp_path)
+    assert job.state is JobStatus.FAILED and "damaged" in job.last_error
+    (kept,) = (tmp_path / "out").iterdir()
+    assert kept.name.endswith(f".{job.export_id}.rejected")  # nothing under the final name, no .part
+    assert len(file_ranges(sim)) == 1
+
+    sim.faults.corrupt_files(False)
+
+    async def resume():
+        async with engine_for(sim, tmp_path / "jobs.db", config=FAST_ENGINE) as (engine, _):
+            await engine.resume(job.id)
+            return await engine.wait(job.id)
+
+    again = asyncio.run(resume())
+    assert again.state is JobStatus.DONE, again.last_error
+    assert file_ranges(sim)[-1] is None  # downloaded afresh, not resumed from the rejected bytes
+    assert again.sha256 == sha256(sim.package_bytes(job.export_id))
