@@ -36,6 +36,7 @@ from desktop_app.canvas.errors import (
     CanvasError,
     NotAuthorizedError,
     PackageError,
+    RetryAfterTooLongError,
     ServerError,
     ThrottledError,
     UnreachableError,
@@ -530,14 +531,15 @@ class Engine:
 
     async def _call(self, job: Job, what: Callable[[], Any]) -> Any:
         """A poll request; transient trouble (after the client's own retries) gets a few
-        more rounds, spaced out, before the job is interrupted."""
+        more rounds, spaced out, before the job is interrupted. A Retry-After longer than
+        the client accepts interrupts at once: its message says until when."""
         failures = 0
         while True:
             try:
                 return await what()
             except _TRANSIENT as err:
                 failures += 1
-                if failures > self.config.poll_failures:
+                if failures > self.config.poll_failures or isinstance(err, RetryAfterTooLongError):
                     raise
                 delay = self.config.poll_failure_delay * failures
                 if isinstance(err, ThrottledError) and err.retry_after:
