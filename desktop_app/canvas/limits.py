@@ -21,7 +21,8 @@ forever; a list page normally arrives in well under 10 s."""
 
 MAX_PAGES = 2000
 """Most pages one list may have: 200,000 rows at 100 per page, far above any real course,
-and about a minute and a half of requests before a list that never ends is given up."""
+yet a list that never ends is given up after a few minutes of requests at most (2000
+pages took about 2.5 minutes against the simulated Canvas, with the client's pacing)."""
 
 
 @dataclass(frozen=True)

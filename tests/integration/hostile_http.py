@@ -119,5 +119,7 @@ class HostileServer:
                 await self._answer(writer)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        except asyncio.CancelledError:
+            pass  # the server is closing; ending quietly spares asyncio's "unhandled exception" log
         finally:
             writer.close()
