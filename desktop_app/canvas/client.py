@@ -7,7 +7,11 @@ one place:
   `Authorization: Bearer`, never in a URL; it is kept in a `Secret` so no repr, log line
   or exception can show it; query values of URLs we log are hidden (`safe_url`);
 * `Accept: application/json`, a leading `while(1);` stripped, explicit timeouts;
-* lists follow the `Link: rel="next"` header lazily (async iterators, per_page=100);
+* lists follow the `Link: rel="next"` header lazily (async iterators, per_page=100),
+  and end with EndlessListError when the links come round again or exceed a page limit;
+* API answers are streamed and decoded as they are read, within a size limit and a
+  deadline for the whole request (`limits.py`), so neither a gzip bomb nor a server
+  trickling bytes can fill memory or hold a request forever;
 * failures become the typed errors of `errors.py` with a sentence a person can act on
   (mapping in `responses.py`); GETs are retried on 5xx and network failures, every
   request is retried when throttled, and the client slows down when Canvas's
@@ -27,6 +31,7 @@ import random
 import re
 import ssl
 import time
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 from urllib.parse import urlencode
 
@@ -35,9 +40,17 @@ import httpx
 from .. import __version__
 from . import rawget
 from .content import PARSERS, listing, module_item, module_items_listing
-from .errors import CanvasError, LoginPageError, PackageError, UnreachableError
+from .errors import (
+    CanvasError,
+    EndlessListError,
+    LoginPageError,
+    PackageError,
+    ResponseTooLargeError,
+    UnreachableError,
+)
 from .fields import Fields, canvas_object
-from .links import next_url
+from .limits import ApiLimits
+from .links import page_links
 from .models import (
     ContentExport,
     ContentItem,
@@ -51,7 +64,14 @@ from .models import (
     User,
 )
 from .redact import Secret, install_httpx_log_filter, origin, safe_url
-from .responses import error_for_response, error_for_transport, is_throttled, parse_json
+from .responses import (
+    DeadlineExceeded,
+    error_for_response,
+    error_for_transport,
+    is_throttled,
+    parse_json,
+    retry_after_too_long,
+)
 from .retry import Failure, RetryPolicy, pace_delay, parse_remaining, parse_retry_after, retry_delay
 from .urls import normalise_base_url
 from .validation import SelectArg, coerce_export_type, coerce_select_key, export_form, validate_export_request
@@ -68,6 +88,55 @@ _JSON = "application/json"
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
 """Transport errors raised before any byte of the request left: repeating is always safe."""
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    """One API answer, read whole: the body decoded, within `ApiLimits.max_body` for a
+    success and `rawget.ERROR_BODY_LIMIT` for anything else."""
+
+    status_code: int
+    headers: httpx.Headers
+    url: httpx.URL
+    method: str
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        """Canvas sends JSON as UTF-8; a stray bad byte must not hide the error around it."""
+        return self.content.decode("utf-8", "replace")
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """Up to `limit` bytes of the *decoded* body, and whether that was all of it.
+
+    `aiter_bytes` decodes each piece as it arrives, so a small compressed body that would
+    decode to gigabytes costs at most `limit` plus one decoded piece of memory.
+    """
+    body = bytearray()
+    async for piece in response.aiter_bytes():
+        room = limit - len(body)
+        if len(piece) > room:
+            body += piece[:room]
+            return bytes(body), False
+        body += piece
+    return bytes(body), True
+
+
+async def _error_body(response: httpx.Response | rawget.RawResponse) -> bytes:
+    """The start of an error answer (for its message), at most `rawget.ERROR_BODY_LIMIT`
+    bytes decoded; the response is closed."""
+    if isinstance(response, rawget.RawResponse):
+        return await response.aread()  # capped at ERROR_BODY_LIMIT, and closes
+    try:
+        return (await _read_capped(response, rawget.ERROR_BODY_LIMIT))[0]
+    finally:
+        await response.aclose()
+
+
+def _mib(size: int) -> str:
+    """A limit in bytes as a person reads it: `32 MiB` (or KiB, for the small limits of tests)."""
+    return f"{size / (1 << 20):g} MiB" if size >= 1 << 20 else f"{size / 1024:g} KiB"
 
 
 def describe(ctx: Context) -> str:
@@ -159,7 +228,8 @@ class CanvasClient:
     """Async client for one Canvas site and one token. Use as `async with CanvasClient(...)`.
 
     `transport` is the test seam (an `httpx.MockTransport` in unit tests); everything
-    else talks real HTTP. `policy` bounds retries and pacing.
+    else talks real HTTP. `policy` bounds retries and pacing, `limits` what an answer
+    may cost (size, time, pages).
     """
 
     def __init__(
@@ -170,12 +240,14 @@ class CanvasClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout | None = None,
         policy: RetryPolicy | None = None,
+        limits: ApiLimits | None = None,
     ) -> None:
         if not token or not token.strip():
             raise ValueError("An access token is needed: create one in Canvas under Account > Settings.")
         install_httpx_log_filter()
         self.base_url = normalise_base_url(base_url)
         self.policy = policy or RetryPolicy()
+        self.limits = limits or ApiLimits()
         self._token = Secret(token.strip())
         self._origin = origin(self.base_url)
         self._timeout = timeout or DEFAULT_TIMEOUT
@@ -404,8 +476,7 @@ class CanvasClient:
                 return await self._resolve_package(url, 0)
 
             if response.status_code >= 400:
-                body = (await response.aread())[:4096].decode("utf-8", "replace")  # RawResponse: at most 64 KiB
-                await response.aclose()
+                body = (await _error_body(response))[:4096].decode("utf-8", "replace")
                 if is_throttled(response.status_code, body):
                     failure = Failure.THROTTLED
                 elif response.status_code >= 500:
@@ -449,7 +520,7 @@ class CanvasClient:
         response = await self._request("GET", self._api_url(path), action=action)
         return self._json(response, action)
 
-    def _json(self, response: httpx.Response, action: str) -> Any:
+    def _json(self, response: ApiAnswer, action: str) -> Any:
         try:
             return parse_json(response.text)
         except ValueError:
@@ -459,41 +530,61 @@ class CanvasClient:
                 f"(it sent {kind.split(';')[0]}, not JSON). Check the Canvas address: it should be "
                 f"your school's Canvas site, such as https://school.instructure.com.",
                 status=response.status_code,
-                detail=f"{response.request.method} {safe_url(response.request.url)}",
+                detail=f"{response.method} {safe_url(response.url)}",
             ) from None
 
     async def _paginate(self, path: str, params: Iterable[tuple[str, str]], *, action: str) -> AsyncIterator[Any]:
-        """Every element of a Canvas list, page by page, following rel="next" as given."""
+        """Every element of a Canvas list, page by page, following rel="next" as given.
+
+        A page is known by the URL we asked for and by the one Canvas calls it
+        (rel="current", e.g. `page=1` for a first request without a page number), so a
+        next link back to any page already read is caught before its rows repeat.
+        """
         url: httpx.URL | str = self._api_url(path)
         query: list[tuple[str, str]] | None = [*params, ("per_page", str(PER_PAGE))]
         seen: set[str] = set()
-        while True:
+        for _ in range(self.limits.max_pages):
             response = await self._request("GET", url, params=query, action=action)
             page = self._json(response, action)
             if not isinstance(page, list):
                 raise CanvasError(
                     f"Canvas answered with something other than a list when asked to {action}.",
                     status=response.status_code,
-                    detail=f"GET {safe_url(response.request.url)}",
+                    detail=f"GET {safe_url(response.url)}",
                 )
             for element in page:
                 yield element
-            link = next_url(response.headers)
-            if not link:
+            links = page_links(response.headers)
+            seen.add(str(response.url))
+            if "current" in links:
+                seen.add(str(response.url.join(links["current"])))
+            if "next" not in links:
                 return
-            following = response.url.join(link)
-            if origin(following) != self._origin:
-                raise CanvasError(
-                    f"Canvas pointed the next page of the list to another site when asked to {action}; "
-                    f"check the Canvas address of this profile.",
-                    detail=f"next page at {safe_url(following)}",
-                )
-            key = str(following)
-            if key in seen or key == str(response.url):
-                log.warning("pagination loop at %s; stopping", safe_url(following))
-                return
-            seen.add(key)
-            url, query = following, None
+            url, query = self._next_page(response.url.join(links["next"]), seen, action=action), None
+        raise EndlessListError(
+            f"Canvas's list had more than {self.limits.max_pages} pages when asked to {action}, and its "
+            f"pages go on. Try again later; if it persists, Canvas (or a proxy in front of it) is "
+            f"misconfigured.",
+            detail=f"stopped before {safe_url(url)}",
+        )
+
+    def _next_page(self, following: httpx.URL, seen: set[str], *, action: str) -> httpx.URL:
+        """The next page's URL once it is known to be safe to follow: on the Canvas
+        origin (the token goes with it) and not read before."""
+        if origin(following) != self._origin:
+            raise CanvasError(
+                f"Canvas pointed the next page of the list to another site when asked to {action}; "
+                f"check the Canvas address of this profile.",
+                detail=f"next page at {safe_url(following)}",
+            )
+        if str(following) in seen:
+            raise EndlessListError(
+                f"Canvas's list pages came round to a page already read when asked to {action}, so the "
+                f"list cannot be trusted to be complete. Try again later; if it persists, Canvas (or a "
+                f"proxy in front of it) is misconfigured.",
+                detail=f"next page at {safe_url(following)} was read before",
+            )
+        return following
 
     async def _pace(self) -> None:
         delay = pace_delay(self._remaining, self.policy)
@@ -516,8 +607,8 @@ class CanvasClient:
         params: list[tuple[str, str]] | None = None,
         content: bytes | None = None,
         content_type: str | None = None,
-    ) -> httpx.Response:
-        """One API call with retries; returns a read, successful (2xx) response."""
+    ) -> ApiAnswer:
+        """One API call with retries; returns a successful (2xx) answer, read whole."""
         attempt = 0
         started = time.monotonic()
         while True:
@@ -530,7 +621,7 @@ class CanvasClient:
             where = f"{method} {safe_url(request.url)}"
             try:
                 async with self._in_flight:
-                    response = await self._http.send(request)
+                    response = await self._exchange(request, action=action, where=where)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, _NOT_SENT)
                 failure = Failure.AMBIGUOUS if sent else Failure.CONNECT_FAILED
@@ -571,6 +662,10 @@ class CanvasClient:
             else:
                 raise error_for_response(status, response.headers, body, action=action, where=where)
             retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if failure is Failure.THROTTLED and retry_after is not None and retry_after > self.policy.max_retry_after:
+                raise retry_after_too_long(
+                    retry_after, status=status, action=action, limit=self.policy.max_retry_after, where=where
+                )
             delay = retry_delay(
                 method, failure, attempt, time.monotonic() - started, self.policy, self._rng, retry_after,
                 remaining=self._remaining if failure is Failure.THROTTLED else None,
@@ -582,3 +677,31 @@ class CanvasClient:
             if delay is None:
                 raise error_for_response(status, response.headers, body, action=action, attempts=attempt, where=where)
             await self._sleep(delay)
+
+    async def _exchange(self, request: httpx.Request, *, action: str, where: str) -> ApiAnswer:
+        """Send one request and read its answer, within the deadline for the whole
+        exchange and the size limit of the body (ResponseTooLargeError beyond it).
+
+        Running out of time raises DeadlineExceeded, a ReadTimeout, so the caller's
+        retry rules treat it like any other timeout after sending.
+        """
+        deadline = self.limits.request_deadline
+        try:
+            async with asyncio.timeout(deadline):
+                response = await self._http.send(request, stream=True)
+                try:
+                    limit = self.limits.max_body if response.status_code < 300 else rawget.ERROR_BODY_LIMIT
+                    body, whole = await _read_capped(response, limit)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise DeadlineExceeded(deadline, request) from None
+        if not whole and response.status_code < 300:
+            raise ResponseTooLargeError(
+                f"Canvas sent an answer larger than {_mib(limit)} when asked to {action}; this app reads at "
+                f"most that much, so the request was given up. Try again later; if it persists, Canvas (or a "
+                f"proxy in front of it) is misconfigured.",
+                status=response.status_code,
+                detail=f"{where}; Content-Encoding {response.headers.get('content-encoding', 'none')}",
+            )
+        return ApiAnswer(response.status_code, response.headers, response.url, request.method, body)

@@ -5,10 +5,13 @@
     ├── AuthError                    401 with WWW-Authenticate: invalid, expired or revoked token
     ├── NotAuthorizedError           401/403 without "Rate Limit Exceeded": no permission
     ├── ThrottledError               403 "Rate Limit Exceeded" or 429; carries retry_after
+    │   └── RetryAfterTooLongError   Canvas asked for a longer wait than we accept
     ├── NotFoundError                404
     ├── BadRequestError              400/422 with Canvas's own message
     ├── ServerError                  5xx (after retries)
-    │   └── MalformedAnswerError     an answer that does not match the API (a field missing or mistyped)
+    │   ├── MalformedAnswerError     an answer that does not match the API (a field missing or mistyped)
+    │   ├── ResponseTooLargeError    an API answer larger than the client accepts
+    │   └── EndlessListError         a list whose pages never end or come round again
     ├── UnreachableError             DNS, refused, reset, timeout (after retries);
     │                                `ambiguous` = a POST may have been executed anyway
     └── PackageError                 the downloaded package is not what Canvas promised
@@ -61,6 +64,12 @@ class ThrottledError(CanvasError):
         self.retry_after = retry_after
 
 
+class RetryAfterTooLongError(ThrottledError):
+    """Canvas asked us to wait longer (Retry-After) than the client is willing to: the
+    request is given up rather than waiting silently for hours. The message says how
+    long Canvas asked for and until when; `retry_after` holds the seconds."""
+
+
 class NotFoundError(CanvasError):
     """The course, group, user, export or progress does not exist (or is hidden from us)."""
 
@@ -86,6 +95,18 @@ class MalformedAnswerError(ServerError):
         )
         self.what = what
         self.problem = problem
+
+
+class ResponseTooLargeError(ServerError):
+    """An API answer grew past the client's limit (a gzip bomb, or a broken proxy). A
+    ServerError because it is Canvas's side misbehaving and may pass: the job stays
+    resumable and the command line exits 4."""
+
+
+class EndlessListError(ServerError):
+    """A list's `rel="next"` links came round to a page already read, or went on past the
+    page limit. Following them would repeat rows or never end; a ServerError for the same
+    reasons as ResponseTooLargeError."""
 
 
 class UnreachableError(CanvasError):

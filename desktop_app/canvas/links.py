@@ -46,8 +46,9 @@ def parse_link_header(values: str | Iterable[str] | None) -> dict[str, str]:
     return links
 
 
-def next_url(headers: Mapping[str, str] | object) -> str | None:
-    """The `rel="next"` URL from response headers, or None on the last page.
+def page_links(headers: Mapping[str, str] | object) -> dict[str, str]:
+    """Each rel of the response's Link header(s) and its URL: `next` (absent on the last
+    page) and `current`, the name Canvas gives the page just read.
 
     Accepts an `httpx.Headers` (case-insensitive, may hold several Link lines) or any
     mapping, whose keys are compared case-insensitively.
@@ -57,4 +58,4 @@ def next_url(headers: Mapping[str, str] | object) -> str | None:
         values = list(get_list("link"))
     else:
         values = [v for k, v in dict(headers).items() if k.lower() == "link"]  # type: ignore[arg-type]
-    return parse_link_header(values).get("next") or None
+    return {rel: url for rel, url in parse_link_header(values).items() if url}

@@ -6,6 +6,7 @@ Pure functions over status, headers and body text, so the whole mapping table
     401 + WWW-Authenticate             AuthError (reason invalid/expired/revoked/missing)
     401 / 403 without the throttle text NotAuthorizedError
     403 "Rate Limit Exceeded", 429      ThrottledError (retry_after from Retry-After)
+      ... with a Retry-After too long   RetryAfterTooLongError (how long, until when)
     404                                 NotFoundError
     400 / 409 / 422 / other 4xx         BadRequestError with Canvas's own message
     5xx                                 ServerError
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 import httpx
@@ -30,6 +32,7 @@ from .errors import (
     CanvasError,
     NotAuthorizedError,
     NotFoundError,
+    RetryAfterTooLongError,
     ServerError,
     ThrottledError,
     UnreachableError,
@@ -108,6 +111,34 @@ def _shorten(text: str) -> str:
 def is_throttled(status: int, body: str) -> bool:
     """Canvas throttles with 403 and a text body; a proxy might use 429."""
     return status == 429 or (status == 403 and THROTTLE_TEXT in (body or "").lower())
+
+
+def describe_wait(seconds: float) -> str:
+    """`90 seconds`, `15 minutes`, `24 hours`, `3 days`: a wait in the unit a person uses."""
+    for unit, size, up_to in (("second", 1, 120), ("minute", 60, 120 * 60), ("hour", 3600, 72 * 3600)):
+        if seconds < up_to:
+            break
+    else:
+        unit, size = "day", 86400
+    count = round(seconds / size)
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def retry_after_too_long(
+    retry_after: float, *, status: int, action: str, limit: float, where: str = "", now: datetime | None = None
+) -> RetryAfterTooLongError:
+    """The error for a throttled answer whose Retry-After exceeds what we wait (`limit`):
+    says what Canvas asked for and until when, in local time, so a person (or the job's
+    message in the app) knows when trying again makes sense."""
+    until = (now or datetime.now().astimezone()) + timedelta(seconds=retry_after)
+    return RetryAfterTooLongError(
+        f"Canvas asked us to wait {describe_wait(retry_after)} before the next request (throttled) "
+        f"when asked to {action}; this app waits at most {describe_wait(limit)}. "
+        f"Try again after {until:%Y-%m-%d %H:%M %Z}.",
+        retry_after=retry_after,
+        status=status,
+        detail=f"Retry-After {retry_after:g} s" + (f" {where}" if where else ""),
+    )
 
 
 def token_problem(message: str | None) -> str:
@@ -214,8 +245,18 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
+class DeadlineExceeded(httpx.ReadTimeout):
+    """A whole request took longer than its deadline (a server trickling bytes keeps
+    each read under the read timeout). A ReadTimeout, so the usual retry rules apply."""
+
+    def __init__(self, seconds: float, request: httpx.Request) -> None:
+        super().__init__(f"Canvas did not finish answering within {seconds:g} seconds", request=request)
+
+
 def describe_transport_error(exc: BaseException) -> str:
     """A few words on what the network did; never the URL (it may carry a signature)."""
+    if isinstance(exc, DeadlineExceeded):
+        return str(exc)
     chain = _causes(exc)
     text = " ".join(str(e) for e in chain).lower()
     if isinstance(exc, httpx.ConnectTimeout):

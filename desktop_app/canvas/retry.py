@@ -32,6 +32,12 @@ Rng = Callable[[], float]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD"})
 
+MAX_RETRY_AFTER = 600.0
+"""Longest Retry-After honoured (10 minutes). Canvas's bucket drains in about a minute;
+a longer demand (a day, say) is a misconfigured proxy or an outage, and waiting for it
+silently would look like a hung app. Beyond it the request is given up with a message
+that says how long Canvas asked for."""
+
 
 class Failure(enum.Enum):
     """What went wrong with one attempt, as far as retrying is concerned."""
@@ -62,6 +68,9 @@ class RetryPolicy:
     throttle_base_delay: float = 2.0
     throttle_max_delay: float = 60.0
     """Also the longest Retry-After we are willing to wait inside one call."""
+    max_retry_after: float = MAX_RETRY_AFTER
+    """Longer Retry-After demands give up at once (RetryAfterTooLongError); shorter ones
+    beyond `throttle_max_delay` are left to the caller (ThrottledError.retry_after)."""
     low_remaining: float = 150.0
     """Pace requests when X-Rate-Limit-Remaining falls below this (Canvas's hwm is 600)."""
     outflow_per_second: float = 10.0

@@ -36,6 +36,7 @@ from desktop_app.canvas.errors import (
     CanvasError,
     NotAuthorizedError,
     PackageError,
+    RetryAfterTooLongError,
     ServerError,
     ThrottledError,
     UnreachableError,
@@ -94,6 +95,13 @@ _STATUS_OF = {
 _TRANSIENT = (ServerError, UnreachableError, ThrottledError)
 _RESUMABLE = (AuthError, ServerError, UnreachableError, ThrottledError, LocalStorageError, UnexpectedError)
 
+CREATE_ATTEMPTS = 5
+"""POSTs in all for one create, when each failure is followed by a list read proving
+Canvas did not create the export (a proxy's 502/503 never reached it)."""
+CREATE_RETRY_DELAY = 8.0
+"""Wait before the second POST, doubling after: 8 + 16 + 32 + 64 s, about two minutes in
+all, enough for a proxy or a Canvas restart to recover."""
+
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -113,6 +121,8 @@ class EngineConfig:
     lease_ttl: float = LEASE_TTL
     """Seconds a job's lease lasts unless renewed (renewed every third of it while the
     job runs): how long a crashed holder on another computer blocks its jobs."""
+    create_attempts: int = CREATE_ATTEMPTS
+    create_retry_delay: float = CREATE_RETRY_DELAY
     poll_failures: int = 4
     """Extra polling rounds after the client's own retries gave up, before interrupting."""
     poll_failure_delay: float = 5.0
@@ -497,23 +507,44 @@ class Engine:
             await self._warn_if_running(job, client, ctx)
             started = _utcnow()
             job = self.store.update(job.id, create_started_at=started)  # a trace before the POST leaves
-            try:
-                export = await client.create_export(
-                    ctx,
-                    job.export_type,
-                    job.selection or None,
-                    skip_notifications=job.skip_notifications,
-                )
-            except (UnreachableError, ServerError) as err:
-                if isinstance(err, UnreachableError) and not err.ambiguous:
-                    self.store.update(job.id, create_started_at=None)  # never left: nothing to find
-                    raise
-                log.info("job %s: create was ambiguous (%s); looking for the export it may have made", job.id, type(err).__name__)
-                found = await self._find_adoptable(job, client, ctx, started)
-                if found is None:
-                    raise
-                return self._adopt(job, found, "The connection broke while creating the export, but Canvas had created it")
-            return self._record_export(job, export)
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    export = await client.create_export(
+                        ctx,
+                        job.export_type,
+                        job.selection or None,
+                        skip_notifications=job.skip_notifications,
+                    )
+                except (UnreachableError, ServerError) as err:
+                    if isinstance(err, UnreachableError) and not err.ambiguous:
+                        self.store.update(job.id, create_started_at=None)  # never left: nothing to find
+                        raise
+                    log.info("job %s: create was ambiguous (%s); looking for the export it may have made", job.id, type(err).__name__)
+                    found = await self._find_adoptable(job, client, ctx, started)
+                    if found is not None:
+                        return self._adopt(job, found, "The connection broke while creating the export, but Canvas had created it")
+                    if attempt >= self.config.create_attempts:
+                        raise
+                    job = await self._before_create_again(job, err, attempt)
+                    continue
+                return self._record_export(job, export)
+
+    async def _before_create_again(self, job: Job, err: CanvasError, attempt: int) -> Job:
+        """The list proved Canvas did not create the export (the failure happened before
+        Canvas, e.g. a proxy's 502): say so, and wait before the next POST."""
+        delay = self.config.create_retry_delay * 2 ** (attempt - 1)
+        why = f"HTTP {err.status}" if err.status else "the connection broke"
+        job = self._set_state(
+            job,
+            JobStatus.CREATING,
+            f"Canvas did not create the export ({why}); asking again in {delay:g} s, "
+            f"attempt {attempt + 1} of {self.config.create_attempts}.",
+        )
+        log.info("job %s: nothing was created; POST again in %.1fs", job.id, delay)
+        await self._sleep(delay)
+        return job
 
     def _adopt(self, job: Job, export: ContentExport, why: str) -> Job:
         self._emit(JobWarning(job.id, f"{why} (export {export.id}); no second export was started."))
@@ -581,14 +612,15 @@ class Engine:
 
     async def _call(self, job: Job, what: Callable[[], Any]) -> Any:
         """A poll request; transient trouble (after the client's own retries) gets a few
-        more rounds, spaced out, before the job is interrupted."""
+        more rounds, spaced out, before the job is interrupted. A Retry-After longer than
+        the client accepts interrupts at once: its message says until when."""
         failures = 0
         while True:
             try:
                 return await what()
             except _TRANSIENT as err:
                 failures += 1
-                if failures > self.config.poll_failures:
+                if failures > self.config.poll_failures or isinstance(err, RetryAfterTooLongError):
                     raise
                 delay = self.config.poll_failure_delay * failures
                 if isinstance(err, ThrottledError) and err.retry_after:

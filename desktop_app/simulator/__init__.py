@@ -20,9 +20,12 @@ In-process use::
         sim.data.ids("wiki_pages")                         # main-course ids per collection: "quizzes",
         # "assignments", "announcements", "discussion_topics", "calendar_events", "rubrics",
         # "context_modules", "content_tags" (module items), "folders", "attachments"
-        sim.faults.drop_download_after(65536)              # also server_errors, throttle,
-        # fail_next_export, slow_files, new_quizzes, revoke_token, json_prefix,
-        # malformed_exports({"workflow_state": DROP, "id": RawJson("1e400")}) (both from .faults), clear
+        sim.faults.drop_download_after(65536)              # also server_errors, every_nth_error,
+        # throttle (retry_after, path), hostile_pages ("endless" | "cycle"), fail_next_export,
+        # slow_files, ignore_range, pad_files, corrupt_files, announce_size, new_quizzes,
+        # revoke_token, json_prefix, malformed_exports({"workflow_state": DROP, "id":
+        # RawJson("1e400")}) (both from .faults), clear; faults.injected lists the
+        # requests a fault answered instead of Canvas
         sim.issue_token(sim.data.teacher_id)               # a new valid token ("+ New Access Token")
         sim.request_log                                    # [RequestRecord(host "api"|"files",
         # method, path, query, headers)]; credentials show as "[redacted]"

@@ -155,8 +155,11 @@ class CanvasApi:
             last = max(1, -(-len(rows) // per_page))
             offset = (page - 1) * per_page
             rels = [("current", str(page))]
-            if page < last:
+            mode = self.sim.faults.page_mode
+            if page < last or mode == "endless":
                 rels.append(("next", str(page + 1)))
+            elif mode == "cycle":
+                rels.append(("next", "1"))
             if page > 1:
                 rels.append(("prev", str(page - 1)))
             rels += [("first", "1"), ("last", str(last))]

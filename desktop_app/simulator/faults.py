@@ -6,10 +6,13 @@ them are thread safe because the servers handle requests on many threads.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
+
+PageMode = Literal["endless", "cycle"]
 
 DROP = object()
 """In `malformed_exports`: remove the field."""
@@ -54,13 +57,28 @@ def dumps(payload: Any) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Throttle:
+    """One forced throttle: its status, an optional Retry-After value, and an optional
+    path fragment it waits for (None: the next API request)."""
+
+    status: int
+    retry_after: str | None = None
+    path: str | None = None
+
+
 class Faults:
     def __init__(self, revoke: Callable[[str], None]) -> None:
         self._lock = threading.Lock()
         self._revoke = revoke
         self._drops: list[int] = []  # one entry per download to cut, in bytes of body
         self._errors: list[int] = []  # one status per API request to fail
-        self._throttles: list[int] = []
+        self._throttles: list[Throttle] = []
+        self._every_nth: tuple[int, int, itertools.cycle[int]] | None = None
+        self._api_requests = 0
+        self.injected: list[tuple[str, str, int]] = []
+        """(method, path, status) of every request a fault answered instead of Canvas."""
+        self.page_mode: PageMode | None = None
         self._fail_exports = 0
         self._json_prefix = False
         self.export_changes: Mapping[str, Any] = {}
@@ -81,13 +99,31 @@ class Faults:
         with self._lock:
             self._errors.extend([status] * count)
 
-    def throttle(self, count: int, status: int = 403) -> None:
-        """The next `count` API requests are throttled: 403 "Rate Limit Exceeded" (what
-        Canvas sends) or 429 (what a proxy might send)."""
+    def every_nth_error(self, n: int, statuses: tuple[int, ...] = (502, 503), first: int | None = None) -> None:
+        """From now on, every `n`th API request (the `first`th, then every `n` after it)
+        is answered by a failing proxy in front of Canvas, the statuses taken in turn:
+        Canvas never sees those requests."""
+        if n < 1 or (first is not None and first < 1):
+            raise ValueError("n and first must be at least 1")
+        with self._lock:
+            self._api_requests = 0
+            self._every_nth = (n, first or n, itertools.cycle(statuses))
+
+    def throttle(self, count: int, status: int = 403, *, retry_after: float | None = None,
+                 path: str | None = None) -> None:
+        """The next `count` API requests (only those whose path contains `path`, when
+        given) are throttled: 403 "Rate Limit Exceeded" (what Canvas sends) or 429 (what
+        a proxy might send), with a `Retry-After` header when `retry_after` is given."""
         if status not in (403, 429):
             raise ValueError("throttle status must be 403 or 429")
+        after = None if retry_after is None else f"{retry_after:g}"
         with self._lock:
-            self._throttles.extend([status] * count)
+            self._throttles.extend([Throttle(status, after, path)] * count)
+
+    def hostile_pages(self, mode: PageMode | None) -> None:
+        """Lists misbehave: "endless" gives every page a new `rel="next"` forever, "cycle"
+        points the last page's `rel="next"` back to the first page; None switches it off."""
+        self.page_mode = mode
 
     def fail_next_export(self, count: int = 1) -> None:
         """The next created export(s) end `failed` (Progress `failed` too)."""
@@ -140,9 +176,11 @@ class Faults:
             self._drops.clear()
             self._errors.clear()
             self._throttles.clear()
+            self._every_nth = None
             self._fail_exports = 0
             self._json_prefix = False
         self.export_changes = {}
+        self.page_mode = None
         self.files_bytes_per_second = None
         self.new_quizzes_enabled = False
         self.files_ignore_range = False
@@ -161,8 +199,27 @@ class Faults:
     def take_error(self) -> int | None:
         return self._pop(self._errors)
 
-    def take_throttle(self) -> int | None:
-        return self._pop(self._throttles)
+    def take_throttle(self, path: str) -> Throttle | None:
+        with self._lock:
+            for index, throttle in enumerate(self._throttles):
+                if throttle.path is None or throttle.path in path:
+                    return self._throttles.pop(index)
+            return None
+
+    def take_nth_error(self) -> int | None:
+        """Counts an API request; the proxy's status when it is one of every `n`th."""
+        with self._lock:
+            if self._every_nth is None:
+                return None
+            self._api_requests += 1
+            n, first, statuses = self._every_nth
+            if self._api_requests >= first and (self._api_requests - first) % n == 0:
+                return next(statuses)
+            return None
+
+    def record_injected(self, method: str, path: str, status: int) -> None:
+        with self._lock:
+            self.injected.append((method, path, status))
 
     def take_export_failure(self) -> bool:
         with self._lock:

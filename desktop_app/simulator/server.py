@@ -282,7 +282,10 @@ class SimulatedCanvas:
     # --- the Canvas host -------------------------------------------------------------
     def _canvas(self, req: Request) -> Response:
         status = self.faults.take_error()
+        if status is None and req.path.startswith("/api/"):
+            status = self.faults.take_nth_error()
         if status is not None:
+            self.faults.record_injected(req.method, req.path, status)
             if status == 500:
                 return _internal_error()
             return _html(status, f"{status} Service Unavailable")
@@ -299,13 +302,15 @@ class SimulatedCanvas:
     def _api(self, req: Request) -> Response:
         token_arg = req.arg("access_token")
         ident = hashlib.sha256((req.headers.get("authorization") or token_arg or "anon").encode()).hexdigest()
-        forced = self.faults.take_throttle()
-        if forced == 429:
+        forced = self.faults.take_throttle(req.path)
+        if forced is not None and forced.status == 429:
             return Response(429, b"429 Too Many Requests (Rate Limit Exceeded)",
-                            {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "1"})
-        if forced == 403 or not self.bucket.reserve(ident):
-            return Response(403, b"403 Forbidden (Rate Limit Exceeded)",
-                            {"Content-Type": "text/plain; charset=utf-8", "X-Rate-Limit-Remaining": "0.0"})
+                            {"Content-Type": "text/plain; charset=utf-8", "Retry-After": forced.retry_after or "1"})
+        if forced is not None or not self.bucket.reserve(ident):
+            headers = {"Content-Type": "text/plain; charset=utf-8", "X-Rate-Limit-Remaining": "0.0"}
+            if forced is not None and forced.retry_after is not None:
+                headers["Retry-After"] = forced.retry_after
+            return Response(403, b"403 Forbidden (Rate Limit Exceeded)", headers)
         check = self.tokens.check(req.headers.get("authorization"), token_arg)
         if check.user_id is None:
             resp = self.api.json(*_auth_failure(check.problem or "invalid"))

@@ -44,16 +44,32 @@ async def engine_for(
     token: str = TEACHER_TOKEN,
     transport: Any = None,
     config: EngineConfig = FAST_ENGINE,
+    sleep: Callable[[float], Any] = asyncio.sleep,
 ) -> AsyncIterator[tuple[Engine, CanvasClient]]:
     client = CanvasClient(sim.base_url, token, policy=FAST_RETRY, transport=transport)
     store = JobStore(store_path)
-    engine = Engine(store, {client.base_url: client}, (events.append if events is not None else None), config=config)
+    engine = Engine(store, {client.base_url: client}, (events.append if events is not None else None), config=config,
+                    sleep=sleep)
     try:
         yield engine, client
     finally:
         await engine.aclose()
         await client.aclose()
         store.close()
+
+
+class RecordingSleep:
+    """The engine's sleep for tests whose waits are long by design (a create's backoff):
+    each wait is recorded and cut to at most `cap` seconds of real time, so the poll loop
+    keeps its pace while an 8 s backoff costs nothing."""
+
+    def __init__(self, cap: float = 0.05) -> None:
+        self.cap = cap
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        await asyncio.sleep(min(seconds, self.cap))
 
 
 def posts(sim: SimulatedCanvas) -> list:

@@ -30,7 +30,7 @@ from desktop_app.engine import (
 from desktop_app.engine import download as download_module
 from desktop_app.simulator import SimulatedCanvas
 
-from engine_support import async_wait_until, engine_for, file_ranges, posts, sha256
+from engine_support import RecordingSleep, async_wait_until, engine_for, file_ranges, posts, sha256
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -206,6 +206,40 @@ def test_ambiguous_create_makes_no_duplicate(sim: SimulatedCanvas, tmp_path: Pat
     assert len(posts(sim)) == 1  # never posted twice
     assert any(isinstance(e, JobWarning) and "no second export" in e.message for e in events)
     assert job.sha256 == sha256(sim.package_bytes(job.export_id))
+
+
+@pytest.mark.parametrize("first", [2, 4])
+def test_create_and_download_through_a_proxy_failing_every_fourth_request(sim: SimulatedCanvas, tmp_path: Path,
+                                                                         first: int) -> None:
+    """Every 4th API request gets 502/503 from a proxy Canvas never sees. With first=2 the
+    create POST is one of them: the list read after it proves nothing was created, so the
+    POST is sent again after a backoff, and exactly one export comes of it."""
+    exports_before = len(sim.store.records)
+    sim.faults.every_nth_error(4, first=first)
+    sleep, events = RecordingSleep(), []
+    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, sleep=sleep))
+    assert job.state is JobStatus.DONE, job.last_error
+    failed_posts = [f for f in sim.faults.injected if f[0] == "POST"]
+    assert len(posts(sim)) - len(failed_posts) == 1  # exactly one POST reached Canvas
+    assert len(sim.store.records) == exports_before + 1
+    assert job.saved_path is not None and job.saved_path.is_file()
+    assert job.sha256 == sha256(sim.package_bytes(job.export_id))
+    if first == 2:
+        assert len(failed_posts) == 1 and sleep.waits[0] == 8.0  # the backoff, at no real cost
+        assert any(isinstance(e, JobState) and "did not create the export (HTTP 502)" in e.message for e in events)
+
+
+def test_a_day_long_retry_after_interrupts_the_job_and_says_until_when(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    for path in ("/content_exports/", "/progress/"):  # every poll, not the POST
+        sim.faults.throttle(50, retry_after=86400, path=path)
+    sleep, events = RecordingSleep(), []
+    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, sleep=sleep))
+    assert job.state is JobStatus.INTERRUPTED and job.error_kind == "RetryAfterTooLongError"
+    assert max(sleep.waits, default=0.0) < 600  # before the ceiling: one silent sleep of a day
+    stopped = [e for e in events if isinstance(e, JobState) and e.state is JobStatus.INTERRUPTED][-1]
+    error = [e for e in events if isinstance(e, JobError)][-1]
+    assert error.resumable and error.message == stopped.message
+    assert "Canvas asked us to wait 24 hours" in stopped.message and "Try again after" in stopped.message
 
 
 def test_warns_when_the_same_type_is_already_running(sim: SimulatedCanvas, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from desktop_app.canvas.links import next_url, parse_link_header
+from desktop_app.canvas.links import page_links, parse_link_header
 
 BASE = "https://canvas.example.edu/api/v1/courses/123/content_exports"
 
@@ -54,8 +54,8 @@ def test_no_next_on_last_page_and_empty_header() -> None:
     assert parse_link_header("garbage without brackets") == {}
 
 
-def test_next_url_reads_header_case_insensitively_and_across_lines() -> None:
+def test_page_links_read_the_header_case_insensitively_and_across_lines() -> None:
     headers = httpx.Headers([("LINK", f'<{BASE}?page=1>; rel="current"'), ("link", f'<{BASE}?page=2>; rel="next"')])
-    assert next_url(headers) == f"{BASE}?page=2"
-    assert next_url({"lInK": f'<{BASE}?page=5>; rel="next"'}) == f"{BASE}?page=5"
-    assert next_url(httpx.Headers({"content-type": "application/json"})) is None
+    assert page_links(headers)["next"] == f"{BASE}?page=2"
+    assert page_links({"lInK": f'<{BASE}?page=5>; rel="next"'}) == {"next": f"{BASE}?page=5"}
+    assert page_links(httpx.Headers({"content-type": "application/json"})) == {}

@@ -65,6 +65,7 @@ class FakeCanvas:
         self.next_id = 100
         self.posts = 0
         self.create_fault: str | None = None  # "ambiguous-after" | "ambiguous-before" | "refused"
+        self.create_fault_times = 1  # POSTs the fault lasts for
         self.auth_broken = False
         self.poll_gate: asyncio.Event | None = None
         self.package = cartridge()
@@ -117,7 +118,10 @@ class FakeCanvas:
 
     async def create_export(self, ctx, export_type, select=None, *, skip_notifications=False) -> ContentExport:
         self.posts += 1
-        fault, self.create_fault = self.create_fault, None
+        fault = self.create_fault
+        self.create_fault_times -= 1
+        if self.create_fault_times <= 0:
+            self.create_fault = None
         if fault == "refused":
             raise UnreachableError("refused", ambiguous=False)
         if fault == "ambiguous-before":
@@ -209,21 +213,42 @@ def test_ambiguous_create_adopts_the_export_canvas_made(tmp_path: Path) -> None:
     assert any(isinstance(e, JobWarning) and "no second export" in e.message for e in events)
 
 
-def test_ambiguous_create_that_created_nothing_is_resumable(tmp_path: Path) -> None:
+def test_ambiguous_create_that_created_nothing_is_sent_again(tmp_path: Path) -> None:
     canvas, events = FakeCanvas(), []
     canvas.create_fault = "ambiguous-before"
 
     async def go():
         engine = make_engine(tmp_path, canvas, events)
         job_id = await engine.start_export(SITE, "course:1", "qti", None, False, tmp_path)
-        first = await engine.wait(job_id)
-        await engine.resume(job_id)
-        return first, await engine.wait(job_id)
+        return await engine.wait(job_id)
 
-    first, final = run(go())
+    job = run(go())
+    assert job.state is JobStatus.DONE and canvas.posts == 2 and len(canvas.exports) == 1
+    assert any(isinstance(e, JobState) and "did not create the export" in e.message for e in events)
+    assert not any(isinstance(e, JobError) for e in events)
+
+
+def test_create_that_never_reaches_canvas_gives_up_after_bounded_attempts(tmp_path: Path) -> None:
+    canvas, events, slept = FakeCanvas(), [], []
+    canvas.create_fault, canvas.create_fault_times = "ambiguous-before", 99
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def go():
+        engine = Engine(JobStore(tmp_path / "jobs.db"), {SITE: canvas}, events.append, config=CONFIG, sleep=record)
+        job_id = await engine.start_export(SITE, "course:1", "qti", None, False, tmp_path)
+        first, posts, waits = await engine.wait(job_id), canvas.posts, list(slept)
+        canvas.create_fault = None
+        await engine.resume(job_id)
+        return first, posts, waits, await engine.wait(job_id)
+
+    first, posts, waits, final = run(go())
     assert first.state is JobStatus.INTERRUPTED and first.create_started_at is not None
+    assert posts == CONFIG.create_attempts == 5
+    assert waits == [8.0, 16.0, 32.0, 64.0]  # about two minutes in all, then interrupted
     assert any(isinstance(e, JobError) and e.resumable for e in events)
-    assert final.state is JobStatus.DONE and canvas.posts == 2 and len(canvas.exports) == 1
+    assert final.state is JobStatus.DONE and len(canvas.exports) == 1
 
 
 def test_restart_after_kill_during_post_adopts_instead_of_posting(tmp_path: Path) -> None:
