@@ -51,6 +51,7 @@ from desktop_app.canvas.errors import (
     ValidationError,
 )
 from desktop_app.canvas.models import ContentExport, Context, ExportType, SelectKey
+from desktop_app.sizes import human_size
 from desktop_app.canvas.text import printable
 
 EXIT_OK = 0
@@ -283,14 +284,7 @@ def export_json(export: ContentExport, ctx: Context | None = None) -> dict[str, 
 
 
 def _size(n: int | None) -> str:
-    if n is None:
-        return "?"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
+    return human_size(n) if n is not None else "?"
 
 
 def export_line(export: ContentExport) -> str:
