@@ -57,27 +57,30 @@ class AppSettings:
 
     @property
     def max_concurrent(self) -> int:
-        try:
-            value = int(self._qs.value("exports/max_concurrent", 3))
-        except (TypeError, ValueError):
-            value = 3
-        return max(1, min(MAX_CONCURRENT_LIMIT, value))
+        return self._bounded("exports/max_concurrent", 3, MAX_CONCURRENT_LIMIT)
 
     @max_concurrent.setter
     def max_concurrent(self, value: int) -> None:
-        self._qs.setValue("exports/max_concurrent", max(1, min(MAX_CONCURRENT_LIMIT, int(value))))
+        self._set_bounded("exports/max_concurrent", value, MAX_CONCURRENT_LIMIT)
 
     @property
     def max_unannounced_gb(self) -> int:
-        try:
-            value = int(self._qs.value("downloads/max_unannounced_gb", UNANNOUNCED_GB_DEFAULT))
-        except (TypeError, ValueError):
-            value = UNANNOUNCED_GB_DEFAULT
-        return max(1, min(UNANNOUNCED_GB_LIMIT, value))
+        return self._bounded("downloads/max_unannounced_gb", UNANNOUNCED_GB_DEFAULT, UNANNOUNCED_GB_LIMIT)
 
     @max_unannounced_gb.setter
     def max_unannounced_gb(self, value: int) -> None:
-        self._qs.setValue("downloads/max_unannounced_gb", max(1, min(UNANNOUNCED_GB_LIMIT, int(value))))
+        self._set_bounded("downloads/max_unannounced_gb", value, UNANNOUNCED_GB_LIMIT)
+
+    def _bounded(self, key: str, default: int, upper: int) -> int:
+        """A whole number from 1 to `upper`; a hand-edited file with junk gives `default`."""
+        try:
+            value = int(self._qs.value(key, default))
+        except (TypeError, ValueError):
+            value = default
+        return max(1, min(upper, value))
+
+    def _set_bounded(self, key: str, value: int, upper: int) -> None:
+        self._qs.setValue(key, max(1, min(upper, int(value))))
 
     @property
     def max_unannounced_size(self) -> int:

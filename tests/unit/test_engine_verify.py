@@ -12,13 +12,7 @@ import pytest
 from desktop_app.canvas.errors import CorruptPackageError, LoginPageError, SizeMismatchError
 from desktop_app.engine.verify import verify_package
 
-
-def make_zip(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
+from zips import make_zip
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -24,6 +24,8 @@ from desktop_app.engine import verify as verify_module
 from desktop_app.engine import zipcheck
 from desktop_app.engine.verify import MAX_MANIFEST_BYTES, verify_package
 
+from zips import make_zip
+
 MANIFEST = b'<?xml version="1.0" encoding="UTF-8"?><manifest identifier="m"><resources/></manifest>'
 CENTRAL = struct.Struct("<4s6H3L5H2L")
 END = struct.Struct("<4s4H2LH")
@@ -49,14 +51,6 @@ print(json.dumps([entries, peak() - before]))
 """
 """Verifies the package named in argv[1]; prints its entry count and the growth of the
 process's peak resident memory, in bytes."""
-
-
-def make_zip(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as zf:
-        for name, data in entries.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def verify_bytes(tmp_path: Path, data: bytes, name: str = "course.imscc"):
