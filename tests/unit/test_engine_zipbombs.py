@@ -7,7 +7,6 @@ refusal comes from the layout or the declared sizes, not from inflating the bomb
 from __future__ import annotations
 
 import bz2
-import io
 import json
 import os
 import struct
