@@ -123,6 +123,10 @@ class EngineConfig:
     job runs): how long a crashed holder on another computer blocks its jobs."""
     create_attempts: int = CREATE_ATTEMPTS
     create_retry_delay: float = CREATE_RETRY_DELAY
+    resume_when_canvas_allows: bool = True
+    """After Canvas asks for a wait longer than the client accepts (RetryAfterTooLongError),
+    the job is interrupted and says until when; with this on, it carries on by itself at
+    that time if this engine still runs (the app). The command line ends at once anyway."""
     poll_failures: int = 4
     """Extra polling rounds after the client's own retries gave up, before interrupting."""
     poll_failure_delay: float = 5.0
@@ -164,6 +168,8 @@ class Engine:
         self._download_limits: dict[str, ResizableLimiter] = {}
         self._user_ids: dict[str, int] = {}
         self._closed = False
+        self._wakeups: dict[int, asyncio.Task[None]] = {}
+        """Jobs waiting for the time Canvas asked for, to carry on by themselves."""
         self.holder = Holder.new()
         """This engine's identity in the job store's leases (one worker per job)."""
 
@@ -273,6 +279,7 @@ class Engine:
     async def stop(self, job_id: int) -> None:
         """Stop watching and downloading. Canvas cannot cancel an export, so it goes on
         there; the `.part` is kept and `resume(job_id)` (or `attach`) can finish later."""
+        self._cancel_wakeup(job_id)
         task = self._tasks.get(job_id)
         self._stopping.add(job_id)
         try:
@@ -337,6 +344,8 @@ class Engine:
         """Cancel every running task *without* changing its state: the jobs stay
         unfinished, and the next `resume_unfinished()` carries them on."""
         self._closed = True
+        for wakeup in self._wakeups.values():
+            wakeup.cancel()
         tasks = [t for t in self._tasks.values() if not t.done()]
         for task in tasks:
             task.cancel()
@@ -359,6 +368,7 @@ class Engine:
         start the job (exactly one POST per job, one writer per `.part`)."""
         if self._closed:
             raise RuntimeError("the engine is closed")
+        self._cancel_wakeup(job_id)  # resumed now: no need to wake it later
         other = self.store.claim(job_id, self.holder, self.config.lease_ttl)
         if other is not None:
             raise JobBusyError(
@@ -479,6 +489,31 @@ class Engine:
         )
         self._emit(JobState(job_id, state, state.label, err.message, job.export_id, job.expires_at))
         self._emit(JobError(job_id, err, err.message, resumable, job.site))
+        if isinstance(err, RetryAfterTooLongError) and err.retry_after and self.config.resume_when_canvas_allows:
+            self._resume_later(job_id, err.retry_after)
+
+    def _resume_later(self, job_id: int, delay: float) -> None:
+        """Carry an interrupted job on once the wait Canvas asked for is over, unless the
+        user resumed or stopped it meanwhile, or another process took it."""
+
+        async def wake() -> None:
+            await self._sleep(delay)
+            self._wakeups.pop(job_id, None)
+            job = self.store.get(job_id)
+            if self._closed or job is None or job.state is not JobStatus.INTERRUPTED or self.is_running(job_id):
+                return
+            try:
+                self._claim_and_spawn(job_id)
+            except JobBusyError:
+                log.info("job %s: another process carries it on", job_id)
+
+        self._cancel_wakeup(job_id)
+        self._wakeups[job_id] = asyncio.get_running_loop().create_task(wake(), name=f"wake-{job_id}")
+
+    def _cancel_wakeup(self, job_id: int) -> None:
+        wakeup = self._wakeups.pop(job_id, None)
+        if wakeup is not None and wakeup is not asyncio.current_task():
+            wakeup.cancel()
 
     def _finish_done(self, job: Job, saved: Path | None, verified: VerifiedPackage | None = None) -> Job:
         values: dict[str, Any] = {"finished_at": _utcnow(), "last_error": None, "error_kind": None}

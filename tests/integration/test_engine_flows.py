@@ -8,6 +8,7 @@ import asyncio
 import errno
 import os
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -30,7 +31,7 @@ from desktop_app.engine import (
 from desktop_app.engine import download as download_module
 from desktop_app.simulator import SimulatedCanvas
 
-from engine_support import RecordingSleep, async_wait_until, engine_for, file_ranges, posts, sha256
+from engine_support import FAST_ENGINE, RecordingSleep, async_wait_until, engine_for, file_ranges, posts, sha256
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -233,13 +234,33 @@ def test_a_day_long_retry_after_interrupts_the_job_and_says_until_when(sim: Simu
     for path in ("/content_exports/", "/progress/"):  # every poll, not the POST
         sim.faults.throttle(50, retry_after=86400, path=path)
     sleep, events = RecordingSleep(), []
-    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, sleep=sleep))
+    stay = replace(FAST_ENGINE, resume_when_canvas_allows=False)  # the waking up is the next test's
+    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, sleep=sleep,
+                             config=stay))
     assert job.state is JobStatus.INTERRUPTED and job.error_kind == "RetryAfterTooLongError"
     assert max(sleep.waits, default=0.0) < 600  # before the ceiling: one silent sleep of a day
     stopped = [e for e in events if isinstance(e, JobState) and e.state is JobStatus.INTERRUPTED][-1]
     error = [e for e in events if isinstance(e, JobError)][-1]
     assert error.resumable and error.message == stopped.message
     assert "Canvas asked us to wait 24 hours" in stopped.message and "Try again after" in stopped.message
+
+
+def test_the_app_carries_on_by_itself_when_the_wait_canvas_asked_for_is_over(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    """The job is interrupted and says until when; at that time it carries on without
+    the user (twice here), with no second POST."""
+    sim.faults.throttle(2, retry_after=86400, path="/content_exports/")
+    sleep = RecordingSleep()
+
+    async def go():
+        async with engine_for(sim, tmp_path / "jobs.db", sleep=sleep) as (engine, client):
+            job_id = await engine.start_export(client.base_url, f"course:{sim.data.main_course_id}", "zip",
+                                               None, True, tmp_path / "out")
+            await async_wait_until(lambda: engine.job(job_id).state is JobStatus.DONE, what="the job to carry on")
+            return engine.job(job_id)
+
+    job = run(go())
+    assert job.sha256 == sha256(sim.package_bytes(job.export_id))
+    assert sleep.waits.count(86400) == 2 and len(posts(sim)) == 1
 
 
 def test_warns_when_the_same_type_is_already_running(sim: SimulatedCanvas, tmp_path: Path) -> None:
