@@ -290,6 +290,11 @@ def error_for_transport(
             f"The connection to Canvas at {host} broke while trying to {action} ({what}), so it is "
             f"not known whether Canvas did it. Check the list of exports before trying again."
         )
+    elif isinstance(exc, DeadlineExceeded):  # it answered, far too slowly: not our network
+        message = (
+            f"Canvas at {host} answered too slowly to {action}: {what}. Canvas may be overloaded; "
+            f"try again later."
+        )
     else:
         message = (
             f"Could not reach Canvas at {host} to {action}: {what}. "
