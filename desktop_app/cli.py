@@ -477,7 +477,7 @@ class Runner:
         return EXIT_OK
 
     async def cmd_create(self) -> int:
-        from desktop_app.engine.engine import GOAL_CREATED, GOAL_EXPORTED, GOAL_SAVED
+        from desktop_app.engine.status import Goal
 
         site = resolve_site(self.args)
         client = self.client(site.base_url, site.token)
@@ -485,7 +485,7 @@ class Runner:
         for key, ids in self.args.select:
             select.setdefault(key, []).extend(ids)
         dest = self.args.download
-        goal = GOAL_SAVED if dest is not None else (GOAL_EXPORTED if self.args.wait else GOAL_CREATED)
+        goal = Goal.SAVED if dest is not None else (Goal.EXPORTED if self.args.wait else Goal.CREATED)
         engine = self.make_engine(lambda s: client)
         job_id = await engine.start_export(
             site.base_url,

@@ -6,7 +6,7 @@ Public API (see each module's docstring for the why):
   changeable while jobs run (`Engine.set_max_concurrent`, limits.py);
 * `JobStore`, `Job` (store.py): the SQLite job store;
 * events (events.py): `JobCreated`, `JobState`, `JobProgress`, `JobDownload`, `JobDone`,
-  `JobError`, `JobWarning`, and `JobStatus` (status.py);
+  `JobError`, `JobWarning`, and `JobStatus`, `Goal` (status.py);
 * errors (errors.py): `ExportFailedError`, `ExportExpiredError`, `LocalStorageError`
   (`DiskFullError`, `FolderNotWritableError`), `UnexpectedError`;
 * helpers: `safe_filename`, `verify_package`, `PollPolicy`/`next_interval`,
@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 _SOURCES = {
     "DownloadPolicy": "download", "safe_filename": "download",
-    "GOAL_CREATED": "engine", "GOAL_EXPORTED": "engine", "GOAL_SAVED": "engine", "Engine": "engine",
-    "EngineConfig": "engine",
+    "Engine": "engine", "EngineConfig": "engine", "Goal": "status",
     "DiskFullError": "errors", "ExportExpiredError": "errors", "ExportFailedError": "errors",
     "FolderNotWritableError": "errors", "LocalStorageError": "errors", "UnexpectedError": "errors",
     "STOP_MESSAGE": "events", "JobCreated": "events", "JobDone": "events", "JobDownload": "events",
@@ -57,7 +56,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and for PyInstaller's import scan
     from desktop_app.engine.download import DownloadPolicy, safe_filename
-    from desktop_app.engine.engine import GOAL_CREATED, GOAL_EXPORTED, GOAL_SAVED, Engine, EngineConfig
+    from desktop_app.engine.engine import Engine, EngineConfig
     from desktop_app.engine.errors import (
         DiskFullError,
         ExportExpiredError,
@@ -78,5 +77,6 @@ if TYPE_CHECKING:  # for type checkers and for PyInstaller's import scan
         JobWarning,
     )
     from desktop_app.engine.polling import PollPolicy, next_interval
+    from desktop_app.engine.status import Goal
     from desktop_app.engine.store import Job, JobStore
     from desktop_app.engine.verify import verify_package

@@ -73,6 +73,7 @@ from desktop_app.engine.events import (
 )
 from desktop_app.engine.limits import ResizableLimiter
 from desktop_app.engine.ownership import LEASE_TTL, Holder
+from desktop_app.engine.status import Goal
 from desktop_app.engine.partfile import AlreadySaved, PartFile, claim_part, commit_part, numbered
 from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
 from desktop_app.engine.store import Job, JobStore
@@ -83,9 +84,6 @@ log = logging.getLogger(__name__)
 ClientSource = Mapping[str, Any] | Callable[[str], Any]
 """site (base URL) -> CanvasClient: a dict, or a factory (it may raise AuthError('missing'))."""
 
-GOAL_CREATED = "created"  # stop once Canvas has the export (CLI `create` without --wait)
-GOAL_EXPORTED = "exported"  # wait until Canvas finished it, save nothing
-GOAL_SAVED = "saved"  # the whole way: a verified package on disk
 
 _STATUS_OF = {
     WorkflowState.CREATED: JobStatus.QUEUED,
@@ -218,19 +216,19 @@ class Engine:
         skip_notifications: bool = False,
         dest_dir: Path | str | None = None,
         *,
-        goal: str | None = None,
+        goal: Goal | None = None,
     ) -> int:
         """Record a new export job and start it; returns the job id at once.
 
         Validates first (ValidationError, nothing recorded or sent). Without `dest_dir`
-        the job ends when Canvas has finished the export (or, with goal="created", as
+        the job ends when Canvas has finished the export (or, with Goal.CREATED, as
         soon as Canvas has it).
         """
         ctx = Context.parse(ctx) if isinstance(ctx, str) else ctx
         kind = coerce_export_type(export_type)
         validate_export_request(ctx, kind, select)
-        goal = goal or (GOAL_SAVED if dest_dir is not None else GOAL_EXPORTED)
-        if goal == GOAL_SAVED and dest_dir is None:
+        goal = goal or (Goal.SAVED if dest_dir is not None else Goal.EXPORTED)
+        if goal == Goal.SAVED and dest_dir is None:
             raise ValueError("a job that saves the package needs dest_dir")
         selection = {
             (k.value if isinstance(k, SelectKey) else str(k)): [int(i) for i in ids] for k, ids in (select or {}).items()
@@ -256,7 +254,7 @@ class Engine:
         If a job of ours is already working on this export, returns that job instead."""
         ctx = Context.parse(ctx) if isinstance(ctx, str) else ctx
         for other in self.store.jobs_for_export(site, int(export_id)):
-            if self.is_running(other.id) and other.goal == GOAL_SAVED:
+            if self.is_running(other.id) and other.goal == Goal.SAVED:
                 return other.id
         client = self._client(site)
         export = await client.get_export(ctx, int(export_id))
@@ -264,7 +262,7 @@ class Engine:
             site=site,
             context=str(ctx),
             export_type=export.export_type,
-            goal=GOAL_SAVED if dest_dir is not None else GOAL_EXPORTED,
+            goal=Goal.SAVED if dest_dir is not None else Goal.EXPORTED,
             state=_STATUS_OF.get(export.workflow_state, JobStatus.EXPORTING),
             canvas_state=export.workflow_state.value,
             export_id=export.id,
@@ -451,10 +449,10 @@ class Engine:
             ctx = Context.parse(job.context)
             if job.export_id is None:
                 job = await self._create(job, client, ctx)
-                if job.goal == GOAL_CREATED:
+                if job.goal == Goal.CREATED:
                     self._finish_done(job, None)
                     return
-            if job.goal == GOAL_SAVED and await self._already_saved(job):
+            if job.goal == Goal.SAVED and await self._already_saved(job):
                 return
             export = await self._watch(job, client, ctx)
             job = self.store.get(job_id) or job
@@ -525,7 +523,7 @@ class Engine:
         job = self.store.update(job.id, state=JobStatus.DONE, **values)
         if changed:
             label = JobStatus.DONE.label if saved is not None else (
-                "Created at Canvas" if job.goal == GOAL_CREATED else "Exported at Canvas")
+                "Created at Canvas" if job.goal == Goal.CREATED else "Exported at Canvas")
             self._emit(JobState(job.id, JobStatus.DONE, label, "", job.export_id, job.expires_at))
         self._emit(JobDone(job.id, saved, job.sha256, job.size))
         return job
@@ -731,7 +729,7 @@ class Engine:
                 f"This export expired at Canvas{when}: Canvas keeps a package for {job.expire_days} days "
                 f"after the export was created. Start a new export."
             )
-        if job.goal != GOAL_SAVED:
+        if job.goal != Goal.SAVED:
             self._finish_done(job, None)
             return
         await self._download(job, client, ctx, export)

@@ -36,6 +36,14 @@ class JobStatus(str, enum.Enum):
         return _LABELS[self]
 
 
+class Goal(str, enum.Enum):
+    """How far a job goes. A `str` enum so it stores as plain text."""
+
+    CREATED = "created"  # stop once Canvas has the export (CLI `create` without --wait)
+    EXPORTED = "exported"  # wait until Canvas finished it, save nothing
+    SAVED = "saved"  # the whole way: a verified package on disk
+
+
 _TERMINAL = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.STOPPED})
 _LABELS = {
     JobStatus.CREATING: "Starting export",

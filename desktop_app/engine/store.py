@@ -31,7 +31,7 @@ import platformdirs
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, parse_time
 from desktop_app.engine.errors import StoreError
 from desktop_app.engine.ownership import Holder
-from desktop_app.engine.status import JobStatus
+from desktop_app.engine.status import Goal, JobStatus
 
 APP_NAME = "canvas-export-manager"
 
@@ -136,7 +136,7 @@ class Job:
     state: JobStatus
     selection: dict[str, list[int]] = field(default_factory=dict)
     skip_notifications: bool = False
-    goal: str = "saved"  # 'created' | 'exported' | 'saved'
+    goal: Goal = Goal.SAVED
     canvas_state: str | None = None
     progress: float = 0.0
     export_id: int | None = None
@@ -205,6 +205,8 @@ def _to_db(name: str, value: Any) -> Any:
         return json.dumps({str(k.value if hasattr(k, "value") else k): sorted(int(i) for i in v) for k, v in value.items()})
     if name == "state":
         return JobStatus(value).value
+    if name == "goal":
+        return Goal(value).value
     if name == "skip_notifications":
         return int(bool(value))
     return value
@@ -225,6 +227,8 @@ def _from_row(row: sqlite3.Row) -> Job:
                 value = json.loads(value)
             elif key == "state":
                 value = JobStatus(value)
+            elif key == "goal":
+                value = Goal(value)
             elif key == "skip_notifications":
                 value = bool(value)
         data[key] = value

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-from desktop_app.engine.status import JobStatus  # noqa: E402
+from desktop_app.engine.status import Goal, JobStatus  # noqa: E402
 from desktop_app.engine.store import JobStore  # noqa: E402
 from desktop_app.simulator import SimulatedCanvas  # noqa: E402
 from engine_support import CLI, cli_env, posts  # noqa: E402
@@ -81,7 +81,7 @@ def resume_trial(root: Path, rng: random.Random) -> tuple[bool, int, str]:
         home = root / "home"
         with JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3") as store:
             job = store.add(site=sim.base_url, context=f"course:{sim.data.main_course_id}", export_type="zip",
-                            state=JobStatus.INTERRUPTED, goal="saved", dest_dir=root / "dl")
+                            state=JobStatus.INTERRUPTED, goal=Goal.SAVED, dest_dir=root / "dl")
         sim.faults.slow_files(FILES_SPEED)
         first = run(home, sim, "resume")
         delay = rng.uniform(0, 1)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.engine.download import part_path_for, safe_filename
-from desktop_app.engine.status import JobStatus
+from desktop_app.engine.status import Goal, JobStatus
 from desktop_app.engine.store import JobStore
 from desktop_app.simulator import SimulatedCanvas
 
@@ -75,7 +75,7 @@ def test_two_resumes_on_one_job_store_send_one_post(sim: SimulatedCanvas, tmp_pa
     dest = tmp_path / "dl"
     with JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3") as store:
         job = store.add(site=sim.base_url, context=f"course:{sim.data.main_course_id}", export_type="zip",
-                        state=JobStatus.INTERRUPTED, goal="saved", dest_dir=dest)
+                        state=JobStatus.INTERRUPTED, goal=Goal.SAVED, dest_dir=dest)
     sim.faults.slow_files(1_500_000)  # the winner holds the job for seconds
     procs = [start(home, sim, "resume"), start(home, sim, "resume")]
     results = [finish(p) for p in procs]
