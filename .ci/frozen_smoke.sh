@@ -166,8 +166,16 @@ keyring_check() {  # $1 = canvas-exports binary
   "$1" keyring-check --help >/dev/null 2>&1 \
     || fail "'canvas-exports keyring-check' is missing: the CLI must call desktop_app.keyring_check.main"
   # A private D-Bus session with gnome-keyring's Secret Service, unlocked with a throwaway
-  # password (the keyring files live in the scratch HOME).
+  # password (the keyring files live in the scratch HOME). The daemon forks before it owns
+  # org.freedesktop.secrets on the bus: asking sooner makes D-Bus start a second daemon,
+  # which finds the first one's half-written login keyring "invalid" and wants a password
+  # prompt (seen on a loaded machine). So wait (at most 10 s) until the name is owned.
   dbus-run-session -- sh -c 'echo smoke-test-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
+      && for _ in $(seq 100); do
+           dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+             org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+           sleep 0.1
+         done \
       && exec "$0" keyring-check --expect SecretService' "$1" 2> "$WORK/keyring.err" \
     || { grep -v 'fd limit' "$WORK/keyring.err" >&2; fail "the frozen app did not store/read/delete a secret in the Secret Service keyring"; }
 }

@@ -33,7 +33,8 @@ class Services:
     """The loop's clients (one per Canvas site), engine, job store and demo Canvas."""
 
     def __init__(self, emit: Callable[[object], None]) -> None:
-        self._emit = emit
+        self.emit_event = emit
+        """Where the engine's events go (the bridge, or the command line's reporter)."""
         self.clients: dict[str, CanvasApi] = {}  # site (base URL) -> client; shared with the engine
         self.engine: Engine | None = None
         self.store: JobStore | None = None
@@ -76,7 +77,7 @@ class Services:
             from desktop_app.engine.store import JobStore
 
             self.store = await asyncio.to_thread(JobStore, store_path)
-            self.engine = Engine(self.store, self.clients, self._emit,
+            self.engine = Engine(self.store, self.clients, self.emit_event,
                                  max_concurrent=max_concurrent, max_downloads=max_concurrent,
                                  config=config or EngineConfig())
         elif max_concurrent is not None:

@@ -123,6 +123,13 @@ def validate_export_request(
     )
 
 
+def notifications_apply(kind: ContextKind, export_type: ExportType) -> bool:
+    """Does `skip_notifications` mean anything here? Canvas e-mails the user when a
+    course's Common Cartridge or QTI export ends; zip, group and user exports send none,
+    so the flag is neither offered nor sent for them."""
+    return kind is ContextKind.COURSE and export_type is not ExportType.ZIP
+
+
 def export_form(
     export_type: ExportType | str,
     select: SelectArg | None = None,

@@ -15,11 +15,14 @@ window is drawn, and none of it is needed for that.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.canvas.models import User
 from desktop_app.profiles import KEYRING_SERVICE, Profile, ProfileStore, TokenVault
-from desktop_app.ui.bridge import Call, EngineBridge, Services
+from desktop_app.ui.bridge import Call, EngineBridge
+
+if TYPE_CHECKING:
+    from desktop_app.app.services import Services
 
 DEMO_PROFILE_NAME = "Demo Canvas"
 

@@ -4,13 +4,15 @@ Design (see the project's threading notes): the GUI thread never does I/O. One P
 thread runs one asyncio event loop; the Canvas clients, the export engine, the job
 store, keyring access and the demo Canvas all live on (or are driven from) that loop.
 
-Requests go in with :meth:`EngineBridge.run` (any coroutine, given the loop-side
-:class:`Services`) or the :meth:`EngineBridge.call` helper (one client method). Each
-returns a :class:`Call` whose ``succeeded``/``failed`` signals fire on the GUI thread.
+Requests go in with :meth:`EngineBridge.run` (a coroutine of the application layer,
+given the loop-side :class:`~desktop_app.app.services.Services`). Each returns a
+:class:`Call` whose ``succeeded``/``failed`` signals fire on the GUI thread.
 Results come back through ONE relay object living on the GUI thread, connected with
 ``Qt.QueuedConnection``: that is what makes crossing threads safe, whatever thread
 emits. Engine events come back the same way; progress events are coalesced to at most
-~10 per second per job so a fast download cannot flood the event queue.
+~10 per second per job so a fast download cannot flood the event queue. Each event is
+applied to the bridge's :class:`~desktop_app.app.jobs.JobTracker` (``bridge.jobs``)
+before it is re-emitted, so every view that reads the tracker sees the same state.
 
 Why a plain ``threading.Thread`` and not ``QThread`` or QtAsyncio: the engine is
 pure asyncio (shared with the command line), QtAsyncio is a technical preview, and a
@@ -26,21 +28,21 @@ they exist once the engine does (creating their dataclasses costs a few millisec
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop_app.canvas.errors import AuthError, CanvasError
-from desktop_app.engine.status import JobStatus
 
 if TYPE_CHECKING:
     import asyncio
+
+    from desktop_app.app.jobs import JobTracker
+    from desktop_app.app.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,6 @@ THREAD_NAME = "canvas-engine"
 
 PROGRESS_INTERVAL = 0.1
 """Seconds between two progress deliveries for one job (about 10 Hz)."""
-
-_RUNNING_PHASES = frozenset({JobStatus.CREATING, JobStatus.QUEUED, JobStatus.WAITING_FOR_EXTERNAL_TOOL, JobStatus.EXPORTING})
-_DOWNLOAD_PHASES = frozenset({JobStatus.DOWNLOADING, JobStatus.VERIFYING})
 
 
 def auth_error_of(error: BaseException | None) -> AuthError | None:
@@ -65,109 +64,6 @@ def auth_error_of(error: BaseException | None) -> AuthError | None:
     if isinstance(cause, AuthError):
         return cause
     return None
-
-
-@dataclass
-class Site:
-    """What the loop knows about one signed-in Canvas site (the key is its base URL)."""
-
-    base_url: str
-    client: Any  # CanvasClient; typed loosely so this module imports without the client
-
-
-class Services:
-    """Everything that lives on the background loop, handed to coroutines run there.
-
-    Only code running on the loop thread may touch it; the GUI thread never holds a
-    reference to anything inside it.
-    """
-
-    def __init__(self, bridge: "EngineBridge", loop: asyncio.AbstractEventLoop) -> None:
-        import asyncio  # made on the loop thread, which has imported it
-
-        self._bridge = bridge
-        self.loop = loop
-        self.clients: dict[str, Any] = {}  # site (base URL) -> CanvasClient; shared with the engine
-        self.engine: Any = None
-        self.store: Any = None
-        self.demo: Any = None  # a started SimulatedCanvas, when the demo runs
-        self.file_lock = asyncio.Lock()  # serialises profile-file and keyring access
-
-    def client(self, site: str) -> Any:
-        """The client for a site; an AuthError('missing') when nobody signed in there."""
-        try:
-            return self.clients[site]
-        except KeyError:
-            raise AuthError("You are not signed in to this Canvas site.", reason="missing", status=None) from None
-
-    async def set_client(self, site: str, base_url: str, token: str) -> None:
-        """Create (or replace, after a new token) the client for a site."""
-        from desktop_app.canvas.client import CanvasClient
-
-        old = self.clients.get(site)
-        self.clients[site] = CanvasClient(base_url, token)
-        if old is not None:
-            await _close_quietly(old)
-
-    async def start_engine(self, store_path: Any = None, *, max_concurrent: int | None = None,
-                           config: Any = None, max_unannounced_size: int | None = None) -> Any:
-        """Open the job store and create the engine (once); later calls return it.
-
-        The engine shares `clients` (a dict this object keeps current), so a new token
-        for a site reaches running and resumed jobs without restarting anything.
-        `max_concurrent` is Settings' "Exports at once": how many jobs per site create
-        and download at the same time (a later call applies a changed value);
-        `max_unannounced_size` is "Largest package of unknown size", in bytes.
-        """
-        if self.engine is None:
-            import asyncio
-
-            from desktop_app.engine.engine import Engine, EngineConfig
-            from desktop_app.engine.store import JobStore
-
-            self.store = await asyncio.to_thread(JobStore, store_path)
-            self.engine = Engine(self.store, self.clients, self.emit_event,
-                                 max_concurrent=max_concurrent, max_downloads=max_concurrent,
-                                 config=config or EngineConfig())
-        elif max_concurrent is not None:
-            await self.set_max_concurrent(max_concurrent)
-        if max_unannounced_size is not None:
-            await self.set_max_unannounced_size(max_unannounced_size)
-        return self.engine
-
-    async def set_max_concurrent(self, max_concurrent: int) -> None:
-        """Settings' "Exports at once", applied to the running engine at once: jobs
-        waiting for a slot start when it rises; when it falls, running ones finish."""
-        if self.engine is not None:
-            self.engine.set_max_concurrent(max_concurrent, max_downloads=max_concurrent)
-
-    async def set_max_unannounced_size(self, size: int) -> None:
-        """Settings' "Largest package of unknown size", for downloads that start from now."""
-        if self.engine is not None:
-            self.engine.set_max_unannounced_size(size)
-
-    def emit_event(self, event: object) -> None:
-        """The engine's ``emit`` callback: hands an event to the bridge (any thread)."""
-        self._bridge._event_from_loop(event)
-
-    async def blocking(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run blocking work (keyring, profile file, sqlite) off the loop, one at a time."""
-        import asyncio
-
-        async with self.file_lock:
-            return await asyncio.to_thread(fn, *args)
-
-
-async def _close_quietly(obj: Any) -> None:
-    close = getattr(obj, "aclose", None) or getattr(obj, "close", None)
-    if close is None:
-        return
-    try:
-        result = close()
-        if inspect.isawaitable(result):
-            await result
-    except Exception:  # closing must never stop a shutdown
-        log.warning("closing %s failed", type(obj).__name__, exc_info=True)
 
 
 class Call(QObject):
@@ -230,8 +126,6 @@ class EngineBridge(QObject):
     """(site, AuthError): a call or a job found the token refused."""
     activityChanged = Signal(str)
     """A short sentence for the status bar: what the background thread is doing."""
-    jobCountsChanged = Signal(int, int)
-    """(running at Canvas, downloading)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -247,9 +141,18 @@ class EngineBridge(QObject):
         # throttling state, touched only on the loop thread
         self._latest: dict[tuple[int, str], object] = {}
         self._flush_scheduled = False
-        # GUI-side job tracking for the status bar
-        self._job_phase: dict[int, str] = {}
+        self._jobs: JobTracker | None = None
         self._last_activity = ""
+
+    @property
+    def jobs(self) -> JobTracker:
+        """Every job of this app as the views show it; fed here, on the GUI thread. Made
+        on first use: its dataclasses are not needed for the window's first frame."""
+        if self._jobs is None:
+            from desktop_app.app.jobs import JobTracker
+
+            self._jobs = JobTracker()
+        return self._jobs
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -278,7 +181,9 @@ class EngineBridge(QObject):
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
-        self._services = Services(self, loop)
+        from desktop_app.app.services import Services
+
+        self._services = Services(self._event_from_loop)
         self._ready.set()
         try:
             loop.run_forever()
@@ -318,30 +223,8 @@ class EngineBridge(QObject):
         return not thread.is_alive()
 
     async def _aclose(self) -> None:
-        import asyncio
-
-        services = self._services
-        assert services is not None
-        current = asyncio.current_task()
-        engine = services.engine
-        if engine is not None:
-            for name in ("aclose", "close", "shutdown"):
-                if hasattr(engine, name):
-                    await _close_quietly_named(engine, name)
-                    break
-        tasks = [t for t in asyncio.all_tasks() if t is not current]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for client in list(services.clients.values()):
-            await _close_quietly(client)
-        services.clients.clear()
-        if services.store is not None:
-            await asyncio.to_thread(_close_sync, services.store)
-        if services.demo is not None:
-            await asyncio.to_thread(services.demo.stop)
-            services.demo = None
+        assert self._services is not None
+        await self._services.aclose()
 
     # ---------------------------------------------------------------- requests
     def run(self, fn: Callable[[Services], Awaitable[Any]], *, label: str = "", site: str = "") -> Call:
@@ -365,24 +248,6 @@ class EngineBridge(QObject):
         if label:
             self._update_activity()
         return call
-
-    def call(self, site: str, method: str, *args: Any, label: str = "", **kwargs: Any) -> Call:
-        """Call one CanvasClient method for `site`; async iterators arrive as a list.
-
-        The generic helper behind the pickers, the tree and the history:
-        ``bridge.call(site, "courses", label="Loading courses…")``,
-        ``bridge.call(site, "content", ctx, SelectKey.PAGES)``.
-        """
-
-        async def invoke(services: Services) -> Any:
-            result = getattr(services.client(site), method)(*args, **kwargs)
-            if isinstance(result, AsyncIterator) or hasattr(result, "__aiter__"):
-                return [item async for item in result]
-            if inspect.isawaitable(result):
-                return await result
-            return result
-
-        return self.run(invoke, label=label, site=site)
 
     async def _invoke(self, call_id: int, fn: Callable[[Services], Awaitable[Any]]) -> None:
         import asyncio
@@ -458,7 +323,8 @@ class EngineBridge(QObject):
             return
         from desktop_app.engine.events import JobError
 
-        self._track_job(event)
+        self.jobs.apply(event)  # type: ignore[arg-type]  # every event the engine sends is a JobEvent
+        self._update_activity()
         self.jobEvent.emit(event)
         if isinstance(event, JobError):
             auth = auth_error_of(event.error)
@@ -466,38 +332,10 @@ class EngineBridge(QObject):
                 self.authFailed.emit(getattr(event, "site", "") or "", auth)
 
     # ---------------------------------------------------------------- status bar
-    def _track_job(self, event: object) -> None:
-        """Keep a per-job phase ('running' / 'downloading') for the status sentence."""
-        from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState
-
-        job_id = getattr(event, "job_id", None)
-        if job_id is None:
-            return
-        if isinstance(event, (JobCreated, JobProgress)):
-            self._job_phase.setdefault(job_id, "running")
-        elif isinstance(event, JobDownload):
-            self._job_phase[job_id] = "downloading"
-        elif isinstance(event, JobState):
-            if event.state in _DOWNLOAD_PHASES:
-                self._job_phase[job_id] = "downloading"
-            elif event.state in _RUNNING_PHASES:
-                self._job_phase[job_id] = "running"
-            else:
-                self._job_phase.pop(job_id, None)
-        elif isinstance(event, (JobDone, JobError)):
-            self._job_phase.pop(job_id, None)
-        else:
-            return
-        self._update_activity()
-
-    def job_counts(self) -> tuple[int, int]:
-        phases = list(self._job_phase.values())
-        return phases.count("running"), phases.count("downloading")
-
     def activity(self) -> str:
         """'Loading courses…', '2 exports running, 1 downloading', or 'Ready'."""
         labels = [c.label for c in self._pending.values() if c.label and not c.cancelled]
-        running, downloading = self.job_counts()
+        running, downloading = self._jobs.counts() if self._jobs is not None else (0, 0)
         parts: list[str] = []
         if labels:
             parts.append(labels[-1] if len(labels) == 1 else f"{labels[-1]} (+{len(labels) - 1} more)")
@@ -515,25 +353,6 @@ class EngineBridge(QObject):
         if text != self._last_activity:
             self._last_activity = text
             self.activityChanged.emit(text)
-            self.jobCountsChanged.emit(*self.job_counts())
 
 
-async def _close_quietly_named(obj: Any, name: str) -> None:
-    try:
-        result = getattr(obj, name)()
-        if inspect.isawaitable(result):
-            await result
-    except Exception:
-        log.warning("%s.%s failed during shutdown", type(obj).__name__, name, exc_info=True)
-
-
-def _close_sync(obj: Any) -> None:
-    close = getattr(obj, "close", None)
-    if close is not None:
-        try:
-            close()
-        except Exception:
-            log.warning("closing %s failed", type(obj).__name__, exc_info=True)
-
-
-__all__ = ["Call", "EngineBridge", "Services", "THREAD_NAME", "auth_error_of"]
+__all__ = ["Call", "EngineBridge", "THREAD_NAME", "auth_error_of"]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.canvas.models import ALLOWED_TYPES, ContextKind, ExportType
+from desktop_app.canvas.validation import notifications_apply
 from desktop_app.ui.icons import icon
 
 TYPE_TIPS = {
@@ -161,7 +162,7 @@ class ExportOptions(QWidget):
             self.typeChanged.emit(self.export_type())
 
     def _update_skip(self) -> None:
-        matters = self._kind is ContextKind.COURSE and self.export_type() is not ExportType.ZIP
+        matters = self._kind is not None and notifications_apply(self._kind, self.export_type())
         self.skip_notifications.setEnabled(matters)
         self.skip_notifications.setToolTip(
             "Canvas e-mails you when a course export finishes or fails; tick to skip that e-mail."

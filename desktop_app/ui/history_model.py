@@ -4,8 +4,8 @@ One row per export (or per local job that has no export id yet). Canvas tells us
 export's id, type, creator, state and attachment; the local job store adds live
 progress, download bytes, the saved file and errors. ``upsert_exports`` /
 ``set_exports`` take ``ContentExport`` lists from the background thread and
-``update_job`` takes ``LocalJobInfo`` snapshots (``LocalJobInfo.apply(event)`` folds
-an engine event into one); each change emits ``dataChanged`` for that row only, over
+``update_job`` takes ``JobView`` snapshots from the application layer's
+``JobTracker``; each change emits ``dataChanged`` for that row only, over
 the columns that changed.
 
 Sorting. ``SortRole`` gives typed values (ints for ids and sizes, timestamps for
@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -39,131 +38,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QGuiApplication, QPalette
 
+from desktop_app.app.jobs import JobView
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, ContentExport, ExportType, WorkflowState
 from desktop_app.engine.status import JobStatus
-from desktop_app.ui.icons import icon
 from desktop_app.sizes import human_size
+from desktop_app.ui.icons import icon
 from desktop_app.ui.table_base import ReadOnlyTableModel
 
-if TYPE_CHECKING:  # the job store (sqlite3) is loaded on the background thread, later
-    from desktop_app.engine.events import JobEvent
-    from desktop_app.engine.store import Job
-
 Index = QModelIndex | QPersistentModelIndex
-
-
-@dataclass(frozen=True)
-class LocalJobInfo:
-    """What the app's own job knows about an export, as one immutable snapshot.
-
-    ``progress`` is a percentage (0..100): Canvas's completion while exporting, the
-    share of bytes while downloading; None when unknown.
-    """
-
-    job_id: int
-    export_id: int | None = None
-    status: JobStatus = JobStatus.CREATING
-    state_text: str = ""
-    progress: float | None = None
-    bytes_done: int = 0
-    bytes_total: int | None = None
-    saved_path: str | None = None
-    error: str | None = None
-    export_type: str | None = None
-    created_at: datetime | None = None
-
-    @property
-    def is_watching(self) -> bool:
-        """The app is still working on it (or will resume it): "Stop watching" applies."""
-        return not self.status.is_terminal
-
-    @property
-    def is_transferring(self) -> bool:
-        return self.status in (JobStatus.DOWNLOADING, JobStatus.VERIFYING)
-
-    @classmethod
-    def from_job(cls, job: Job) -> "LocalJobInfo":
-        """From a job store row (at start-up, before any live event arrives)."""
-        return cls(
-            job_id=job.id,
-            export_id=job.export_id,
-            status=job.state,
-            state_text=job.state.label,
-            # Canvas's completion is only meaningful while exporting; a queued job shows no bar
-            progress=job.progress if job.state is JobStatus.EXPORTING else None,
-            bytes_total=job.size or job.attachment_size,
-            saved_path=str(job.saved_path) if job.saved_path else None,
-            error=job.last_error,
-            export_type=job.export_type,
-            created_at=job.export_created_at or job.created_at,
-        )
-
-    def apply(self, event: JobEvent) -> "LocalJobInfo":
-        """This snapshot updated by one engine event (events of other jobs are ignored)."""
-        if event.job_id != self.job_id:
-            return self
-        # the event classes come with the engine, after the first frame (see engine/status.py)
-        from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState
-
-        replace = dataclasses.replace
-        if isinstance(event, JobCreated):
-            return replace(self, export_id=event.export_id or self.export_id, export_type=event.export_type)
-        if isinstance(event, JobState):
-            troubled = event.state in (JobStatus.FAILED, JobStatus.INTERRUPTED)
-            # The last known percentage stays through a phase change (queued -> exporting,
-            # downloading -> verifying) so the bar does not blank until the next progress
-            # event; it goes when the state has no percentage (ended, interrupted) or when
-            # "percent" starts to mean something else (Canvas's completion -> bytes saved).
-            kind = _progress_kind(event.state)
-            keep = kind is not None and kind == _progress_kind(self.status)
-            return replace(
-                self,
-                status=event.state,
-                state_text=event.label or event.state.label,
-                export_id=event.export_id or self.export_id,
-                progress=self.progress if keep else None,
-                error=(event.message or self.error) if troubled else None,
-            )
-        if isinstance(event, JobProgress):
-            return replace(self, progress=float(event.completion), state_text=event.label or self.state_text)
-        if isinstance(event, JobDownload):
-            pct = 100.0 * event.bytes_done / event.total if event.total else None
-            return replace(
-                self,
-                status=JobStatus.DOWNLOADING if self.status not in (JobStatus.DOWNLOADING, JobStatus.VERIFYING) else self.status,
-                bytes_done=event.bytes_done,
-                bytes_total=event.total,
-                progress=pct,
-            )
-        if isinstance(event, JobDone):
-            return replace(
-                self,
-                status=JobStatus.DONE,
-                state_text=JobStatus.DONE.label,
-                progress=None,
-                saved_path=str(event.path) if event.path else self.saved_path,
-                bytes_total=event.size if event.size is not None else self.bytes_total,
-                error=None,
-            )
-        if isinstance(event, JobError):
-            return replace(self, error=event.message)
-        return self
-
-
-_EXPORT_PHASES = frozenset({
-    JobStatus.CREATING, JobStatus.QUEUED, JobStatus.WAITING_FOR_EXTERNAL_TOOL, JobStatus.EXPORTING,
-})
-_TRANSFER_PHASES = frozenset({JobStatus.DOWNLOADING, JobStatus.VERIFYING})
-
-
-def _progress_kind(status: JobStatus) -> str | None:
-    """What a job's percentage means in this state: Canvas's completion ("export"), the
-    share of the package saved ("transfer"), or nothing (ended, stopped, interrupted)."""
-    if status in _EXPORT_PHASES:
-        return "export"
-    if status in _TRANSFER_PHASES:
-        return "transfer"
-    return None
 
 
 class Column(enum.IntEnum):
@@ -224,7 +106,7 @@ class HistoryRow:
     """One row: Canvas's view (``export``) and/or the app's job (``job``)."""
 
     export: ContentExport | None = None
-    job: LocalJobInfo | None = None
+    job: JobView | None = None
 
     @property
     def export_id(self) -> int | None:
@@ -381,7 +263,7 @@ class HistoryModel(ReadOnlyTableModel):
         set_exports(exports)      the complete Canvas list of the context (rows gone from
                                   Canvas and without a local job are dropped)
         upsert_exports(exports)   add or update some exports
-        update_job(info)          a LocalJobInfo snapshot (adds the row if new)
+        update_job(info)          a JobView snapshot (adds the row if new)
         set_user_names({id: name}), set_expire_days(n), clear()
         row_at(row) -> HistoryRow, row_for_export(id), refresh_relative_times()
     """
@@ -498,7 +380,7 @@ class HistoryModel(ReadOnlyTableModel):
                 self._set_row(row, dataclasses.replace(item, export=None))
         self.upsert_exports(exports)
 
-    def update_job(self, info: LocalJobInfo) -> None:
+    def update_job(self, info: JobView) -> None:
         row = self._by_job.get(info.job_id)
         if row is None and info.export_id is not None:
             row = self._by_export.get(info.export_id)

@@ -2,8 +2,11 @@
 the history, and wires them to the background thread through the bridge.
 
 It lays out and connects; it does not fetch, parse or decide Canvas rules itself:
-- data comes from :class:`~desktop_app.ui.bridge.EngineBridge` calls (never I/O here),
-- Canvas's rules come from the models (ALLOWED_TYPES, ACCEPTED_KEYS),
+- what the user can do is the application layer's (:mod:`desktop_app.app.usecases`),
+  run on the background thread through :class:`~desktop_app.ui.bridge.EngineBridge`
+  (never I/O here); jobs are read from the bridge's
+  :class:`~desktop_app.app.jobs.JobTracker`, which every view shares,
+- Canvas's rules come from the models and ``canvas/validation.py``,
 - the widgets (ContextPicker, SelectionPanel, HistoryPanel) own their behaviour,
 - signing in and re-authenticating belong to :mod:`desktop_app.ui.session`.
 
@@ -16,8 +19,8 @@ The window is built and painted before the background thread exists (see
   sign-in, and every test). The panels' modules (models, views, icons, style helpers)
   are imported there, not at the top of this module.
 
-So this module imports only what the frame needs: asyncio is imported inside the
-coroutines (they run on the loop thread, where it is loaded), and the dialogs, the
+So this module imports only what the frame needs: the use cases (and asyncio with
+them) when first run, and the dialogs, the
 About box, the error presenter (message boxes), the notifier (tray icon), the engine's
 folder layout and its event classes when first used. The window's icon is the
 application's (set by the app entry once this window is painted).
@@ -43,19 +46,20 @@ from desktop_app.canvas.models import (
     SelectKey,
 )
 from desktop_app.engine.status import JobStatus
-from desktop_app.ui.bridge import Call, EngineBridge, Services, auth_error_of
+from desktop_app.ui.bridge import Call, EngineBridge, auth_error_of
 from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.starting_page import StartingPage
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 
+    from desktop_app.app.jobs import JobView
+    from desktop_app.app.usecases import ExportRequest, History
     from desktop_app.engine.events import JobEvent
     from desktop_app.ui.accounts import Accounts, SignIn
     from desktop_app.ui.context_picker import ContextPicker
     from desktop_app.ui.errors_presenter import ErrorPresenter
     from desktop_app.ui.export_options import ExportOptions
-    from desktop_app.ui.history_model import LocalJobInfo
     from desktop_app.ui.history_view import HistoryPanel
     from desktop_app.ui.notifier import Notifier
     from desktop_app.ui.selection_view import SelectionPanel
@@ -68,12 +72,6 @@ REFRESH_INTERVAL_MS = 5000
 the web UI, by a colleague, or stopped here) are re-read while their context is shown."""
 
 TOKEN_HELP_URL = "https://community.canvaslms.com/t5/Canvas-Basics-Guide/How-do-I-manage-API-access-tokens-in-my-user-account/ta-p/615312"
-
-_BRANCH_LOADS: dict[SelectKey, tuple[SelectKey, ...]] = {
-    SelectKey.FILES: (SelectKey.FOLDERS, SelectKey.FILES),
-    SelectKey.MODULES: (SelectKey.MODULES, SelectKey.MODULE_ITEMS),
-}
-"""A tree branch is filled from one or two `content` listings."""
 
 
 class MainWindow(QMainWindow):
@@ -95,6 +93,7 @@ class MainWindow(QMainWindow):
     contextChanged = Signal(object)  # Context
     historyLoaded = Signal(object)  # Context: Canvas's list and the local jobs are shown
     exportStarted = Signal(int)  # job id
+    reexportQuestion = Signal(object)  # the QMessageBox asking what to re-export (shown)
 
     def __init__(self, bridge: EngineBridge, settings: AppSettings, accounts: Accounts | None = None,
                  parent: QWidget | None = None, *, panels: bool = True) -> None:
@@ -108,9 +107,7 @@ class MainWindow(QMainWindow):
         self._context_calls: list[Call] = []
         self._refresh_call: Call | None = None
         self._titles: dict[str, str] = {"user:self": "My files"}  # context -> title, for notices
-        self._job_contexts: dict[int, str] = {}  # job id -> "course:12" (this site's jobs)
-        self._job_infos: dict[int, LocalJobInfo] = {}  # jobs shown in the history now
-        self._job_status: dict[int, JobStatus] = {}  # last state of every job (for notices)
+        self._unsubscribe_jobs: Any = None  # from the bridge's JobTracker, once the panels exist
         self.setObjectName("mainWindow")
         self.setWindowTitle("Canvas Export Manager")
         self._presenter: ErrorPresenter | None = None
@@ -335,6 +332,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.bridge.jobEvent.connect(self._on_job_event)
+        self._unsubscribe_jobs = self.bridge.jobs.subscribe(self._job_changed)
         self.picker.contextChosen.connect(self.set_context)
         self.selection.model.branchRequested.connect(self.load_branch)
         self.selection.selectionChanged.connect(self._update_summary)
@@ -370,7 +368,7 @@ class MainWindow(QMainWindow):
                 call.cancel()
             self._context_calls = []
             self.context = None
-            self._job_infos = {}
+            self.bridge.jobs.clear()
             self.history.model.clear()
             self.selection.reset()
             self.selection.setEnabled(False)
@@ -378,7 +376,7 @@ class MainWindow(QMainWindow):
             self.start_action.setEnabled(False)
             self.context_title.setText("Choose a course, a group or My files")
             self.context_subtitle.setText("Then tick what to export, or nothing to export everything.")
-            self._load_job_contexts()
+            self._load_site_jobs()
         elif self.context is not None:
             self.load_history()
             self.refresh_timer.start()
@@ -405,33 +403,23 @@ class MainWindow(QMainWindow):
         self.refresh_timer.stop()
         self.statusBar().showMessage(f"Sign in again: {reason}", 20000)
 
-    def _load_job_contexts(self) -> None:
-        """Which context each of this site's jobs belongs to (for notifications)."""
+    def _load_site_jobs(self) -> None:
+        """This site's jobs into the tracker (their contexts name them in notifications)."""
+        from desktop_app.app import usecases
+
         site = self.site
-
-        async def read(services: Services) -> dict[int, str]:
-            import asyncio
-
-            store = services.store
-            jobs = await asyncio.to_thread(store.jobs) if store is not None else []
-            return {j.id: j.context for j in jobs if j.site == site}
-
-        self.bridge.run(read).then(self._job_contexts.update, lambda err: log.info("job list unreadable: %s", err))
+        self.bridge.run(lambda services: usecases.site_jobs(services, site)).then(
+            self.bridge.jobs.merge, lambda err: log.info("job list unreadable: %s", err))
 
     # ------------------------------------------------------------------ contexts
     def load_contexts(self) -> None:
         """Courses and groups, in the background; the last context is chosen again."""
+        from desktop_app.app import usecases
+
         site = self.site
         self.picker.set_loading("Loading your courses and groups…")
-
-        async def both(services: Services) -> tuple[list[Course], list[Group]]:
-            import asyncio
-
-            client = services.client(site)
-            courses, groups = await asyncio.gather(_collect(client.courses()), _collect(client.groups()))
-            return courses, groups
-
-        self.bridge.run(both, label="Loading courses…", site=site).then(self._contexts_loaded, self._contexts_failed)
+        self.bridge.run(lambda services: usecases.load_contexts(services, site), label="Loading courses…",
+                        site=site).then(self._contexts_loaded, self._contexts_failed)
 
     def _contexts_loaded(self, result: tuple[list[Course], list[Group]]) -> None:
         courses, groups = result
@@ -481,7 +469,6 @@ class MainWindow(QMainWindow):
         self.selection.set_export_type(self.options.export_type())
         self._show_context_title(ctx)
         self._update_summary()
-        self._job_infos = {}
         self.history.model.clear()
         self.load_history()
         self.refresh_timer.start()
@@ -509,19 +496,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ the tree
     def load_branch(self, key: SelectKey) -> Call | None:
-        """Fill one tree branch from one or two `content` listings, off the GUI thread."""
+        """Fill one tree branch in the background."""
+        from desktop_app.app import usecases
+
         ctx, site = self.context, self.site
         if ctx is None:
             return None
-        keys = _BRANCH_LOADS.get(key, (key,))
         self.selection.model.set_branch_loading(key)
-
-        async def load(services: Services) -> list[Any]:
-            import asyncio
-
-            client = services.client(site)
-            parts = await asyncio.gather(*(_collect(client.content(ctx, k)) for k in keys))
-            return [item for part in parts for item in part]
 
         def loaded(items: list[Any]) -> None:
             if self.context == ctx:
@@ -533,7 +514,8 @@ class MainWindow(QMainWindow):
             if self.context == ctx:
                 self.selection.model.set_branch_error(key, describe(error).message)
 
-        call = self.bridge.run(load, label=f"Loading {key.label.lower()}…", site=site).then(loaded, failed)
+        call = self.bridge.run(lambda services: usecases.load_branch(services, site, ctx, key),
+                               label=f"Loading {key.label.lower()}…", site=site).then(loaded, failed)
         self._context_calls.append(call)
         return call
 
@@ -546,41 +528,28 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ history
     def load_history(self) -> Call | None:
-        """Canvas's list of the context's exports plus the engine's jobs for it."""
+        """Canvas's list of the context's exports plus this app's jobs for it."""
+        from desktop_app.app import usecases
+
         ctx, site = self.context, self.site
         if ctx is None:
             return None
 
-        async def load(services: Services) -> tuple[list[ContentExport], list[Any]]:
-            exports = await _collect(services.client(site).list_exports(ctx))
-            # Read the jobs on the loop thread with no await until the result is sent: an
-            # engine event is then either in this snapshot (and reaches the GUI before the
-            # result, where it is ignored) or comes after the result (and is applied).
-            store = services.store
-            jobs = store.jobs() if store is not None else []
-            return exports, [j for j in jobs if j.site == site and j.context == str(ctx)]
-
-        def loaded(result: tuple[list[ContentExport], list[Any]]) -> None:
-            from desktop_app.ui.history_model import LocalJobInfo  # loaded with the panels
-
+        def loaded(history: History) -> None:
             if self.context != ctx:
                 return
-            exports, jobs = result
-            model = self.history.model
-            model.set_exports(exports)
-            for job in jobs:
-                self._job_contexts[job.id] = job.context
-                info = LocalJobInfo.from_job(job)
-                live = self._job_infos.get(job.id)  # events may have arrived meanwhile
-                self._job_infos[job.id] = live or info
-                model.update_job(live or info)
+            self.history.model.set_exports(history.exports)
+            self.bridge.jobs.merge(history.jobs)
+            for view in self.bridge.jobs.for_context(site, str(ctx)):
+                self.history.model.update_job(view)
             self.historyLoaded.emit(ctx)
 
         def failed(error: BaseException) -> None:
             if self.context == ctx and auth_error_of(error) is None:
                 self.presenter.present(error, "Could not load the export history")
 
-        call = self.bridge.run(load, label="Loading the export history…", site=site).then(loaded, failed)
+        call = self.bridge.run(lambda services: usecases.load_history(services, site, ctx),
+                               label="Loading the export history…", site=site).then(loaded, failed)
         self._context_calls.append(call)
         return call
 
@@ -603,61 +572,43 @@ class MainWindow(QMainWindow):
         ids = self.unwatched_running_exports()
         if not ids:
             return None
+        self._refresh_call = self._read_exports(ctx, ids)
+        return self._refresh_call
 
-        async def refresh(services: Services) -> list[ContentExport]:
-            import asyncio
+    def _read_exports(self, ctx: Context, ids: list[int]) -> Call:
+        """Read exports again and show what Canvas says now (attachment, size, state)."""
+        from desktop_app.app import usecases
 
-            client = services.client(site)
-            return list(await asyncio.gather(*(client.get_export(ctx, i) for i in ids)))
+        site = self.site
 
-        def refreshed(exports: list[ContentExport]) -> None:
+        def got(exports: list[ContentExport]) -> None:
             if self.context == ctx:
                 self.history.model.upsert_exports(exports)
 
-        self._refresh_call = self.bridge.run(refresh, site=site).then(
-            refreshed, lambda err: log.info("refreshing running exports failed: %s", err))
-        return self._refresh_call
+        return self.bridge.run(lambda services: usecases.read_exports(services, site, ctx, ids), site=site).then(
+            got, lambda err: log.info("re-reading exports failed: %s", err))
 
     # ------------------------------------------------------------------ engine events
-    def _on_job_event(self, event: JobEvent) -> None:
-        from desktop_app.engine.events import JobCreated, JobDone, JobState, JobWarning  # loaded with the engine
-        from desktop_app.ui.history_model import LocalJobInfo  # loaded with the panels
+    def _job_changed(self, view: JobView) -> None:
+        """The tracker's observer: a job of the context shown changed."""
+        if self.context is not None and view.site == self.site and view.context == str(self.context):
+            self.history.model.update_job(view)
 
-        if isinstance(event, JobCreated):
-            if event.site != self.site:
-                return
-            self._job_contexts[event.job_id] = event.context
-            if self.context is not None and event.context == str(self.context):
-                self._job_infos[event.job_id] = LocalJobInfo(
-                    job_id=event.job_id, export_id=event.export_id, export_type=event.export_type,
-                    state_text=JobStatus.CREATING.label, created_at=datetime.now(timezone.utc))
-                self.history.model.update_job(self._job_infos[event.job_id])
-        else:
-            info = self._job_infos.get(event.job_id)
-            if info is not None:
-                info = info.apply(event)
-                self._job_infos[event.job_id] = info
-                self.history.model.update_job(info)
-                if isinstance(event, (JobDone, JobState)) and info.export_id is not None:
-                    self._reread_export_soon(info.export_id)
-        if isinstance(event, JobWarning) and event.job_id in self._job_contexts:
+    def _on_job_event(self, event: JobEvent) -> None:
+        """What an event means beyond the job's row (the tracker has applied it already):
+        Canvas's row is stale after a phase change, warnings go to the status bar, and
+        endings are notified."""
+        from desktop_app.engine.events import JobDone, JobState, JobWarning  # loaded with the engine
+
+        view = self.bridge.jobs.get(event.job_id)
+        if view is not None and view.site and view.site != self.site:
+            return  # another site's job (its own window will say)
+        shown = view is not None and self.context is not None and view.context == str(self.context)
+        if shown and isinstance(event, (JobDone, JobState)) and view is not None and view.export_id is not None:
+            self._read_exports(self.context, [view.export_id])  # type: ignore[arg-type]
+        if isinstance(event, JobWarning):
             self.statusBar().showMessage(event.message, 15000)
         self._notify(event)
-
-    def _reread_export_soon(self, export_id: int) -> None:
-        """After a phase change Canvas's row (attachment, size) is stale: read it again."""
-        ctx, site = self.context, self.site
-        if ctx is None:
-            return
-
-        async def read(services: Services) -> ContentExport:
-            return await services.client(site).get_export(ctx, export_id)
-
-        def got(export: ContentExport) -> None:
-            if self.context == ctx:
-                self.history.model.upsert_exports([export])
-
-        self.bridge.run(read, site=site).then(got, lambda err: log.info("re-reading export failed: %s", err))
 
     def _notify(self, event: JobEvent) -> None:
         """Finished and failed jobs reach the user even with the window in the background.
@@ -669,21 +620,21 @@ class MainWindow(QMainWindow):
         from desktop_app.engine.errors import StoreError
         from desktop_app.engine.events import JobDone, JobError, JobState
 
-        what = self._titles.get(self._job_contexts.get(event.job_id, ""), "An export")
+        view = self.bridge.jobs.get(event.job_id)
+        what = self._titles.get(view.context if view is not None else "", "An export")
         if isinstance(event, JobDone):
             if event.path is not None:
                 self.notifier.notify("Export saved", f"{what}: {Path(event.path).name}", ok=True)
             else:
                 self.notifier.notify("Export ready", f"{what} is ready to download.", ok=True)
         elif isinstance(event, JobState):
-            self._job_status[event.job_id] = event.state
             if event.state in (JobStatus.FAILED, JobStatus.EXPIRED):
                 self.notifier.notify(f"Export {event.state.label.lower()}", f"{what}: {event.message or event.label}",
                                      ok=False)
         elif isinstance(event, JobError):
             if isinstance(event.error, StoreError):  # nothing could be recorded: no state tells it
                 self.presenter.present(event.error, "Could not record the export job")
-            elif self._job_status.get(event.job_id) is JobStatus.INTERRUPTED and auth_error_of(event.error) is None:
+            elif view is not None and view.status is JobStatus.INTERRUPTED and auth_error_of(event.error) is None:
                 self.notifier.notify("Export interrupted", f"{what}: {event.message}", ok=False)
 
     # ------------------------------------------------------------------ actions
@@ -705,40 +656,41 @@ class MainWindow(QMainWindow):
         if ctx is None or self.session is None:
             self.statusBar().showMessage("Choose a course, a group or My files first.", 5000)
             return None
-        return self._start(ctx, self.options.export_type(), self.selection.select_hash(),
-                           self.options.skip_notifications.isChecked())
+        return self._start(self._request(ctx, self.options.export_type(), self.selection.select_hash()))
 
-    def _start(self, ctx: Context, export_type: ExportType, select: dict[SelectKey, list[int]], skip: bool) -> Call:
-        site, dest = self.site, self._dest_dir(ctx)
-        skip = skip and ctx.kind is ContextKind.COURSE and export_type is not ExportType.ZIP
+    def _request(self, ctx: Context, export_type: ExportType, select: dict[SelectKey, list[int]]) -> ExportRequest:
+        from desktop_app.app.usecases import ExportRequest
 
-        async def start(services: Services) -> int:
-            engine = services.engine
-            if engine is None:
-                raise RuntimeError("the export engine is not running")
-            return await engine.start_export(site, ctx, export_type, select or None, skip, dest)
+        return ExportRequest(self.site, ctx, export_type, select, self.options.skip_notifications.isChecked(),
+                             self._dest_dir(ctx))
 
-        call = self.bridge.run(start, label=f"Starting a {export_type.label} export…", site=site)
+    def _start(self, request: ExportRequest) -> Call:
+        from desktop_app.app import usecases
+
+        call = self.bridge.run(lambda services: usecases.start_export(services, request),
+                               label=f"Starting a {request.export_type.label} export…", site=request.site)
         call.then(self.exportStarted.emit, lambda err: self.presenter.present(err, "Could not start the export"))
         return call
 
     def download_export(self, export_id: int) -> Call | None:
         """Take an export (ours or not) to a saved, verified file in the download folder."""
+        from desktop_app.app import usecases
+
         ctx, site = self.context, self.site
         if ctx is None:
             return None
         dest = self.download_folder(ctx)
-
-        async def attach(services: Services) -> int:
-            return await services.engine.attach(site, ctx, int(export_id), dest)
-
-        call = self.bridge.run(attach, label="Starting the download…", site=site)
+        call = self.bridge.run(lambda services: usecases.download_export(services, site, ctx, export_id, dest),
+                               label="Starting the download…", site=site)
         call.then(None, lambda err: self.presenter.present(err, "Could not download the export"))
         return call
 
-    def reexport(self, export_id: int) -> Call | None:
-        """Start the same type again, with the selection our job used (if it was ours)."""
-        ctx, site = self.context, self.site
+    def reexport(self, export_id: int, *, everything: bool = False) -> Call | None:
+        """Start the same type again, with the selection of the job that created it; for
+        an export made elsewhere, ask first (Canvas does not tell what it held)."""
+        from desktop_app.app import usecases
+
+        ctx = self.context
         row = self.history.model.row_for_export(export_id)
         if ctx is None or row is None:
             return None
@@ -749,32 +701,43 @@ class MainWindow(QMainWindow):
             self.presenter.present(ValueError(f"{item.export_type} exports cannot be started from here"),
                                    "Could not re-export")
             return None
+        request = self._request(ctx, export_type, {})
 
-        skip_now = self.options.skip_notifications.isChecked()
+        def failed(error: BaseException) -> None:
+            if isinstance(error, usecases.SelectionUnknownError):
+                self._ask_what_to_reexport(export_id, export_type, error.message)
+            else:
+                self.presenter.present(error, "Could not re-export")
 
-        async def previous(services: Services) -> tuple[dict[str, list[int]], bool]:
-            import asyncio
-
-            store = services.store
-            jobs = await asyncio.to_thread(store.jobs_for_export, site, export_id) if store is not None else []
-            if not jobs:  # not started by this app: Canvas does not tell the selection
-                return {}, skip_now
-            return jobs[-1].selection, jobs[-1].skip_notifications
-
-        def start(result: tuple[dict[str, list[int]], bool]) -> None:
-            selection, skip = result
-            select = {SelectKey(k): list(v) for k, v in selection.items()}
-            self._start(ctx, export_type, select, skip)
-
-        call = self.bridge.run(previous, site=site)
-        call.then(start, lambda err: self.presenter.present(err, "Could not re-export"))
+        call = self.bridge.run(lambda services: usecases.reexport(services, request, export_id, everything=everything),
+                               label=f"Starting a {export_type.label} export…", site=request.site)
+        call.then(self.exportStarted.emit, failed)
         return call
 
-    def stop_job(self, job_id: int) -> Call:
-        async def stop(services: Services) -> None:
-            await services.engine.stop(int(job_id))
+    def _ask_what_to_reexport(self, export_id: int, export_type: ExportType, message: str) -> None:
+        """Export everything, or choose in the tree (with the export's type set)."""
+        from PySide6.QtWidgets import QMessageBox
 
-        call = self.bridge.run(stop, label="Stopping…")
+        box = QMessageBox(QMessageBox.Icon.Question, "Re-export", message, QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("reexportQuestion")
+        everything = box.addButton("Export everything", QMessageBox.ButtonRole.AcceptRole)
+        choose = box.addButton("Choose in the tree", QMessageBox.ButtonRole.ActionRole)
+
+        def answered() -> None:
+            if box.clickedButton() is everything:
+                self.reexport(export_id, everything=True)
+            elif box.clickedButton() is choose:
+                self.options.set_export_type(export_type)
+                self.selection.setFocus()
+
+        box.finished.connect(answered)
+        box.open()
+        self.reexportQuestion.emit(box)
+
+    def stop_job(self, job_id: int) -> Call:
+        from desktop_app.app import usecases
+
+        call = self.bridge.run(lambda services: usecases.stop_job(services, job_id), label="Stopping…")
         call.then(None, lambda err: self.presenter.present(err, "Could not stop watching the export"))
         return call
 
@@ -845,11 +808,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_state()
         self.refresh_timer.stop()
+        if self._unsubscribe_jobs is not None:
+            self._unsubscribe_jobs()
+            self._unsubscribe_jobs = None
         if self._notifier is not None:
             self._notifier.close()
         super().closeEvent(event)
         self.closed.emit()
-
-
-async def _collect(iterator: Any) -> list[Any]:
-    return [item async for item in iterator]

@@ -95,14 +95,6 @@ class AppSettings:
     def auto_download(self, value: bool) -> None:
         self._qs.setValue("downloads/auto", bool(value))
 
-    @property
-    def skip_notifications(self) -> bool:
-        return _as_bool(self._qs.value("exports/skip_notifications", True))
-
-    @skip_notifications.setter
-    def skip_notifications(self, value: bool) -> None:
-        self._qs.setValue("exports/skip_notifications", bool(value))
-
     # -- window state
     def geometry(self, name: str) -> QByteArray | None:
         value = self._qs.value(f"window/{name}")

@@ -19,7 +19,8 @@ import sys
 from _gui_bench import Heartbeat, app, report, settle, timed
 
 from desktop_app.engine.events import JobStatus
-from desktop_app.ui.history_model import Column, HistoryModel, LocalJobInfo
+from desktop_app.app.jobs import JobView
+from desktop_app.ui.history_model import Column, HistoryModel
 from desktop_app.ui.history_view import HistoryPanel
 from tests.gui.factories import NOW, many_exports
 
@@ -62,7 +63,7 @@ def one_run(exports) -> dict[str, float | list[float]]:  # type: ignore[no-untyp
     progress_times = []
     for step in range(20):
         for n, export_id in enumerate(running):
-            info = LocalJobInfo(n + 1, export_id, JobStatus.EXPORTING, "Exporting", float(step * 5))
+            info = JobView(n + 1, export_id, JobStatus.EXPORTING, "Exporting", float(step * 5))
             progress_times.append(timed(lambda i=info: model.update_job(i)))  # Qt repaints the dirty cell
     out["progress update + repaint (10 jobs x 20)"] = progress_times
     out["select a row (actions update)"] = timed(lambda: panel.select_export(exports[2500].id))
@@ -77,7 +78,7 @@ def one_run(exports) -> dict[str, float | list[float]]:  # type: ignore[no-untyp
     for step in range(10):
         for n, export_id in enumerate(running):
             steps.append(lambda n=n, e=export_id, s=step: model.update_job(
-                LocalJobInfo(n + 1, e, JobStatus.DOWNLOADING, "Downloading", float(s * 10), s * 1000, 10_000)))
+                JobView(n + 1, e, JobStatus.DOWNLOADING, "Downloading", float(s * 10), s * 1000, 10_000)))
     out["heartbeat: longest GUI stall over all steps"] = beat.run(steps)
     panel.close()
     panel.deleteLater()

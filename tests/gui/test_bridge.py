@@ -73,7 +73,9 @@ async def _answer(services):
 
 
 def test_call_without_sign_in_is_an_auth_error(qtbot, bridge: EngineBridge) -> None:
-    call = bridge.call("https://nowhere.example", "get_self")
+    from desktop_app.app import usecases
+
+    call = bridge.run(lambda services: usecases.load_contexts(services, "https://nowhere.example"))
     with qtbot.waitSignal(call.failed, timeout=5000) as blocker:
         pass
     assert isinstance(blocker.args[0], AuthError)
@@ -113,12 +115,13 @@ def test_status_sentence_counts_running_and_downloading(qtbot, bridge: EngineBri
         services.emit_event(JobState(job_id=2, state=JobStatus.QUEUED, label=""))
         services.emit_event(JobState(job_id=3, state=JobStatus.DOWNLOADING, label=""))
         services.emit_event(JobState(job_id=4, state=JobStatus.EXPORTING, label=""))
+        services.emit_event(JobState(job_id=4, state=JobStatus.FAILED, label=""))  # as the engine ends a job
         services.emit_event(JobError(job_id=4, error=NotFoundError("gone"), message="gone", resumable=False))
 
     with qtbot.waitSignal(bridge.jobEvent, timeout=5000, check_params_cb=lambda e: isinstance(e, JobError)):
         bridge.run(jobs)
     assert bridge.activity() == "2 exports running, 1 downloading"
-    assert bridge.job_counts() == (2, 1)
+    assert bridge.jobs.counts() == (2, 1)
 
 
 def test_job_error_with_auth_error_is_announced(qtbot, bridge: EngineBridge) -> None:

@@ -12,11 +12,11 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from desktop_app.canvas.errors import ServerError
 from desktop_app.canvas.models import WorkflowState
 from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState, JobStatus
+from desktop_app.app.jobs import JobView
 from desktop_app.ui.history_model import (
     Column,
     HistoryModel,
     HistoryProxyModel,
-    LocalJobInfo,
     expiry_text,
 )
 from desktop_app.ui.history_view import HistoryPanel
@@ -39,7 +39,7 @@ def model(qapp, qtmodeltester) -> HistoryModel:  # type: ignore[no-untyped-def]
 def test_rows_merge_canvas_and_jobs_newest_first(model: HistoryModel) -> None:
     model.set_exports([export(3, age=timedelta(hours=1)), export(1, age=timedelta(days=2)), export(2, age=timedelta(days=1))])
     assert texts(model, Column.ID) == ["3", "2", "1"]
-    model.update_job(LocalJobInfo(7, export_id=2, status=JobStatus.DONE, saved_path="/tmp/x/export-2.imscc"))
+    model.update_job(JobView(7, export_id=2, status=JobStatus.DONE, saved_path="/tmp/x/export-2.imscc"))
     assert model.rowCount() == 3
     assert model.index(1, Column.SAVED).data() == "export-2.imscc"
     assert model.index(1, Column.SAVED).data(Qt.ItemDataRole.ToolTipRole) == "/tmp/x/export-2.imscc"
@@ -48,7 +48,7 @@ def test_rows_merge_canvas_and_jobs_newest_first(model: HistoryModel) -> None:
 
 def test_a_new_job_gets_a_row_then_merges_with_canvas_row(model: HistoryModel, qtbot) -> None:  # type: ignore[no-untyped-def]
     model.set_exports([export(1)])
-    model.update_job(LocalJobInfo(9, status=JobStatus.CREATING, state_text="Starting export", export_type="zip", created_at=NOW))
+    model.update_job(JobView(9, status=JobStatus.CREATING, state_text="Starting export", export_type="zip", created_at=NOW))
     assert model.rowCount() == 2
     assert model.index(0, Column.ID).data() == "—"
     assert model.index(0, Column.BY).data() == "You"
@@ -57,7 +57,7 @@ def test_a_new_job_gets_a_row_then_merges_with_canvas_row(model: HistoryModel, q
     assert model.rowCount() == 3
     # ... and when it does, the two rows become one.
     with qtbot.waitSignal(model.rowsRemoved):
-        model.update_job(LocalJobInfo(9, export_id=2, status=JobStatus.EXPORTING, state_text="Exporting", progress=40.0))
+        model.update_job(JobView(9, export_id=2, status=JobStatus.EXPORTING, state_text="Exporting", progress=40.0))
     assert model.rowCount() == 2
     row = model.row_for_job(9)
     assert row is not None and model.row_for_export(2) == row
@@ -68,21 +68,21 @@ def test_a_new_job_gets_a_row_then_merges_with_canvas_row(model: HistoryModel, q
 def test_progress_update_emits_datachanged_for_that_row_only(model: HistoryModel, qtbot) -> None:  # type: ignore[no-untyped-def]
     model.set_exports(many_exports(50))
     running = many_exports(50)[0]
-    model.update_job(LocalJobInfo(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=10.0))
+    model.update_job(JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=10.0))
     row = model.row_for_export(running.id)
     changes: list[tuple[int, int, int, int]] = []
     model.dataChanged.connect(lambda tl, br, roles=(): changes.append((tl.row(), tl.column(), br.row(), br.column())))
     with qtbot.assertNotEmitted(model.layoutChanged):
-        model.update_job(LocalJobInfo(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=55.0))
+        model.update_job(JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=55.0))
     assert changes == [(row, Column.STATE, row, Column.STATE)]
     changes.clear()
-    model.update_job(LocalJobInfo(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=55.0))
+    model.update_job(JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=55.0))
     assert changes == []  # nothing visible changed: no signal at all
 
 
 def test_set_exports_drops_rows_canvas_no_longer_lists_unless_a_job_has_them(model: HistoryModel) -> None:
     model.set_exports([export(1), export(2), export(3)])
-    model.update_job(LocalJobInfo(5, export_id=2, status=JobStatus.DONE, saved_path="/tmp/e2.imscc"))
+    model.update_job(JobView(5, export_id=2, status=JobStatus.DONE, saved_path="/tmp/e2.imscc"))
     model.set_exports([export(3)])
     assert sorted(texts(model, Column.ID)) == ["2", "3"]
 
@@ -150,7 +150,7 @@ def test_fast_sort_matches_a_plain_proxy_sorting_by_sort_role(qapp, column: Colu
     m = HistoryModel(now=lambda: NOW)
     m.set_exports(many_exports(60))
     m.set_user_names({42: "Jane", 43: "Sam", 44: "Alex"})
-    m.update_job(LocalJobInfo(1, export_id=many_exports(60)[5].id, status=JobStatus.DONE, saved_path="/tmp/b.zip"))
+    m.update_job(JobView(1, export_id=many_exports(60)[5].id, status=JobStatus.DONE, saved_path="/tmp/b.zip"))
     plain = QSortFilterProxyModel()
     plain.setSourceModel(m)
     plain.setSortRole(HistoryModel.SortRole)
@@ -181,7 +181,7 @@ def test_text_filter(model: HistoryModel) -> None:
 
 
 def test_job_info_folds_engine_events() -> None:
-    info = LocalJobInfo(4)
+    info = JobView(4)
     info = info.apply(JobCreated(4, site="s", context="course:1", export_type="zip"))
     info = info.apply(JobState(4, JobStatus.EXPORTING, "Exporting", export_id=77))
     info = info.apply(JobProgress(4, 37.5))
@@ -192,7 +192,7 @@ def test_job_info_folds_engine_events() -> None:
     assert info.status is JobStatus.DONE and info.saved_path == "/tmp/a.zip" and not info.is_watching
     other = info.apply(JobProgress(5, 99.0))
     assert other is info  # not this job
-    failed = LocalJobInfo(6).apply(JobError(6, ServerError("boom"), "Canvas had a problem (503)")).apply(
+    failed = JobView(6).apply(JobError(6, ServerError("boom"), "Canvas had a problem (503)")).apply(
         JobState(6, JobStatus.FAILED, "Failed", message="")
     )
     assert failed.error == "Canvas had a problem (503)" and failed.status is JobStatus.FAILED
@@ -200,7 +200,7 @@ def test_job_info_folds_engine_events() -> None:
 
 def test_job_info_keeps_its_percentage_through_a_phase_change() -> None:
     """queued -> exporting must not blank the bar until the next progress event."""
-    info = LocalJobInfo(4, status=JobStatus.QUEUED).apply(JobProgress(4, 12.0))
+    info = JobView(4, status=JobStatus.QUEUED).apply(JobProgress(4, 12.0))
     info = info.apply(JobState(4, JobStatus.EXPORTING, "Exporting"))
     assert (info.status, info.progress) == (JobStatus.EXPORTING, 12.0)
     info = info.apply(JobState(4, JobStatus.EXPORTING, "Exporting", message="still going"))
@@ -240,9 +240,9 @@ def panel(qtbot, qtmodeltester, tmp_path: Path) -> HistoryPanel:  # type: ignore
         export(6, age=timedelta(days=1)),  # downloading now
         export(7, age=timedelta(hours=1), export_type="user_data"),
     ])
-    m.update_job(LocalJobInfo(20, 2, JobStatus.DONE, saved_path=str(tmp_path / "course export.imscc")))
-    m.update_job(LocalJobInfo(30, 3, JobStatus.EXPORTING, "Exporting", 12.0))
-    m.update_job(LocalJobInfo(60, 6, JobStatus.DOWNLOADING, "Downloading", 50.0, 5, 10))
+    m.update_job(JobView(20, 2, JobStatus.DONE, saved_path=str(tmp_path / "course export.imscc")))
+    m.update_job(JobView(30, 3, JobStatus.EXPORTING, "Exporting", 12.0))
+    m.update_job(JobView(60, 6, JobStatus.DOWNLOADING, "Downloading", 50.0, 5, 10))
     p.set_url_opener(FakeOpener())
     p.resize(1000, 360)
     p.show()
@@ -279,7 +279,7 @@ def test_actions_update_when_the_row_changes_state(panel: HistoryPanel) -> None:
     panel.select_export(3)
     assert "Download" not in enabled(panel)
     panel.model.upsert_exports([export(3, age=timedelta(days=3))])  # Canvas: exported now
-    panel.model.update_job(LocalJobInfo(30, 3, JobStatus.DONE, saved_path="/tmp/three.imscc"))
+    panel.model.update_job(JobView(30, 3, JobStatus.DONE, saved_path="/tmp/three.imscc"))
     assert {"Download", "Open file"} <= enabled(panel)
 
 
@@ -397,11 +397,11 @@ def test_job_info_from_a_store_row(tmp_path: Path) -> None:
 
     with JobStore(tmp_path / "jobs.sqlite3") as store:
         job = store.add(site="demo", context="course:12", export_type="zip", state=JobStatus.EXPORTING, progress=42.0)
-        info = LocalJobInfo.from_job(job)
+        info = JobView.from_job(job)
         assert (info.job_id, info.status, info.progress, info.export_type) == (job.id, JobStatus.EXPORTING, 42.0, "zip")
-        queued = LocalJobInfo.from_job(store.update(job.id, state=JobStatus.QUEUED))
+        queued = JobView.from_job(store.update(job.id, state=JobStatus.QUEUED))
         assert queued.progress is None  # no bar at 0% while Canvas has not started
-        done = LocalJobInfo.from_job(store.update(job.id, state=JobStatus.DONE, saved_path=tmp_path / "e.zip", size=9))
+        done = JobView.from_job(store.update(job.id, state=JobStatus.DONE, saved_path=tmp_path / "e.zip", size=9))
         assert done.saved_path == str(tmp_path / "e.zip") and done.bytes_total == 9 and not done.is_watching
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.canvas.models import ExportType, WorkflowState
+from PySide6.QtCore import Qt
+
+from desktop_app.canvas.models import ExportType, SelectKey, WorkflowState
 from desktop_app.engine.events import JobStatus
 from desktop_app.simulator import TEACHER_TOKEN
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.signin_dialog import SignInDialog
 
-from .test_main_window import choose, course_ctx, job_row
+from .test_main_window import choose, course_ctx, expand_branch, job_row
 
 
 def start(qtbot, window: MainWindow, export_type: ExportType) -> int:
@@ -152,10 +154,15 @@ def test_download_stop_and_reexport_from_the_history(qtbot, window: MainWindow, 
                     and r.saved_path is not None, timeout=30_000)  # JobDone carries the path
     assert Path(model.row_at(model.row_for_export(seeded.export_id)).saved_path).is_file()
 
-    # Re-export it: same type, and (not started here) no selection
-    with qtbot.waitSignal(window.exportStarted, timeout=10_000) as again:
+    # Re-export it: not started here, so Canvas does not say what it held: the app asks
+    with qtbot.waitSignal(window.reexportQuestion, timeout=10_000) as asked:
         assert window.history.select_export(seeded.export_id)
         window.history.reexport_action.trigger()
+    box = asked.args[0]
+    assert "was not started by this app" in box.text()
+    everything = next(b for b in box.buttons() if b.text() == "Export everything")
+    with qtbot.waitSignal(window.exportStarted, timeout=10_000) as again:
+        everything.click()
     qtbot.waitUntil(lambda: job_row(window, again.args[0]) is not None, timeout=5000)
     assert job_row(window, again.args[0]).export_type == seeded.export_type
 
@@ -167,3 +174,34 @@ def test_download_stop_and_reexport_from_the_history(qtbot, window: MainWindow, 
     window.history.stop_action.trigger()
     qtbot.waitUntil(lambda: job_row(window, job_id).job.status is JobStatus.STOPPED, timeout=10_000)
     assert job_row(window, job_id).export_id in window.unwatched_running_exports()
+
+
+def test_reexport_after_download_uses_the_original_selection(qtbot, window: MainWindow, sim) -> None:
+    """Issue 13, defect 1: tick 2 pages, export, Saved; Download again, then Re-export:
+    before, Canvas received no `select` (the download's job had an empty selection)."""
+    choose(qtbot, window, course_ctx(sim))
+    expand_branch(qtbot, window, SelectKey.PAGES)
+    model = window.selection.model
+    pages = model.branch_index(SelectKey.PAGES)
+    for row in range(2):
+        model.setData(model.index(row, 0, pages), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    ticked = sim.data.ids("wiki_pages")[:2]
+    first = start(qtbot, window, ExportType.COMMON_CARTRIDGE)
+    qtbot.waitUntil(lambda: job_row(window, first).saved_path is not None, timeout=30_000)
+    export_id = job_row(window, first).export_id
+
+    assert window.history.select_export(export_id)
+    with qtbot.waitSignal(window.bridge.jobEvent, timeout=10_000):
+        window.history.download_action.trigger()
+    qtbot.waitUntil(lambda: len(window.bridge.jobs.views()) >= 2
+                    and window.bridge.jobs.views()[0].status is JobStatus.DONE, timeout=30_000)
+
+    window.selection.reset()  # nothing ticked now: the recorded selection must be used
+    with qtbot.waitSignal(window.exportStarted, timeout=10_000) as again:
+        assert window.history.select_export(export_id)
+        window.history.reexport_action.trigger()
+    qtbot.waitUntil(lambda: job_row(window, again.args[0]) is not None
+                    and job_row(window, again.args[0]).export_id is not None, timeout=10_000)
+    record = sim.store.records[job_row(window, again.args[0]).export_id]
+    assert not record.selection.everything
+    assert record.selection.assets["wiki_pages"] == frozenset(f"wiki_page_{i}" for i in ticked)

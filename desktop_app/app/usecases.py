@@ -1,0 +1,156 @@
+"""What a user can do, as coroutines that run on the engine's loop.
+
+Each takes the loop's `Services` and plain values, and returns plain values (models,
+job ids): the window runs them through its bridge (`bridge.run(lambda s: ...)`), the
+command line awaits them. No Qt, no widgets, no settings: what a front end knows (the
+site, the context, the folder, the ticked items) comes in as arguments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from desktop_app.canvas.errors import ValidationError
+from desktop_app.canvas.models import ContentExport, ContentItem, Context, Course, ExportType, Group, SelectKey
+from desktop_app.canvas.validation import notifications_apply
+
+if TYPE_CHECKING:
+    from desktop_app.app.services import Services
+    from desktop_app.engine.store import Job
+
+T = TypeVar("T")
+
+BRANCH_SOURCES: Mapping[SelectKey, tuple[SelectKey, ...]] = {
+    SelectKey.FILES: (SelectKey.FOLDERS, SelectKey.FILES),
+    SelectKey.MODULES: (SelectKey.MODULES, SelectKey.MODULE_ITEMS),
+}
+"""A tree branch is filled from one or two `content` listings."""
+
+
+async def collect(iterator: AsyncIterator[T]) -> list[T]:
+    return [item async for item in iterator]
+
+
+# ------------------------------------------------------------------ reading
+
+
+async def load_contexts(services: Services, site: str) -> tuple[list[Course], list[Group]]:
+    """The user's courses and groups, read at once."""
+    client = services.client(site)
+    courses, groups = await asyncio.gather(collect(client.courses()), collect(client.groups()))
+    return courses, groups
+
+
+async def load_branch(services: Services, site: str, ctx: Context, key: SelectKey) -> list[ContentItem]:
+    """The items of one branch of the selection tree (files come with their folders,
+    modules with their items)."""
+    client = services.client(site)
+    parts = await asyncio.gather(*(collect(client.content(ctx, k)) for k in BRANCH_SOURCES.get(key, (key,))))
+    return [item for part in parts for item in part]
+
+
+@dataclass(frozen=True)
+class History:
+    """A context's exports at Canvas and this site's jobs for it."""
+
+    exports: list[ContentExport]
+    jobs: list[Job] = field(default_factory=list)
+
+
+async def load_history(services: Services, site: str, ctx: Context) -> History:
+    """Canvas's list of the context's exports, newest first, and our jobs for it.
+
+    The jobs are read on the loop with no await before the result is handed back: an
+    engine event is then either already in this snapshot or comes after it, so a front
+    end that merges the snapshot into its JobTracker never goes back in time."""
+    exports = await collect(services.client(site).list_exports(ctx))
+    jobs = services.store.jobs() if services.store is not None else []
+    return History(exports, [j for j in jobs if j.site == site and j.context == str(ctx)])
+
+
+async def site_jobs(services: Services, site: str) -> list[Job]:
+    """Every job of this site (for the tracker at sign-in)."""
+    store = services.store
+    jobs = await asyncio.to_thread(store.jobs) if store is not None else []
+    return [j for j in jobs if j.site == site]
+
+
+async def read_exports(services: Services, site: str, ctx: Context, export_ids: Iterable[int]) -> list[ContentExport]:
+    """Read some exports again (running ones nobody watches, or one that just changed)."""
+    client = services.client(site)
+    return list(await asyncio.gather(*(client.get_export(ctx, int(i)) for i in export_ids)))
+
+
+# ------------------------------------------------------------------ acting
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Everything a new export needs; `dest` None: Canvas only, no download."""
+
+    site: str
+    ctx: Context
+    export_type: ExportType
+    select: Mapping[SelectKey, list[int]] = field(default_factory=dict)
+    skip_notifications: bool = False
+    dest: Path | None = None
+
+
+async def start_export(services: Services, request: ExportRequest) -> int:
+    """Record and start a new export job; its id. `skip_notifications` is sent only
+    where Canvas would send an e-mail at all (validation.notifications_apply)."""
+    skip = request.skip_notifications and notifications_apply(request.ctx.kind, request.export_type)
+    return await services.running_engine().start_export(
+        request.site, request.ctx, request.export_type, dict(request.select) or None, skip, request.dest)
+
+
+async def download_export(services: Services, site: str, ctx: Context, export_id: int, dest: Path) -> int:
+    """Take an export (ours or started elsewhere) to a verified file in `dest`; the job id."""
+    return await services.running_engine().attach(site, ctx, int(export_id), dest)
+
+
+class SelectionUnknownError(ValidationError):
+    """Re-export of an export no job of ours created: Canvas does not tell what it held,
+    so the user chooses (everything, or tick items in the tree)."""
+
+
+async def reexport(services: Services, request: ExportRequest, export_id: int, *, everything: bool = False) -> int:
+    """Start the export `export_id` again: its type (in `request`) and the selection and
+    notification choice of the job that created it. Jobs that only downloaded it do
+    not count (their selection is empty, not "everything"). When no job of ours created
+    it, SelectionUnknownError, unless `everything` says to export the whole context."""
+    store = services.store
+    jobs = await asyncio.to_thread(store.jobs_for_export, request.site, int(export_id)) if store is not None else []
+    creators = [j for j in jobs if j.create_started_at is not None]
+    if creators:
+        made = creators[0]
+        request = ExportRequest(request.site, request.ctx, request.export_type,
+                                {SelectKey(k): list(v) for k, v in made.selection.items()},
+                                made.skip_notifications, request.dest)
+    elif not everything:
+        raise SelectionUnknownError(
+            f"Export {export_id} was not started by this app, and Canvas does not say what it contained. "
+            f"Export everything, or tick what you want in the tree and start a new export."
+        )
+    else:
+        request = ExportRequest(request.site, request.ctx, request.export_type, {}, request.skip_notifications,
+                                request.dest)
+    return await start_export(services, request)
+
+
+async def stop_job(services: Services, job_id: int) -> None:
+    """Stop watching and downloading (Canvas cannot cancel an export; it goes on there)."""
+    await services.running_engine().stop(int(job_id))
+
+
+async def resume_job(services: Services, job_id: int) -> None:
+    """Carry on a stopped, interrupted or failed job where it stood."""
+    engine = services.running_engine()
+    job = engine.job(int(job_id))
+    if job is None:
+        raise ValidationError(f"There is no job {job_id}.")
+    await engine.resume(int(job_id))
