@@ -80,11 +80,12 @@ class Measured(float):
         return value
 
 
-def timed_process(argv: list[str], env: dict[str, str], *, stdout: Any = subprocess.DEVNULL) -> tuple[Measured, str]:
+def timed_process(argv: list[str], env: dict[str, str], *, stdout: Any = subprocess.DEVNULL,
+                  cwd: Path | None = None) -> tuple[Measured, str]:
     """Run argv under GNU time: (wall from spawn to exit, its CPU and peak RSS), stdout."""
     with tempfile.NamedTemporaryFile("r", prefix="bench-time-", suffix=".txt") as report:
         started = time.perf_counter()
-        done = subprocess.run([GNU_TIME, "-f", "%U %S %M", "-o", report.name, *argv], env=env,
+        done = subprocess.run([GNU_TIME, "-f", "%U %S %M", "-o", report.name, *argv], env=env, cwd=cwd,
                               stdout=stdout, stderr=subprocess.PIPE, text=True)
         wall = time.perf_counter() - started
         if done.returncode != 0:
@@ -160,6 +161,8 @@ class Bench:
     def cli_env(self, home: Path) -> dict[str, str]:
         """As tests/integration/engine_support.cli_env: a home of its own, the token by environment."""
         env = {k: v for k, v in harness.child_env().items() if not k.startswith("CANVAS_")}
+        if self.args.app_root:  # a copy of the app, e.g. with an engine change to try
+            env["PYTHONPATH"] = str(Path(self.args.app_root).resolve()) + os.pathsep + env["PYTHONPATH"]
         env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
                    XDG_STATE_HOME=str(home / "state"), XDG_CACHE_HOME=str(home / "cache"),
                    CANVAS_BASE_URL=self.facts["base_url"], CANVAS_TOKEN=self.token, PYTHONUNBUFFERED="1")
@@ -190,7 +193,7 @@ class Bench:
         dest.mkdir()
         try:
             measured, out = timed_process([*CLI, "--json", "download", self.ctx, str(self.export_id), "--to", str(dest)],
-                                          self.cli_env(folder / "home"), stdout=subprocess.PIPE)
+                                          self.cli_env(folder / "home"), stdout=subprocess.PIPE, cwd=folder)
             result = json.loads(out.strip().splitlines()[-1])
             saved = Path(result["path"])
             assert result["sha256"] == self.sha256, "the command's SHA-256 is not the package's"
@@ -216,8 +219,8 @@ class Bench:
     def idle_peaks(self) -> tuple[int, int]:
         """Peak RSS of (a process with every module of `download` imported, `--version`)."""
         env = self.cli_env(self.work / "idle-home")
-        imports = [timed_process([sys.executable, "-c", IDLE_IMPORTS], env)[0].peak for _ in range(3)]
-        version = [timed_process([*CLI, "--version"], env)[0].peak for _ in range(3)]
+        imports = [timed_process([sys.executable, "-c", IDLE_IMPORTS], env, cwd=self.work)[0].peak for _ in range(3)]
+        version = [timed_process([*CLI, "--version"], env, cwd=self.work)[0].peak for _ in range(3)]
         return int(median(imports)), int(median(version))
 
     # -- phases
@@ -237,7 +240,8 @@ class Bench:
             argv += ["--", "--json", "download", self.ctx, str(self.export_id), "--to", str(dest)]
             try:
                 env["BENCH_SPAWNED_AT"] = repr(time.monotonic())
-                proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                      cwd=folder)
                 ended = time.monotonic()
                 if proc.returncode != 0:
                     raise RuntimeError(f"phase run failed: {proc.stderr[-2000:]}")
@@ -475,6 +479,7 @@ def main() -> None:
     parser.add_argument("--skip-gui", action="store_true")
     parser.add_argument("--phase-runs", type=int, default=3, help="instrumented command-line runs (0: none)")
     parser.add_argument("--profile", action="store_true", help="cProfile the first instrumented run's main thread")
+    parser.add_argument("--app-root", help="run the command line from this copy of the repository (its desktop_app)")
     args = parser.parse_args()
     for tool in (GNU_TIME, "curl", "sync"):
         if shutil.which(tool) is None:
