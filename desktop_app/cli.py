@@ -6,6 +6,8 @@
       create CONTEXT --type {common_cartridge,qti,zip} [--select KEY=ID[,ID...]]...
              [--skip-notifications] [--wait] [--download DIR]
       download CONTEXT EXPORT_ID --to DIR
+      reexport CONTEXT EXPORT_ID [--download DIR] [--everything]
+      retry JOB_ID                     carry a job on, or export again if Canvas's failed
       resume                           carry on every unfinished job (cron-friendly)
       jobs                             the local job list
       demo-server [--port N]           a simulated Canvas on this computer
@@ -139,8 +141,16 @@ def _context(text: str) -> Context:
 
 
 def _export_id(text: str) -> int:
+    return _number(text, "an export id")
+
+
+def _job_id(text: str) -> int:
+    return _number(text, "a job id (see 'canvas-exports jobs')")
+
+
+def _number(text: str, what: str) -> int:
     if not text.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"'{text}' is not an export id (a number)")
+        raise argparse.ArgumentTypeError(f"'{text}' is not {what}")
     return int(text)
 
 
@@ -229,6 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("context", type=_context, metavar="CONTEXT")
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
     p.add_argument("--to", dest="to", type=Path, required=True, metavar="DIR")
+
+    p = sub.add_parser("reexport", parents=[common],
+                       help="the same export again: its type, and the selection this app recorded for it")
+    p.add_argument("context", type=_context, metavar="CONTEXT")
+    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
+    p.add_argument("--download", type=Path, metavar="DIR", help="wait, save the package into DIR, print its path last")
+    p.add_argument("--everything", action="store_true",
+                   help="for an export this app did not start (its selection is unknown): export everything")
+
+    p = sub.add_parser("retry", parents=[common], help="a job again: carry it on, or a new export if Canvas's failed")
+    p.add_argument("job_id", type=_job_id, metavar="JOB_ID")
 
     sub.add_parser("resume", parents=[common], help="carry on every unfinished job")
     sub.add_parser("jobs", parents=[common], help="the local job list")
@@ -411,58 +432,56 @@ def token_for_site(site: str, args: argparse.Namespace) -> str | None:
 
 
 class Runner:
-    """Holds the clients and the engine for one command; closes them all at the end."""
+    """One command over the application layer: its Services (clients, engine, store);
+    closes them all at the end."""
 
     def __init__(self, args: argparse.Namespace, output: Output, secrets: set[str]) -> None:
+        from desktop_app.app.services import Services
+
         self.args = args
         self.output = output
         self.secrets = secrets  # every token used, kept out of the crash log
-        self.clients: dict[str, Any] = {}
-        self.engine: Any = None
-        self.store: Any = None
+        self.services = Services(Reporter(output), client_factory=self._client_for)
+        self._site: Site | None = None
 
-    def client(self, base_url: str, token: str | None) -> Any:
+    def _client_for(self, base_url: str) -> Any:
+        """A client for a site the command meets (several, for `resume`)."""
         from desktop_app.canvas.client import CanvasClient
 
-        if base_url not in self.clients:
-            if not token:
-                raise AuthError(f"No access token for {base_url}.", reason="missing", status=None)
-            self.secrets.add(token)
-            self.clients[base_url] = CanvasClient(base_url, token)
-        return self.clients[base_url]
+        if self._site is not None and self._site.base_url == base_url:
+            token = self._site.token
+        else:
+            token = token_for_site(base_url, self.args)
+        if not token:
+            raise AuthError(f"No access token for {base_url}.", reason="missing", status=None)
+        self.secrets.add(token)
+        return CanvasClient(base_url, token)
 
-    def make_engine(self, client_for: Callable[[str], Any]) -> Any:
-        from desktop_app.engine.engine import Engine
-        from desktop_app.engine.store import JobStore
+    def site(self) -> Site:
+        """The Canvas site the command names (options, environment, profile)."""
+        if self._site is None:
+            self._site = resolve_site(self.args)
+            self.services.client(self._site.base_url)  # a missing token fails here, before any work
+        return self._site
 
-        self.store = JobStore()
-        self.engine = Engine(self.store, client_for, Reporter(self.output))
+    async def engine(self) -> Any:
+        engine = await self.services.start_engine()
         # What is alive now (modules, client, engine) lives as long as the command: frozen,
         # it is out of the collector's sight, so a full collection while 50 jobs run walks
         # only their objects (a 12-50 ms pause on the engine loop before; bench_engine_loop.py).
         # The GUI does the same once its window is up (ui/app.py).
         gc.freeze()
-        return self.engine
+        return engine
 
     async def aclose(self) -> None:
-        if self.engine is not None:
-            await self.engine.aclose()
-        for client in self.clients.values():
-            try:
-                await client.aclose()
-            except Exception:
-                pass
-        if self.store is not None:
-            self.store.close()
+        await self.services.aclose()
 
     # -- commands
 
     async def cmd_list(self) -> int:
-        site = resolve_site(self.args)
-        client = self.client(site.base_url, site.token)
         ctx: Context = self.args.context
         count = 0
-        async for export in client.list_exports(ctx):
+        async for export in self.services.client(self.site().base_url).list_exports(ctx):  # printed as pages arrive
             count += 1
             self.output.result(export_json(export, ctx), export_line(export))
         if count == 0:
@@ -470,47 +489,61 @@ class Runner:
         return EXIT_OK
 
     async def cmd_show(self) -> int:
-        site = resolve_site(self.args)
-        client = self.client(site.base_url, site.token)
-        export = await client.get_export(self.args.context, self.args.export_id)
+        export = await self.services.client(self.site().base_url).get_export(self.args.context, self.args.export_id)
         self.output.result(export_json(export, self.args.context), export_line(export))
         return EXIT_OK
 
     async def cmd_create(self) -> int:
+        from desktop_app.app.usecases import ExportRequest, start_export
         from desktop_app.engine.status import Goal
 
-        site = resolve_site(self.args)
-        client = self.client(site.base_url, site.token)
         select: dict[SelectKey, list[int]] = {}
         for key, ids in self.args.select:
             select.setdefault(key, []).extend(ids)
         dest = self.args.download
         goal = Goal.SAVED if dest is not None else (Goal.EXPORTED if self.args.wait else Goal.CREATED)
-        engine = self.make_engine(lambda s: client)
-        job_id = await engine.start_export(
-            site.base_url,
-            self.args.context,
-            ExportType(self.args.export_type),
-            select or None,
-            self.args.skip_notifications,
-            dest,
-            goal=goal,
-        )
-        return await self._finish(job_id)
+        request = ExportRequest(self.site().base_url, self.args.context, ExportType(self.args.export_type), select,
+                                self.args.skip_notifications, dest, goal)
+        await self.engine()
+        return await self._finish(await start_export(self.services, request))
 
     async def cmd_download(self) -> int:
-        site = resolve_site(self.args)
-        client = self.client(site.base_url, site.token)
-        engine = self.make_engine(lambda s: client)
-        job_id = await engine.attach(site.base_url, self.args.context, self.args.export_id, self.args.to)
+        from desktop_app.app.usecases import download_export
+
+        site = self.site()
+        await self.engine()
+        job_id = await download_export(self.services, site.base_url, self.args.context, self.args.export_id,
+                                       self.args.to)
         return await self._finish(job_id)
 
-    async def cmd_resume(self) -> int:
-        def client_for(site: str) -> Any:
-            return self.client(site, token_for_site(site, self.args))
+    async def cmd_reexport(self) -> int:
+        from desktop_app.app.usecases import ExportRequest, reexport
+        from desktop_app.engine.status import Goal
 
-        engine = self.make_engine(client_for)
-        resumed = await engine.resume_unfinished()
+        site, ctx = self.site(), self.args.context
+        export = await self.services.client(site.base_url).get_export(ctx, self.args.export_id)
+        try:
+            export_type = ExportType(export.export_type)
+        except ValueError:
+            raise UsageError(f"Export {export.id} is a {export.export_type} export, which cannot be started "
+                             f"from here.") from None
+        dest = self.args.download
+        request = ExportRequest(site.base_url, ctx, export_type, {}, False, dest,
+                                Goal.SAVED if dest is not None else Goal.EXPORTED)
+        await self.engine()
+        return await self._finish(await reexport(self.services, request, export.id, everything=self.args.everything))
+
+    async def cmd_retry(self) -> int:
+        from desktop_app.app.usecases import retry_job
+
+        await self.engine()
+        return await self._finish(await retry_job(self.services, self.args.job_id))
+
+    async def cmd_resume(self) -> int:
+        from desktop_app.app.usecases import resume_unfinished
+
+        await self.engine()
+        resumed = await resume_unfinished(self.services)
         if resumed.busy:
             # The app (or another `resume`) is on them: theirs to finish, not a failure here.
             ids = ", ".join(str(job_id) for job_id, _ in resumed.busy)
@@ -526,8 +559,8 @@ class Runner:
     async def cmd_jobs(self) -> int:
         from desktop_app.engine.store import JobStore
 
-        self.store = JobStore()
-        jobs = self.store.jobs()
+        self.services.store = store = JobStore()
+        jobs = store.jobs()
         if not jobs:
             self.output.note("No jobs yet.")
         for job in jobs:
@@ -538,7 +571,7 @@ class Runner:
         return EXIT_OK
 
     async def _finish(self, job_id: int) -> int:
-        job = await self.engine.wait(job_id)
+        job = await self.services.running_engine().wait(job_id)
         code = exit_code_for_job(job)
         if code == EXIT_OK:
             if job.saved_path is not None:

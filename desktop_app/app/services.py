@@ -32,10 +32,14 @@ log = logging.getLogger(__name__)
 class Services:
     """The loop's clients (one per Canvas site), engine, job store and demo Canvas."""
 
-    def __init__(self, emit: Callable[[object], None]) -> None:
+    def __init__(self, emit: Callable[[object], None],
+                 client_factory: Callable[[str], CanvasApi] | None = None) -> None:
         self.emit_event = emit
         """Where the engine's events go (the bridge, or the command line's reporter)."""
-        self.clients: dict[str, CanvasApi] = {}  # site (base URL) -> client; shared with the engine
+        self.clients: dict[str, CanvasApi] = {}  # site (base URL) -> client; the engine asks `client`
+        self._client_factory = client_factory
+        """Makes a missing site's client (the command line, from its token); the window
+        signs in instead (`set_client`), so it has none."""
         self.engine: Engine | None = None
         self.store: JobStore | None = None
         self.demo: SimulatedCanvas | None = None  # a started simulator, when the demo runs
@@ -43,10 +47,13 @@ class Services:
 
     def client(self, site: str) -> CanvasApi:
         """The client for a site; an AuthError('missing') when nobody signed in there."""
+        if site not in self.clients and self._client_factory is not None:
+            self.clients[site] = self._client_factory(site)
         try:
             return self.clients[site]
         except KeyError:
-            raise AuthError("You are not signed in to this Canvas site.", reason="missing", status=None) from None
+            raise AuthError(f"There is no token for {site}: sign in to this Canvas site again.", reason="missing",
+                            status=None) from None
 
     def running_engine(self) -> Engine:
         if self.engine is None:
@@ -77,7 +84,7 @@ class Services:
             from desktop_app.engine.store import JobStore
 
             self.store = await asyncio.to_thread(JobStore, store_path)
-            self.engine = Engine(self.store, self.clients, self.emit_event,
+            self.engine = Engine(self.store, self.client, self.emit_event,
                                  max_concurrent=max_concurrent, max_downloads=max_concurrent,
                                  config=config or EngineConfig())
         elif max_concurrent is not None:

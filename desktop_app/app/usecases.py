@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, TypeVar
 from desktop_app.canvas.errors import ValidationError
 from desktop_app.canvas.models import ContentExport, ContentItem, Context, Course, ExportType, Group, SelectKey
 from desktop_app.canvas.validation import notifications_apply
+from desktop_app.engine.status import Goal, JobStatus
 
 if TYPE_CHECKING:
     from desktop_app.app.services import Services
+    from desktop_app.engine.engine import Resumed
     from desktop_app.engine.store import Job
 
 T = TypeVar("T")
@@ -90,7 +92,8 @@ async def read_exports(services: Services, site: str, ctx: Context, export_ids: 
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """Everything a new export needs; `dest` None: Canvas only, no download."""
+    """Everything a new export needs; `dest` None: Canvas only, no download. `goal` None:
+    a saved file with `dest`, else until Canvas has finished it."""
 
     site: str
     ctx: Context
@@ -98,6 +101,11 @@ class ExportRequest:
     select: Mapping[SelectKey, list[int]] = field(default_factory=dict)
     skip_notifications: bool = False
     dest: Path | None = None
+    goal: Goal | None = None
+
+    def again(self, select: Mapping[SelectKey, list[int]], skip_notifications: bool) -> ExportRequest:
+        """The same request with another selection (a re-export's recorded one)."""
+        return ExportRequest(self.site, self.ctx, self.export_type, select, skip_notifications, self.dest, self.goal)
 
 
 async def start_export(services: Services, request: ExportRequest) -> int:
@@ -105,7 +113,8 @@ async def start_export(services: Services, request: ExportRequest) -> int:
     where Canvas would send an e-mail at all (validation.notifications_apply)."""
     skip = request.skip_notifications and notifications_apply(request.ctx.kind, request.export_type)
     return await services.running_engine().start_export(
-        request.site, request.ctx, request.export_type, dict(request.select) or None, skip, request.dest)
+        request.site, request.ctx, request.export_type, dict(request.select) or None, skip, request.dest,
+        goal=request.goal)
 
 
 async def download_export(services: Services, site: str, ctx: Context, export_id: int, dest: Path) -> int:
@@ -128,17 +137,14 @@ async def reexport(services: Services, request: ExportRequest, export_id: int, *
     creators = [j for j in jobs if j.create_started_at is not None]
     if creators:
         made = creators[0]
-        request = ExportRequest(request.site, request.ctx, request.export_type,
-                                {SelectKey(k): list(v) for k, v in made.selection.items()},
-                                made.skip_notifications, request.dest)
+        request = request.again({SelectKey(k): list(v) for k, v in made.selection.items()}, made.skip_notifications)
     elif not everything:
         raise SelectionUnknownError(
             f"Export {export_id} was not started by this app, and Canvas does not say what it contained. "
             f"Export everything, or tick what you want in the tree and start a new export."
         )
     else:
-        request = ExportRequest(request.site, request.ctx, request.export_type, {}, request.skip_notifications,
-                                request.dest)
+        request = request.again({}, request.skip_notifications)
     return await start_export(services, request)
 
 
@@ -147,10 +153,32 @@ async def stop_job(services: Services, job_id: int) -> None:
     await services.running_engine().stop(int(job_id))
 
 
-async def resume_job(services: Services, job_id: int) -> None:
-    """Carry on a stopped, interrupted or failed job where it stood."""
+_CANVAS_ENDED = frozenset({"ExportFailedError", "ExportExpiredError"})
+"""Job errors that mean Canvas's export itself is over: retrying needs a new export."""
+
+
+async def resume_unfinished(services: Services) -> Resumed:
+    """Carry on every unfinished job no other process is working on (start-up, cron)."""
+    return await services.running_engine().resume_unfinished()
+
+
+async def retry_job(services: Services, job_id: int) -> int:
+    """Try a job again; the id of the job that does it.
+
+    Interrupted, stopped, or failed on our side (a damaged download): it carries on
+    where it stood (the same job; a rejected package is downloaded afresh). Failed or
+    expired at Canvas: a new export of the same type and selection (a new job), since
+    Canvas will not run a finished export again."""
     engine = services.running_engine()
     job = engine.job(int(job_id))
     if job is None:
         raise ValidationError(f"There is no job {job_id}.")
-    await engine.resume(int(job_id))
+    if job.state is JobStatus.DONE:
+        raise ValidationError(f"Job {job_id} is done: its package is saved. Use re-export for a new one.")
+    if job.state is JobStatus.EXPIRED or job.error_kind in _CANVAS_ENDED:
+        request = ExportRequest(job.site, Context.parse(job.context), ExportType(job.export_type),
+                                {SelectKey(k): list(v) for k, v in job.selection.items()}, job.skip_notifications,
+                                job.dest_dir, job.goal)
+        return await start_export(services, request)
+    await engine.resume(job.id)
+    return job.id

@@ -250,3 +250,45 @@ def test_demo_server_command(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def test_reexport_uses_the_recorded_selection_even_after_a_download(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    course = sim.data.main_course_id
+    pages = sim.data.ids("wiki_pages")[:2]
+    made = cli(tmp_path, sim, "--json", "create", f"course:{course}", "--type", "common_cartridge",
+               "--select", f"pages={pages[0]},{pages[1]}", "--download", str(tmp_path / "a"))
+    assert made.returncode == 0, made.stderr
+    export_id = json.loads(made.stdout.splitlines()[-1])["export_id"]
+    again = cli(tmp_path, sim, "download", f"course:{course}", str(export_id), "--to", str(tmp_path / "b"))
+    assert again.returncode == 0, again.stderr  # a second job for it, with no selection of its own
+    redo = cli(tmp_path, sim, "--json", "reexport", f"course:{course}", str(export_id), "--download", str(tmp_path / "c"))
+    assert redo.returncode == 0, redo.stderr
+    record = sim.store.records[json.loads(redo.stdout.splitlines()[-1])["export_id"]]
+    assert record.export_type == "common_cartridge"
+    assert record.selection.assets["wiki_pages"] == frozenset(f"wiki_page_{i}" for i in pages)
+
+
+def test_reexport_of_an_export_made_elsewhere_needs_everything(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    course = sim.data.main_course_id
+    listed = cli(tmp_path, sim, "--json", "list", f"course:{course}")
+    elsewhere = next(e for e in map(json.loads, listed.stdout.splitlines())
+                     if e["workflow_state"] == "exported" and e["export_type"] in ("zip", "common_cartridge", "qti"))
+    refused = cli(tmp_path, sim, "reexport", f"course:{course}", str(elsewhere["id"]))
+    assert refused.returncode == 2 and "was not started by this app" in refused.stderr
+    assert len(posts(sim)) == 0
+    everything = cli(tmp_path, sim, "reexport", f"course:{course}", str(elsewhere["id"]), "--everything")
+    assert everything.returncode == 0, everything.stderr
+    assert len(posts(sim)) == 1
+
+
+def test_retry_a_job_whose_export_failed_at_canvas(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    course = sim.data.main_course_id
+    sim.faults.fail_next_export()
+    failed = cli(tmp_path, sim, "create", f"course:{course}", "--type", "zip", "--download", str(tmp_path / "dl"))
+    assert failed.returncode == 1 and "failed" in failed.stderr
+    (job,) = [json.loads(line) for line in cli(tmp_path, sim, "--json", "jobs").stdout.splitlines()]
+    retried = cli(tmp_path, sim, "--json", "retry", str(job["id"]))
+    assert retried.returncode == 0, retried.stderr
+    result = json.loads(retried.stdout.splitlines()[-1])
+    assert result["job_id"] != job["id"] and result["export_id"] != job["export_id"]  # a new export
+    assert Path(result["path"]).is_file() and len(posts(sim)) == 2
