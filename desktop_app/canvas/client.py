@@ -47,6 +47,7 @@ from .errors import (
     PackageError,
     ResponseTooLargeError,
     UnreachableError,
+    ValidationError,
 )
 from .fields import Fields, canvas_object
 from .limits import ApiLimits
@@ -59,6 +60,7 @@ from .models import (
     Course,
     ExportType,
     Group,
+    Permissions,
     Progress,
     SelectKey,
     User,
@@ -74,7 +76,15 @@ from .responses import (
 )
 from .retry import Failure, RetryPolicy, pace_delay, parse_remaining, parse_retry_after, retry_delay
 from .urls import normalise_base_url
-from .validation import SelectArg, coerce_export_type, coerce_select_key, export_form, validate_export_request
+from .validation import (
+    READ_AS_ADMIN,
+    SelectArg,
+    allowed_export_types,
+    coerce_export_type,
+    coerce_select_key,
+    export_form,
+    validate_export_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -342,6 +352,28 @@ class CanvasClient:
                     yield item
 
         return gen()
+
+    async def permissions(self, ctx: Context, names: Iterable[str]) -> Permissions:
+        """Ask Canvas which of `names` the caller has in a course or group
+        (`GET .../permissions?permissions[]=...`); a user's files have no such endpoint."""
+        asked = tuple(dict.fromkeys(str(n) for n in names))
+        if ctx.kind is ContextKind.USER:
+            raise ValidationError("Canvas has no permission check for a user's files.")
+        if not asked:
+            raise ValueError("ask for at least one permission")
+        query = urlencode([("permissions[]", name) for name in asked])
+        data = await self._get_json(f"{ctx.api_path}/permissions?{query}",
+                                    action=f"check what you may do in {describe(ctx)}")
+        return Permissions.from_json(data, ctx, asked)
+
+    async def allowed_export_types(self, ctx: Context) -> dict[ExportType, str | None]:
+        """Each export type -> None if this user may create it in `ctx`, else why not
+        (`validation.allowed_export_types`). Asks Canvas for `read_as_admin` in a course;
+        groups and users need no request (zip only for everyone)."""
+        may_read_as_admin = None
+        if ctx.kind is ContextKind.COURSE:
+            may_read_as_admin = (await self.permissions(ctx, [READ_AS_ADMIN])).read_as_admin
+        return allowed_export_types(ctx.kind, may_read_as_admin)
 
     # ---- content exports ------------------------------------------------------------
 
