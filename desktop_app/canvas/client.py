@@ -65,7 +65,7 @@ from .models import (
     SelectKey,
     User,
 )
-from .redact import Secret, install_httpx_log_filter, origin, safe_url
+from .redact import Secret, host_for_people, install_httpx_log_filter, origin, safe_url
 from .responses import (
     DeadlineExceeded,
     error_for_response,
@@ -224,7 +224,7 @@ class PackageResponse:
                         yield piece[at : at + chunk_size]
         except httpx.TransportError as exc:
             raise error_for_transport(
-                exc, action="download the export package", host=response.url.host, ambiguous=False
+                exc, action="download the export package", host=host_for_people(response.url), ambiguous=False
             ) from None
 
     def __repr__(self) -> str:
@@ -481,7 +481,7 @@ class CanvasClient:
                 delay = retry_delay("GET", failure, attempt, time.monotonic() - started, self.policy, self._rng)
                 if delay is None:
                     raise error_for_transport(
-                        exc, action=action, host=current.host, ambiguous=False, attempts=attempt, where=where
+                        exc, action=action, host=host_for_people(current), ambiguous=False, attempts=attempt, where=where
                     ) from None
                 await self._sleep(delay)
                 continue
@@ -664,7 +664,7 @@ class CanvasClient:
                     raise error_for_transport(
                         exc,
                         action=action,
-                        host=request.url.host,
+                        host=host_for_people(request.url),
                         ambiguous=sent and method.upper() not in ("GET", "HEAD"),
                         attempts=attempt,
                         where=where,
