@@ -55,6 +55,11 @@ async def load_branch(services: Services, site: str, ctx: Context, key: SelectKe
     return [item for part in parts for item in part]
 
 
+async def allowed_export_types(services: Services, site: str, ctx: Context) -> dict[ExportType, str | None]:
+    """Each export type -> None if this user may start it in `ctx`, else why not."""
+    return await services.client(site).allowed_export_types(ctx)
+
+
 @dataclass(frozen=True)
 class History:
     """A context's exports at Canvas and this site's jobs for it."""

@@ -47,6 +47,7 @@ from .errors import (
     PackageError,
     ResponseTooLargeError,
     UnreachableError,
+    ValidationError,
 )
 from .fields import Fields, canvas_object
 from .limits import ApiLimits
@@ -59,11 +60,12 @@ from .models import (
     Course,
     ExportType,
     Group,
+    Permissions,
     Progress,
     SelectKey,
     User,
 )
-from .redact import Secret, install_httpx_log_filter, origin, safe_url
+from .redact import Secret, host_for_people, install_httpx_log_filter, origin, safe_url
 from .responses import (
     DeadlineExceeded,
     error_for_response,
@@ -74,7 +76,15 @@ from .responses import (
 )
 from .retry import Failure, RetryPolicy, pace_delay, parse_remaining, parse_retry_after, retry_delay
 from .urls import normalise_base_url
-from .validation import SelectArg, coerce_export_type, coerce_select_key, export_form, validate_export_request
+from .validation import (
+    READ_AS_ADMIN,
+    SelectArg,
+    allowed_export_types,
+    coerce_export_type,
+    coerce_select_key,
+    export_form,
+    validate_export_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +224,7 @@ class PackageResponse:
                         yield piece[at : at + chunk_size]
         except httpx.TransportError as exc:
             raise error_for_transport(
-                exc, action="download the export package", host=response.url.host, ambiguous=False
+                exc, action="download the export package", host=host_for_people(response.url), ambiguous=False
             ) from None
 
     def __repr__(self) -> str:
@@ -343,6 +353,28 @@ class CanvasClient:
 
         return gen()
 
+    async def permissions(self, ctx: Context, names: Iterable[str]) -> Permissions:
+        """Ask Canvas which of `names` the caller has in a course or group
+        (`GET .../permissions?permissions[]=...`); a user's files have no such endpoint."""
+        asked = tuple(dict.fromkeys(str(n) for n in names))
+        if ctx.kind is ContextKind.USER:
+            raise ValidationError("Canvas has no permission check for a user's files.")
+        if not asked:
+            raise ValueError("ask for at least one permission")
+        query = urlencode([("permissions[]", name) for name in asked])
+        data = await self._get_json(f"{ctx.api_path}/permissions?{query}",
+                                    action=f"check what you may do in {describe(ctx)}")
+        return Permissions.from_json(data, ctx, asked)
+
+    async def allowed_export_types(self, ctx: Context) -> dict[ExportType, str | None]:
+        """Each export type -> None if this user may create it in `ctx`, else why not
+        (`validation.allowed_export_types`). Asks Canvas for `read_as_admin` in a course;
+        groups and users need no request (zip only for everyone)."""
+        may_read_as_admin = None
+        if ctx.kind is ContextKind.COURSE:
+            may_read_as_admin = (await self.permissions(ctx, [READ_AS_ADMIN])).read_as_admin
+        return allowed_export_types(ctx.kind, may_read_as_admin)
+
     # ---- content exports ------------------------------------------------------------
 
     def list_exports(self, ctx: Context) -> AsyncIterator[ContentExport]:
@@ -449,7 +481,7 @@ class CanvasClient:
                 delay = retry_delay("GET", failure, attempt, time.monotonic() - started, self.policy, self._rng)
                 if delay is None:
                     raise error_for_transport(
-                        exc, action=action, host=current.host, ambiguous=False, attempts=attempt, where=where
+                        exc, action=action, host=host_for_people(current), ambiguous=False, attempts=attempt, where=where
                     ) from None
                 await self._sleep(delay)
                 continue
@@ -632,7 +664,7 @@ class CanvasClient:
                     raise error_for_transport(
                         exc,
                         action=action,
-                        host=request.url.host,
+                        host=host_for_people(request.url),
                         ambiguous=sent and method.upper() not in ("GET", "HEAD"),
                         attempts=attempt,
                         where=where,

@@ -8,6 +8,7 @@ TypeError or OverflowError deep in the CLI or the GUI. The rules are the API's t
 * ids are whole numbers 0..2**63-1 (what SQLite stores), or strings of ASCII digits
   (Canvas's `application/json+canvas-string-ids`); never a bool, a float or NaN;
 * counts (sizes) are whole numbers >= 0; fractions (completion) are finite numbers;
+* yes/no answers are true/false (or Canvas's documented "true"/"false" strings);
 * text is a string, its lone surrogates (JSON's "\\ud800") replaced by U+FFFD, since
   neither SQLite, a file system nor a UTF-8 terminal accepts them; dates are ISO 8601 within years 1900..9000, so adding the expiry
   days or converting to UTC cannot overflow;
@@ -139,6 +140,21 @@ class Fields:
             if value:
                 return value
         return default
+
+    def flag(self, name: str) -> bool:
+        """A yes/no answer such as a permission; missing or null is False (not granted).
+
+        JSON true/false, or the strings "true"/"false" that Canvas's own docs show for
+        the permissions endpoints; anything else is refused rather than guessed.
+        """
+        value = self._given(name)
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise self._bad(name, f"is {_kind(value)}, not true or false")
 
     def choice(self, name: str, kind: type[E]) -> E:
         """A required value of the enum `kind` (a state such as workflow_state)."""

@@ -274,6 +274,35 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Permissions:
+    """What Canvas says the caller may do in one course or group
+    (`GET /api/v1/courses/:id/permissions?permissions[]=...`, answered with
+    `{"read_as_admin": true, ...}`: Canvas's `rights_status`, one key per name asked).
+
+    A name Canvas left out of its answer counts as not granted.
+    """
+
+    context: Context
+    granted: frozenset[str]
+    asked: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, data: Any, context: Context, names: tuple[str, ...]) -> "Permissions":
+        f = Fields(data, "a permissions answer")
+        return cls(context=context, granted=frozenset(n for n in names if f.flag(n)), asked=names)
+
+    def allows(self, name: str) -> bool:
+        if name not in self.asked:
+            raise KeyError(f"{name!r} was not asked for")
+        return name in self.granted
+
+    @property
+    def read_as_admin(self) -> bool:
+        """Teacher, TA, designer or admin: may create every export type in a course."""
+        return self.allows("read_as_admin")
+
+
+@dataclass(frozen=True)
 class User:
     id: int
     name: str

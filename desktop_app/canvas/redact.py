@@ -35,6 +35,16 @@ def origin(url: str | httpx.URL) -> tuple[str, str, int]:
     return scheme, (parsed.host or "").lower(), port
 
 
+def host_for_people(url: str | httpx.URL) -> str:
+    """`canvas.school.edu`, or `127.0.0.1:8443` when the port is not the scheme's default:
+    the address as a person typed it, for messages. An IPv6 host keeps its brackets."""
+    parsed = httpx.URL(str(url))
+    host = parsed.host or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{parsed.port}" if parsed.port is not None else host
+
+
 class Secret:
     """Holds the token; prints as `Secret(***)` so it cannot leak through a repr."""
 

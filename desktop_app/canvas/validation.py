@@ -15,8 +15,6 @@ from .models import ACCEPTED_KEYS, ALLOWED_TYPES, Context, ContextKind, ExportTy
 
 SelectArg = Mapping[SelectKey | str, Iterable[int | str]]
 
-_CONTEXT_NAMES = {ContextKind.COURSE: "A course", ContextKind.GROUP: "A group's content", ContextKind.USER: "A user's files"}
-
 _TYPE_CONTENTS = {
     ExportType.ZIP: "only files and folders",
     ExportType.QTI: "only quizzes",
@@ -84,22 +82,63 @@ def normalise_select(select: SelectArg) -> dict[SelectKey, tuple[int, ...]]:
     return result
 
 
+READ_AS_ADMIN = "read_as_admin"
+"""The Canvas permission that decides which export types a person may create in a
+course (teachers, TAs, designers and admins have it; students do not)."""
+
+_ZIP_ONLY = {
+    ContextKind.GROUP: "A group's content can only be exported as a zip of its files.",
+    ContextKind.USER: "A user's files can only be exported as a zip.",
+}
+_NOT_COURSE_ADMIN = (
+    "Only teachers, TAs and designers of this course can make Common Cartridge or QTI exports; "
+    "you can export its files as a zip."
+)
+
+
+def allowed_export_types(
+    kind: ContextKind, may_read_as_admin: bool | None = None
+) -> dict[ExportType, str | None]:
+    """Every export type, mapped to None when Canvas allows it here, else to the reason why not.
+
+    * groups and users: zip only, whoever asks (Canvas answers 400 "invalid export_type");
+    * courses: every type for people with `read_as_admin` on the course; zip only for
+      everyone else (Canvas answers 401/403, canvas-api.md 2.2). `may_read_as_admin`
+      None means "not known (yet)": the course's types are offered and Canvas decides.
+
+    The reasons are the same for every refused type of a context, so a window can show
+    one line for all of them.
+    """
+    allowed: dict[ExportType, str | None] = {}
+    for export_type in ExportType:
+        if export_type not in ALLOWED_TYPES[kind]:
+            allowed[export_type] = _ZIP_ONLY[kind]
+        elif export_type is not ExportType.ZIP and may_read_as_admin is False:
+            allowed[export_type] = _NOT_COURSE_ADMIN
+        else:
+            allowed[export_type] = None
+    return allowed
+
+
 def validate_export_request(
-    ctx: Context, export_type: ExportType | str, select: SelectArg | None = None
+    ctx: Context,
+    export_type: ExportType | str,
+    select: SelectArg | None = None,
+    *,
+    may_read_as_admin: bool | None = None,
 ) -> None:
     """Raise ValidationError unless Canvas will do exactly what was asked.
 
-    * groups and users: zip only (Canvas answers 400 otherwise);
+    * the type must be allowed here (`allowed_export_types`): groups and users zip only,
+      and courses zip only without `read_as_admin` when that is known;
     * zip reads only folders and files, QTI only quizzes, Common Cartridge everything
       except folders (select the folder's files instead), per `ACCEPTED_KEYS`;
     * select keys must be known and ids numeric.
     """
     export_type = coerce_export_type(export_type)
-    if export_type not in ALLOWED_TYPES[ctx.kind]:
-        raise ValidationError(
-            f"{_CONTEXT_NAMES[ctx.kind]} can only be exported as a zip of files; "
-            f"{export_type.label} exports are for courses."
-        )
+    refused = allowed_export_types(ctx.kind, may_read_as_admin)[export_type]
+    if refused is not None:
+        raise ValidationError(refused)
     if select is None:
         return
     keys = normalise_select(select)

@@ -89,6 +89,7 @@ class CanvasApi:
                 ("GET", r"courses/(\d+)", self.course),
                 ("GET", r"courses/(\d+)/groups", self.course_groups),
                 ("GET", r"groups/(\d+)", self.group),
+                ("GET", r"(courses|groups)/(\d+)/permissions", self.permissions),
                 ("GET", r"(courses|groups|users)/(\w+)/content_exports", self.export_index),
                 ("POST", r"(courses|groups|users)/(\w+)/content_exports", self.export_create),
                 ("GET", r"(courses|groups|users)/(\w+)/content_exports/(\d+)", self.export_show),
@@ -248,6 +249,17 @@ class CanvasApi:
 
     def group(self, req: Request, ident: str) -> Response:
         return self.json(self.group_json(self.context(req, "groups", ident)[1]))
+
+    def permissions(self, req: Request, collection: str, ident: str) -> Response:
+        """`GET courses/:id/permissions?permissions[]=read_as_admin` -> `{"read_as_admin": true}`.
+
+        As Canvas's `rights_status`: 401 unless the caller can read the context, then one
+        boolean per name asked (all known rights when none is), false for names it does
+        not know. The simulator knows `read_as_admin` (teachers, TAs, designers)."""
+        ctx = self.context(req, collection, ident)
+        known = {"read_as_admin": is_admin(self.data, req.user_id, ctx)}  # type: ignore[arg-type]
+        names = req.args("permissions[]") or req.args("permissions") or list(known)
+        return self.json({name: known.get(name, False) for name in names})
 
     # --- exports -------------------------------------------------------------------
     def attachment_json(self, rec: ExportRecord) -> dict[str, Any]:

@@ -153,6 +153,26 @@ class Accounts:
         return self.bridge.run(start, label="Starting the demo Canvas…")
 
 
+def field_to_fix(error: BaseException) -> str | None:
+    """Which sign-in field a failed check points at: "token", "address" or None.
+
+    * the token: Canvas refused it (401 invalid, expired, revoked) or it may not read
+      who you are (403);
+    * the address: nothing answered there, it did not answer like Canvas (an HTML page,
+      a redirect elsewhere), it has no such API (404), or it is not an address at all;
+    * None: Canvas answered but could not do it now (throttled, a server error): try
+      again, nothing to change.
+    """
+    from desktop_app.canvas import errors as ce
+
+    if isinstance(error, (ce.AuthError, ce.NotAuthorizedError)):
+        return "token"
+    if isinstance(error, (ce.UnreachableError, ce.NotFoundError, ce.BadRequestError, ce.MalformedAnswerError,
+                          ValueError)):
+        return "address"
+    return None
+
+
 def _keyring_usable() -> bool:
     """True when the OS keyring answers a read (a missing entry is fine)."""
     import keyring

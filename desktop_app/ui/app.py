@@ -6,6 +6,9 @@
   (falls back to Qt's offscreen platform), signs in to the demo, shows the main window
   and exits 0 only when both happened, non-zero on failure or after a timeout;
 - ``--version``: print the version and exit (no Qt needed).
+
+Without a display (Linux: no $DISPLAY or $WAYLAND_DISPLAY, no headless Qt platform
+chosen) it prints one line saying what to do and exits 2, before Qt could abort.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import desktop_app
 
@@ -24,6 +27,13 @@ APP_ID = "canvas-export-manager"
 SELF_TEST_TIMEOUT = 60.0
 
 EXIT_OK, EXIT_FAILED, EXIT_TIMEOUT = 0, 1, 2
+EXIT_NO_DISPLAY = 2
+NO_DISPLAY_MESSAGE = (
+    "No display found: run this on a desktop, or under `xvfb-run`, "
+    "or with QT_QPA_PLATFORM=offscreen for a headless check"
+)
+_NEEDS_X11 = frozenset({"xcb"})
+_NEEDS_WAYLAND = frozenset({"wayland", "wayland-egl", "wayland-brcm"})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +54,39 @@ def _needs_offscreen() -> bool:
     if sys.platform.startswith("linux"):
         return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     return False
+
+
+def display_missing(environ: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
+    """True when Qt would find no display to open a window on and abort the process.
+
+    Only on Linux (and other X11/Wayland systems): without $DISPLAY and $WAYLAND_DISPLAY,
+    Qt's default (xcb) aborts with "could not connect to display" or, when
+    libxcb-cursor0 is missing, "xcb-cursor0 is needed" (exit status 134). A platform
+    chosen in QT_QPA_PLATFORM that needs no display (offscreen, minimal, vnc, eglfs,
+    linuxfb, ...) is trusted; xcb needs $DISPLAY, wayland needs its socket. A list
+    ("wayland;xcb") works when any of its entries would.
+    """
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return False
+    has_x11 = bool(env.get("DISPLAY"))
+    runtime = env.get("XDG_RUNTIME_DIR")
+    has_wayland = bool(env.get("WAYLAND_DISPLAY")) or bool(runtime and os.path.exists(os.path.join(runtime, "wayland-0")))
+    wanted = [name.split(":", 1)[0].strip().lower() for name in env.get("QT_QPA_PLATFORM", "").split(";")]
+    wanted = [name for name in wanted if name]
+    if not wanted:
+        return not (has_x11 or bool(env.get("WAYLAND_DISPLAY")))
+    for name in wanted:
+        if name in _NEEDS_X11:
+            if has_x11:
+                return False
+        elif name in _NEEDS_WAYLAND:
+            if has_wayland:
+                return False
+        else:
+            return False  # offscreen, minimal, vnc, eglfs, linuxfb...: no display needed
+    return True
 
 
 def make_application(argv: Sequence[str], *, window_icon: bool = True):  # type: ignore[no-untyped-def]
@@ -173,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     if args.self_test and _needs_offscreen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif display_missing():  # say what to do instead of letting Qt abort the process
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr, flush=True)
+        return EXIT_NO_DISPLAY
     gc.disable()  # until the first window is painted (finish_start_up_after_first_frame)
     app = make_application([], window_icon=False)
 

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Described:
-    """An error told for people: `message` says what happened, `hint` what to do."""
+    """An error told for people: `message` says what happened, `hint` what to do
+    ("" when the message already says it)."""
 
     title: str
     message: str
@@ -91,7 +92,12 @@ def describe(error: BaseException, action: str = "") -> Described:
         message = "An unexpected error stopped this task."
         facts = [f"{type(error).__name__}: {error}"]
         log.error("unexpected error presented to the user", exc_info=error)
-    return Described(title, message, _hint_for(error), "\n".join(facts))
+    hint = _hint_for(error)
+    if hint and hint in message:  # the message already says what to do: say it once
+        hint = ""
+    return Described(title, message, hint, "\n".join(facts))
+
+
 
 
 class ErrorPresenter(QObject):
@@ -125,7 +131,8 @@ class ErrorPresenter(QObject):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(described.title)
         box.setText(f"<b>{_escape(described.title)}</b>")
-        box.setInformativeText(f"{_escape(described.message)}<br><br>{_escape(described.hint)}")
+        box.setInformativeText(_escape(described.message)
+                               + (f"<br><br>{_escape(described.hint)}" if described.hint else ""))
         box.setTextFormat(Qt.TextFormat.RichText)
         if described.details:
             box.setDetailedText(described.details)  # adds the "Show Details..." button

@@ -1,14 +1,22 @@
 """The "how" of an export: type, notifications, and the Start button with a summary.
 
-Canvas's rules live in the models (ALLOWED_TYPES, ACCEPTED_KEYS); this widget only
-shows them: types a context cannot have are disabled with a tooltip that says why, and
-the summary tells in words what the Start button will ask Canvas for.
+Canvas's rules live in desktop_app/canvas/validation.py (`allowed_export_types`); this
+widget only shows them: a type the person may not create here is greyed out, its
+tooltip and a visible line under the types say why, and the summary tells in words what
+the Start button will ask Canvas for. A failure to start is shown under the button
+(`show_start_problem`) until something changes.
+
+The window tells it what is allowed in two steps: `set_context_kind(kind)` at once (the
+rule for the kind of context), then `set_allowed(mapping)` once Canvas has said what
+this user may do there (`CanvasClient.allowed_export_types`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -21,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.canvas.models import ALLOWED_TYPES, ContextKind, ExportType
-from desktop_app.canvas.validation import notifications_apply
+from desktop_app.canvas.models import ContextKind, ExportType
+from desktop_app.canvas.validation import allowed_export_types, notifications_apply
 from desktop_app.ui.icons import icon
+from desktop_app.ui.style import tone_html
 
 TYPE_TIPS = {
     ExportType.COMMON_CARTRIDGE: (
@@ -32,7 +41,6 @@ TYPE_TIPS = {
     ExportType.QTI: "QTI (.zip): classic quizzes only, for another quiz tool or a question bank.",
     ExportType.ZIP: "Zip: files and folders exactly as they are in Files.",
 }
-ZIP_ONLY_TIP = "Canvas exports groups and users as a zip of their files only."
 
 class ElidedLabel(QLabel):
     """A one-line label that shortens its text with "…" instead of widening the window."""
@@ -113,11 +121,34 @@ class ExportOptions(QWidget):
         second.addSpacing(12)
         second.addWidget(self.summary, 1)
         second.addWidget(self.start_button)
+        self.skip_notifications.toggled.connect(lambda _on: self.clear_start_problem())
+
+        # why some types are greyed out ("Only teachers ... can make ..."), one line
+        self.types_reason = QLabel()
+        self.types_reason.setObjectName("exportTypesReason")
+        self.types_reason.setAccessibleName("Why some export types are not available")
+        self.types_reason.setWordWrap(True)
+        self.types_reason.setTextFormat(Qt.TextFormat.PlainText)
+        self.types_reason.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.types_reason.hide()
+        # a failure to start, under the Start button, until the options change
+        self.start_problem = QLabel()
+        self.start_problem.setObjectName("startProblem")
+        self.start_problem.setAccessibleName("Why the export did not start")
+        self.start_problem.setWordWrap(True)
+        self.start_problem.setTextFormat(Qt.TextFormat.RichText)
+        self.start_problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.start_problem.hide()
+
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 4, 0, 0)
         grid.setVerticalSpacing(4)
         grid.addLayout(row, 0, 0)
-        grid.addLayout(second, 1, 0)
+        grid.addWidget(self.types_reason, 1, 0)
+        grid.addLayout(second, 2, 0)
+        grid.addWidget(self.start_problem, 3, 0)
+        self._allowed: dict[ExportType, str | None] = {}
+        self._problem_text = ""
         self.set_context_kind(None)
 
     # ---------------------------------------------------------------- state
@@ -133,31 +164,85 @@ class ExportOptions(QWidget):
             radio.setChecked(True)
 
     def allowed(self, export_type: ExportType) -> bool:
-        return self._kind is not None and export_type in ALLOWED_TYPES[self._kind]
+        return self._kind is not None and self._allowed.get(export_type, "") is None
+
+    def refusal(self, export_type: ExportType) -> str | None:
+        """Why `export_type` cannot be chosen here (None when it can)."""
+        return self._allowed.get(export_type) if self._kind is not None else None
 
     def set_context_kind(self, kind: ContextKind | None) -> None:
-        """Enable the types Canvas allows for this context (groups, users: zip only)."""
+        """A new context: offer the types Canvas allows for its kind (groups, users: zip
+        only). What this user may do in a course comes later, through `set_allowed`."""
         self._kind = kind
-        for export_type, radio in self._radios.items():
-            ok = kind is not None and export_type in ALLOWED_TYPES[kind]
-            radio.setEnabled(ok)
-            radio.setToolTip(TYPE_TIPS[export_type] if ok or kind is None else f"{TYPE_TIPS[export_type]}\n\n{ZIP_ONLY_TIP}")
-        if kind is not None and not self.allowed(self.export_type()):
-            self._radios[ExportType.ZIP].setChecked(True)
-        self._update_skip()
+        self.clear_start_problem()
         self.start_button.setEnabled(kind is not None)
         self.start_button.setToolTip(
             "Choose a course, group or My files first" if kind is None
-            else "Ask Canvas to build the package, then watch it and download it (Ctrl+E)")
+            else "Ask Canvas to build the package, then watch it and download it (Ctrl+Shift+E)")
+        if kind is None:
+            self._allowed = {}
+            for export_type, radio in self._radios.items():
+                radio.setEnabled(False)
+                radio.setToolTip(TYPE_TIPS[export_type])
+            self.types_reason.hide()
+            self._update_skip()
+            return
+        self.set_allowed(allowed_export_types(kind))
+
+    def set_allowed(self, types: Mapping[ExportType, str | None]) -> None:
+        """Offer only the allowed types: `{type: None}` is allowed, `{type: reason}` is
+        greyed out with the reason in its tooltip and on a line under the types.
+
+        Types left out of `types` are refused too. If the chosen type is refused, the
+        first allowed one (zip, for a student) is chosen instead.
+        """
+        if self._kind is None:
+            return
+        self._allowed = {t: types.get(t, "Not available here.") for t in ExportType}
+        reasons: list[str] = []
+        for export_type, radio in self._radios.items():
+            reason = self._allowed[export_type]
+            radio.setEnabled(reason is None)
+            radio.setToolTip(TYPE_TIPS[export_type] if reason is None else f"{TYPE_TIPS[export_type]}\n\n{reason}")
+            if reason is not None and reason not in reasons:
+                reasons.append(reason)
+        self.types_reason.setText(" ".join(reasons))
+        self.types_reason.setVisible(bool(reasons))
+        if not self.allowed(self.export_type()):
+            first = next((t for t in (ExportType.ZIP, *ExportType) if self._allowed[t] is None), None)
+            if first is not None:
+                self._radios[first].setChecked(True)
+        self.clear_start_problem()
+        self._update_skip()
+
+    def show_start_problem(self, text: str) -> None:
+        """Say under Start export why the export did not start; cleared by the next
+        change of context, type, notifications or selection (or `clear_start_problem`)."""
+        self._problem_text = text
+        self.start_problem.setText(tone_html(self, text, ok=False))
+        self.start_problem.setToolTip(text)
+        self.start_problem.setVisible(bool(text))
+
+    def start_problem_text(self) -> str:
+        return self._problem_text if self.start_problem.isVisibleTo(self) else ""
+
+    def clear_start_problem(self) -> None:
+        self._problem_text = ""
+        self.start_problem.clear()
+        self.start_problem.hide()
 
     def set_summary_text(self, text: str) -> None:
         """What the Start button exports: 'Everything' or '3 pages, 42 files' ('' = nothing chosen)."""
-        self.summary.set_full_text(f"Exports: {text}" if text else "")
+        full = f"Exports: {text}" if text else ""
+        if full != self.summary.full_text():
+            self.clear_start_problem()  # the selection changed
+        self.summary.set_full_text(full)
         self.summary.setToolTip("Nothing is ticked in the tree, so the whole context is exported"
                                 if text == "Everything" else "Only the ticked items are exported")
 
     def _toggled(self, _button: QRadioButton, checked: bool) -> None:
         if checked:
+            self.clear_start_problem()
             self._update_skip()
             self.typeChanged.emit(self.export_type())
 

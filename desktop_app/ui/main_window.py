@@ -463,6 +463,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.settings.set_last_context(self.session.profile.name, str(ctx))
         self.options.set_context_kind(ctx.kind)
+        self._ask_allowed_types(ctx)
         self.start_action.setEnabled(True)
         self.selection.reset(branches_for(ctx.kind))
         self.selection.setEnabled(True)
@@ -473,6 +474,20 @@ class MainWindow(QMainWindow):
         self.load_history()
         self.refresh_timer.start()
         self.contextChanged.emit(ctx)
+
+    def _ask_allowed_types(self, ctx: Context) -> None:
+        """Offer only the export types Canvas lets this user start here (a student: zip)."""
+        from desktop_app.app import usecases
+
+        site = self.site
+
+        def answered(allowed: dict[ExportType, str | None]) -> None:
+            if self.context == ctx:
+                self.options.set_allowed(allowed)
+
+        call = self.bridge.run(lambda services: usecases.allowed_export_types(services, site, ctx), site=site)
+        call.then(answered, lambda err: log.info("could not ask Canvas what may be exported: %s", err))
+        self._context_calls.append(call)
 
     def _show_context_title(self, ctx: Context) -> None:
         self.context_title.setText(self._titles.get(str(ctx)) or str(ctx))
@@ -598,7 +613,7 @@ class MainWindow(QMainWindow):
         """What an event means beyond the job's row (the tracker has applied it already):
         Canvas's row is stale after a phase change, warnings go to the status bar, and
         endings are notified."""
-        from desktop_app.engine.events import JobDone, JobState, JobWarning  # loaded with the engine
+        from desktop_app.engine.events import JobDone, JobError, JobState, JobWarning  # loaded with the engine
 
         view = self.bridge.jobs.get(event.job_id)
         if view is not None and view.site and view.site != self.site:
@@ -608,6 +623,8 @@ class MainWindow(QMainWindow):
             self._read_exports(self.context, [view.export_id])  # type: ignore[arg-type]
         if isinstance(event, JobWarning):
             self.statusBar().showMessage(event.message, 15000)
+        if shown and isinstance(event, JobError) and view is not None and view.export_id is None:
+            self.options.show_start_problem(event.message)  # refused before Canvas made an export
         self._notify(event)
 
     def _notify(self, event: JobEvent) -> None:
@@ -669,8 +686,15 @@ class MainWindow(QMainWindow):
 
         call = self.bridge.run(lambda services: usecases.start_export(services, request),
                                label=f"Starting a {request.export_type.label} export…", site=request.site)
-        call.then(self.exportStarted.emit, lambda err: self.presenter.present(err, "Could not start the export"))
+        call.then(self.exportStarted.emit, self._start_failed)
         return call
+
+    def _start_failed(self, error: BaseException) -> None:
+        """Said where the user looks (under Start export) and in a message box."""
+        from desktop_app.ui.errors_presenter import describe
+
+        self.options.show_start_problem(describe(error).message)
+        self.presenter.present(error, "Could not start the export")
 
     def download_export(self, export_id: int) -> Call | None:
         """Take an export (ours or not) to a saved, verified file in the download folder."""

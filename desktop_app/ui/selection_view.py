@@ -32,6 +32,7 @@ from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.icons import icon
 from desktop_app.ui.selection_model import BranchStatus, SelectionModel
 from desktop_app.ui.search_field import FilterOnPause, search_field
+from desktop_app.ui.style import FocusRingDelegate
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -141,6 +142,7 @@ class SelectionPanel(QWidget):
         self.view.setHeaderHidden(True)
         self.view.setUniformRowHeights(True)  # lets Qt lay out 20,000 rows without measuring each
         self.view.setAnimated(False)
+        self.view.setItemDelegate(FocusRingDelegate(self.view))  # a focus ring keyboard users can see
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAccessibleName("Content to export")
         self.view.setAccessibleDescription("Check what to include; Space toggles the current row")

@@ -8,6 +8,7 @@ file (Qt caches its default settings paths per process), INI so a person can rea
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -26,6 +27,38 @@ UNANNOUNCED_GB_LIMIT = 10_000
 def default_download_dir() -> Path:
     """`~/Downloads/Canvas exports` (or the platform's downloads folder)."""
     return Path(platformdirs.user_downloads_dir()) / "Canvas exports"
+
+
+def check_download_folder(text: str) -> Path:
+    """The folder `text` names, made ready for packages; ValueError with a sentence
+    that says what to do otherwise. No Qt.
+
+    * absolute only (`~` is expanded): a relative path would depend on the folder the
+      app was started from, so packages landed wherever that was;
+    * created when missing (with its parents);
+    * writable: a temporary file is created in it and removed again.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValueError("Choose a download folder.")
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        raise ValueError(f"“{raw}” is not a full path, so packages would land in whatever folder the app "
+                         f"was started from. Choose the folder with Browse….")
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file, not a folder. Choose a folder with Browse….")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"Cannot create the folder {path}: {exc.strerror or exc}. "
+                         f"Choose another folder with Browse….") from None
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".canvas-export-manager-", suffix=".tmp"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"Cannot write to the folder {path}: {exc.strerror or exc}. "
+                         f"Choose a folder you can write to.") from None
+    return path
 
 
 class AppSettings:
@@ -48,8 +81,11 @@ class AppSettings:
     # -- preferences (Settings dialog)
     @property
     def download_dir(self) -> Path:
+        """The chosen folder; the default when none is set or the file holds a relative
+        path (older versions accepted one, and it meant "wherever the app was started")."""
         value = self._qs.value("downloads/folder", "")
-        return Path(str(value)) if value else default_download_dir()
+        path = Path(str(value)).expanduser() if value else None
+        return path if path is not None and path.is_absolute() else default_download_dir()
 
     @download_dir.setter
     def download_dir(self, path: Path) -> None:

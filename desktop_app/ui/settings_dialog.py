@@ -1,9 +1,13 @@
-"""Settings: where packages are saved, how many exports run at once, auto-download."""
+"""Settings: where packages are saved, how many exports run at once, auto-download.
+
+The download folder must be a full path the app can write to: OK checks it (creating
+it when missing) and stays open with the reason under the folder otherwise."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.settings import MAX_CONCURRENT_LIMIT, UNANNOUNCED_GB_LIMIT, AppSettings
+from desktop_app.ui.settings import MAX_CONCURRENT_LIMIT, UNANNOUNCED_GB_LIMIT, AppSettings, check_download_folder
+from desktop_app.ui.style import tone_html
 
 
 class SettingsDialog(QDialog):
@@ -42,9 +47,19 @@ class SettingsDialog(QDialog):
         browse = QPushButton("Browse…")
         browse.setAccessibleName("Choose download folder")
         browse.clicked.connect(self._browse)
+        self.browse_button = browse
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
+        # why OK did not close the dialog (a relative, missing or read-only folder)
+        self.folder_error = QLabel()
+        self.folder_error.setObjectName("folderError")
+        self.folder_error.setAccessibleName("Problem with the download folder")
+        self.folder_error.setWordWrap(True)
+        self.folder_error.setTextFormat(Qt.TextFormat.RichText)
+        self.folder_error.hide()
+        self.folder.textEdited.connect(lambda _text: self.folder_error.hide())
+        self._checked_folder: Path | None = None
 
         self.concurrent = QSpinBox()
         self.concurrent.setRange(1, MAX_CONCURRENT_LIMIT)
@@ -77,6 +92,7 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Download folder:", folder_row)
+        form.addRow("", self.folder_error)
         form.addRow("", layout_hint)
         form.addRow("Exports at once:", self.concurrent)
         form.addRow("Largest package of unknown size:", self.unannounced)
@@ -98,12 +114,34 @@ class SettingsDialog(QDialog):
         chosen = QFileDialog.getExistingDirectory(self, "Download folder", self.folder.text())
         if chosen:
             self.folder.setText(chosen)
+            self.folder_error.hide()
+
+    def accept(self) -> None:
+        """OK: only with a download folder that is absolute and writable (created if
+        missing); otherwise say why under the folder and stay open."""
+        try:
+            self._checked_folder = check_download_folder(self.folder.text())
+        except ValueError as exc:
+            self.show_folder_problem(str(exc))
+            return
+        self.folder.setText(str(self._checked_folder))
+        self.folder_error.hide()
+        super().accept()
+
+    def show_folder_problem(self, text: str) -> None:
+        self.folder_error.setText(tone_html(self, text, ok=False))
+        self.folder_error.show()
+        self.folder.setFocus()
+        self.folder.selectAll()
+
+    def folder_problem(self) -> str:
+        """The problem shown under the folder ("" when none is shown)."""
+        return self.folder_error.text() if self.folder_error.isVisibleTo(self) else ""
 
     def apply(self) -> None:
         """Write the edited values (called by the owner after accept)."""
-        text = self.folder.text().strip()
-        if text:
-            self._settings.download_dir = Path(text).expanduser()
+        if self._checked_folder is not None:
+            self._settings.download_dir = self._checked_folder
         self._settings.max_concurrent = self.concurrent.value()
         self._settings.max_unannounced_gb = self.unannounced.value()
         self._settings.auto_download = self.auto_download.isChecked()

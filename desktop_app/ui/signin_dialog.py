@@ -59,7 +59,7 @@ from desktop_app.canvas.errors import AuthError
 from desktop_app.canvas.models import User
 from desktop_app.canvas.urls import normalise_base_url
 from desktop_app.profiles import Profile
-from desktop_app.ui.accounts import DEMO_PROFILE_NAME, Accounts, SignIn
+from desktop_app.ui.accounts import DEMO_PROFILE_NAME, Accounts, SignIn, field_to_fix
 from desktop_app.ui.bridge import Call
 from desktop_app.ui.errors_presenter import describe
 from desktop_app.ui.icons import icon
@@ -617,15 +617,26 @@ class SignInDialog(QDialog):
 
         def failed(error: BaseException) -> None:
             self._set_busy(False)
-            if isinstance(error, AuthError):
-                self.connect_status.error(error.message)
-                self.token_edit.setFocus()
-                self.token_edit.selectAll()
-            else:
-                described = describe(error)
-                self.connect_status.error(f"{described.message} {described.hint}")
+            self.show_check_failure(error)
 
         self._call = self.accounts.check(base_url, token).then(checked, failed)
+
+    def show_check_failure(self, error: BaseException) -> None:
+        """Say why the check failed (one hint, the address with its port) and put the
+        cursor in the field to fix: the token when Canvas refused it, the address when
+        nothing Canvas-like answered there, else the Sign in button to try again."""
+        if isinstance(error, AuthError):
+            text = error.message
+        else:
+            described = describe(error)
+            text = f"{described.message} {described.hint}".strip()
+        self.connect_status.error(text)
+        field = {"token": self.token_edit, "address": self.url_edit}.get(field_to_fix(error) or "")
+        if field is None:
+            self.signin_button.setFocus()
+            return
+        field.setFocus()
+        field.selectAll()
 
     def _save_and_finish(self, signin: SignIn) -> None:
         self._set_busy(True, self.connect_status, "Saving…")

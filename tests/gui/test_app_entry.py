@@ -59,3 +59,43 @@ def test_gc_is_frozen_once_after_the_main_window_first_shows(qtbot, controller, 
     controller.begin(teacher_signin(sim))  # signing in again (new token, other site) does not repeat it
     qtbot.waitUntil(lambda: controller.window.session_ready, timeout=10_000)
     assert frozen == [True]
+
+
+def _without_display() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()
+            if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR")}
+
+
+def test_demo_without_a_display_says_what_to_do_instead_of_aborting() -> None:
+    """`uv run canvas-exports --demo` on a server: one line and exit 2, not Qt's abort (134)."""
+    from desktop_app.ui.app import NO_DISPLAY_MESSAGE
+
+    if not sys.platform.startswith("linux"):
+        import pytest
+
+        pytest.skip("only X11/Wayland systems can lack a display")
+    for command, extra in (
+        ([sys.executable, "-m", "desktop_app", "--demo"], {}),  # canvas-exports --demo
+        ([sys.executable, "-m", "desktop_app.ui.app"], {}),  # canvas-export-manager
+        ([sys.executable, "-m", "desktop_app.ui.app", "--demo"], {"QT_QPA_PLATFORM": "xcb"}),
+    ):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, env={**_without_display(), **extra})
+        assert done.returncode == 2, (command, done.returncode, done.stderr)
+        assert done.stderr.strip().splitlines() == [NO_DISPLAY_MESSAGE]
+        assert done.stdout == ""
+
+
+def test_display_missing_reads_the_environment() -> None:
+    from desktop_app.ui.app import display_missing
+
+    linux = "linux"
+    assert display_missing({}, linux)
+    assert not display_missing({"DISPLAY": ":0"}, linux)
+    assert not display_missing({"WAYLAND_DISPLAY": "wayland-0"}, linux)
+    for headless in ("offscreen", "minimal", "vnc", "eglfs", "linuxfb", "offscreen:enableGlx"):
+        assert not display_missing({"QT_QPA_PLATFORM": headless}, linux), headless
+    assert display_missing({"QT_QPA_PLATFORM": "xcb"}, linux)
+    assert display_missing({"QT_QPA_PLATFORM": "xcb", "WAYLAND_DISPLAY": "wayland-0"}, linux)
+    assert not display_missing({"QT_QPA_PLATFORM": "wayland;xcb", "DISPLAY": ":1"}, linux)
+    assert display_missing({"QT_QPA_PLATFORM": "wayland"}, linux)
+    assert not display_missing({}, "win32") and not display_missing({}, "darwin")

@@ -60,3 +60,18 @@ def test_a_store_failing_mid_run_is_presented(qtbot, window: MainWindow) -> None
     box: QMessageBox = shown.args[0]
     assert "Could not record the export job" in box.text() and "the disk is full" in box.informativeText()
     box.done(0)
+
+
+def test_a_hint_the_message_already_gives_is_not_repeated() -> None:
+    import httpx
+
+    from desktop_app.canvas.responses import error_for_transport
+
+    unreachable = error_for_transport(httpx.ConnectError("refused"), action="check who you are",
+                                      host="127.0.0.1:1", ambiguous=False)
+    told = describe(unreachable)
+    assert "127.0.0.1:1" in told.message
+    assert (told.message + " " + told.hint).count("Check your internet connection") == 1
+    assert told.hint == ""
+    other = describe(StoreError("The job store x could not be written."))
+    assert other.hint  # a message without advice still gets the hint

@@ -220,3 +220,49 @@ def test_context_menu_on_a_disabled_row_offers_nothing_to_check(panel: Selection
     panel.set_export_type(ExportType.ZIP)
     menu = panel.build_context_menu(proxy_find(panel, "Pages"))
     assert not any(a.isEnabled() for a in menu.actions() if a.text().startswith(("Check", "Uncheck")))
+
+
+def _ring_pixels(panel: SelectionPanel, index: QModelIndex) -> tuple[list, list]:  # type: ignore[type-arg]
+    """The colours painted along the left edge of the row (beside its checkbox) and along
+    its top edge over the checkbox, inside the item's rectangle."""
+    image = panel.view.viewport().grab().toImage()
+    ratio = image.devicePixelRatio()
+    rect = panel.view.visualRect(index)
+    box = checkbox_center(panel, index)
+    px = lambda x, y: image.pixelColor(int(x * ratio), int(y * ratio))  # noqa: E731
+    left = [px(rect.left() + 1, y) for y in range(rect.top() + 4, rect.bottom() - 3)]
+    top = [px(x, rect.top() + 1) for x in range(box.x() - 4, box.x() + 5)]
+    return left, top
+
+
+def _close(a, b, tolerance: int = 40) -> bool:  # type: ignore[no-untyped-def]
+    return all(abs(x - y) <= tolerance for x, y in zip(a.getRgb()[:3], b.getRgb()[:3]))
+
+
+@pytest.mark.parametrize("selected", [False, True])
+def test_the_focused_row_has_a_clear_ring_around_its_checkbox(qtbot, panel: SelectionPanel, selected: bool) -> None:
+    """Keyboard focus must be easy to see (WCAG 2.4.7): a ring in a strong colour around
+    the whole row, checkbox included, whether or not the row is also selected."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    from desktop_app.ui.style import focus_ring_color
+
+    panel.activateWindow()
+    qtbot.waitActive(panel)
+    panel.view.setFocus(Qt.FocusReason.TabFocusReason)
+    panel.view.expandToDepth(0)
+    row = proxy_find(panel, "Files", "Lectures")
+    flags = QItemSelectionModel.SelectionFlag
+    panel.view.selectionModel().setCurrentIndex(row, flags.ClearAndSelect if selected else flags.NoUpdate)
+    assert panel.view.hasFocus() and panel.view.currentIndex() == row
+
+    ring = focus_ring_color(panel.view.palette(), selected)
+    left, top = _ring_pixels(panel, row)
+    assert all(_close(c, ring) for c in left), "no ring beside the checkbox"
+    assert all(_close(c, ring) for c in top), "no ring over the checkbox"
+    base = panel.view.palette().base().color()
+    assert abs(ring.lightness() - base.lightness()) > 60 or abs(ring.hue() - base.hue()) > 60  # not faint
+
+    # another row, not focused: no ring there
+    other_left, _ = _ring_pixels(panel, proxy_find(panel, "Files", "Empty"))
+    assert not any(_close(c, ring) for c in other_left)

@@ -173,3 +173,62 @@ def test_reauth_mode_opens_on_the_connect_page_with_the_reason(qtbot, accounts) 
     assert "Revoked access token." in dlg.connect_banner.text()
     assert "exports" in dlg.connect_banner.text()
     assert dlg.url_edit.text() == "https://canvas.school.edu"
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released), so connecting is refused."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _focused():  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.focusWidget()
+
+
+def test_unreachable_address_shows_host_and_port_one_hint_and_focuses_the_address(qtbot, dialog) -> None:
+    port = _closed_port()
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    _fill(dialog, f"http://127.0.0.1:{port}", TEACHER_TOKEN)
+    _check(qtbot, dialog)
+    text = dialog.connect_status.text()
+    assert f"127.0.0.1:{port}" in text  # the port is part of the address to check
+    assert text.count("Check your internet connection") == 1
+    assert _focused() is dialog.url_edit
+    assert dialog.url_edit.selectedText() == dialog.url_edit.text()  # typing replaces it
+
+
+def test_refused_token_focuses_the_token_field(qtbot, dialog, sim) -> None:
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    _fill(dialog, sim.base_url, "1~not-a-token")
+    _check(qtbot, dialog)
+    assert "not a valid token" in dialog.connect_status.text()
+    assert _focused() is dialog.token_edit
+
+
+def test_check_failures_point_at_the_field_to_fix(qtbot, dialog) -> None:
+    """Every kind of failure puts the cursor somewhere useful, never nowhere."""
+    from desktop_app.canvas import errors as ce
+
+    dialog.activateWindow()
+    qtbot.waitActive(dialog)
+    dialog.show_connect()
+    cases = [
+        (ce.AuthError("Canvas says this is not a valid token for this Canvas site.", reason="invalid"),
+         dialog.token_edit),
+        (ce.NotAuthorizedError("not allowed"), dialog.token_edit),
+        (ce.NotFoundError("no such API here"), dialog.url_edit),
+        (ce.MalformedAnswerError("an answer", "that is not an object"), dialog.url_edit),
+        (ce.ServerError("Canvas had a problem"), dialog.signin_button),
+        (ce.ThrottledError("slow down"), dialog.signin_button),
+    ]
+    for error, field in cases:
+        dialog.url_edit.setFocus()
+        dialog.show_check_failure(error)
+        assert _focused() is field, type(error).__name__

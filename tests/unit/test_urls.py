@@ -41,3 +41,13 @@ def test_same_origin_compares_scheme_host_and_port() -> None:
     assert not same_origin("https://a.edu", "http://a.edu")
     assert not same_origin("http://127.0.0.1:1", "http://127.0.0.1:2")
     assert not same_origin("https://a.edu", "https://files.a.edu")
+
+
+def test_host_for_people_keeps_a_port_that_is_not_the_default() -> None:
+    from desktop_app.canvas.redact import host_for_people
+
+    assert host_for_people("http://127.0.0.1:1/api/v1/users/self") == "127.0.0.1:1"
+    assert host_for_people("https://canvas.school.edu/api/v1") == "canvas.school.edu"
+    assert host_for_people("https://canvas.school.edu:443/") == "canvas.school.edu"
+    assert host_for_people("https://canvas.school.edu:8443/") == "canvas.school.edu:8443"
+    assert host_for_people("http://[::1]:8080/") == "[::1]:8080"
