@@ -252,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("job_id", type=_job_id, metavar="JOB_ID")
 
     sub.add_parser("resume", parents=[common], help="carry on every unfinished job")
-    sub.add_parser("jobs", parents=[common], help="the local job list")
+    p = sub.add_parser("jobs", parents=[common], help="your jobs on this Canvas site (the local job list)")
+    p.add_argument("--all-users", action="store_true", help="every job in the store, of every site and user")
 
     # Hidden (no help=): the frozen build's smoke test, see desktop_app/keyring_check.py
     p = sub.add_parser("keyring-check", parents=[common])
@@ -443,6 +444,7 @@ class Runner:
         self.secrets = secrets  # every token used, kept out of the crash log
         self.services = Services(Reporter(output), client_factory=self._client_for)
         self._site: Site | None = None
+        self._user_id: int | None = None
 
     def _client_for(self, base_url: str) -> Any:
         """A client for a site the command meets (several, for `resume`)."""
@@ -463,6 +465,12 @@ class Runner:
             self._site = resolve_site(self.args)
             self.services.client(self._site.base_url)  # a missing token fails here, before any work
         return self._site
+
+    async def user_id(self) -> int:
+        """Who the token belongs to: jobs are recorded as theirs (one request, once)."""
+        if self._user_id is None:
+            self._user_id = (await self.services.client(self.site().base_url).get_self()).id
+        return self._user_id
 
     async def engine(self) -> Any:
         engine = await self.services.start_engine()
@@ -495,6 +503,7 @@ class Runner:
 
     async def cmd_create(self) -> int:
         from desktop_app.app.usecases import ExportRequest, start_export
+        from desktop_app.canvas.validation import validate_export_request
         from desktop_app.engine.status import Goal
 
         select: dict[SelectKey, list[int]] = {}
@@ -502,8 +511,10 @@ class Runner:
             select.setdefault(key, []).extend(ids)
         dest = self.args.download
         goal = Goal.SAVED if dest is not None else (Goal.EXPORTED if self.args.wait else Goal.CREATED)
-        request = ExportRequest(self.site().base_url, self.args.context, ExportType(self.args.export_type), select,
-                                self.args.skip_notifications, dest, goal)
+        export_type = ExportType(self.args.export_type)
+        validate_export_request(self.args.context, export_type, select or None)  # before any request
+        request = ExportRequest(self.site().base_url, self.args.context, export_type, select,
+                                self.args.skip_notifications, dest, goal, await self.user_id())
         await self.engine()
         return await self._finish(await start_export(self.services, request))
 
@@ -513,7 +524,7 @@ class Runner:
         site = self.site()
         await self.engine()
         job_id = await download_export(self.services, site.base_url, self.args.context, self.args.export_id,
-                                       self.args.to)
+                                       self.args.to, await self.user_id())
         return await self._finish(job_id)
 
     async def cmd_reexport(self) -> int:
@@ -529,7 +540,7 @@ class Runner:
                              f"from here.") from None
         dest = self.args.download
         request = ExportRequest(site.base_url, ctx, export_type, {}, False, dest,
-                                Goal.SAVED if dest is not None else Goal.EXPORTED)
+                                Goal.SAVED if dest is not None else Goal.EXPORTED, await self.user_id())
         await self.engine()
         return await self._finish(await reexport(self.services, request, export.id, everything=self.args.everything))
 
@@ -557,12 +568,16 @@ class Runner:
         return max(codes, key=_severity)
 
     async def cmd_jobs(self) -> int:
+        from desktop_app.app.usecases import site_jobs
         from desktop_app.engine.store import JobStore
 
         self.services.store = store = JobStore()
         jobs = store.jobs()
+        if jobs and not self.args.all_users:  # this site's and this user's, as the app shows them
+            jobs = await site_jobs(self.services, self.site().base_url, await self.user_id())
         if not jobs:
-            self.output.note("No jobs yet.")
+            self.output.note("No jobs yet." if self.args.all_users else
+                             "No jobs of yours on this Canvas site yet (--all-users lists everyone's).")
         for job in jobs:
             where = f" -> {job.saved_path}" if job.saved_path else (f" (error: {job.last_error})" if job.last_error else "")
             export = f"export {job.export_id}" if job.export_id else "no export yet"

@@ -9,6 +9,7 @@ site, the context, the folder, the ticked items) comes in as arguments.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from desktop_app.engine.status import Goal, JobStatus
 
 if TYPE_CHECKING:
     from desktop_app.app.services import Services
-    from desktop_app.engine.engine import Resumed
+    from desktop_app.engine.engine import EngineConfig, Resumed
     from desktop_app.engine.store import Job
 
 T = TypeVar("T")
@@ -35,6 +36,30 @@ BRANCH_SOURCES: Mapping[SelectKey, tuple[SelectKey, ...]] = {
 
 async def collect(iterator: AsyncIterator[T]) -> list[T]:
     return [item async for item in iterator]
+
+
+# ------------------------------------------------------------------ session
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How the engine runs (the app's settings): where its store is and its limits."""
+
+    store_path: Path | None = None
+    max_concurrent: int | None = None
+    config: EngineConfig | None = None
+    max_unannounced_size: int | None = None
+
+
+async def sign_in(services: Services, site: str, base_url: str, token: str, user_id: int,
+                  settings: EngineSettings) -> list[int]:
+    """A checked token becomes the site's client; the engine starts (once) and this
+    user's unfinished jobs of this site carry on (e.g. after a refused token). Returns
+    the ids of the jobs resumed."""
+    await services.set_client(site, base_url, token)
+    await services.start_engine(settings.store_path, max_concurrent=settings.max_concurrent, config=settings.config,
+                                max_unannounced_size=settings.max_unannounced_size)
+    return (await resume_unfinished(services, site, user_id)).started
 
 
 # ------------------------------------------------------------------ reading
@@ -68,22 +93,28 @@ class History:
     jobs: list[Job] = field(default_factory=list)
 
 
-async def load_history(services: Services, site: str, ctx: Context) -> History:
-    """Canvas's list of the context's exports, newest first, and our jobs for it.
+def _mine(job: Job, site: str, user_id: int | None) -> bool:
+    """A job of this site and user. A job recorded before jobs had a user (None) counts
+    for whoever signs in to its site: nobody can tell whose it was."""
+    return job.site == site and (user_id is None or job.user_id is None or job.user_id == user_id)
+
+
+async def load_history(services: Services, site: str, ctx: Context, user_id: int | None = None) -> History:
+    """Canvas's list of the context's exports, newest first, and this user's jobs for it.
 
     The jobs are read on the loop with no await before the result is handed back: an
     engine event is then either already in this snapshot or comes after it, so a front
     end that merges the snapshot into its JobTracker never goes back in time."""
     exports = await collect(services.client(site).list_exports(ctx))
     jobs = services.store.jobs() if services.store is not None else []
-    return History(exports, [j for j in jobs if j.site == site and j.context == str(ctx)])
+    return History(exports, [j for j in jobs if _mine(j, site, user_id) and j.context == str(ctx)])
 
 
-async def site_jobs(services: Services, site: str) -> list[Job]:
-    """Every job of this site (for the tracker at sign-in)."""
+async def site_jobs(services: Services, site: str, user_id: int | None = None) -> list[Job]:
+    """Every job of this site and user (for the tracker at sign-in)."""
     store = services.store
     jobs = await asyncio.to_thread(store.jobs) if store is not None else []
-    return [j for j in jobs if j.site == site]
+    return [j for j in jobs if _mine(j, site, user_id)]
 
 
 async def read_exports(services: Services, site: str, ctx: Context, export_ids: Iterable[int]) -> list[ContentExport]:
@@ -107,10 +138,12 @@ class ExportRequest:
     skip_notifications: bool = False
     dest: Path | None = None
     goal: Goal | None = None
+    user_id: int | None = None
+    """Whose job it is (the signed-in user): each user sees their own jobs."""
 
     def again(self, select: Mapping[SelectKey, list[int]], skip_notifications: bool) -> ExportRequest:
         """The same request with another selection (a re-export's recorded one)."""
-        return ExportRequest(self.site, self.ctx, self.export_type, select, skip_notifications, self.dest, self.goal)
+        return dataclasses.replace(self, select=select, skip_notifications=skip_notifications)
 
 
 async def start_export(services: Services, request: ExportRequest) -> int:
@@ -119,12 +152,13 @@ async def start_export(services: Services, request: ExportRequest) -> int:
     skip = request.skip_notifications and notifications_apply(request.ctx.kind, request.export_type)
     return await services.running_engine().start_export(
         request.site, request.ctx, request.export_type, dict(request.select) or None, skip, request.dest,
-        goal=request.goal)
+        goal=request.goal, user_id=request.user_id)
 
 
-async def download_export(services: Services, site: str, ctx: Context, export_id: int, dest: Path) -> int:
+async def download_export(services: Services, site: str, ctx: Context, export_id: int, dest: Path,
+                          user_id: int | None = None) -> int:
     """Take an export (ours or started elsewhere) to a verified file in `dest`; the job id."""
-    return await services.running_engine().attach(site, ctx, int(export_id), dest)
+    return await services.running_engine().attach(site, ctx, int(export_id), dest, user_id=user_id)
 
 
 class SelectionUnknownError(ValidationError):
@@ -162,9 +196,13 @@ _CANVAS_ENDED = frozenset({"ExportFailedError", "ExportExpiredError"})
 """Job errors that mean Canvas's export itself is over: retrying needs a new export."""
 
 
-async def resume_unfinished(services: Services) -> Resumed:
-    """Carry on every unfinished job no other process is working on (start-up, cron)."""
-    return await services.running_engine().resume_unfinished()
+async def resume_unfinished(services: Services, site: str | None = None, user_id: int | None = None) -> Resumed:
+    """Carry on every unfinished job no other process is working on: all of them (cron),
+    or this site's and user's (the app at sign-in: another user's token must not carry
+    on someone else's job)."""
+    if site is None:
+        return await services.running_engine().resume_unfinished()
+    return await services.running_engine().resume_unfinished(lambda job: _mine(job, site, user_id))
 
 
 async def retry_job(services: Services, job_id: int) -> int:
@@ -183,7 +221,7 @@ async def retry_job(services: Services, job_id: int) -> int:
     if job.state is JobStatus.EXPIRED or job.error_kind in _CANVAS_ENDED:
         request = ExportRequest(job.site, Context.parse(job.context), ExportType(job.export_type),
                                 {SelectKey(k): list(v) for k, v in job.selection.items()}, job.skip_notifications,
-                                job.dest_dir, job.goal)
+                                job.dest_dir, job.goal, job.user_id)
         return await start_export(services, request)
     await engine.resume(job.id)
     return job.id

@@ -217,6 +217,7 @@ class Engine:
         dest_dir: Path | str | None = None,
         *,
         goal: Goal | None = None,
+        user_id: int | None = None,
     ) -> int:
         """Record a new export job and start it; returns the job id at once.
 
@@ -243,12 +244,14 @@ class Engine:
             state=JobStatus.CREATING,
             dest_dir=Path(dest_dir).expanduser().absolute() if dest_dir is not None else None,
             expire_days=self.config.expire_days,
+            user_id=user_id,
         )
         self._emit(JobCreated(job.id, site, job.context, job.export_type, None, str(job.dest_dir) if job.dest_dir else None))
         self._claim_and_spawn(job.id)
         return job.id
 
-    async def attach(self, site: str, ctx: Context | str, export_id: int, dest_dir: Path | str | None) -> int:
+    async def attach(self, site: str, ctx: Context | str, export_id: int, dest_dir: Path | str | None, *,
+                     user_id: int | None = None) -> int:
         """Take an export started elsewhere (web UI, a co-teacher, an earlier run) to a
         saved file. Reads the export first, so a wrong id fails here (NotFoundError).
         If a job of ours is already working on this export, returns that job instead."""
@@ -269,6 +272,7 @@ class Engine:
             export_created_at=export.created_at,
             dest_dir=Path(dest_dir).expanduser().absolute() if dest_dir is not None else None,
             expire_days=self.config.expire_days,
+            user_id=user_id,
         )
         self._emit(JobCreated(job.id, site, job.context, job.export_type, export.id, str(job.dest_dir) if job.dest_dir else None))
         self._claim_and_spawn(job.id)
@@ -305,13 +309,14 @@ class Engine:
             return
         self._claim_and_spawn(job_id)
 
-    async def resume_unfinished(self) -> Resumed:
+    async def resume_unfinished(self, which: Callable[[Job], bool] | None = None) -> Resumed:
         """After a restart: every job that is not done, failed, expired or stopped carries
         on (polling, or downloading from its `.part`), except those another live process
-        is working on (the app and a cron `resume` at once): those are left to it."""
+        is working on (the app and a cron `resume` at once): those are left to it.
+        `which` narrows it (the app: the signed-in user's jobs of that site)."""
         resumed = Resumed()
         for job in self.store.unfinished():
-            if self.is_running(job.id):
+            if self.is_running(job.id) or (which is not None and not which(job)):
                 continue
             try:
                 self._claim_and_spawn(job.id)

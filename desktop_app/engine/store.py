@@ -86,6 +86,11 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at REAL NOT NULL
     );
     """,
+    # 5: jobs belong to a user of a site (two accounts on one Canvas share nothing)
+    """
+    ALTER TABLE jobs ADD COLUMN user_id INTEGER;
+    CREATE INDEX jobs_by_site_user ON jobs(site, user_id);
+    """,
 )
 
 
@@ -156,6 +161,8 @@ class Job:
     updated_at: datetime | None = None
     finished_at: datetime | None = None
     expire_days: int = DEFAULT_EXPIRE_DAYS
+    user_id: int | None = None
+    """The Canvas user whose token made the job (None: recorded before schema 5)."""
 
     @property
     def expires_at(self) -> datetime | None:

@@ -446,6 +446,14 @@ class ContextPicker(QWidget):
         self._row_chosen(view.currentIndex())
         return True
 
+    def forget_choice(self) -> None:
+        """Nothing is chosen any more (another account signed in): choosing the same
+        course again is a new choice, and ``contextChosen`` fires for it."""
+        self._current = None
+        self._pending = None
+        for view in (self.course_view, self.group_view):
+            view.selectionModel().clearSelection()
+
     # ------------------------------------------------------------------ internals
     def _apply_pending(self) -> None:
         if self._pending is not None:

@@ -349,6 +349,10 @@ class MainWindow(QMainWindow):
     def site(self) -> str:
         return self.session.site if self.session is not None else ""
 
+    @property
+    def user_id(self) -> int | None:
+        return self.session.user.id if self.session is not None else None
+
     def show_session_pending(self, signin: SignIn) -> None:
         """Right after sign-in, before the loop has the client: say who and where, and
         show the panels."""
@@ -358,16 +362,21 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{signin.profile.name} — Canvas Export Manager")
 
     def begin_session(self, signin: SignIn) -> None:
-        """The client is on the loop: load the contexts (again, after a new token)."""
-        same_site = self.session is not None and self.session.site == signin.site
+        """The client is on the loop: load the contexts (again, after a new token). Another
+        site or another user of the same site starts afresh: their jobs, history and tree
+        are not this user's."""
+        same_account = (self.session is not None and self.session.site == signin.site
+                        and self.session.user.id == signin.user.id)
         self.session = signin
         self.show_session_pending(signin)
         self.history.model.set_user_names({signin.user.id: signin.user.name})
-        if not same_site:
+        if not same_account:
+            self._titles = {"user:self": "My files"}
             for call in self._context_calls:
                 call.cancel()
             self._context_calls = []
             self.context = None
+            self.picker.forget_choice()
             self.bridge.jobs.clear()
             self.history.model.clear()
             self.selection.reset()
@@ -407,8 +416,8 @@ class MainWindow(QMainWindow):
         """This site's jobs into the tracker (their contexts name them in notifications)."""
         from desktop_app.app import usecases
 
-        site = self.site
-        self.bridge.run(lambda services: usecases.site_jobs(services, site)).then(
+        site, user_id = self.site, self.user_id
+        self.bridge.run(lambda services: usecases.site_jobs(services, site, user_id)).then(
             self.bridge.jobs.merge, lambda err: log.info("job list unreadable: %s", err))
 
     # ------------------------------------------------------------------ contexts
@@ -546,7 +555,7 @@ class MainWindow(QMainWindow):
         """Canvas's list of the context's exports plus this app's jobs for it."""
         from desktop_app.app import usecases
 
-        ctx, site = self.context, self.site
+        ctx, site, user_id = self.context, self.site, self.user_id
         if ctx is None:
             return None
 
@@ -563,7 +572,7 @@ class MainWindow(QMainWindow):
             if self.context == ctx and auth_error_of(error) is None:
                 self.presenter.present(error, "Could not load the export history")
 
-        call = self.bridge.run(lambda services: usecases.load_history(services, site, ctx),
+        call = self.bridge.run(lambda services: usecases.load_history(services, site, ctx, user_id),
                                label="Loading the export history…", site=site).then(loaded, failed)
         self._context_calls.append(call)
         return call
@@ -679,7 +688,7 @@ class MainWindow(QMainWindow):
         from desktop_app.app.usecases import ExportRequest
 
         return ExportRequest(self.site, ctx, export_type, select, self.options.skip_notifications.isChecked(),
-                             self._dest_dir(ctx))
+                             self._dest_dir(ctx), user_id=self.user_id)
 
     def _start(self, request: ExportRequest) -> Call:
         from desktop_app.app import usecases
@@ -700,11 +709,11 @@ class MainWindow(QMainWindow):
         """Take an export (ours or not) to a saved, verified file in the download folder."""
         from desktop_app.app import usecases
 
-        ctx, site = self.context, self.site
+        ctx, site, user_id = self.context, self.site, self.user_id
         if ctx is None:
             return None
         dest = self.download_folder(ctx)
-        call = self.bridge.run(lambda services: usecases.download_export(services, site, ctx, export_id, dest),
+        call = self.bridge.run(lambda services: usecases.download_export(services, site, ctx, export_id, dest, user_id),
                                label="Starting the download…", site=site)
         call.then(None, lambda err: self.presenter.present(err, "Could not download the export"))
         return call

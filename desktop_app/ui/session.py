@@ -176,14 +176,12 @@ class AppController(QObject):
         self.session = signin
         site, base_url, token = signin.site, signin.profile.base_url, signin.token
 
-        async def install(services):  # type: ignore[no-untyped-def]
-            await services.set_client(site, base_url, token)
-            engine = await services.start_engine(self._store_path, max_concurrent=self.settings.max_concurrent,
-                                                 config=self._engine_config,
-                                                 max_unannounced_size=self.settings.max_unannounced_size)
-            return (await engine.resume_unfinished()).started  # interrupted jobs (e.g. a refused token) carry on
+        from desktop_app.app.usecases import EngineSettings, sign_in
 
-        call = self.bridge.run(install, label="Signing in…", site=site)
+        settings = EngineSettings(self._store_path, self.settings.max_concurrent, self._engine_config,
+                                  self.settings.max_unannounced_size)
+        call = self.bridge.run(lambda services: sign_in(services, site, base_url, token, signin.user.id, settings),
+                               label="Signing in…", site=site)
         window = self._main_window()
         call.then(lambda _ids: window.begin_session(signin),
                   lambda err: window.presenter.present(err, "Could not sign in"))

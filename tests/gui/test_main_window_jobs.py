@@ -205,3 +205,31 @@ def test_reexport_after_download_uses_the_original_selection(qtbot, window: Main
     record = sim.store.records[job_row(window, again.args[0]).export_id]
     assert not record.selection.everything
     assert record.selection.assets["wiki_pages"] == frozenset(f"wiki_page_{i}" for i in ticked)
+
+
+def test_another_account_on_the_same_canvas_sees_none_of_the_first_one_s_jobs(qtbot, window: MainWindow, sim,
+                                                                           controller) -> None:
+    """Issue 13, defect 3: signed in as the student after the teacher exported, the
+    teacher's job was listed "By: You" and the tree kept the teacher's ticks."""
+    from desktop_app.canvas.models import User
+    from desktop_app.profiles import Profile
+    from desktop_app.simulator import STUDENT_TOKEN
+    from desktop_app.ui.accounts import SignIn
+
+    ctx = course_ctx(sim)
+    choose(qtbot, window, ctx)
+    expand_branch(qtbot, window, SelectKey.PAGES)
+    pages = window.selection.model.branch_index(SelectKey.PAGES)
+    window.selection.model.setData(window.selection.model.index(0, 0, pages), Qt.CheckState.Checked.value,
+                                   Qt.ItemDataRole.CheckStateRole)
+    job_id = start(qtbot, window, ExportType.COMMON_CARTRIDGE)
+    qtbot.waitUntil(lambda: job_row(window, job_id).saved_path is not None, timeout=30_000)
+
+    student = SignIn(Profile("Student", sim.base_url, "Alan Turing"), STUDENT_TOKEN,
+                     User(sim.data.student_id, "Alan Turing"))
+    with qtbot.waitSignal(window.contextsLoaded, timeout=10_000):
+        controller.begin(student)
+    assert window.context is None and window.selection.select_hash() == {}
+    assert window.bridge.jobs.views() == [] or all(v.job_id != job_id for v in window.bridge.jobs.views())
+    choose(qtbot, window, ctx)
+    assert job_row(window, job_id) is None  # the teacher's job is not the student's

@@ -292,3 +292,16 @@ def test_retry_a_job_whose_export_failed_at_canvas(sim: SimulatedCanvas, tmp_pat
     result = json.loads(retried.stdout.splitlines()[-1])
     assert result["job_id"] != job["id"] and result["export_id"] != job["export_id"]  # a new export
     assert Path(result["path"]).is_file() and len(posts(sim)) == 2
+
+
+def test_jobs_lists_this_user_s_jobs_unless_all_users(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    from desktop_app.simulator import STUDENT_TOKEN
+
+    course = f"course:{sim.data.main_course_id}"
+    assert cli(tmp_path, sim, "create", course, "--type", "zip").returncode == 0
+    assert cli(tmp_path, sim, "create", course, "--type", "zip", token=STUDENT_TOKEN).returncode == 0
+    mine = [json.loads(line) for line in cli(tmp_path, sim, "--json", "jobs", token=STUDENT_TOKEN).stdout.splitlines()]
+    assert [job["user_id"] for job in mine] == [sim.data.student_id]
+    everyone = [json.loads(line) for line in
+                cli(tmp_path, sim, "--json", "jobs", "--all-users", token=STUDENT_TOKEN).stdout.splitlines()]
+    assert sorted(job["user_id"] for job in everyone) == sorted([sim.data.teacher_id, sim.data.student_id])
