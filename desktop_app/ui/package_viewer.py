@@ -472,11 +472,11 @@ class PackageViewer(QMainWindow):
 
     # ------------------------------------------------------------------ drag and drop, closing
     def dragEnterEvent(self, event: Any) -> None:  # noqa: N802
-        if _dropped_packages(event.mimeData()):
+        if dropped_packages(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: Any) -> None:  # noqa: N802
-        for path in _dropped_packages(event.mimeData()):
+        for path in dropped_packages(event.mimeData()):
             open_package_viewer(path, self.parentWidget(), jobs=self._jobs)
         event.acceptProposedAction()
 
@@ -493,7 +493,7 @@ class PackageViewer(QMainWindow):
             self.reader.close()
 
 
-def _dropped_packages(mime: Any) -> list[str]:
+def dropped_packages(mime: Any) -> list[str]:
     if not mime.hasUrls():
         return []
     return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and is_package_path(u.toLocalFile())]
