@@ -417,7 +417,7 @@ class PackageViewer(QMainWindow):
             return
         self.proxy.set_matches(self.index.search(text) if text.strip() else None)
         if text.strip():
-            self.tree.expandAll()
+            self.tree.expandToDepth(1)  # kinds and modules open; deep folders stay closed (expandAll: 20,000 rows)
 
     # ------------------------------------------------------------------ extract
     def _ask_folder(self, title: str) -> str:

@@ -79,10 +79,13 @@ class Painted(QObject):
 t0 = time.perf_counter()
 viewer = pv.open_package_viewer(sys.argv[1], jobs=lambda: [])
 painted = Painted(); viewer.tree.viewport().installEventFilter(painted)
+done = []
+viewer.indexFinished.connect(lambda: done.append(time.perf_counter()))
 wait(viewer.ready)
 while painted.at is None: app.processEvents()
 first = painted.at - t0
-t_index = time.perf_counter(); wait(viewer.indexFinished); indexing = time.perf_counter() - t_index
+while not done: app.processEvents()
+indexing = done[0] - t0
 searches = []
 for q in ("token1999", "babbage lovelace", "page 12", "nothing-matches-this"):
     t = time.perf_counter(); viewer.apply_search(q); searches.append(time.perf_counter() - t)
@@ -123,7 +126,7 @@ def main() -> None:
     print(f"| peak memory above the idle app (idle: {med['base'] / 1e6:.0f} MB) | "
           + " / ".join(f"{r['mem'] / 1e6:.0f}" for r in runs) + f" MB | {med['mem'] / 1e6:.0f} MB | < 100 MB | "
           f"{'yes' if med['mem'] < 100e6 else 'no'} |")
-    print(f"| indexing {runs[0]['indexed']:,} pages' text in the background | {ms('index')} ms | "
+    print(f"| search covers the text of {runs[0]['indexed']:,} pages (from opening) | {ms('index')} ms | "
           f"{med['index'] * 1000:.0f} ms | | info |")
     print(f"| search + filtering the tree, median of 4 queries | {ms('search')} ms | {med['search'] * 1000:.0f} ms | "
           f"< 200 ms | {'yes' if med['search'] < 0.2 else 'no'} |")
