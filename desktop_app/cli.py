@@ -11,6 +11,7 @@
       resume                           carry on every unfinished job (cron-friendly)
       jobs                             the local job list
       demo-server [--port N]           a simulated Canvas on this computer
+      inspect FILE [--job JOB_ID]      what a saved package holds; did the job's selection land
 
 The token comes from $CANVAS_TOKEN, else from the OS keyring entry of the profile
 (--profile, or the profile used last); the base URL from --base-url, $CANVAS_BASE_URL or
@@ -258,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     # Hidden (no help=): the frozen build's smoke test, see desktop_app/keyring_check.py
     p = sub.add_parser("keyring-check", parents=[common])
     p.add_argument("--expect", metavar="NAME", help="fail unless the active keyring backend's name contains NAME")
+
+    p = sub.add_parser("inspect", parents=[common],
+                       help="what a saved package holds and, for this app's jobs, whether the selection landed")
+    p.add_argument("file", type=Path, metavar="FILE", help="a .imscc, QTI zip or files zip")
+    p.add_argument("--job", type=_export_id, metavar="JOB_ID",
+                   help="check against this job's selection (default: the job that saved FILE, if any)")
 
     p = sub.add_parser("demo-server", parents=[common], help="run a simulated Canvas on this computer")
     p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
@@ -584,6 +591,34 @@ class Runner:
             text = f"{job.id:>5}  {job.state.label:<24}  {job.context:<14}  {job.export_type:<16}  {export}{where}"
             self.output.result(job.to_json(), text)
         return EXIT_OK
+
+    async def cmd_inspect(self) -> int:
+        """Offline: no token, no network. Exit 0 when the package is sound and holds all
+        the job asked for (or no job is known), 1 when something is missing or it is not."""
+        from desktop_app.engine.errors import StoreError
+        from desktop_app.engine.store import JobStore
+        from desktop_app.engine.verify import sha256_of
+        from desktop_app.package.selection_check import find_job
+        from desktop_app.package.summary import inspect_package
+
+        path: Path = self.args.file
+        if not path.is_file():
+            raise UsageError(f"{path} is not a file.")
+        job = None
+        try:
+            self.store = JobStore()
+            if self.args.job is not None:
+                job = self.store.get(self.args.job)
+                if job is None:
+                    raise UsageError(f"There is no job {self.args.job} in the job store.")
+            else:
+                job = find_job(self.store.jobs(), path, sha256_of)
+        except StoreError:
+            if self.args.job is not None:
+                raise
+        summary = inspect_package(path, job=job)
+        self.output.result(summary.to_json(), "\n".join(summary.lines()))
+        return EXIT_OK if summary.check is None or summary.check.ok else EXIT_FAILED
 
     async def _finish(self, job_id: int) -> int:
         job = await self.services.running_engine().wait(job_id)

@@ -171,6 +171,13 @@ class Archive:
         _check_expansion(entries, size)
         self.entries = entries
 
+    def with_file(self, fh: BinaryIO) -> "Archive":
+        """The same checked layout read through another handle of the same file (and its
+        own window): for a second thread, since a window is one shared buffer."""
+        twin = object.__new__(Archive)
+        twin._window, twin._next_start, twin.entries = _Window(fh), self._next_start, self.entries
+        return twin
+
     def find(self, name: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.name == name), None)
 

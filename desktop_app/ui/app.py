@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="sign in to the demo, show the main window, exit 0 if both worked (smoke test)")
     parser.add_argument("--self-test-timeout", type=float, default=SELF_TEST_TIMEOUT, metavar="SECONDS",
                         help=argparse.SUPPRESS)
+    parser.add_argument("package", nargs="?", metavar="FILE",
+                        help="open a saved package (.imscc, QTI zip or files zip) in the package viewer")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {desktop_app.__version__}")
     return parser
 
@@ -221,6 +223,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_DISPLAY
     gc.disable()  # until the first window is painted (finish_start_up_after_first_frame)
     app = make_application([], window_icon=False)
+
+    if args.package and not args.self_test:  # `canvas-export-manager course.imscc`: the viewer alone
+        gc.enable()
+        from desktop_app.ui.package_viewer import open_package_viewer
+
+        open_package_viewer(args.package)
+        return int(app.exec())
 
     from desktop_app.ui.session import AppController
 

@@ -64,6 +64,7 @@ class HistoryPanel(QWidget):
 
     downloadRequested = Signal(int)
     openFileRequested = Signal(str)
+    viewContentsRequested = Signal(str)  # the saved package's path: the window opens the package viewer
     showInFolderRequested = Signal(str)
     pathCopied = Signal(str)
     reexportRequested = Signal(int)
@@ -128,11 +129,16 @@ class HistoryPanel(QWidget):
             "Stop following this export here; Canvas cannot cancel it and will finish it on its own",
             QKeySequence(QKeySequence.StandardKey.Delete),
         )
+        self.view_contents_action = self._action(
+            "View contents", "archive", "Read what the saved package holds, offline, and check the selection landed",
+            QKeySequence("Ctrl+Shift+V"),
+        )
         self.refresh_action = self._action(
             "Refresh", "refresh", "Reload the list of exports from Canvas", QKeySequence(QKeySequence.StandardKey.Refresh)
         )
         self.download_action.triggered.connect(self._download)
         self.open_action.triggered.connect(self._open_file)
+        self.view_contents_action.triggered.connect(self._view_contents)
         self.show_in_folder_action.triggered.connect(self._show_in_folder)
         self.copy_path_action.triggered.connect(self._copy_path)
         self.reexport_action.triggered.connect(self._reexport)
@@ -142,6 +148,7 @@ class HistoryPanel(QWidget):
             self.download_action, self.open_action, self.show_in_folder_action,
             self.copy_path_action, self.reexport_action, self.stop_action,
         )
+        self.toolbar_extra = (self.view_contents_action,)
 
         self.filter_edit = search_field(
             self, "Filter exports", "Filter exports",
@@ -156,7 +163,7 @@ class HistoryPanel(QWidget):
         self.toolbar.setAccessibleName("Export actions")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toolbar.setIconSize(QSize(18, 18))
-        for action in self._row_actions:
+        for action in (*self._row_actions[:2], self.view_contents_action, *self._row_actions[2:]):
             self.toolbar.addAction(action)
         spacer = QWidget(self.toolbar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -248,7 +255,7 @@ class HistoryPanel(QWidget):
         row = self.current_row()
         self.download_action.setEnabled(bool(row and row.can_download))
         has_file = bool(row and row.saved_path)
-        for action in (self.open_action, self.show_in_folder_action, self.copy_path_action):
+        for action in (self.open_action, self.show_in_folder_action, self.copy_path_action, self.view_contents_action):
             action.setEnabled(has_file)
         self.reexport_action.setEnabled(bool(row and row.can_reexport and row.export_id is not None))
         self.stop_action.setEnabled(bool(row and row.can_stop))
@@ -268,6 +275,7 @@ class HistoryPanel(QWidget):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         for action in self._row_actions[:4]:
             menu.addAction(action)
+        menu.addAction(self.view_contents_action)
         menu.addSeparator()
         menu.addAction(self.reexport_action)
         menu.addAction(self.stop_action)
@@ -301,6 +309,11 @@ class HistoryPanel(QWidget):
         if row and row.saved_path:
             self.openFileRequested.emit(row.saved_path)
             self._url_opener(QUrl.fromLocalFile(row.saved_path))
+
+    def _view_contents(self) -> None:
+        row = self.current_row()
+        if row and row.saved_path:
+            self.viewContentsRequested.emit(row.saved_path)
 
     def _show_in_folder(self) -> None:
         row = self.current_row()

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.panels_built = False
 
         self._build_frame()
+        self.setAcceptDrops(True)  # a dropped package opens in the package viewer
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
         self.refresh_timer.timeout.connect(self.refresh_running)
@@ -274,6 +275,9 @@ class MainWindow(QMainWindow):
         self.switch_action = self._action(
             "&Switch Canvas site…", self.switchSiteRequested.emit, shortcut="Ctrl+Shift+O",
             tip="Sign in to another Canvas site, or rename and forget saved sites")
+        self.open_package_action = self._action(
+            "&Open package…", self.choose_package, shortcut=QKeySequence.StandardKey.Open,
+            tip="Read a saved .imscc, QTI zip or files zip offline", icon_name="archive")
         self.settings_action = self._action(
             "S&ettings…", self.open_settings, shortcut="Ctrl+,", tip="Download folder, exports at once, auto-download")
         self.quit_action = self._action(
@@ -297,6 +301,7 @@ class MainWindow(QMainWindow):
 
     def _fill_menus(self) -> None:
         file_menu = self.file_menu
+        file_menu.addAction(self.open_package_action)
         file_menu.addAction(self.switch_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
@@ -342,6 +347,7 @@ class MainWindow(QMainWindow):
         self.history.reexportRequested.connect(self.reexport)
         self.history.stopRequested.connect(self.stop_job)
         self.history.refreshRequested.connect(self.load_history)
+        self.history.viewContentsRequested.connect(self.view_package)
         self.history.pathCopied.connect(lambda path: self.statusBar().showMessage(f"Copied {path}", 4000))
 
     # ------------------------------------------------------------------ session
@@ -664,6 +670,33 @@ class MainWindow(QMainWindow):
                 self.notifier.notify("Export interrupted", f"{what}: {event.message}", ok=False)
 
     # ------------------------------------------------------------------ actions
+    # ------------------------------------------------------------------ package viewer (ui/package_viewer.py)
+    def choose_package(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open package", str(self.settings.download_dir),
+                                              "Canvas packages (*.imscc *.zip);;All files (*)")
+        if path:
+            self.view_package(path)
+
+    def view_package(self, path: str) -> None:
+        from desktop_app.ui.package_viewer import open_package_viewer
+
+        open_package_viewer(path, self)
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        from desktop_app.ui.package_viewer import dropped_packages
+
+        if dropped_packages(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # noqa: N802
+        from desktop_app.ui.package_viewer import dropped_packages
+
+        for path in dropped_packages(event.mimeData()):
+            self.view_package(path)
+        event.acceptProposedAction()
+
     def download_folder(self, ctx: Context) -> Path:
         """Where packages of `ctx` are saved: <download folder>/<site host>/<course or
         group name (course ID)>/, created when the first package arrives (see

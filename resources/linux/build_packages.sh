@@ -110,6 +110,8 @@ cp -a "$BUNDLE" "$STAGE/opt/$NAME"
 ln -s "/opt/$NAME/$CLI_EXE" "$STAGE/usr/bin/canvas-exports"
 ln -s "/opt/$NAME/$GUI_EXE" "$STAGE/usr/bin/$NAME"
 install -m 0644 "$DESKTOP" "$STAGE/usr/share/applications/$NAME.desktop"
+# .imscc as a MIME type the .desktop entry handles (shared-mime-info's file trigger updates the database)
+install -D -m 0644 "resources/linux/$NAME-mime.xml" "$STAGE/usr/share/mime/packages/$NAME.xml"
 install -m 0644 resources/icons/app.svg "$STAGE/usr/share/icons/hicolor/scalable/apps/$NAME.svg"
 for dir in "$ICONS"/*x*; do
   size="$(basename "$dir")"

@@ -47,6 +47,7 @@ SolidCompression=yes
 OutputDir=..\..\dist
 OutputBaseFilename=canvas-export-manager-{#AppVersion}-windows-x64-setup
 ; close a running copy before replacing its files, restart it afterwards
+ChangesAssociations=yes
 CloseApplications=yes
 RestartApplications=no
 
@@ -63,6 +64,13 @@ Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
 Source: "{#BundleDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+
+[Registry]
+; .imscc opens in the package viewer (`Canvas Export Manager.exe FILE`); removed on uninstall
+Root: HKA; Subkey: "Software\Classes\.imscc\OpenWithProgids"; ValueType: string; ValueName: "CanvasExportManager.imscc"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\CanvasExportManager.imscc"; ValueType: string; ValueName: ""; ValueData: "Common Cartridge package"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\CanvasExportManager.imscc\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: "{app}\{#AppExeName},0"
+Root: HKA; Subkey: "Software\Classes\CanvasExportManager.imscc\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExeName}"" ""%1"""
 
 [Icons]
 Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#AppExeName}"; WorkingDir: "{app}"

@@ -339,7 +339,7 @@ def test_context_menu_offers_the_actions_with_the_default_in_bold(panel: History
     panel.select_export(2)
     menu = panel.build_context_menu()
     texts_ = [a.text() for a in menu.actions() if not a.isSeparator()]
-    assert texts_ == ["Download", "Open file", "Show in folder", "Copy path", "Re-export", "Stop watching", "Refresh"]
+    assert texts_ == ["Download", "Open file", "Show in folder", "Copy path", "View contents", "Re-export", "Stop watching", "Refresh"]
     assert menu.defaultAction() is panel.open_action
     panel.select_export(1)
     assert panel.build_context_menu().defaultAction() is panel.download_action

@@ -1,0 +1,111 @@
+"""The package viewer window: opening, the tree (model tester), rendering without the
+network, search, extract, the selection banner, and the history's View contents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QTextDocument
+
+from desktop_app.ui.package_model import PackageModel
+from desktop_app.ui.package_viewer import PackageViewer, open_package_viewer
+from tests.unit.package_support import DATA, cc_bytes, write
+
+
+@pytest.fixture
+def viewer(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "course.imscc", cc_bytes())
+    job = SimpleNamespace(id=3, export_type="common_cartridge", selection={"pages": [401, 9999]})
+    opened: list[PackageViewer] = []
+
+    def make() -> PackageViewer:
+        v = open_package_viewer(path, job=job, jobs=lambda: [])
+        v._quiet = True
+        opened.append(v)
+        return v
+
+    yield make
+    for v in opened:
+        v.shutdown()
+
+
+def test_the_tree_passes_the_model_tester(qtmodeltester, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.package.cartridge import read_contents
+    from desktop_app.package.reader import PackageReader
+
+    model = PackageModel()
+    with PackageReader(write(tmp_path, "c.imscc", cc_bytes())) as reader:
+        model.set_contents(read_contents(reader))
+    qtmodeltester.check(model)
+    top = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert top[:3] == ["Modules (6)", "Pages (12)", "Assignments (10)"] and "Files (346)" in top
+
+
+def test_opens_shows_items_checks_the_selection_and_searches(qtbot, viewer) -> None:  # type: ignore[no-untyped-def]
+    v = viewer()
+    qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: v.check is not None, timeout=10_000)
+    assert not v.banner.isHidden()
+    assert "1 of 2 pages: missing page 9999" in v.banner.text()
+    with qtbot.waitSignal(v.itemShown, timeout=10_000) as shown:
+        assert v.select_key("quiz_902")
+    assert shown.args == ["quiz_902"]
+    assert "Quiz 2: Mechanical Computation" in v.browser.toPlainText() and "(correct)" in v.browser.toPlainText()
+    qtbot.waitUntil(lambda: v.index is not None and v.index.indexed > 0 and v.statusBar().currentMessage()
+                    .startswith("Search covers"), timeout=10_000)
+    v.apply_search("question 5?")
+    keys = {v.proxy.index(r, 0, v.proxy.index(t, 0)).data(PackageModel.KeyRole)
+            for t in range(v.proxy.rowCount()) for r in range(v.proxy.rowCount(v.proxy.index(t, 0)))}
+    quizzes_with_5 = {f"quiz_{q}" for q in DATA.ids("quizzes") if len(DATA.content[q].questions) >= 5}
+    assert quizzes_with_5 and keys - {None} == quizzes_with_5
+    v.apply_search("")
+    assert v.proxy.rowCount() == v.model.rowCount()
+
+
+def test_the_browser_loads_nothing_from_outside(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.package_viewer import SafeBrowser
+
+    browser = SafeBrowser()
+    qtbot.addWidget(browser)
+    browser.show_item('<img src="pkg:a.png"><img src="https://example.org/x.png"><img src="file:///etc/passwd">',
+                      {"pkg:a.png": b"\x89PNG not really"})
+    for url in ("https://example.org/x.png", "file:///etc/passwd", "http://127.0.0.1:1/"):
+        assert browser.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl(url)) is None
+    assert browser.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl("pkg:a.png")) is not None
+    assert "https://example.org/x.png" in browser.refused
+
+
+def test_extract_selected_item_into_a_chosen_folder(qtbot, viewer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    v = viewer()
+    qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+    target = tmp_path / "out"
+    v.choose_folder = lambda title: str(target)
+    file_key = v.contents.of_kind("files")[0].key
+    with qtbot.waitSignal(v.itemShown, timeout=10_000):
+        v.select_key(file_key)
+    with qtbot.waitSignal(v.extractFinished, timeout=10_000) as done:
+        v.extract_selected()
+    assert done.args == ["1 file extracted."]
+    name = v.contents.items[file_key].href.rpartition("/")[2]
+    assert (target / name).stat().st_size == v.contents.items[file_key].size
+
+
+def test_a_file_that_is_no_package_says_why(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    v = open_package_viewer(write(tmp_path, "x.imscc", b"<html>login</html>"), jobs=lambda: [])
+    try:
+        qtbot.waitUntil(lambda: v.error is not None, timeout=10_000)
+        assert "web page" in v.error and "web page" in v.browser.toPlainText()
+    finally:
+        v.shutdown()
+
+
+def test_history_view_contents_emits_the_saved_path(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.history_view import HistoryPanel
+
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    assert panel.view_contents_action in panel.build_context_menu().actions()
+    assert not panel.view_contents_action.isEnabled()  # no row with a saved file
