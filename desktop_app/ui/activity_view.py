@@ -90,12 +90,16 @@ class ActivityPanel(QWidget):
         header.setStretchLastSection(True)
         metrics = self.fontMetrics()
         samples = {
-            ActivityColumn.WHAT: "Analytical Engines: Foundations", ActivityColumn.TYPE: "Common Cartridge",
+            ActivityColumn.WHAT: "Introduction to Programming", ActivityColumn.TYPE: "Common Cartridge",
             ActivityColumn.STATE: "Downloading 100%  ", ActivityColumn.SIZE: "999.9 MB",
-            ActivityColumn.SAVED: "analytical-engines-export.imscc", ActivityColumn.UPDATED: "2025-12-31 23:59",
+            ActivityColumn.SAVED: "course-export.imscc", ActivityColumn.UPDATED: "2025-12-31 23:59",
         }
         for column, sample in samples.items():
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+        # the name takes what is left, so the whole row fits without a horizontal scroll
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(ActivityColumn.WHAT, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
 
         self.placeholder = QLabel(EMPTY_TEXT, self.view.viewport())
         self.placeholder.setObjectName("activityPlaceholder")

@@ -27,8 +27,8 @@ class DetailsPane(QTextBrowser):
         self.setAccessibleName("Details of the selected export")
         self.setOpenLinks(False)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        # selectable and copyable (Ctrl+C), without a blinking text cursor in a read-only pane
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setMinimumWidth(220)
         self.details: Details | None = None
         self.set_details(None)
