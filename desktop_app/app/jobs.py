@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from desktop_app.engine.status import JobStatus
@@ -50,6 +50,11 @@ class JobView:
     created_at: datetime | None = None
     site: str = ""
     context: str = ""
+    error_kind: str | None = None
+    """The error's class name (``ServerError``, ``AuthError``, ...) while failed or
+    interrupted: it decides whether Retry starts a new export and whether the app
+    retries by itself once Canvas answers again."""
+    updated_at: datetime | None = None
 
     @property
     def is_watching(self) -> bool:
@@ -59,6 +64,16 @@ class JobView:
     @property
     def is_transferring(self) -> bool:
         return self.status in (JobStatus.DOWNLOADING, JobStatus.VERIFYING)
+
+    @property
+    def can_resume(self) -> bool:
+        """Interrupted (network, token, disk) or stopped: it can carry on where it stood."""
+        return self.status in (JobStatus.INTERRUPTED, JobStatus.STOPPED)
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed or expired: Retry resumes it, or starts a new export of the same selection."""
+        return self.status in (JobStatus.FAILED, JobStatus.EXPIRED)
 
     @classmethod
     def from_job(cls, job: Job) -> "JobView":
@@ -77,6 +92,8 @@ class JobView:
             created_at=job.export_created_at or job.created_at,
             site=job.site,
             context=job.context,
+            error_kind=job.error_kind if job.state in _TROUBLED else None,
+            updated_at=job.updated_at,
         )
 
     def apply(self, event: JobEvent) -> "JobView":
@@ -87,6 +104,7 @@ class JobView:
         from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState
 
         replace = dataclasses.replace
+        self = replace(self, updated_at=_now())
         if isinstance(event, JobCreated):
             return replace(self, export_id=event.export_id or self.export_id, export_type=event.export_type,
                            site=event.site, context=event.context)
@@ -105,6 +123,7 @@ class JobView:
                 export_id=event.export_id or self.export_id,
                 progress=self.progress if keep else None,
                 error=(event.message or self.error) if troubled else None,
+                error_kind=self.error_kind if troubled else None,
             )
         if isinstance(event, JobProgress):
             return replace(self, progress=float(event.completion), state_text=event.label or self.state_text)
@@ -126,10 +145,18 @@ class JobView:
                 saved_path=str(event.path) if event.path else self.saved_path,
                 bytes_total=event.size if event.size is not None else self.bytes_total,
                 error=None,
+                error_kind=None,
             )
         if isinstance(event, JobError):
-            return replace(self, error=event.message)
+            return replace(self, error=event.message, error_kind=type(event.error).__name__)
         return self
+
+
+_TROUBLED = frozenset({JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.EXPIRED})
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 _EXPORT_PHASES = frozenset({
@@ -185,7 +212,9 @@ class JobTracker:
             live = self._views.get(job.id)
             view = stored if live is None else dataclasses.replace(
                 live, site=job.site, context=job.context, export_type=live.export_type or stored.export_type,
-                created_at=live.created_at or stored.created_at)
+                created_at=live.created_at or stored.created_at,
+                error_kind=live.error_kind or (stored.error_kind if live.status is stored.status else None),
+                updated_at=max((t for t in (live.updated_at, stored.updated_at) if t is not None), default=None))
             merged.append(self._put(view))
         return merged
 

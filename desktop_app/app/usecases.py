@@ -192,6 +192,23 @@ async def stop_job(services: Services, job_id: int) -> None:
     await services.running_engine().stop(int(job_id))
 
 
+async def resume_job(services: Services, job_id: int) -> int:
+    """Carry on an interrupted or stopped job where it stood; its id."""
+    await services.running_engine().resume(int(job_id))
+    return int(job_id)
+
+
+async def ping(services: Services, site: str) -> None:
+    """Ask Canvas the cheapest question (who am I): raises when it does not answer."""
+    await services.client(site).get_self()
+
+
+async def job_record(services: Services, job_id: int) -> Job | None:
+    """The job store's row of one job (its selection, SHA-256, timestamps), or None."""
+    store = services.store
+    return await asyncio.to_thread(store.get, int(job_id)) if store is not None else None
+
+
 _CANVAS_ENDED = frozenset({"ExportFailedError", "ExportExpiredError"})
 """Job errors that mean Canvas's export itself is over: retrying needs a new export."""
 

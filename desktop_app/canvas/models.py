@@ -347,11 +347,13 @@ class Group:
     id: int
     name: str
     context_name: str = ""  # the course (or account) the group belongs to, when known
+    course_id: int | None = None  # a course's group (Canvas leaves context_name out of most lists)
 
     @classmethod
     def from_json(cls, data: Any) -> "Group":
         f = Fields(data, "a group")
-        return cls(id=f.id(), name=f.text("name"), context_name=f.text("context_name"))
+        return cls(id=f.id(), name=f.text("name"), context_name=f.text("context_name"),
+                   course_id=f.optional_id("course_id"))
 
     @property
     def context(self) -> Context:

@@ -158,11 +158,25 @@ class GroupListModel(ReadOnlyTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Group] = []
+        self._course_names: dict[int, str] = {}
 
     def set_groups(self, groups: Sequence[Group]) -> None:
         self.beginResetModel()
         self._rows = list(groups)
         self.endResetModel()
+
+    def set_course_names(self, names: dict[int, str]) -> None:
+        """Course id -> name: Canvas's group lists give a course's id, rarely its name."""
+        self._course_names = dict(names)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, self.COURSE), self.index(len(self._rows) - 1, self.COURSE))
+
+    def course_of(self, group: Group) -> str:
+        if group.context_name:
+            return group.context_name
+        if group.course_id is None:
+            return ""
+        return self._course_names.get(group.course_id, f"Course {group.course_id}")
 
     def groups(self) -> list[Group]:
         return list(self._rows)
@@ -175,7 +189,7 @@ class GroupListModel(ReadOnlyTableModel):
             return None
         group = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (group.name, group.context_name)[index.column()]
+            return (group.name, self.course_of(group))[index.column()]
         if role == Qt.ItemDataRole.DecorationRole and index.column() == self.NAME:
             return icon("group")
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -183,7 +197,7 @@ class GroupListModel(ReadOnlyTableModel):
         if role == self.ContextRole:
             return group.context
         if role == self.SearchRole:
-            return f"{group.name} {group.context_name}".casefold()
+            return f"{group.name} {self.course_of(group)}".casefold()
         return None
 
 
@@ -359,6 +373,7 @@ class ContextPicker(QWidget):
         self._restoring = True
         try:
             self.courses.set_courses(courses)
+            self.groups.set_course_names({c.id: c.name for c in courses})
             term = self.term_combo.currentText()
             self.term_combo.blockSignals(True)
             self.term_combo.clear()

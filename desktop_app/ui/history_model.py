@@ -38,6 +38,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QGuiApplication, QPalette
 
+from desktop_app.app.activity import long_label, short_label
 from desktop_app.app.jobs import JobView
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, ContentExport, ExportType, WorkflowState
 from desktop_app.engine.status import JobStatus
@@ -101,6 +102,14 @@ def type_label(export_type: str | None) -> str:
     return TYPE_LABELS.get(export_type, export_type.replace("_", " ").capitalize())
 
 
+_SHORT_WORKFLOW = {WorkflowState.CREATED: "Queued", WorkflowState.WAITING_FOR_EXTERNAL_TOOL: "New Quizzes…"}
+"""Canvas's states that do not fit a cell; the tooltip says them in full."""
+
+
+def _short_workflow(state: WorkflowState) -> str:
+    return _SHORT_WORKFLOW.get(state, state.label)
+
+
 @dataclass(frozen=True)
 class HistoryRow:
     """One row: Canvas's view (``export``) and/or the app's job (``job``)."""
@@ -148,6 +157,16 @@ class HistoryRow:
         return self.job is not None and self.job.is_watching
 
     @property
+    def can_resume(self) -> bool:
+        """Interrupted or stopped here: Resume carries it on where it stood."""
+        return self.job is not None and self.job.can_resume
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed or expired: Retry resumes it, or starts a new export of the same selection."""
+        return self.job is not None and self.job.can_retry
+
+    @property
     def can_reexport(self) -> bool:
         return self.export_type in {t.value for t in ExportType}
 
@@ -159,12 +178,12 @@ class HistoryRow:
     def state_text(self) -> str:
         if self._uses_job_state():
             assert self.job is not None
-            text = self.job.state_text or self.job.status.label
+            text = short_label(self.job)  # a word or two: a table cell never cuts it (details in the tooltip)
             if self.job.progress is not None and self.job.is_watching:
                 text = f"{text} {self.job.progress:.0f}%"
             return text
         if self.export is not None:
-            return self.export.workflow_state.label
+            return _short_workflow(self.export.workflow_state)
         return ""
 
     @property
@@ -206,8 +225,8 @@ class HistoryRow:
         """The state without its percentage, so progress ticks do not reorder rows."""
         if self._uses_job_state():
             assert self.job is not None
-            return self.job.state_text or self.job.status.label
-        return self.export.workflow_state.label if self.export is not None else ""
+            return short_label(self.job)
+        return _short_workflow(self.export.workflow_state) if self.export is not None else ""
 
 
 _UNSET = object()
@@ -594,7 +613,10 @@ class HistoryModel(ReadOnlyTableModel):
 
     def _tooltip(self, item: HistoryRow, column: Column) -> str | None:
         if column == Column.STATE:
-            parts = [item.state_text]
+            if item._uses_job_state() and item.job is not None:
+                parts = [long_label(item.job)]
+            else:
+                parts = [item.export.workflow_state.label if item.export is not None else item.state_text]
             if item.job is not None and item.job.error:
                 parts.append(item.job.error)
             if item.job is not None and item.job.status is JobStatus.STOPPED and item.export is not None:

@@ -7,6 +7,8 @@ Actions (buttons, context menu, keyboard; enabled by the selected row's state):
     Show in folder       Shift+Alt+R   showInFolderRequested(path), then opens the folder
     Copy path            Ctrl+C        copies the saved path; pathCopied(path)
     Re-export            Ctrl+E        reexportRequested(export_id)
+    Resume               Ctrl+Shift+R  resumeRequested(job_id)   interrupted or stopped
+    Retry                Ctrl+Shift+T  retryRequested(job_id)    failed or expired
     Stop watching        Delete        stopRequested(job_id)
     Refresh              F5            refreshRequested()
 
@@ -15,19 +17,19 @@ saved, else Download. Shortcuts are bound to the table (``WidgetWithChildrenShor
 so they cannot clash with the window's own shortcuts.
 
 Opening files and folders goes through an injectable ``url_opener`` (default
-``QDesktopServices.openUrl``) so tests and the shell can replace it.
+``QDesktopServices.openUrl``) so tests and the shell can replace it; when it fails (no
+program opens ``.imscc`` files) :class:`~desktop_app.ui.file_actions.FileActions` says so
+and offers Show in folder and Copy path. An empty history says how to fill it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QLabel,
     QMenu,
     QSizePolicy,
     QTableView,
@@ -37,13 +39,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.file_actions import FileActions, UrlOpener
 from desktop_app.ui.history_model import Column, HistoryModel, HistoryProxyModel, HistoryRow
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.style import use_readable_sort_arrows
 from desktop_app.ui.search_field import FilterOnPause, search_field
 
-UrlOpener = Callable[[QUrl], bool]
+EMPTY_TEXT = "No exports yet — start one above."
+NO_MATCH_TEXT = "No export matches the filter."
 
 
 class HistoryPanel(QWidget):
@@ -68,6 +72,8 @@ class HistoryPanel(QWidget):
     showInFolderRequested = Signal(str)
     pathCopied = Signal(str)
     reexportRequested = Signal(int)
+    resumeRequested = Signal(int)
+    retryRequested = Signal(int)
     stopRequested = Signal(int)
     refreshRequested = Signal()
     currentRowChanged = Signal()
@@ -83,7 +89,7 @@ class HistoryPanel(QWidget):
         self.model = model or HistoryModel(self)
         self.proxy = HistoryProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self._url_opener: UrlOpener = QDesktopServices.openUrl
+        self.files = FileActions(self)
 
         self.view = QTableView(self)
         self.view.setModel(self.proxy)
@@ -124,6 +130,12 @@ class HistoryPanel(QWidget):
             "Start a new export of the same type (with the same selection when this app started it)",
             QKeySequence("Ctrl+E"),
         )
+        self.resume_action = self._action(
+            "Resume", "download", "Carry on where it stood (interrupted or stopped)", QKeySequence("Ctrl+Shift+R"))
+        self.retry_action = self._action(
+            "Retry", "refresh",
+            "Try again: carry on, or start a new export of the same selection when Canvas's export failed or expired",
+            QKeySequence("Ctrl+Shift+T"))
         self.stop_action = self._action(
             "Stop watching", "stop",
             "Stop following this export here; Canvas cannot cancel it and will finish it on its own",
@@ -143,10 +155,12 @@ class HistoryPanel(QWidget):
         self.copy_path_action.triggered.connect(self._copy_path)
         self.reexport_action.triggered.connect(self._reexport)
         self.stop_action.triggered.connect(self._stop)
+        self.resume_action.triggered.connect(self._resume)
+        self.retry_action.triggered.connect(self._retry)
         self.refresh_action.triggered.connect(self.refreshRequested.emit)
         self._row_actions = (
             self.download_action, self.open_action, self.show_in_folder_action,
-            self.copy_path_action, self.reexport_action, self.stop_action,
+            self.copy_path_action, self.reexport_action, self.resume_action, self.retry_action, self.stop_action,
         )
         self.toolbar_extra = (self.view_contents_action,)
 
@@ -178,6 +192,15 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.view, 1)
 
+        self.placeholder = QLabel(EMPTY_TEXT, self.view.viewport())
+        self.placeholder.setObjectName("historyPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setEnabled(False)  # the palette's quiet text colour
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):
+            signal.connect(self._update_placeholder)
+
         self.setFocusProxy(self.view)  # keyboard users land in the table, where the shortcuts live
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.activated.connect(self._activated)
@@ -192,6 +215,7 @@ class HistoryPanel(QWidget):
         self._clock.timeout.connect(self.model.refresh_relative_times)
         self._clock.start()
         self._update_actions()
+        self._update_placeholder()
 
     # ------------------------------------------------------------------ construction
     def _action(self, text: str, icon_name: str, tip: str, shortcut: QKeySequence) -> QAction:
@@ -218,13 +242,30 @@ class HistoryPanel(QWidget):
     # ------------------------------------------------------------------ public API
     def set_url_opener(self, opener: UrlOpener | None) -> None:
         """Replace ``QDesktopServices.openUrl`` (tests, sandboxes); None restores it."""
-        self._url_opener = opener or QDesktopServices.openUrl
+        self.files.set_opener(opener)
+
+    def _update_placeholder(self) -> None:
+        """"No exports yet — start one above" over an empty table (or "none matches")."""
+        empty = self.proxy.rowCount() == 0
+        self.placeholder.setText(EMPTY_TEXT if self.model.rowCount() == 0 else NO_MATCH_TEXT)
+        self.placeholder.setVisible(empty)
+        if empty:
+            self.placeholder.setGeometry(self.view.viewport().rect().adjusted(12, 12, -12, -12))
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._update_placeholder()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self._update_placeholder()
 
     def set_filter_text(self, text: str) -> None:
         """Filter now (typing in the box filters after a short pause)."""
         self._filter_pause.show_text(text)
         self.proxy.set_text_filter(text)
         self._update_actions()
+        self._update_placeholder()
 
     def current_row(self) -> HistoryRow | None:
         index = self.view.selectionModel().currentIndex()
@@ -258,6 +299,8 @@ class HistoryPanel(QWidget):
         for action in (self.open_action, self.show_in_folder_action, self.copy_path_action, self.view_contents_action):
             action.setEnabled(has_file)
         self.reexport_action.setEnabled(bool(row and row.can_reexport and row.export_id is not None))
+        self.resume_action.setEnabled(bool(row and row.can_resume))
+        self.retry_action.setEnabled(bool(row and row.can_retry))
         self.stop_action.setEnabled(bool(row and row.can_stop))
 
     def _context_menu(self, pos: QPoint) -> None:
@@ -278,6 +321,8 @@ class HistoryPanel(QWidget):
         menu.addAction(self.view_contents_action)
         menu.addSeparator()
         menu.addAction(self.reexport_action)
+        menu.addAction(self.resume_action)
+        menu.addAction(self.retry_action)
         menu.addAction(self.stop_action)
         menu.addSeparator()
         menu.addAction(self.refresh_action)
@@ -308,7 +353,7 @@ class HistoryPanel(QWidget):
         row = self.current_row()
         if row and row.saved_path:
             self.openFileRequested.emit(row.saved_path)
-            self._url_opener(QUrl.fromLocalFile(row.saved_path))
+            self.files.open_file(row.saved_path)
 
     def _view_contents(self) -> None:
         row = self.current_row()
@@ -319,7 +364,7 @@ class HistoryPanel(QWidget):
         row = self.current_row()
         if row and row.saved_path:
             self.showInFolderRequested.emit(row.saved_path)
-            self._url_opener(QUrl.fromLocalFile(str(Path(row.saved_path).parent)))
+            self.files.show_in_folder(row.saved_path)
 
     def _copy_path(self) -> None:
         row = self.current_row()
@@ -331,6 +376,16 @@ class HistoryPanel(QWidget):
         row = self.current_row()
         if row and row.can_reexport and row.export_id is not None:
             self.reexportRequested.emit(row.export_id)
+
+    def _resume(self) -> None:
+        row = self.current_row()
+        if row and row.can_resume and row.job is not None:
+            self.resumeRequested.emit(row.job.job_id)
+
+    def _retry(self) -> None:
+        row = self.current_row()
+        if row and row.can_retry and row.job is not None:
+            self.retryRequested.emit(row.job.job_id)
 
     def _stop(self) -> None:
         row = self.current_row()

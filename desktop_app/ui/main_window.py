@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QStackedWidget, QToolButton, QWidget
 
 from desktop_app.canvas.models import (
     ContentExport,
@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from desktop_app.app.usecases import ExportRequest, History
     from desktop_app.engine.events import JobEvent
     from desktop_app.ui.accounts import Accounts, SignIn
+    from desktop_app.ui.activity_view import ActivityPanel
+    from desktop_app.ui.auto_retry import AutoRetry
     from desktop_app.ui.context_picker import ContextPicker
     from desktop_app.ui.errors_presenter import ErrorPresenter
     from desktop_app.ui.export_options import ExportOptions
@@ -70,6 +72,9 @@ log = logging.getLogger(__name__)
 REFRESH_INTERVAL_MS = 5000
 """How often exports still running at Canvas that no job of ours watches (started in
 the web UI, by a colleague, or stopped here) are re-read while their context is shown."""
+
+DEMO_FOLDER = "Demo Canvas"
+"""The demo's packages go to <download folder>/Demo Canvas/, not to a folder named 127.0.0.1."""
 
 TOKEN_HELP_URL = "https://community.canvaslms.com/t5/Canvas-Basics-Guide/How-do-I-manage-API-access-tokens-in-my-user-account/ta-p/615312"
 
@@ -94,6 +99,10 @@ class MainWindow(QMainWindow):
     historyLoaded = Signal(object)  # Context: Canvas's list and the local jobs are shown
     exportStarted = Signal(int)  # job id
     reexportQuestion = Signal(object)  # the QMessageBox asking what to re-export (shown)
+    quitQuestion = Signal(object)  # the QMessageBox asking whether to quit with exports running (shown)
+
+    ask_before_quitting = True
+    """Quitting while exports run asks first (they resume next time); tests turn it off."""
 
     def __init__(self, bridge: EngineBridge, settings: AppSettings, accounts: Accounts | None = None,
                  parent: QWidget | None = None, *, panels: bool = True) -> None:
@@ -113,6 +122,8 @@ class MainWindow(QMainWindow):
         self._presenter: ErrorPresenter | None = None
         self._notifier: Notifier | None = None
         self._connecting_text = ""
+        self._token_message = ""  # "Sign in again: …" while it is in the status bar
+        self._quit_confirmed = False
         self.panels_built = False
 
         self._build_frame()
@@ -147,7 +158,7 @@ class MainWindow(QMainWindow):
         if self.pages.currentWidget() is self.main_splitter:
             return
         self.pages.setCurrentWidget(self.main_splitter)
-        if self.isVisible() and self.focusWidget() is None:
+        if self.isVisible() and self.focusWidget() in (None, self.activity_label):
             self.picker.search_edit.setFocus()  # where a new user starts: finding a course
 
     @property
@@ -230,6 +241,10 @@ class MainWindow(QMainWindow):
         centre_layout.addWidget(self.options)
 
         self.history = HistoryPanel(self)
+        self._build_activity()
+        # the status bar's activity is a mouse shortcut to the Activity view (keyboard:
+        # Ctrl+4); it must not take the focus the picker's search box should get
+        self.activity_label.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.top_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.top_splitter.setObjectName("topSplitter")
@@ -243,11 +258,49 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.top_splitter)
-        self.main_splitter.addWidget(self.history)
+        self.main_splitter.addWidget(self.history_splitter)
         self.main_splitter.setStretchFactor(0, 3)
         self.main_splitter.setStretchFactor(1, 2)
         self.main_splitter.setSizes([470, 280])
         self.main_splitter.setChildrenCollapsible(False)
+
+    def _build_activity(self) -> None:
+        """The Activity view (a dock: every job of the site) and the history's details
+        pane beside it; the automatic retry of jobs waiting for Canvas."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget, QSplitter
+
+        from desktop_app.ui.activity_view import ActivityPanel
+        from desktop_app.ui.auto_retry import AutoRetry
+        from desktop_app.ui.details_pane import DetailsPane
+        from desktop_app.ui.job_details import JobDetails
+
+        self.activity: ActivityPanel = ActivityPanel(self.bridge.jobs, self)
+        self.activity.set_titles(self._titles)
+        self.activity_dock = QDockWidget("Activity", self)
+        self.activity_dock.setObjectName("activityDock")
+        self.activity_dock.setWidget(self.activity)
+        self.activity_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+                                           | Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity_dock)
+        self.activity_dock.hide()
+        self.activity_details = JobDetails(self.bridge, self.activity.details, titles=lambda: self._titles,
+                                           user_names=self._user_names, name_of=self._item_names)
+
+        self.history_details_pane = DetailsPane(self)
+        self.history_details = JobDetails(self.bridge, self.history_details_pane, titles=lambda: self._titles,
+                                          user_names=self._user_names, name_of=self._item_names)
+        self.history_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.history_splitter.setObjectName("historySplitter")
+        self.history_splitter.addWidget(self.history)
+        self.history_splitter.addWidget(self.history_details_pane)
+        self.history_splitter.setStretchFactor(0, 4)
+        self.history_splitter.setStretchFactor(1, 1)
+        self.history_splitter.setSizes([930, 270])
+        self.history_splitter.setChildrenCollapsible(True)
+
+        self.auto_retry: AutoRetry = AutoRetry(self.bridge, self.bridge.jobs, lambda: self.site, parent=self)
+        self.auto_retry.resumed.connect(self._auto_resumed)
 
     def _action(self, text: str, slot: Any, *, shortcut: QKeySequence | str | None = None,
                 tip: str = "", icon_name: str = "") -> QAction:
@@ -293,6 +346,9 @@ class MainWindow(QMainWindow):
                                                 shortcut="Ctrl+1")
         self.focus_tree_action = self._action("Go to the content &tree", self.selection.view.setFocus, shortcut="Ctrl+2")
         self.focus_history_action = self._action("Go to the export &history", self.history.setFocus, shortcut="Ctrl+3")
+        self.activity_action = self._action(
+            "&Activity", self.show_activity, shortcut="Ctrl+4",
+            tip="Every export of this Canvas site: courses, groups and My files")
         self.filter_action = self._action("&Filter the tree", self.selection.filter_edit.setFocus,
                                           shortcut=QKeySequence.StandardKey.Find)
         self.about_action = self._action("&About Canvas Export Manager", self._show_about)
@@ -314,25 +370,33 @@ class MainWindow(QMainWindow):
             export_menu.addAction(action)
         export_menu.addSeparator()
         export_menu.addAction(h.reexport_action)
+        export_menu.addAction(h.resume_action)
+        export_menu.addAction(h.retry_action)
         export_menu.addAction(h.stop_action)
         view_menu = self.view_menu
         for action in (self.reload_action, h.refresh_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
-        for action in (self.focus_picker_action, self.focus_tree_action, self.focus_history_action, self.filter_action):
+        for action in (self.focus_picker_action, self.focus_tree_action, self.focus_history_action,
+                       self.activity_action, self.filter_action):
             view_menu.addAction(action)
         help_menu = self.help_menu
         help_menu.addAction(self.help_token_action)
         help_menu.addAction(self.about_action)
 
     def _build_status_bar(self) -> None:
-        self.activity_label = QLabel("Ready")
+        # A flat button, not a label: clicking "2 exports running" opens the Activity view.
+        self.activity_label = QToolButton()
+        self.activity_label.setText("Ready")
+        self.activity_label.setAutoRaise(True)
         self.activity_label.setObjectName("activityLabel")
         self.activity_label.setAccessibleName("What the app is doing")
+        self.activity_label.setToolTip("Show every export of this Canvas site (View › Activity, Ctrl+4)")
+        self.activity_label.clicked.connect(self.show_activity)
         self.user_label = QLabel("")
         self.user_label.setObjectName("userLabel")
         self.user_label.setAccessibleName("Signed-in user")
-        self.statusBar().addWidget(self.activity_label, 1)
+        self.statusBar().addWidget(self.activity_label)
         self.statusBar().addPermanentWidget(self.user_label)
 
     def _connect(self) -> None:
@@ -346,9 +410,20 @@ class MainWindow(QMainWindow):
         self.history.downloadRequested.connect(self.download_export)
         self.history.reexportRequested.connect(self.reexport)
         self.history.stopRequested.connect(self.stop_job)
+        self.history.resumeRequested.connect(self.resume_job)
+        self.history.retryRequested.connect(self.retry_job)
         self.history.refreshRequested.connect(self.load_history)
         self.history.viewContentsRequested.connect(self.view_package)
         self.history.pathCopied.connect(lambda path: self.statusBar().showMessage(f"Copied {path}", 4000))
+        self.history.currentRowChanged.connect(self._history_row_changed)
+        a = self.activity
+        a.resumeRequested.connect(self.resume_job)
+        a.retryRequested.connect(self.retry_job)
+        a.stopRequested.connect(self.stop_job)
+        a.reexportRequested.connect(self.reexport_job)
+        a.currentJobChanged.connect(lambda view: self.activity_details.show(view))
+        for files in (self.history.files, a.files):
+            files.message.connect(lambda text: self.statusBar().showMessage(text, 15000))
 
     # ------------------------------------------------------------------ session
     @property
@@ -375,6 +450,7 @@ class MainWindow(QMainWindow):
                         and self.session.user.id == signin.user.id)
         self.session = signin
         self.show_session_pending(signin)
+        self._clear_token_message()
         self.history.model.set_user_names({signin.user.id: signin.user.name})
         if not same_account:
             self._titles = {"user:self": "My files"}
@@ -391,6 +467,7 @@ class MainWindow(QMainWindow):
             self.start_action.setEnabled(False)
             self.context_title.setText("Choose a course, a group or My files")
             self.context_subtitle.setText("Then tick what to export, or nothing to export everything.")
+            self.activity.set_site(signin.site)
             self._load_site_jobs()
         elif self.context is not None:
             self.load_history()
@@ -416,7 +493,14 @@ class MainWindow(QMainWindow):
 
     def show_token_refused(self, reason: str) -> None:
         self.refresh_timer.stop()
-        self.statusBar().showMessage(f"Sign in again: {reason}", 20000)
+        self._token_message = f"Sign in again: {reason}"
+        self.statusBar().showMessage(self._token_message, 20000)
+
+    def _clear_token_message(self) -> None:
+        """Signed in again: the "Sign in again" request is answered; take it away."""
+        if self._token_message and self.statusBar().currentMessage() == self._token_message:
+            self.statusBar().clearMessage()
+        self._token_message = ""
 
     def _load_site_jobs(self) -> None:
         """This site's jobs into the tracker (their contexts name them in notifications)."""
@@ -442,6 +526,7 @@ class MainWindow(QMainWindow):
             self._titles[str(course.context)] = course.name
         for group in groups:
             self._titles[str(group.context)] = group.name
+        self.activity.set_titles(self._titles)
         self.picker.set_courses(courses)
         self.picker.set_groups(groups)
         self.contextsLoaded.emit()
@@ -473,8 +558,9 @@ class MainWindow(QMainWindow):
             self._refresh_call.cancel()
             self._refresh_call = None
         self.context = ctx
-        if title:
+        if title and self._titles.get(str(ctx)) != title:
             self._titles[str(ctx)] = title
+            self.activity.set_titles(self._titles)
         if self.session is not None:
             self.settings.set_last_context(self.session.profile.name, str(ctx))
         self.options.set_context_kind(ctx.kind)
@@ -623,6 +709,9 @@ class MainWindow(QMainWindow):
         """The tracker's observer: a job of the context shown changed."""
         if self.context is not None and view.site == self.site and view.context == str(self.context):
             self.history.model.update_job(view)
+            row = self.history.current_row()
+            if row is not None and row.job is not None and row.job.job_id == view.job_id:
+                self._history_row_changed()
 
     def _on_job_event(self, event: JobEvent) -> None:
         """What an event means beyond the job's row (the tracker has applied it already):
@@ -703,7 +792,9 @@ class MainWindow(QMainWindow):
         desktop_app.engine.folders)."""
         from desktop_app.engine.folders import default_dest_dir  # loaded by the engine by now
 
-        return default_dest_dir(self.settings.download_dir, self.site, ctx, self._titles.get(str(ctx)))
+        demo = self.session is not None and self.session.demo
+        return default_dest_dir(self.settings.download_dir, self.site, ctx, self._titles.get(str(ctx)),
+                                site_name=DEMO_FOLDER if demo else None)
 
     def _dest_dir(self, ctx: Context) -> Path | None:
         """Where a new export's package goes; None (Canvas only, no download) when
@@ -807,6 +898,78 @@ class MainWindow(QMainWindow):
         call.then(None, lambda err: self.presenter.present(err, "Could not stop watching the export"))
         return call
 
+    def resume_job(self, job_id: int) -> Call:
+        """Carry on an interrupted or stopped job (History or Activity › Resume)."""
+        from desktop_app.app import usecases
+
+        call = self.bridge.run(lambda services: usecases.resume_job(services, job_id), label="Resuming…")
+        call.then(None, lambda err: self.presenter.present(err, "Could not resume the export"))
+        return call
+
+    def retry_job(self, job_id: int) -> Call:
+        """Try a failed or expired job again: it carries on, or a new export of the same
+        selection starts when Canvas's export is over (History or Activity › Retry)."""
+        from desktop_app.app import usecases
+
+        call = self.bridge.run(lambda services: usecases.retry_job(services, job_id), label="Trying again…")
+        call.then(lambda new_id: self.exportStarted.emit(new_id) if new_id != job_id else None,
+                  lambda err: self.presenter.present(err, "Could not try the export again"))
+        return call
+
+    def reexport_job(self, view: JobView) -> Call | None:
+        """Re-export from the Activity view: the job's context (not necessarily the one
+        shown), its type and the selection of the job that created the export."""
+        from desktop_app.app import usecases
+        from desktop_app.app.usecases import ExportRequest
+
+        if view.export_id is None or not view.context:
+            return None
+        try:
+            ctx, export_type = Context.parse(view.context), ExportType(view.export_type or "")
+        except ValueError:
+            return None
+        request = ExportRequest(view.site or self.site, ctx, export_type, {}, self.options.skip_notifications.isChecked(),
+                                self._dest_dir(ctx))
+        export_id = view.export_id
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, usecases.SelectionUnknownError) and ctx == self.context:
+                self._ask_what_to_reexport(export_id, export_type, error.message)
+            else:
+                self.presenter.present(error, "Could not re-export")
+
+        call = self.bridge.run(lambda services: usecases.reexport(services, request, export_id),
+                               label=f"Starting a {export_type.label} export…", site=request.site)
+        call.then(self.exportStarted.emit, failed)
+        return call
+
+    def show_activity(self) -> None:
+        """View › Activity (Ctrl+4), or a click on the status bar's activity."""
+        if not self.panels_built:
+            return
+        self.activity_dock.show()
+        self.activity_dock.raise_()
+        self.activity.view.setFocus()
+
+    def _auto_resumed(self, job_ids: list[int]) -> None:
+        if job_ids:
+            n = len(job_ids)
+            self.statusBar().showMessage(
+                f"Canvas answers again: {n} interrupted export{'s' if n != 1 else ''} carr{'y' if n != 1 else 'ies'} on.",
+                8000)
+
+    def _history_row_changed(self) -> None:
+        row = self.history.current_row()
+        self.history_details.show(row.job if row is not None else None, row.export if row is not None else None)
+
+    def _user_names(self) -> dict[int, str]:
+        return {self.session.user.id: self.session.user.name} if self.session is not None else {}
+
+    def _item_names(self) -> Any:
+        """(select key, id) -> title, from the content tree of the context shown."""
+        model = self.selection.model
+        return lambda key, item_id: model.item_title(key, item_id)
+
     # ------------------------------------------------------------------ dialogs
     def open_settings(self) -> SettingsDialog:
         from PySide6.QtCore import Qt
@@ -871,12 +1034,47 @@ class MainWindow(QMainWindow):
             self.settings.set_geometry("splitter-main", self.main_splitter.saveState())
         self.settings.sync()
 
+    def running_exports(self) -> int:
+        """Jobs the app is working on now (at Canvas or downloading)."""
+        running, downloading = self.bridge.jobs.counts() if self.panels_built else (0, 0)
+        return running + downloading
+
+    def _ask_to_quit(self) -> None:
+        """Quit with exports running? They carry on the next time (non-blocking box)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        n = self.running_exports()
+        box = QMessageBox(QMessageBox.Icon.Question, "Quit Canvas Export Manager",
+                          f"{n} export{'s are' if n != 1 else ' is'} still running.", QMessageBox.StandardButton.Cancel,
+                          self)
+        box.setObjectName("quitQuestion")
+        box.setInformativeText("Quit now and they carry on the next time you start the app (Canvas goes on "
+                               "exporting meanwhile).")
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(quit_button)
+
+        def answered() -> None:
+            if box.clickedButton() is quit_button:
+                self._quit_confirmed = True
+                self.close()
+
+        box.finished.connect(answered)
+        box.open()
+        self.quitQuestion.emit(box)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self.ask_before_quitting and not self._quit_confirmed and self.isVisible() and self.running_exports():
+            event.ignore()
+            self._ask_to_quit()
+            return
         self.save_state()
         self.refresh_timer.stop()
         if self._unsubscribe_jobs is not None:
             self._unsubscribe_jobs()
             self._unsubscribe_jobs = None
+        if self.panels_built:
+            self.auto_retry.detach()
+            self.activity.model.detach()
         if self._notifier is not None:
             self._notifier.close()
         super().closeEvent(event)

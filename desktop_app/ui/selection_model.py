@@ -260,6 +260,24 @@ class SelectionModel(QAbstractItemModel):
     def branch_keys(self) -> list[SelectKey]:
         return [b.key for b in self._branches]
 
+    def item_title(self, key: SelectKey | str, item_id: int) -> str | None:
+        """The title of a loaded item (the details pane names what a job selected);
+        None when its branch is not loaded or it is not there."""
+        try:
+            key = SelectKey(key)
+        except ValueError:
+            return None
+        branch = self._by_key.get(key) or self._by_key.get(BRANCH_OF.get(key, key))
+        if branch is None:
+            return None
+        stack = list(branch.children)
+        while stack:
+            node = stack.pop()
+            if node.key is key and node.item_id == item_id and node.kind is not NodeKind.BRANCH:
+                return node.title
+            stack.extend(node.children)
+        return None
+
     def branch_index(self, key: SelectKey) -> QModelIndex:
         """The model index of a branch row (invalid if the branch is not shown)."""
         branch = self._by_key.get(BRANCH_OF[key])

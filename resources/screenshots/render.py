@@ -7,7 +7,8 @@ display and nothing of the user's touched):
 
 - widget shots, from the widgets filled with the GUI tests' sample data
   (tests/gui/factories.py): selection-tree.png, selection-tree-zip.png,
-  history-panel.png, context-picker.png;
+  history-panel.png, context-picker.png, activity.png (the Activity view with its
+  details pane), details.png (the details pane of an interrupted job);
 - full-window shots, driving the real app against the demo Canvas (no mock-ups):
   welcome.png (a first run), main-window.png (two exports running) and history.png
   (both packages saved).
@@ -70,7 +71,8 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     )
     from desktop_app.engine.events import JobStatus
     from desktop_app.ui.context_picker import ContextPicker
-    from desktop_app.ui.history_model import HistoryModel, LocalJobInfo
+    from desktop_app.app.jobs import JobView
+    from desktop_app.ui.history_model import HistoryModel
     from desktop_app.ui.history_view import HistoryPanel
     from desktop_app.ui.selection_view import SelectionPanel
     from tests.gui.factories import NOW, course_content, courses, export, groups
@@ -132,11 +134,11 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     ])
     m.set_user_names({42: "Jane Doe", 43: "Sam Lee", 44: "Alex Kim"})
     folder = Path.home() / "Downloads" / "Canvas exports" / "canvas.school.edu" / "Data Structures (course 12)"
-    m.update_job(LocalJobInfo(11, 2051, JobStatus.EXPORTING, "Exporting", 37.5))
-    m.update_job(LocalJobInfo(12, 2050, JobStatus.DOWNLOADING, "Downloading", 64.0, 857_600_000, 1_340_000_000))
-    m.update_job(LocalJobInfo(13, 2049, JobStatus.DONE, "Saved", saved_path=str(folder / "data-structures-export.imscc")))
-    m.update_job(LocalJobInfo(14, 2047, JobStatus.DONE, "Saved", saved_path=str(folder / "data-structures-quizzes.zip")))
-    m.update_job(LocalJobInfo(15, None, JobStatus.CREATING, "Starting export", export_type="common_cartridge", created_at=NOW))
+    m.update_job(JobView(11, 2051, JobStatus.EXPORTING, "Exporting", 37.5))
+    m.update_job(JobView(12, 2050, JobStatus.DOWNLOADING, "Downloading", 64.0, 857_600_000, 1_340_000_000))
+    m.update_job(JobView(13, 2049, JobStatus.DONE, "Saved", saved_path=str(folder / "data-structures-export.imscc")))
+    m.update_job(JobView(14, 2047, JobStatus.DONE, "Saved", saved_path=str(folder / "data-structures-quizzes.zip")))
+    m.update_job(JobView(15, None, JobStatus.CREATING, "Starting export", export_type="common_cartridge", created_at=NOW))
     history.resize(1060, 330)
     history.show()
     app.processEvents()
@@ -144,6 +146,8 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     app.processEvents()
     _save(history, out / f"history-panel{suffix}.png")  # history.png is the full-window shot
     history.close()
+
+    render_activity(app, out, suffix)
 
     # --- context picker
     picker = ContextPicker()
@@ -155,6 +159,85 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     app.processEvents()
     _save(picker, out / f"context-picker{suffix}.png")
     picker.close()
+
+
+def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    """The Activity view: jobs of three courses, a group and My files in every state,
+    the interrupted one selected with its details; then the details pane alone."""
+    from datetime import timedelta
+
+    from desktop_app.app.details import describe_job
+    from desktop_app.app.jobs import JobTracker
+    from desktop_app.canvas.errors import ServerError
+    from desktop_app.engine.events import JobDownload, JobError, JobProgress, JobState, JobStatus
+    from desktop_app.engine.store import Job
+    from desktop_app.ui.activity_view import ActivityPanel
+    from desktop_app.ui.details_pane import DetailsPane
+    from datetime import datetime, timezone
+
+    site = "https://canvas.school.edu"
+    now = datetime.now(timezone.utc)  # the live events are stamped with the real time too
+    root = Path("/home/ada/Downloads/Canvas exports/canvas.school.edu")  # a user's, not this machine's
+    titles = {"course:12": "Introduction to Programming", "course:13": "Data Structures",
+              "course:15": "Linear Algebra", "group:301": "Project team Alpha"}
+
+    def job(job_id: int, context: str, export_type: str, state: JobStatus, minutes: int, **extra):  # type: ignore[no-untyped-def]
+        when = now - timedelta(minutes=minutes)
+        return Job(id=job_id, site=site, context=context, export_type=export_type, state=state, created_at=when,
+                   updated_at=when + timedelta(minutes=2), export_created_at=when, **extra)
+
+    cs = root / "Introduction to Programming (course 12)"
+    interrupted = job(7, "course:15", "common_cartridge", JobStatus.INTERRUPTED, 14, export_id=2061,
+                      selection={"modules": [1, 2], "pages": [401, 402, 403], "quizzes": [88]},
+                      last_error="Canvas answered 503 Service Unavailable, five times in a row.",
+                      error_kind="ServerError", dest_dir=root / "Linear Algebra (course 15)")
+    jobs = [
+        job(1, "course:12", "common_cartridge", JobStatus.DONE, 60 * 26, export_id=2041, size=48_200_000,
+            saved_path=cs / "introduction-to-programming-export.imscc"),
+        job(2, "user:self", "zip", JobStatus.DONE, 60 * 5, export_id=2044, size=3_900_000,
+            saved_path=root / "My files" / "files-export.zip"),
+        job(3, "group:301", "zip", JobStatus.FAILED, 60 * 3, export_id=2047,
+            last_error="Canvas says the export failed.", error_kind="ExportFailedError"),
+        job(4, "course:13", "qti", JobStatus.EXPIRED, 60 * 2, export_id=2052),
+        job(5, "course:12", "zip", JobStatus.STOPPED, 50, export_id=2055),
+        job(6, "course:13", "common_cartridge", JobStatus.QUEUED, 30, export_id=2058),
+        interrupted,
+        job(8, "course:13", "qti", JobStatus.WAITING_FOR_EXTERNAL_TOOL, 9, export_id=2063),
+        job(9, "course:12", "common_cartridge", JobStatus.EXPORTING, 6, export_id=2065),
+        job(10, "course:15", "zip", JobStatus.DOWNLOADING, 3, export_id=2066, size=1_340_000_000),
+    ]
+    tracker = JobTracker()
+    tracker.merge(jobs)
+    tracker.apply(JobError(7, ServerError(interrupted.last_error, status=503), interrupted.last_error))
+    tracker.apply(JobProgress(9, 62.0, "Exporting"))
+    tracker.apply(JobState(10, JobStatus.DOWNLOADING, "Downloading", "", 2066))
+    tracker.apply(JobDownload(10, 857_600_000, 1_340_000_000))
+    names = {("modules", 1): "Week 1: Vectors", ("modules", 2): "Week 2: Matrices", ("pages", 401): "Syllabus",
+             ("pages", 402): "Office hours", ("pages", 403): "Exam rules", ("quizzes", 88): "Quiz 1"}
+
+    panel = ActivityPanel(tracker)
+    panel.set_site(site)
+    panel.set_titles(titles)
+    panel.resize(1200, 380)
+    panel.splitter.setSizes([880, 320])
+    panel.show()
+    app.processEvents()
+    panel.select_job(7)
+    panel.details.set_details(describe_job(tracker.get(7), interrupted, titles=titles,
+                                           name_of=lambda k, i: names.get((k, i))))
+    panel.view.setFocus()
+    app.processEvents()
+    _save(panel, out / f"activity{suffix}.png")
+    panel.close()
+
+    pane = DetailsPane()
+    pane.set_details(describe_job(tracker.get(7), interrupted, titles=titles, name_of=lambda k, i: names.get((k, i))))
+    pane.resize(440, 400)
+    pane.show()
+    pane.clearFocus()  # no text cursor in the picture
+    app.processEvents()
+    _save(pane, out / f"details{suffix}.png")
+    pane.close()
 
 
 # ---------------------------------------------------------------------------- app shots

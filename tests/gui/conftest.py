@@ -112,6 +112,8 @@ def controller(qapp, tmp_path, profile_store):
         quit_app_on_close=False,
     )
     yield ctl
+    if ctl.window is not None:
+        ctl.window.ask_before_quitting = False  # a test ends with exports running: no question
     for widget in (ctl.dialog, ctl.window):
         if widget is not None:
             widget.close()

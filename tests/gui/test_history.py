@@ -217,12 +217,13 @@ def test_job_info_keeps_its_percentage_through_a_phase_change() -> None:
 
 # ---------------------------------------------------------------- panel
 class FakeOpener:
-    def __init__(self) -> None:
+    def __init__(self, answer: bool = True) -> None:
         self.urls: list[QUrl] = []
+        self.answer = answer  # False: no program handles it (QDesktopServices.openUrl's answer)
 
     def __call__(self, url: QUrl) -> bool:
         self.urls.append(url)
-        return True
+        return self.answer
 
 
 @pytest.fixture
@@ -339,7 +340,8 @@ def test_context_menu_offers_the_actions_with_the_default_in_bold(panel: History
     panel.select_export(2)
     menu = panel.build_context_menu()
     texts_ = [a.text() for a in menu.actions() if not a.isSeparator()]
-    assert texts_ == ["Download", "Open file", "Show in folder", "Copy path", "View contents", "Re-export", "Stop watching", "Refresh"]
+    assert texts_ == ["Download", "Open file", "Show in folder", "Copy path", "View contents", "Re-export", "Resume",
+                      "Retry", "Stop watching", "Refresh"]
     assert menu.defaultAction() is panel.open_action
     panel.select_export(1)
     assert panel.build_context_menu().defaultAction() is panel.download_action
@@ -424,3 +426,80 @@ def test_progress_label_stays_readable_over_the_chunk(qapp) -> None:  # type: ig
     for p in (light, dark):
         assert contrast(p.color(QPalette.ColorRole.HighlightedText), p.color(QPalette.ColorRole.Highlight)) >= 4.0
     assert round(contrast(QColor("black"), QColor("white")), 1) == 21.0
+
+
+# ---------------------------------------------------------------- resume, retry, open failures (#4, #5, #9, #12)
+def test_resume_and_retry_follow_the_job_state(panel: HistoryPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel.model.update_job(JobView(40, 4, JobStatus.FAILED, "Failed", error="Canvas says the export failed."))
+    panel.model.update_job(JobView(80, None, JobStatus.INTERRUPTED, "Interrupted (can resume)", export_type="zip",
+                                   created_at=NOW, error="No answer from Canvas.", error_kind="UnreachableError"))
+    panel.view.setFocus()
+    panel.select_export(4)
+    assert panel.retry_action.isEnabled() and not panel.resume_action.isEnabled()
+    with qtbot.waitSignal(panel.retryRequested) as blocker:
+        qtbot.keyClick(panel.view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert blocker.args == [40]
+    row = panel.proxy.mapFromSource(panel.model.index(panel.model.row_for_job(80), 0))
+    panel.view.selectRow(row.row())
+    assert panel.resume_action.isEnabled() and not panel.retry_action.isEnabled()
+    with qtbot.waitSignal(panel.resumeRequested) as blocker:
+        qtbot.keyClick(panel.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert blocker.args == [80]
+    panel.select_export(3)  # running: neither
+    assert not panel.resume_action.isEnabled() and not panel.retry_action.isEnabled()
+
+
+def test_state_labels_are_short_and_the_tooltip_says_the_rest(panel: HistoryPanel) -> None:
+    model = panel.model
+    model.update_job(JobView(30, 3, JobStatus.WAITING_FOR_EXTERNAL_TOOL, "Waiting for New Quizzes", 30.0))
+    model.update_job(JobView(40, 4, JobStatus.INTERRUPTED, "Interrupted (can resume)", error="No answer from Canvas."))
+    row3, row4 = model.row_for_export(3), model.row_for_export(4)
+    assert model.index(row3, Column.STATE).data() == "New Quizzes… 30%"
+    assert "Waiting for New Quizzes" in model.index(row3, Column.STATE).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(row4, Column.STATE).data() == "Interrupted"
+    tip = model.index(row4, Column.STATE).data(Qt.ItemDataRole.ToolTipRole)
+    assert "resume" in tip and "No answer from Canvas." in tip
+    metrics = panel.view.fontMetrics()
+    width = panel.view.horizontalHeader().sectionSize(Column.STATE)
+    for row in range(model.rowCount()):  # nothing is cut ("Interrupted (can res…")
+        assert metrics.horizontalAdvance(model.index(row, Column.STATE).data()) + 24 < width
+
+
+def test_open_file_without_a_program_says_so_and_offers_the_folder_or_the_path(
+        panel: HistoryPanel, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    saved = str(tmp_path / "course export.imscc")
+    opener = FakeOpener(answer=False)  # what openUrl returns when nothing handles .imscc
+    panel.set_url_opener(opener)
+    panel.select_export(2)
+    with qtbot.waitSignal(panel.files.failed) as failed, qtbot.waitSignal(panel.files.message) as message:
+        panel.open_action.trigger()
+    box = failed.args[0]
+    assert box.isVisible() and ".imscc" in box.text()
+    assert ".imscc" in message.args[0] and "course export.imscc" in message.args[0]
+    buttons = {b.text(): b for b in box.buttons()}
+    assert {"Show in folder", "Copy path"} <= set(buttons)
+    opener.answer = True
+    buttons["Show in folder"].click()
+    assert opener.urls[-1] == QUrl.fromLocalFile(str(tmp_path))
+    # the folder cannot be opened either: the path can still be copied
+    opener.answer = False
+    with qtbot.waitSignal(panel.files.failed) as failed:
+        panel.show_in_folder_action.trigger()
+    buttons = {b.text(): b for b in failed.args[0].buttons()}
+    assert "Show in folder" not in buttons
+    with qtbot.waitSignal(panel.files.copied):
+        buttons["Copy path"].click()
+    assert QGuiApplication.clipboard().text() == saved
+
+
+def test_an_empty_history_says_how_to_start(qtbot) -> None:  # type: ignore[no-untyped-def]
+    p = HistoryPanel(model=HistoryModel(now=lambda: NOW))
+    qtbot.addWidget(p)
+    p.resize(800, 300)
+    p.show()
+    qtbot.waitExposed(p)
+    assert p.placeholder.isVisible() and p.placeholder.text() == "No exports yet — start one above."
+    p.model.set_exports([export(1)])
+    assert not p.placeholder.isVisible()
+    p.set_filter_text("nothing like this")
+    assert p.placeholder.isVisible() and "matches" in p.placeholder.text()

@@ -89,8 +89,11 @@ def test_revoked_token_mid_export_asks_again_and_keeps_the_job(qtbot, window: Ma
     with qtbot.waitSignal(dialog.busyChanged, timeout=10_000, check_params_cb=lambda busy: not busy):
         dialog.signin_button.click()
     assert "Signed in as Ada Lovelace" in dialog.connect_status.text()
+    assert "Sign in again" in window.statusBar().currentMessage()
     with qtbot.waitSignal(dialog.signedIn, timeout=10_000):
         dialog.signin_button.click()
+    # signed in again: the request to do so is gone from the status bar (#12)
+    qtbot.waitUntil(lambda: "Sign in again" not in window.statusBar().currentMessage(), timeout=10_000)
     # the interrupted job resumes with the new token and finishes
     qtbot.waitUntil(lambda: job_row(window, job_id).saved_path is not None, timeout=30_000)
     assert job_row(window, job_id).job.status is JobStatus.DONE

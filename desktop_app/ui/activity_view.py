@@ -1,0 +1,317 @@
+"""The Activity view: every job of this Canvas site in one list, with its details.
+
+Across courses, groups and My files, newest first: what (the context's name), type,
+state with a progress bar, size, saved file and when it last changed. A state filter
+(All / Running / Waiting / Interrupted / Failed / Saved) and a text filter narrow it.
+The selected job's details (what was selected, ids, times, SHA-256, the full error and
+what to do) show beside the list.
+
+Actions, enabled by the selected job's state, the same as the history's:
+
+    Open file        Ctrl+Return   (FileActions: says so when no program opens it)
+    Show in folder   Shift+Alt+R
+    Copy path        Ctrl+C
+    Resume           Ctrl+Shift+R  resumeRequested(job_id)   interrupted or stopped
+    Retry            Ctrl+Shift+T  retryRequested(job_id)    failed or expired
+    Re-export        Ctrl+E        reexportRequested(JobView)
+    Stop watching    Delete        stopRequested(job_id)
+
+The panel never runs anything itself: the window connects the signals to use cases.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.app.activity import StateFilter
+from desktop_app.app.jobs import JobTracker, JobView
+from desktop_app.canvas.models import ExportType
+from desktop_app.ui.activity_model import ActivityColumn, ActivityFilterProxy, ActivityModel
+from desktop_app.ui.details_pane import DetailsPane
+from desktop_app.ui.file_actions import FileActions
+from desktop_app.ui.icons import icon
+from desktop_app.ui.progress_delegate import ProgressDelegate
+from desktop_app.ui.search_field import FilterOnPause, search_field
+
+EMPTY_TEXT = "No exports yet on this Canvas site. Start one in the Export area."
+NO_MATCH_TEXT = "No export matches the filter."
+
+
+class ActivityPanel(QWidget):
+    """Filter bar and actions / the jobs table | the details pane."""
+
+    resumeRequested = Signal(int)
+    retryRequested = Signal(int)
+    stopRequested = Signal(int)
+    reexportRequested = Signal(object)  # the JobView
+    currentJobChanged = Signal(object)  # JobView | None
+
+    def __init__(self, tracker: JobTracker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("activityPanel")
+        self.model = ActivityModel(tracker, self)
+        self.proxy = ActivityFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.files = FileActions(self)
+
+        self.view = QTableView(self)
+        self.view.setObjectName("activityTable")
+        self.view.setModel(self.proxy)
+        self.view.setAccessibleName("Every export of this Canvas site")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.setItemDelegateForColumn(ActivityColumn.STATE, ProgressDelegate(ActivityModel.ProgressRole, self.view))
+        vheader = self.view.verticalHeader()
+        vheader.setVisible(False)
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vheader.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        metrics = self.fontMetrics()
+        samples = {
+            ActivityColumn.WHAT: "Introduction to Programming", ActivityColumn.TYPE: "Common Cartridge",
+            ActivityColumn.STATE: "Downloading 100%  ", ActivityColumn.SIZE: "999.9 MB",
+            ActivityColumn.SAVED: "course-export.imscc", ActivityColumn.UPDATED: "2025-12-31 23:59",
+        }
+        for column, sample in samples.items():
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+        # the name takes what is left, so the whole row fits without a horizontal scroll
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(ActivityColumn.WHAT, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+
+        self.placeholder = QLabel(EMPTY_TEXT, self.view.viewport())
+        self.placeholder.setObjectName("activityPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setEnabled(False)  # drawn in the palette's quiet text colour
+
+        self.open_action = self._action("Open file", "open", "Open the saved package", "Ctrl+Return")
+        self.show_in_folder_action = self._action("Show in folder", "show-in-folder",
+                                                  "Open the folder that holds the saved package", "Shift+Alt+R")
+        self.copy_path_action = self._action("Copy path", "copy", "Copy the saved package's full path",
+                                             QKeySequence(QKeySequence.StandardKey.Copy))
+        self.resume_action = self._action("Resume", "download", "Carry on where it stood (interrupted or stopped)",
+                                          "Ctrl+Shift+R")
+        self.retry_action = self._action(
+            "Retry", "refresh", "Try again: carry on, or start a new export of the same selection when Canvas's "
+            "export failed or expired", "Ctrl+Shift+T")
+        self.reexport_action = self._action("Re-export", "reexport",
+                                            "Start a new export of the same type and selection", "Ctrl+E")
+        self.stop_action = self._action("Stop watching", "stop",
+                                        "Stop following it here; Canvas cannot cancel it and finishes it on its own",
+                                        QKeySequence(QKeySequence.StandardKey.Delete))
+        self.open_action.triggered.connect(lambda: self._with_path(self.files.open_file))
+        self.show_in_folder_action.triggered.connect(lambda: self._with_path(self.files.show_in_folder))
+        self.copy_path_action.triggered.connect(lambda: self._with_path(self.files.copy_path))
+        self.resume_action.triggered.connect(lambda: self._with_job(lambda v: v.can_resume, self.resumeRequested))
+        self.retry_action.triggered.connect(lambda: self._with_job(lambda v: v.can_retry, self.retryRequested))
+        self.stop_action.triggered.connect(lambda: self._with_job(lambda v: v.is_watching, self.stopRequested))
+        self.reexport_action.triggered.connect(self._reexport)
+        self.row_actions = (self.open_action, self.show_in_folder_action, self.copy_path_action, self.resume_action,
+                            self.retry_action, self.reexport_action, self.stop_action)
+
+        self.state_combo = QComboBox(self)
+        self.state_combo.setAccessibleName("Show exports in this state")
+        self.state_combo.setToolTip("Show only exports in this state")
+        for state in StateFilter:
+            self.state_combo.addItem(state.label, state)
+        self.state_combo.currentIndexChanged.connect(
+            lambda _i: self.set_state_filter(self.state_combo.currentData()))
+        self.filter_edit = search_field(self, "Filter", "Filter exports",
+                                        "Show only exports whose course, type, state or file name contains this text")
+        self.filter_edit.setMaximumWidth(220)
+        self._filter_pause = FilterOnPause(self.filter_edit, self.set_filter_text, 150)
+
+        self.toolbar = QToolBar("Activity actions", self)
+        self.toolbar.setAccessibleName("Activity actions")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(18, 18))
+        for action in self.row_actions:
+            self.toolbar.addAction(action)
+        spacer = QWidget(self.toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.toolbar.addWidget(QLabel("Show ", self.toolbar))
+        self.toolbar.addWidget(self.state_combo)
+        self.toolbar.addWidget(self.filter_edit)
+
+        self.details = DetailsPane(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("activitySplitter")
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.splitter, 1)
+        self.setFocusProxy(self.view)
+
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.activated.connect(lambda _i: self._default_action() and self._default_action().trigger())
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._current_changed())
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset, self.proxy.layoutChanged):
+            signal.connect(self._update_placeholder)
+        self.model.dataChanged.connect(self._row_data_changed)
+        self._update_actions()
+        self._update_placeholder()
+
+    # ------------------------------------------------------------------ construction
+    def _action(self, text: str, icon_name: str, tip: str, shortcut: QKeySequence | str) -> QAction:
+        keys = QKeySequence(shortcut)
+        action = QAction(icon(icon_name), text, self)
+        action.setShortcut(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.setStatusTip(tip)
+        self.view.addAction(action)
+        return action
+
+    # ------------------------------------------------------------------ public API
+    def set_site(self, site: str) -> None:
+        self.model.set_site(site)
+
+    def set_titles(self, titles: dict[str, str]) -> None:
+        self.model.set_titles(titles)
+        self._current_changed()
+
+    def set_state_filter(self, state: StateFilter) -> None:
+        self.proxy.set_state(state)
+        index = self.state_combo.findData(state)
+        if index >= 0 and index != self.state_combo.currentIndex():
+            self.state_combo.setCurrentIndex(index)
+        self._update_placeholder()
+        self._current_changed()
+
+    def set_filter_text(self, text: str) -> None:
+        self._filter_pause.show_text(text)
+        self.proxy.set_text(text)
+        self._update_placeholder()
+        self._current_changed()
+
+    def current_job(self) -> JobView | None:
+        index = self.view.selectionModel().currentIndex()
+        if not index.isValid() or not self.view.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            return None
+        return index.data(ActivityModel.JobRole)
+
+    def select_job(self, job_id: int) -> bool:
+        row = self.model.row_for_job(job_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.view.scrollTo(index)
+        return True
+
+    def visible_jobs(self) -> list[JobView]:
+        """The rows shown, top to bottom (tests, screenshots)."""
+        return [self.proxy.index(r, 0).data(ActivityModel.JobRole) for r in range(self.proxy.rowCount())]
+
+    def build_context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for action in self.row_actions[:3]:
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in self.row_actions[3:]:
+            menu.addAction(action)
+        default = self._default_action()
+        if default is not None:
+            menu.setDefaultAction(default)
+        return menu
+
+    # ------------------------------------------------------------------ behaviour
+    def _row_data_changed(self, top_left: QModelIndex, _bottom_right: QModelIndex, _roles: object = None) -> None:
+        current = self.current_job()
+        if current is not None and self.model.row_for_job(current.job_id) == top_left.row():
+            self._current_changed()
+        if self.proxy.state() is not StateFilter.ALL:
+            self._update_placeholder()
+
+    def _current_changed(self) -> None:
+        self._update_actions()
+        self.currentJobChanged.emit(self.current_job())
+
+    def _update_actions(self) -> None:
+        job = self.current_job()
+        has_file = bool(job and job.saved_path)
+        for action in (self.open_action, self.show_in_folder_action, self.copy_path_action):
+            action.setEnabled(has_file)
+        self.resume_action.setEnabled(bool(job and job.can_resume))
+        self.retry_action.setEnabled(bool(job and job.can_retry))
+        self.stop_action.setEnabled(bool(job and job.is_watching))
+        self.reexport_action.setEnabled(bool(job and job.export_id is not None and job.export_type in
+                                             {t.value for t in ExportType}))
+
+    def _update_placeholder(self) -> None:
+        empty = self.proxy.rowCount() == 0
+        self.placeholder.setText(EMPTY_TEXT if self.model.rowCount() == 0 else NO_MATCH_TEXT)
+        self.placeholder.setVisible(empty)
+        if empty:
+            self.placeholder.setGeometry(self.view.viewport().rect().adjusted(12, 12, -12, -12))
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._update_placeholder()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self._update_placeholder()
+
+    def _default_action(self) -> QAction | None:
+        for action in (self.open_action, self.resume_action, self.retry_action):
+            if action.isEnabled():
+                return action
+        return None
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.view.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.build_context_menu().popup(self.view.viewport().mapToGlobal(pos))
+
+    def _with_path(self, act) -> None:  # type: ignore[no-untyped-def]
+        job = self.current_job()
+        if job is not None and job.saved_path:
+            act(job.saved_path)
+
+    def _with_job(self, allowed, signal) -> None:  # type: ignore[no-untyped-def]
+        job = self.current_job()
+        if job is not None and allowed(job):
+            signal.emit(job.job_id)
+
+    def _reexport(self) -> None:
+        job = self.current_job()
+        if job is not None and job.export_id is not None:
+            self.reexportRequested.emit(job)
