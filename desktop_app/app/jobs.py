@@ -97,14 +97,19 @@ class JobView:
         )
 
     def apply(self, event: JobEvent) -> "JobView":
-        """This snapshot updated by one engine event (events of other jobs are ignored)."""
+        """This snapshot updated by one engine event (events of other jobs are ignored);
+        `updated_at` moves only when something else changed, so a repeated event is no
+        change for the observers."""
         if event.job_id != self.job_id:
             return self
+        changed = self._applied(event)
+        return self if changed == self else dataclasses.replace(changed, updated_at=_now())
+
+    def _applied(self, event: JobEvent) -> "JobView":
         # the event classes come with the engine, after the first frame (see engine/status.py)
         from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState
 
         replace = dataclasses.replace
-        self = replace(self, updated_at=_now())
         if isinstance(event, JobCreated):
             return replace(self, export_id=event.export_id or self.export_id, export_type=event.export_type,
                            site=event.site, context=event.context)
