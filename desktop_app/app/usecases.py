@@ -151,7 +151,8 @@ async def start_export(services: Services, request: ExportRequest) -> int:
     where Canvas would send an e-mail at all (validation.notifications_apply)."""
     skip = request.skip_notifications and notifications_apply(request.ctx.kind, request.export_type)
     return await services.running_engine().start_export(
-        request.site, request.ctx, request.export_type, dict(request.select) or None, skip, request.dest,
+        request.site, request.ctx, request.export_type, {key: list(ids) for key, ids in request.select.items()} or None,
+        skip, request.dest,
         goal=request.goal, user_id=request.user_id)
 
 

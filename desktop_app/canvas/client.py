@@ -649,7 +649,8 @@ class CanvasClient:
             headers = {"Accept": _JSON, **self._auth_for(url)}
             if content_type:
                 headers["Content-Type"] = content_type
-            request = self._http.build_request(method, url, params=params, content=content, headers=headers)
+            query = httpx.QueryParams(tuple(params)) if params is not None else None
+            request = self._http.build_request(method, url, params=query, content=content, headers=headers)
             where = f"{method} {safe_url(request.url)}"
             try:
                 async with self._in_flight:

@@ -9,7 +9,7 @@ not guaranteed (canvas-api.md section 6). URLs are treated as opaque: we follow 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, cast
 
 # One link-value: <URI> followed by any number of ;-separated parameters. URIs cannot
 # contain '>' and parameter values are either quoted strings or tokens, so a comma that
@@ -57,5 +57,6 @@ def page_links(headers: Mapping[str, str] | object) -> dict[str, str]:
     if callable(get_list):
         values = list(get_list("link"))
     else:
-        values = [v for k, v in dict(headers).items() if k.lower() == "link"]  # type: ignore[arg-type]
+        items = cast(Mapping[str, str], headers)  # not httpx.Headers: a mapping, per the docstring
+        values = [v for k, v in items.items() if k.lower() == "link"]
     return {rel: url for rel, url in parse_link_header(values).items() if url}

@@ -61,7 +61,7 @@ class Secret:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> object:  # no pickling a token into a file by accident
+    def __reduce__(self) -> str:  # no pickling a token into a file by accident
         raise TypeError("a Secret cannot be pickled")
 
 

@@ -97,7 +97,7 @@ def backoff_delay(attempt: int, *, base: float, cap: float, rng: Rng) -> float:
 
     Full jitter spreads many clients (or many jobs of one client) apart best.
     """
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    ceiling = min(cap, base * (2.0 ** max(0, attempt - 1)))
     return rng() * ceiling
 
 
@@ -106,7 +106,7 @@ def throttle_delay(attempt: int, policy: RetryPolicy, rng: Rng, retry_after: flo
 
     A server-given Retry-After is honoured as a lower bound.
     """
-    ceiling = min(policy.throttle_max_delay, policy.throttle_base_delay * (2 ** max(0, attempt - 1)))
+    ceiling = min(policy.throttle_max_delay, policy.throttle_base_delay * (2.0 ** max(0, attempt - 1)))
     delay = ceiling / 2 + rng() * ceiling / 2
     if retry_after is not None:
         delay = max(delay, retry_after)

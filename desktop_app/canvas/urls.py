@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 _API_SUFFIXES = ("/api/v1", "/api")
 
@@ -63,7 +63,7 @@ def same_origin(url_a: str, url_b: str) -> bool:
     """True when both URLs share scheme, host and port: only then may the token go along."""
     a, b = urlsplit(url_a), urlsplit(url_b)
 
-    def origin(p):  # type: ignore[no-untyped-def]
+    def origin(p: SplitResult) -> tuple[str, str, int | None]:
         default = {"http": 80, "https": 443}.get(p.scheme.lower())
         return (p.scheme.lower(), (p.hostname or "").lower(), p.port or default)
 

@@ -73,8 +73,8 @@ def normalise_select(select: SelectArg) -> dict[SelectKey, tuple[int, ...]]:
     for raw_key, raw_ids in select.items():
         key = coerce_select_key(raw_key)
         if isinstance(raw_ids, (str, bytes, int)):
-            raw_ids = [raw_ids]  # type: ignore[list-item]
-        ids = tuple(dict.fromkeys(_coerce_id(key, v) for v in raw_ids))  # type: ignore[arg-type]
+            raw_ids = [raw_ids]  # type: ignore[list-item]  # one id given without a list
+        ids = tuple(dict.fromkeys(_coerce_id(key, v) for v in raw_ids))
         if ids:
             result[key] = tuple(dict.fromkeys(result.get(key, ()) + ids))
     if not result:
@@ -136,9 +136,9 @@ def validate_export_request(
     * select keys must be known and ids numeric.
     """
     export_type = coerce_export_type(export_type)
-    refused = allowed_export_types(ctx.kind, may_read_as_admin)[export_type]
-    if refused is not None:
-        raise ValidationError(refused)
+    why_not = allowed_export_types(ctx.kind, may_read_as_admin)[export_type]
+    if why_not is not None:
+        raise ValidationError(why_not)
     if select is None:
         return
     keys = normalise_select(select)
