@@ -2,7 +2,7 @@
 
 Actions (buttons, context menu, keyboard; enabled by the selected row's state):
 
-    Download             Ctrl+D        downloadRequested(export_id)
+    Download             Ctrl+D        downloadRequested(export_id) (asks first when saved already)
     Open file            Ctrl+Return   openFileRequested(path), then opens it
     Show in folder       Shift+Alt+R   showInFolderRequested(path), then opens the folder
     Copy path            Ctrl+C        copies the saved path; pathCopied(path)
@@ -23,6 +23,8 @@ and offers Show in folder and Copy path. An empty history says how to fill it.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -67,6 +69,7 @@ class HistoryPanel(QWidget):
     """
 
     downloadRequested = Signal(int)
+    downloadQuestion = Signal(object)  # the box asking before a second copy of a saved export (shown)
     openFileRequested = Signal(str)
     viewContentsRequested = Signal(str)  # the saved package's path: the window opens the package viewer
     showInFolderRequested = Signal(str)
@@ -345,9 +348,37 @@ class HistoryPanel(QWidget):
             action.trigger()
 
     def _download(self) -> None:
+        """Download; for an export already saved here, ask first: most people want the
+        file they have, not a second copy named `… (2)`."""
         row = self.current_row()
-        if row and row.can_download and row.export_id is not None:
+        if not (row and row.can_download and row.export_id is not None):
+            return
+        if row.saved_path and Path(row.saved_path).is_file():
+            self._ask_before_another_copy(row.export_id, row.saved_path)
+        else:
             self.downloadRequested.emit(row.export_id)
+
+    def _ask_before_another_copy(self, export_id: int, saved: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Question, "Download",
+                          f"Export {export_id} is already saved as {Path(saved).name}.",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("downloadAgainQuestion")
+        box.setInformativeText("Open that file, or save another copy beside it?")
+        open_it = box.addButton("Open file", QMessageBox.ButtonRole.AcceptRole)
+        another = box.addButton("Save another copy", QMessageBox.ButtonRole.ActionRole)
+        box.setDefaultButton(open_it)
+
+        def answered() -> None:
+            if box.clickedButton() is open_it:
+                self._open_file()
+            elif box.clickedButton() is another:
+                self.downloadRequested.emit(export_id)
+
+        box.finished.connect(answered)
+        box.open()
+        self.downloadQuestion.emit(box)
 
     def _open_file(self) -> None:
         row = self.current_row()

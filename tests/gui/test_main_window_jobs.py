@@ -193,9 +193,14 @@ def test_reexport_after_download_uses_the_original_selection(qtbot, window: Main
     qtbot.waitUntil(lambda: job_row(window, first).saved_path is not None, timeout=30_000)
     export_id = job_row(window, first).export_id
 
-    assert window.history.select_export(export_id)
-    with qtbot.waitSignal(window.bridge.jobEvent, timeout=10_000):
+    # Download on a saved row asks before a second copy; this user wants one anyway
+    with qtbot.waitSignal(window.history.downloadQuestion, timeout=5000) as asked:
+        assert window.history.select_export(export_id)
         window.history.download_action.trigger()
+    assert "already saved as" in asked.args[0].text()
+    another = next(b for b in asked.args[0].buttons() if b.text() == "Save another copy")
+    with qtbot.waitSignal(window.bridge.jobEvent, timeout=10_000):
+        another.click()
     qtbot.waitUntil(lambda: len(window.bridge.jobs.views()) >= 2
                     and window.bridge.jobs.views()[0].status is JobStatus.DONE, timeout=30_000)
 
@@ -236,3 +241,20 @@ def test_another_account_on_the_same_canvas_sees_none_of_the_first_one_s_jobs(qt
     assert window.bridge.jobs.views() == [] or all(v.job_id != job_id for v in window.bridge.jobs.views())
     choose(qtbot, window, ctx)
     assert job_row(window, job_id) is None  # the teacher's job is not the student's
+
+
+def test_download_on_a_saved_row_offers_the_file_instead_of_a_silent_second_copy(qtbot, window: MainWindow,
+                                                                                 sim) -> None:
+    """Issue 13, defect 1: Download on a saved row silently saved `… (2).imscc`."""
+    choose(qtbot, window, course_ctx(sim))
+    job_id = start(qtbot, window, ExportType.ZIP)
+    qtbot.waitUntil(lambda: job_row(window, job_id).saved_path is not None, timeout=30_000)
+    opened: list[str] = []
+    window.history.set_url_opener(lambda url: opened.append(url.toLocalFile()) or True)
+    with qtbot.waitSignal(window.history.downloadQuestion, timeout=5000) as asked:
+        assert window.history.select_export(job_row(window, job_id).export_id)
+        window.history.download_action.trigger()
+    jobs_before = len(window.bridge.jobs.views())
+    next(b for b in asked.args[0].buttons() if b.text() == "Open file").click()
+    assert opened == [job_row(window, job_id).saved_path]
+    assert len(window.bridge.jobs.views()) == jobs_before  # no second download started
