@@ -62,6 +62,19 @@ async def sign_in(services: Services, site: str, base_url: str, token: str, user
     return (await resume_unfinished(services, site, user_id)).started
 
 
+async def resume_saved_site(services: Services, base_url: str, token: str | None, settings: EngineSettings) -> list[int]:
+    """At start-up, the last signed-in site's unfinished jobs carry on before (and
+    whether or not) the user picks a site: its saved token becomes the client, Canvas
+    says whose it is, and that user's jobs resume. No token, no jobs resumed."""
+    if not token:
+        return []
+    await services.set_client(base_url, base_url, token)
+    user = await services.client(base_url).get_self()
+    await services.start_engine(settings.store_path, max_concurrent=settings.max_concurrent, config=settings.config,
+                                max_unannounced_size=settings.max_unannounced_size)
+    return (await resume_unfinished(services, base_url, user.id)).started
+
+
 # ------------------------------------------------------------------ reading
 
 

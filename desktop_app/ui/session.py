@@ -31,6 +31,7 @@ from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings import AppSettings
 
 if TYPE_CHECKING:
+    from desktop_app.app.usecases import EngineSettings
     from desktop_app.profiles import ProfileStore, TokenVault
     from desktop_app.ui.errors_presenter import ErrorPresenter
     from desktop_app.ui.signin_dialog import SignInDialog
@@ -51,6 +52,7 @@ class AppController(QObject):
     signedIn = Signal(object)  # SignIn, once the main window shows the session
     reauthRequested = Signal(object)  # the SignInDialog opened because a token was refused
     failed = Signal(object)  # the very first sign-in (e.g. --demo) failed: an exception
+    lastSiteResumed = Signal(object)  # job ids of the last site that carried on at start-up
 
     def __init__(self, *, settings: AppSettings | None = None, store_path: Path | None = None,
                  engine_config: Any = None, demo_knobs: dict[str, Any] | None = None,
@@ -85,8 +87,33 @@ class AppController(QObject):
             after_first_paint(window, self._start_demo)
             return window
         dialog = self.show_sign_in()
-        after_first_paint(dialog, self._start_engine)
+        after_first_paint(dialog, self._start_engine_and_last_site)
         return dialog
+
+    def _start_engine_and_last_site(self) -> None:
+        self._start_engine()
+        self._resume_last_site()
+
+    def _resume_last_site(self) -> None:
+        """The last signed-in site's unfinished jobs carry on while the welcome screen
+        waits: a cron-like resume, with the saved token. Failing quietly is right here
+        (a refused token is the welcome screen's to tell, when the user picks the site)."""
+        from desktop_app.app.usecases import resume_saved_site
+
+        settings = self._engine_settings()
+
+        def with_token(profile: Any, token: str | None) -> None:
+            self.bridge.run(lambda services: resume_saved_site(services, profile.base_url, token, settings)).then(
+                self.lastSiteResumed.emit, lambda err: log.info("the last site's jobs could not resume: %s", err))
+
+        def listed(result: tuple[list[Any], str | None]) -> None:
+            profiles, last = result
+            profile = next((p for p in profiles if p.name == last), None)
+            if profile is not None:
+                self.accounts.token_for(profile.name).then(lambda token: with_token(profile, token),
+                                                            lambda err: log.info("no saved token: %s", err))
+
+        self.accounts.list_profiles().then(listed, lambda err: log.info("no saved sites: %s", err))
 
     def _start_demo(self) -> None:
         """After the first frame: the background work first (it runs on its own thread),
@@ -105,6 +132,12 @@ class AppController(QObject):
             self.window.switchSiteRequested.connect(lambda: self.show_sign_in())
             self.window.closed.connect(self.quit)
         return self.window
+
+    def _engine_settings(self) -> EngineSettings:
+        from desktop_app.app.usecases import EngineSettings
+
+        return EngineSettings(self._store_path, self.settings.max_concurrent, self._engine_config,
+                              self.settings.max_unannounced_size)
 
     def _start_engine(self) -> None:
         if self._engine_call is not None:
@@ -176,10 +209,9 @@ class AppController(QObject):
         self.session = signin
         site, base_url, token = signin.site, signin.profile.base_url, signin.token
 
-        from desktop_app.app.usecases import EngineSettings, sign_in
+        from desktop_app.app.usecases import sign_in
 
-        settings = EngineSettings(self._store_path, self.settings.max_concurrent, self._engine_config,
-                                  self.settings.max_unannounced_size)
+        settings = self._engine_settings()
         call = self.bridge.run(lambda services: sign_in(services, site, base_url, token, signin.user.id, settings),
                                label="Signing in…", site=site)
         window = self._main_window()

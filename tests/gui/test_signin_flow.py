@@ -43,3 +43,29 @@ def test_closing_the_first_welcome_screen_quits(qtbot, controller) -> None:
     assert controller.bridge.running
     controller.dialog.reject()
     assert not controller.bridge.running
+
+
+def test_the_last_site_s_unfinished_jobs_carry_on_while_the_welcome_screen_waits(qtbot, controller, sim, tmp_path,
+                                                                                profile_store, memory_keyring) -> None:
+    """Issue 13, defect 4: at start-up the last signed-in site's unfinished jobs resume
+    without the user picking the site."""
+    from desktop_app.engine.status import Goal, JobStatus
+    from desktop_app.engine.store import JobStore
+
+    profile_store.save(Profile("School", sim.base_url, "Ada Lovelace"))
+    profile_store.set_last_used("School")
+    memory_keyring.set_password("canvas-export-manager", "School", TEACHER_TOKEN)
+    with JobStore(tmp_path / "jobs.sqlite3") as store:
+        job = store.add(site=sim.base_url, context=f"course:{sim.data.main_course_id}", export_type="zip",
+                        state=JobStatus.INTERRUPTED, goal=Goal.SAVED, dest_dir=tmp_path / "out",
+                        user_id=sim.data.teacher_id)
+        other_user = store.add(site=sim.base_url, context=f"course:{sim.data.main_course_id}", export_type="zip",
+                               state=JobStatus.INTERRUPTED, goal=Goal.SAVED, dest_dir=tmp_path / "out",
+                               user_id=sim.data.student_id)
+    with qtbot.waitSignal(controller.lastSiteResumed, timeout=20_000) as resumed:
+        controller.start()
+    assert resumed.args[0] == [job.id]  # this user's job only, never another account's
+    assert controller.dialog is not None and controller.window is None  # nobody picked anything
+    with JobStore(tmp_path / "jobs.sqlite3") as store:
+        qtbot.waitUntil(lambda: store.get(job.id).state is JobStatus.DONE, timeout=20_000)
+        assert store.get(other_user.id).state is JobStatus.INTERRUPTED
