@@ -120,6 +120,7 @@ class ExportOptions(QWidget):
         second.addWidget(self.skip_notifications)
         second.addSpacing(12)
         second.addWidget(self.summary, 1)
+        second.addSpacing(12)  # the summary's last word never touches the button
         second.addWidget(self.start_button)
         self.skip_notifications.toggled.connect(lambda _on: self.clear_start_problem())
 

@@ -182,6 +182,11 @@ class HistoryPanel(QWidget):
         self.toolbar.setIconSize(QSize(18, 18))
         for action in (*self._row_actions[:2], self.view_contents_action, *self._row_actions[2:]):
             self.toolbar.addAction(action)
+        for action in (self.show_in_folder_action, self.copy_path_action, self.view_contents_action,
+                       self.resume_action, self.retry_action, self.stop_action):
+            button = self.toolbar.widgetForAction(action)
+            if isinstance(button, QToolButton):  # the tooltip names it; the row stays short enough to show the filter
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         spacer = QWidget(self.toolbar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.toolbar.addWidget(spacer)
