@@ -19,10 +19,11 @@ The rules, and why:
   size first, and a package whose size Canvas does not announce stops at
   `DownloadPolicy.max_unannounced_size`.
 * Writes happen in a worker thread (the event loop never waits on the disk), 1 MiB at a
-  time (in 32 KiB write calls, see WRITE_SIZE), while the next MiB downloads; the same
-  thread feeds each block to SHA-256, so the digest is ready when the last byte lands
-  (a resumed download hashes the bytes it already had once, first). Memory stays flat
-  whatever the package size.
+  time (in 32 KiB write calls, see WRITE_SIZE), while the next MiB downloads; a second
+  worker thread feeds the same block to SHA-256 meanwhile, so the digest is ready when
+  the last byte lands (a resumed download hashes the bytes it already had once, first).
+  Every WRITEBACK_STEP bytes the kernel is asked to start writing the part to disk, so
+  the final fsync has little left to do. Memory stays flat whatever the package size.
 * A full disk or a read-only folder becomes a `LocalStorageError` with a sentence a
   person can act on; the `.part` stays so the job can resume.
 """
@@ -39,7 +40,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Awaitable, Callable, Protocol, TypeVar, cast
 
 import httpx
 
@@ -58,8 +59,11 @@ from desktop_app.sizes import human_size
 
 __all__ = [
     "CHUNK_SIZE", "DiskFullError", "DownloadPolicy", "DownloadResult", "FolderNotWritableError",
-    "LocalStorageError", "download_to_part", "part_path_for", "safe_filename", "storage_error",
+    "LocalStorageError", "download_to_part", "fsync_alongside", "fsync_part", "part_path_for", "safe_filename",
+    "storage_error",
 ]
+
+_T = TypeVar("_T")
 
 CHUNK_SIZE = 1 << 20
 MAX_NAME_BYTES = 200
@@ -177,6 +181,15 @@ HASH_READ_SIZE = 1 << 20
 """Bytes per read when a resumed download hashes the part it already has."""
 
 
+WRITEBACK_STEP = 32 << 20
+"""Each time the part grows past a multiple of this, writeback of the step just written
+starts (`PartFile.start_writeback`). Left alone, the kernel keeps a fresh GiB dirty in
+memory until the final fsync, which then waited 0.36 s on the benchmark VM; started
+every 32 MiB, the disk writes while the rest downloads and that fsync takes 0.01 s. Small
+enough that little is left for the end, large enough that the call (one per 32 blocks)
+costs nothing measurable."""
+
+
 def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
@@ -184,12 +197,24 @@ def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
         view = view[written:]
 
 
-def _write_block(fd: int, digest: Any, pieces: list[bytes | bytearray]) -> None:
-    """Join the network pieces here, in the worker thread, write them, and hash them
-    (hashlib releases the GIL on large buffers, so the event loop runs meanwhile)."""
-    block = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-    _write_all(fd, block)
-    digest.update(block)
+def _write_pieces(part: PartFile, pieces: list[bytes | bytearray], offset: int) -> None:
+    """Append the network pieces to the part, which ends at `offset` (no join: the pieces
+    are written as they came, in WRITE_SIZE calls), then start writeback of every
+    WRITEBACK_STEP the part has just completed."""
+    end = offset
+    for piece in pieces:
+        _write_all(part.fd, piece)
+        end += len(piece)
+    steps_from, steps_to = offset - offset % WRITEBACK_STEP, end - end % WRITEBACK_STEP
+    if steps_to > steps_from:
+        part.start_writeback(steps_from, steps_to - steps_from)
+
+
+def _hash_pieces(digest: Any, pieces: list[bytes | bytearray]) -> None:
+    """Feed the pieces to the digest, in byte order (hashlib releases the GIL on large
+    buffers, so the event loop and the writing thread run meanwhile)."""
+    for piece in pieces:
+        digest.update(piece)
 
 
 def _hash_prefix(part: PartFile) -> Any:
@@ -202,13 +227,16 @@ def _hash_prefix(part: PartFile) -> Any:
 
 
 class _PartWriter:
-    """Appends blocks to the `.part` in a worker thread *while the next block downloads*.
+    """Appends blocks to the `.part` in a worker thread *while the next block downloads*,
+    and hashes each block in another worker thread while it is written.
 
     Waiting for each write before reading on (as a plain `await to_thread(write)` does)
     leaves the network idle during every write and the disk idle during every read: at
-    loopback speeds that halved throughput (tests/benchmarks/bench_download.py). At most
-    one write is in flight, so memory stays at about two blocks; the event loop still
-    never waits on the disk."""
+    loopback speeds that halved throughput (tests/benchmarks/bench_download.py). Hashing
+    after writing, in the same thread, made that thread the bottleneck (write and SHA-256
+    one after the other, 1.3 s per GiB). At most one block is in flight, written and
+    hashed at once, so memory stays at about two blocks, and the digest takes the blocks
+    in byte order; the event loop never waits on the disk."""
 
     def __init__(self, part: PartFile, have: int, digest: Any) -> None:
         self.part = part
@@ -228,7 +256,10 @@ class _PartWriter:
         returns the bytes written so far."""
         await self.drain()
         if pieces:
-            self._pending = asyncio.ensure_future(asyncio.to_thread(_write_block, self.part.fd, self.digest, pieces))
+            self._pending = asyncio.ensure_future(_both(
+                asyncio.to_thread(_write_pieces, self.part, pieces, self.written),
+                asyncio.to_thread(_hash_pieces, self.digest, pieces),
+            ))
             self._pending_size = size
         return self.written
 
@@ -272,13 +303,18 @@ async def download_to_part(
     policy: DownloadPolicy = DownloadPolicy(),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> DownloadResult:
-    """Stream `url` into the locked `part`, resuming what is already there; fsync when complete.
+    """Stream `url` into the locked `part`, resuming what is already there.
 
     Returns when the part holds `expected_size` bytes (or the whole body when the size is
-    unknown), with the SHA-256 of the whole file. Raises LocalStorageError (disk), a
-    CanvasError from the client (login page, auth, ...), SizeMismatchError when the host
-    sends more than announced (or than the ceiling for an unannounced size), or an
-    UnreachableError / the last transient error after the retry bounds.
+    unknown), with the SHA-256 of the whole file. The complete part is *not* fsynced
+    here: the caller does that before it gives the part its final name, alongside the
+    zip check (`fsync_alongside`), so the flush and the read-back overlap. An attempt
+    that ends early is fsynced, so what arrived is there to resume from.
+
+    Raises LocalStorageError (disk), a CanvasError from the client (login page, auth,
+    ...), SizeMismatchError when the host sends more than announced (or than the ceiling
+    for an unannounced size), or an UnreachableError / the last transient error after the
+    retry bounds.
     """
     folder = part.folder
     try:
@@ -329,10 +365,10 @@ async def download_to_part(
             finally:
                 if writer is not None:
                     have = writer.written  # whatever arrived counts, also when the body broke off
-            await _fsync(part)
             if not expected_size:
                 break  # size unknown: a clean end of body is the end
             if have < expected_size:
+                await fsync_part(part)  # what arrived is kept for the next attempt, or the next run
                 raise UnreachableError("The download ended early.", detail=f"{have} of {expected_size} bytes")
         except _TooManyRestarts as err:
             raise UnreachableError(  # not retried: a new run may meet a better-behaved host
@@ -364,11 +400,31 @@ class _TooManyRestarts(Exception):
     """MAX_RESTARTS_FROM_ZERO reached: ends the download, whatever the retry rules say."""
 
 
-async def _fsync(part: PartFile) -> None:
+async def fsync_part(part: PartFile) -> None:
+    """fsync the part in a worker thread; a failure is a LocalStorageError."""
     try:
         await asyncio.to_thread(part.fsync)
     except OSError as err:
         raise storage_error(err, part.folder) from err
+
+
+async def fsync_alongside(part: PartFile, check: Callable[[], _T]) -> _T:
+    """Run the blocking `check` of the complete part (the zip check, which reads it back)
+    in one worker thread while another fsyncs it: the disk flushes while the CPU checks,
+    instead of one after the other. Both have finished when this returns or raises, so
+    the caller may commit (the part is on disk) or set the part aside (no thread still
+    reads it). The check's error comes first: it decides what happens to the part."""
+    return await _both(asyncio.to_thread(check), fsync_part(part))
+
+
+async def _both(first: Awaitable[_T], second: Awaitable[object]) -> _T:
+    """Await two things at once and wait for both, whatever happens to either; then
+    raise the first one's error, else the second's, else return the first one's result."""
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    for outcome in results:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return cast(_T, results[0])
 
 
 async def _receive(
