@@ -22,6 +22,8 @@ The rules, and why:
   time (in 32 KiB write calls, see WRITE_SIZE), while the next MiB downloads; a second
   worker thread feeds the same block to SHA-256 meanwhile, so the digest is ready when
   the last byte lands (a resumed download hashes the bytes it already had once, first).
+  The writing thread also computes the CRC-32 of each stored zip entry as its bytes go
+  by (zipcheck.StreamedEntries), so verification need not read those entries back.
   Every WRITEBACK_STEP bytes the kernel is asked to start writing the part to disk, so
   the final fsync has little left to do. Memory stays flat whatever the package size.
 * A full disk or a read-only folder becomes a `LocalStorageError` with a sentence a
@@ -55,6 +57,7 @@ from desktop_app.canvas.errors import (
 from desktop_app.canvas.text import BIDI_CONTROLS
 from desktop_app.engine.errors import DiskFullError, FolderNotWritableError, LocalStorageError, storage_error
 from desktop_app.engine.partfile import PartFile
+from desktop_app.engine.zipcheck import StreamedEntries
 from desktop_app.sizes import human_size
 
 __all__ = [
@@ -168,6 +171,20 @@ class DownloadResult:
     resumed: bool  # some bytes came from an earlier attempt or an earlier run
     sha256: str
     """Of the whole file, computed as it was written."""
+    streamed: StreamedEntries
+    """The stored zip entries' CRCs, computed as the whole file was written."""
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What is computed from the part's bytes in order, from byte 0, as they are written."""
+
+    digest: Any  # hashlib's SHA-256 state (hashlib exports no type for it)
+    streamed: StreamedEntries
+
+    @classmethod
+    def fresh(cls) -> "_Checks":
+        return cls(hashlib.sha256(), StreamedEntries())
 
 
 WRITE_SIZE = 32 * 1024
@@ -197,13 +214,16 @@ def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
         view = view[written:]
 
 
-def _write_pieces(part: PartFile, pieces: list[bytes | bytearray], offset: int) -> None:
+def _write_pieces(part: PartFile, pieces: list[bytes | bytearray], offset: int, streamed: StreamedEntries) -> None:
     """Append the network pieces to the part, which ends at `offset` (no join: the pieces
-    are written as they came, in WRITE_SIZE calls), then start writeback of every
+    are written as they came, in WRITE_SIZE calls), and feed them to the zip entries'
+    CRCs (here rather than in the hashing thread, which SHA-256 alone keeps as busy as
+    the writes and the CRC-32 together keep this one); then start writeback of every
     WRITEBACK_STEP the part has just completed."""
     end = offset
     for piece in pieces:
         _write_all(part.fd, piece)
+        streamed.feed(piece)
         end += len(piece)
     steps_from, steps_to = offset - offset % WRITEBACK_STEP, end - end % WRITEBACK_STEP
     if steps_to > steps_from:
@@ -217,13 +237,15 @@ def _hash_pieces(digest: Any, pieces: list[bytes | bytearray]) -> None:
         digest.update(piece)
 
 
-def _hash_prefix(part: PartFile) -> Any:
-    """SHA-256 state of the bytes already in the part (a resumed download), read once."""
-    digest = hashlib.sha256()
+def _read_prefix(part: PartFile) -> _Checks:
+    """SHA-256 state and zip entries' CRCs of the bytes already in the part (a resumed
+    download), read once."""
+    checks = _Checks.fresh()
     with open(part.read_path, "rb") as fh:
         while block := fh.read(HASH_READ_SIZE):
-            digest.update(block)
-    return digest
+            checks.digest.update(block)
+            checks.streamed.feed(block)
+    return checks
 
 
 class _PartWriter:
@@ -238,9 +260,9 @@ class _PartWriter:
     hashed at once, so memory stays at about two blocks, and the digest takes the blocks
     in byte order; the event loop never waits on the disk."""
 
-    def __init__(self, part: PartFile, have: int, digest: Any) -> None:
+    def __init__(self, part: PartFile, have: int, checks: _Checks) -> None:
         self.part = part
-        self.digest = digest
+        self.checks = checks
         self.written = have
         """Bytes in the file (writes that have completed)."""
         self._pending: asyncio.Future[None] | None = None
@@ -257,8 +279,8 @@ class _PartWriter:
         await self.drain()
         if pieces:
             self._pending = asyncio.ensure_future(_both(
-                asyncio.to_thread(_write_pieces, self.part, pieces, self.written),
-                asyncio.to_thread(_hash_pieces, self.digest, pieces),
+                asyncio.to_thread(_write_pieces, self.part, pieces, self.written, self.checks.streamed),
+                asyncio.to_thread(_hash_pieces, self.checks.digest, pieces),
             ))
             self._pending_size = size
         return self.written
@@ -322,7 +344,7 @@ async def download_to_part(
         if expected_size and have > expected_size:
             part.truncate()  # not this package's bytes: start over
             have = 0
-        digest = await asyncio.to_thread(_hash_prefix, part) if have else hashlib.sha256()
+        checks = await asyncio.to_thread(_read_prefix, part) if have else _Checks.fresh()
     except OSError as err:
         raise storage_error(err, folder) from err
     if expected_size:
@@ -333,12 +355,12 @@ async def download_to_part(
     last_error: BaseException | None = None
 
     async def start_over(why: BaseException | None) -> None:
-        nonlocal have, resumed_any, restarts, digest
+        nonlocal have, resumed_any, restarts, checks
         restarts += 1
         if restarts > policy.max_restarts_from_zero:
             raise _TooManyRestarts(repr(why))
         await asyncio.to_thread(part.truncate)
-        have, resumed_any, digest = 0, False, hashlib.sha256()
+        have, resumed_any, checks = 0, False, _Checks.fresh()
 
     while True:
         if expected_size and have == expected_size:
@@ -360,7 +382,7 @@ async def download_to_part(
                     total = expected_size or response.total_size  # whole package, also on a 206
                     if on_bytes:
                         on_bytes(have, total)
-                    writer = _PartWriter(part, have, digest)
+                    writer = _PartWriter(part, have, checks)
                     await _receive(response, writer, limit, bool(expected_size), policy, on_bytes, total)
             finally:
                 if writer is not None:
@@ -393,7 +415,8 @@ async def download_to_part(
                     detail=type(err).__name__,
                 ) from err
             await sleep(policy.delay(stalled))
-    return DownloadResult(path=part.path, size=have, attempts=attempts, resumed=resumed_any, sha256=digest.hexdigest())
+    return DownloadResult(path=part.path, size=have, attempts=attempts, resumed=resumed_any,
+                          sha256=checks.digest.hexdigest(), streamed=checks.streamed)
 
 
 class _TooManyRestarts(Exception):

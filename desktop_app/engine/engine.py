@@ -811,7 +811,8 @@ class Engine:
             try:
                 # fsynced while it is checked: the package is on disk before commit_part names it
                 return await fsync_alongside(part, functools.partial(
-                    verify_package, part.read_path, attachment.size or None, name=name, sha256=result.sha256))
+                    verify_package, part.read_path, attachment.size or None, name=name, sha256=result.sha256,
+                    streamed=result.streamed))
             except PackageError:
                 if attempt == 1 and result.resumed:
                     # The package may have changed at Canvas between the attempts.

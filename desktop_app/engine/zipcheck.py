@@ -12,6 +12,12 @@ Order of the checks, cheapest first, so a hostile file is refused after a few re
    pieces of at most `PIECE` bytes, its CRC and length compared with the central
    directory's; inflating stops as soon as the output exceeds the declared size.
 
+Step 5 need not read the file back for a stored entry whose CRC was computed as the
+download wrote it (`StreamedEntries`, fed the package's bytes in order): that CRC stands
+in for the read-back only where the central directory, after steps 1 to 4, confirms the
+entry's offset, method, sizes and CRC, and its data ends before the next entry. Anything
+else (deflated entries, a data descriptor, a mismatch) is read back as before.
+
 Why not `zipfile`: `ZipFile` builds a `ZipInfo` for every record before anything can be
 counted, `testzip` costs about 20 us of Python per entry while holding the GIL (taken from
 the engine's event loop, bench_engine_loop.py), and its bzip2 and LZMA readers decompress
@@ -68,6 +74,7 @@ small however well the data compresses."""
 
 _STORED, _DEFLATED, _BZIP2, _LZMA = 0, 8, 12, 14
 _ENCRYPTED = 0x1
+_DATA_DESCRIPTOR = 0x8
 _LZMA_END_MARKER = 0x2
 _UTF8_NAME = 0x800
 _OVERFLOW = 0xFFFFFFFF  # a 32-bit field whose real value is in the zip64 extra field
@@ -100,6 +107,108 @@ class Entry(NamedTuple):
     compressed: int
     size: int
     name_length: int  # in bytes: where its data starts at the earliest
+
+
+class Streamed(NamedTuple):
+    """A stored entry as the download wrote it: what its local header said, and the CRC
+    and length of the data that followed."""
+
+    data_start: int
+    compressed: int
+    crc: int
+
+
+class StreamedEntries:
+    """The CRC of every stored entry, computed from the package's bytes as they are
+    written (fed in file order from byte 0), so that verification need not read them back.
+
+    It follows the local headers: header, data, next header. It stops for good at the
+    first thing that is not a local header (the central directory, a data descriptor whose
+    sizes come only after the data, garbage): what was recorded until then stays, the rest
+    is read back. Deflated and other entries are skipped (read back). Nothing here is
+    trusted by itself: `Archive.check_entries` uses a record only where the central
+    directory agrees with it. Costs one `zlib.crc32` per piece (C, releases the GIL) and
+    at most `MAX_ENTRIES` records; a header is at most 30 + 2 x 65,535 bytes."""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, Streamed] = {}
+        """By local header offset."""
+        self._offset = 0  # of the next byte fed
+        self._header = bytearray()
+        self._entry_offset = 0
+        self._data_start = self._remaining = self._crc = 0
+        self._stored = False
+        self._stopped = False
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """The next bytes of the package."""
+        view = memoryview(data)
+        while view and not self._stopped:
+            if self._remaining:
+                view = self._feed_data(view)
+            else:
+                view = self._feed_header(view)
+
+    def _feed_data(self, view: memoryview) -> memoryview:
+        take = view[:self._remaining]
+        if self._stored:
+            self._crc = zlib.crc32(take, self._crc)
+        self._remaining -= len(take)
+        self._offset += len(take)
+        if not self._remaining:
+            self._end_entry()
+        return view[len(take):]
+
+    def _feed_header(self, view: memoryview) -> memoryview:
+        """Gather the local header (fixed part, then name and extra field) across pieces."""
+        take = view[:self._header_length() - len(self._header)]
+        self._header += take
+        self._offset += len(take)
+        if len(self._header) >= _LOCAL.size:
+            if self._header[:4] != b"PK\x03\x04":
+                self._stopped = True  # the central directory (or anything else): nothing more to follow
+            elif len(self._header) == self._header_length():
+                self._start_entry()
+        return view[len(take):]
+
+    def _header_length(self) -> int:
+        """The local header's length, as far as it is known: its fixed part, then (once
+        that has arrived) with its name and extra field."""
+        if len(self._header) < _LOCAL.size:
+            return _LOCAL.size
+        *_, name_length, extra_length = _LOCAL.unpack_from(self._header)
+        return _LOCAL.size + name_length + extra_length
+
+    def _start_entry(self) -> None:
+        (_, _, flags, method, _, _, _, compressed, size, name_length, _) = _LOCAL.unpack_from(self._header)
+        compressed = self._local_compressed_size(flags, compressed, size, name_length)
+        if compressed is None:  # where the data ends, hence the next header, cannot be known
+            self._stopped = True
+            return
+        self._entry_offset = self._offset - len(self._header)
+        self._data_start, self._remaining, self._crc = self._offset, compressed, 0
+        self._stored = method == _STORED and not flags & _ENCRYPTED and len(self.entries) < MAX_ENTRIES
+        self._header.clear()
+        if not self._remaining:
+            self._end_entry()
+
+    def _local_compressed_size(self, flags: int, compressed: int, size: int, name_length: int) -> int | None:
+        """The entry's compressed size per its local header (zip64 extra field when the
+        field overflows); None with a data descriptor (the sizes follow the data) or an
+        unreadable zip64 field."""
+        if flags & _DATA_DESCRIPTOR:
+            return None
+        if _OVERFLOW not in (size, compressed):
+            return compressed
+        try:
+            _, compressed, _ = _zip64_values(memoryview(self._header)[_LOCAL.size + name_length:], size, compressed, 0)
+        except (CorruptPackageError, struct.error):
+            return None
+        return compressed
+
+    def _end_entry(self) -> None:
+        if self._stored:
+            self.entries[self._entry_offset] = Streamed(self._data_start, self._offset - self._data_start, self._crc)
 
 
 class _Decompressor(Protocol):
@@ -174,9 +283,13 @@ class Archive:
     def find(self, name: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.name == name), None)
 
-    def check_entries(self) -> None:
-        """Raise unless every entry's data matches its CRC and declared size."""
+    def check_entries(self, streamed: StreamedEntries | None = None) -> None:
+        """Raise unless every entry's data matches its CRC and declared size. An entry
+        whose CRC was `streamed` as the file was written, and whose record there agrees
+        with the central directory, is not read back."""
         for entry in self.entries:
+            if streamed is not None and self._confirmed(entry, streamed.entries.get(entry.offset)):
+                continue
             crc = size = 0
             try:
                 for piece in self._pieces(entry):
@@ -185,6 +298,16 @@ class Archive:
                 raise _bad_entry(entry, str(err) or type(err).__name__) from err
             if crc != entry.crc or size != entry.size:
                 raise _bad_entry(entry, f"CRC {crc:08x} and {size} bytes, expected {entry.crc:08x} and {entry.size}")
+
+    def _confirmed(self, entry: Entry, streamed: Streamed | None) -> bool:
+        """Does the central directory confirm what was streamed for this stored entry:
+        same sizes and CRC, data starting where its local header said and ending before
+        the next entry (the checks `_data_span` makes when it reads the entry back)?"""
+        return (
+            streamed is not None and entry.method == _STORED and not entry.flags & _ENCRYPTED
+            and streamed.compressed == entry.compressed == entry.size and streamed.crc == entry.crc
+            and streamed.data_start + streamed.compressed <= self._next_start[entry.offset]
+        )
 
     def pieces(self, entry: Entry) -> Iterator[bytes | memoryview]:
         """The entry's real bytes in pieces (each valid until the next is asked for); a

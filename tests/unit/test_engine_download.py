@@ -9,6 +9,7 @@ import errno
 import os
 import shutil
 import threading
+import zipfile
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from desktop_app.canvas.errors import CorruptPackageError, SizeMismatchError, Un
 from desktop_app.engine import download as dl
 from desktop_app.engine.download import DiskFullError, DownloadPolicy, FolderNotWritableError, download_to_part
 from desktop_app.engine.partfile import PartFile, open_part
+from desktop_app.engine.zipcheck import StreamedEntries
+
+from zips import make_zip
 
 DATA = bytes(range(256)) * 40  # 10 KiB
 
@@ -283,3 +287,16 @@ def test_fsync_alongside_reports_a_failed_fsync_as_a_storage_error(tmp_path: Pat
     with pytest.raises(DiskFullError):
         _fsync_alongside(tmp_path / "x.part", lambda: "verified", fsync)
     assert _fsync_alongside(tmp_path / "y.part", lambda: "verified", lambda: None) == "verified"
+
+
+def test_zip_entries_are_streamed_across_resumes_and_a_part_from_an_earlier_run(tmp_path: Path) -> None:
+    package = make_zip({"imsmanifest.xml": b"<manifest/>", "a.bin": os.urandom(20_000), "b.bin": os.urandom(9_000)},
+                       zipfile.ZIP_STORED)
+    whole = StreamedEntries()
+    whole.feed(package)
+    assert len(whole.entries) == 3
+    part = tmp_path / "x.part"
+    part.write_bytes(package[:7_000])  # an earlier run's bytes: read once, like the digest
+    result = fetch(FakeHost(body=package, drops=[5_000, 4_000]), part, expected_size=len(package),
+                   policy=DownloadPolicy(chunk_size=3_000))
+    assert result.resumed and result.streamed.entries == whole.entries

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from desktop_app.canvas.errors import CorruptPackageError, LoginPageError, SizeMismatchError
+from desktop_app.engine import zipcheck
 from desktop_app.engine.verify import verify_package
+from desktop_app.engine.zipcheck import StreamedEntries
 
 from zips import make_zip
 
@@ -164,3 +167,84 @@ def test_damage_anywhere_is_reported_as_a_package_error(tmp_path: Path) -> None:
             assert str(err)
     # bits in unchecked fields (times, version numbers, comments) change nothing that matters
     assert sound < 40  # 6 with this seed
+
+
+# ---------------------------------------------------------------- CRCs streamed while writing
+
+
+def streamed_entries(data: bytes, piece: int) -> StreamedEntries:
+    streamed = StreamedEntries()
+    for at in range(0, len(data), piece):
+        streamed.feed(data[at:at + piece])
+    return streamed
+
+
+def read_back_names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the entries the check reads back from the file."""
+    names: list[str] = []
+    real = zipcheck.Archive._pieces
+
+    def pieces(self: zipcheck.Archive, entry: zipcheck.Entry):
+        names.append(entry.name)
+        return real(self, entry)
+
+    monkeypatch.setattr(zipcheck.Archive, "_pieces", pieces)
+    return names
+
+
+MIXED = {"imsmanifest.xml": b"<manifest/>", "media/a.bin": bytes(range(256)) * 400, "empty/": b"", "b.bin": b"b" * 3000}
+
+
+@pytest.mark.parametrize("piece", [1, 7, 4096, 1 << 20])
+def test_stored_entries_streamed_while_writing_are_not_read_back(tmp_path: Path, piece: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_zip(MIXED, zipfile.ZIP_STORED)
+    names = read_back_names(monkeypatch)
+    result = verify_package(write(tmp_path, "c.imscc", data), len(data), streamed=streamed_entries(data, piece))
+    assert result.entries == 4
+    assert names == ["imsmanifest.xml"]  # the manifest is parsed, nothing else is read
+
+
+def test_deflated_entries_are_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_zip(MIXED)  # deflated
+    names = read_back_names(monkeypatch)
+    verify_package(write(tmp_path, "c.zip", data), len(data), streamed=streamed_entries(data, 4096))
+    assert sorted(names) == sorted(MIXED)
+
+
+def test_a_central_directory_disagreeing_with_the_streamed_crc_is_read_back_and_refused(tmp_path: Path) -> None:
+    data = bytearray(make_zip(MIXED, zipfile.ZIP_STORED))
+    streamed = streamed_entries(bytes(data), 4096)
+    crc_at = data.index(b"PK\x01\x02") + 16  # the first record's CRC
+    struct.pack_into("<L", data, crc_at, struct.unpack_from("<L", data, crc_at)[0] ^ 1)
+    with pytest.raises(CorruptPackageError, match="fails its checksum"):
+        verify_package(write(tmp_path, "c.imscc", bytes(data)), len(data), streamed=streamed)
+
+
+def test_entries_with_a_data_descriptor_stop_the_stream_and_are_read_back(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """zipfile writing to a pipe puts the sizes after the data (flag bit 3): the next
+    header cannot be found while streaming, so the rest is read back."""
+
+    class Pipe(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b) -> int:  # type: ignore[override]
+            self.data += b
+            return len(b)
+
+    pipe = Pipe()
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED) as zf:
+        for name, payload in MIXED.items():
+            with zf.open(name, "w") as out:
+                out.write(payload)
+    data = bytes(pipe.data)
+    streamed = streamed_entries(data, 4096)
+    assert streamed.entries == {}
+    names = read_back_names(monkeypatch)
+    verify_package(write(tmp_path, "c.imscc", data), len(data), streamed=streamed)
+    assert sorted(names) == sorted([*MIXED, "imsmanifest.xml"])  # the manifest is also parsed
