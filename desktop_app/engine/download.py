@@ -23,8 +23,8 @@ The rules, and why:
   download; a second
   worker thread feeds the same block to SHA-256 meanwhile, so the digest is ready when
   the last byte lands (a resumed download hashes the bytes it already had once, first).
-  The writing thread also computes the CRC-32 of each stored zip entry as its bytes go
-  by (zipcheck.StreamedEntries), so verification need not read those entries back.
+  The writing thread also computes the CRC-32 of each stored or deflated zip entry as its
+  bytes go by (zipcheck.StreamedEntries), so verification need not read them back.
   Every WRITEBACK_STEP bytes the kernel is asked to start writing the part to disk, so
   the final fsync has little left to do. Memory stays flat whatever the package size.
 * A full disk or a read-only folder becomes a `LocalStorageError` with a sentence a
@@ -178,7 +178,7 @@ class DownloadResult:
     sha256: str
     """Of the whole file, computed as it was written."""
     streamed: StreamedEntries
-    """The stored zip entries' CRCs, computed as the whole file was written."""
+    """The zip entries' CRCs, computed as the whole file was written."""
 
 
 @dataclass(frozen=True)
@@ -189,8 +189,8 @@ class _Checks:
     streamed: StreamedEntries
 
     @classmethod
-    def fresh(cls) -> "_Checks":
-        return cls(hashlib.sha256(), StreamedEntries())
+    def fresh(cls, package_size: int | None) -> "_Checks":
+        return cls(hashlib.sha256(), StreamedEntries(package_size))
 
 
 WRITE_SIZE = 32 * 1024
@@ -243,10 +243,10 @@ def _hash_pieces(digest: Any, pieces: list[bytes | bytearray]) -> None:
         digest.update(piece)
 
 
-def _read_prefix(part: PartFile) -> _Checks:
+def _read_prefix(part: PartFile, package_size: int | None) -> _Checks:
     """SHA-256 state and zip entries' CRCs of the bytes already in the part (a resumed
     download), read once."""
-    checks = _Checks.fresh()
+    checks = _Checks.fresh(package_size)
     with open(part.read_path, "rb") as fh:
         while block := fh.read(HASH_READ_SIZE):
             checks.digest.update(block)
@@ -350,7 +350,7 @@ async def download_to_part(
         if expected_size and have > expected_size:
             part.truncate()  # not this package's bytes: start over
             have = 0
-        checks = await asyncio.to_thread(_read_prefix, part) if have else _Checks.fresh()
+        checks = await asyncio.to_thread(_read_prefix, part, expected_size) if have else _Checks.fresh(expected_size)
     except OSError as err:
         raise storage_error(err, folder) from err
     if expected_size:
@@ -366,7 +366,7 @@ async def download_to_part(
         if restarts > policy.max_restarts_from_zero:
             raise _TooManyRestarts(repr(why))
         await asyncio.to_thread(part.truncate)
-        have, resumed_any, checks = 0, False, _Checks.fresh()
+        have, resumed_any, checks = 0, False, _Checks.fresh(expected_size)
 
     while True:
         if expected_size and have == expected_size:

@@ -5,7 +5,7 @@
 * it is a valid zip and no zip bomb: the layout and declared sizes are checked first,
   then every entry's CRC and size, reading the file through one reused window so memory
   stays flat whatever the package's size (zipcheck.py says how, and why not `zipfile`),
-  except the stored entries whose CRC the download computed as it wrote them;
+  except the entries whose CRC the download computed as it wrote them;
 * a `.imscc` (Common Cartridge) contains `imsmanifest.xml` at its root, and it is
   well-formed XML, parsed with defusedxml (no entity expansion, no external entities);
 * its SHA-256 is returned, so the store can record it and a user can compare it later:
@@ -98,7 +98,7 @@ def verify_package(
     `name` is the file's final name (the `.part` path does not tell its extension).
     `sha256` is the digest when the caller already has it (computed while the file was
     written): the file is then read once, for the zip check, instead of twice.
-    `streamed` holds the stored entries' CRCs, computed as the file was written: those
+    `streamed` holds the entries' CRCs, computed as the file was written: those
     the central directory confirms are not read back (zipcheck.py).
     """
     name = name or path.name

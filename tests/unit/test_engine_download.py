@@ -292,7 +292,7 @@ def test_fsync_alongside_reports_a_failed_fsync_as_a_storage_error(tmp_path: Pat
 def test_zip_entries_are_streamed_across_resumes_and_a_part_from_an_earlier_run(tmp_path: Path) -> None:
     package = make_zip({"imsmanifest.xml": b"<manifest/>", "a.bin": os.urandom(20_000), "b.bin": os.urandom(9_000)},
                        zipfile.ZIP_STORED)
-    whole = StreamedEntries()
+    whole = StreamedEntries(len(package))
     whole.feed(package)
     assert len(whole.entries) == 3
     part = tmp_path / "x.part"

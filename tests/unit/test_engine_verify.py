@@ -173,7 +173,7 @@ def test_damage_anywhere_is_reported_as_a_package_error(tmp_path: Path) -> None:
 
 
 def streamed_entries(data: bytes, piece: int) -> StreamedEntries:
-    streamed = StreamedEntries()
+    streamed = StreamedEntries(len(data))
     for at in range(0, len(data), piece):
         streamed.feed(data[at:at + piece])
     return streamed
@@ -196,20 +196,39 @@ MIXED = {"imsmanifest.xml": b"<manifest/>", "media/a.bin": bytes(range(256)) * 4
 
 
 @pytest.mark.parametrize("piece", [1, 7, 4096, 1 << 20])
-def test_stored_entries_streamed_while_writing_are_not_read_back(tmp_path: Path, piece: int,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    data = make_zip(MIXED, zipfile.ZIP_STORED)
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_entries_streamed_while_writing_are_not_read_back(tmp_path: Path, piece: int, method: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_zip(MIXED, method)
     names = read_back_names(monkeypatch)
     result = verify_package(write(tmp_path, "c.imscc", data), len(data), streamed=streamed_entries(data, piece))
     assert result.entries == 4
     assert names == ["imsmanifest.xml"]  # the manifest is parsed, nothing else is read
 
 
-def test_deflated_entries_are_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = make_zip(MIXED)  # deflated
+def test_bzip2_entries_are_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_zip(MIXED, zipfile.ZIP_BZIP2)
     names = read_back_names(monkeypatch)
     verify_package(write(tmp_path, "c.zip", data), len(data), streamed=streamed_entries(data, 4096))
     assert sorted(names) == sorted(MIXED)
+
+
+def test_nothing_is_inflated_while_streaming_a_package_of_unannounced_size(tmp_path: Path) -> None:
+    """The expansion bound needs the package's size: without it, deflated entries wait
+    for the read-back, which checks the central directory's declared sizes first."""
+    data = make_zip(MIXED)
+    streamed = StreamedEntries(None)
+    streamed.feed(data)
+    assert [entry.size for entry in streamed.entries.values()] == [0]  # the empty folder: nothing to inflate
+
+
+def test_streaming_inflates_no_more_than_the_expansion_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(zipcheck, "EXPANSION_ALLOWANCE", 150_000)
+    monkeypatch.setattr(zipcheck, "MAX_EXPANSION_RATIO", 1)
+    data = make_zip({"a.txt": b"a" * 100_000, "b.txt": b"b" * 100_000})  # 200 KB declared, a few hundred bytes
+    streamed = StreamedEntries(len(data))
+    streamed.feed(data)
+    assert [entry.size for entry in streamed.entries.values()] == [100_000]  # b.txt is left to the read-back
 
 
 def test_a_central_directory_disagreeing_with_the_streamed_crc_is_read_back_and_refused(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ header across pieces is exercised too."""
 
 def streamed_entries(data: bytes) -> zipcheck.StreamedEntries:
     """The stored entries' CRCs as a download computes them while writing `data`."""
-    streamed = zipcheck.StreamedEntries()
+    streamed = zipcheck.StreamedEntries(len(data))
     for at in range(0, len(data), STREAM_PIECE):
         streamed.feed(data[at:at + STREAM_PIECE])
     return streamed
