@@ -261,8 +261,10 @@ class _PartWriter:
     Waiting for each write before reading on (as a plain `await to_thread(write)` does)
     leaves the network idle during every write and the disk idle during every read: at
     loopback speeds that halved throughput (tests/benchmarks/bench_download.py). Hashing
-    after writing, in the same thread, made that thread the bottleneck (write and SHA-256
-    one after the other, 1.3 s per GiB). At most one block is in flight, written and
+    after writing, in the same thread, makes that thread the bottleneck when a core is
+    free (write, CRC-32 and SHA-256 one after the other, about 1 s per GiB); on a busy
+    two-core machine the CPU is the limit and the two ways measured the same (README,
+    Benchmarks). At most one block is in flight, written and
     hashed at once, so memory stays at about two blocks, and the digest takes the blocks
     in byte order; the event loop never waits on the disk."""
 
