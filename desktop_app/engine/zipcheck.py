@@ -166,7 +166,7 @@ class StreamedEntries:
     sizes come only after the data, garbage): what was recorded until then stays, the rest
     is read back. bzip2 and LZMA entries are skipped (read back). Nothing here is trusted
     by itself: `Archive.check_entries` uses a record only where the central directory
-    agrees with it. The zip-bomb bounds hold here too: at most `MAX_ENTRIES` records, no
+    agrees with it. The zip-bomb bounds hold here too: at most `MAX_ENTRIES` headers, no
     entry inflated past the size its local header declares, and no more inflated in all
     than `expansion_limit` allows for the announced size (nothing when the size is not
     announced). A header is at most 30 + 2 x 65,535 bytes."""
@@ -179,6 +179,7 @@ class StreamedEntries:
         self._entry_offset = self._data_start = self._remaining = self._method = 0
         self._data: _EntryData | None = None
         self._inflate_left = expansion_limit(package_size) if package_size else 0
+        self._headers_seen = 0
         self._stopped = False
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
@@ -222,10 +223,14 @@ class StreamedEntries:
 
     def _start_entry(self) -> None:
         (_, _, flags, method, _, _, _, compressed, size, name_length, _) = _LOCAL.unpack_from(self._header)
-        compressed = self._local_compressed_size(flags, compressed, size, name_length)
-        if compressed is None:  # where the data ends, hence the next header, cannot be known
+        sizes = self._local_sizes(flags, size, compressed, name_length)
+        self._headers_seen += 1
+        if sizes is None or self._headers_seen > MAX_ENTRIES:
+            # Where the data ends (hence the next header) is unknown, or this is no
+            # course export: parsing more headers would only cost time.
             self._stopped = True
             return
+        size, compressed = sizes
         self._entry_offset = self._offset - len(self._header)
         self._data_start, self._remaining, self._method = self._offset, compressed, method
         self._data = self._entry_data(flags, method, compressed, size)
@@ -233,23 +238,24 @@ class StreamedEntries:
         if not self._remaining:
             self._end_entry()
 
-    def _local_compressed_size(self, flags: int, compressed: int, size: int, name_length: int) -> int | None:
-        """The entry's compressed size per its local header (zip64 extra field when the
-        field overflows); None with a data descriptor (the sizes follow the data) or an
-        unreadable zip64 field."""
+    def _local_sizes(self, flags: int, size: int, compressed: int, name_length: int) -> tuple[int, int] | None:
+        """The entry's (real, compressed) sizes per its local header, from the zip64 extra
+        field when a field overflows; None with a data descriptor (the sizes follow the
+        data) or an unreadable zip64 field."""
         if flags & _DATA_DESCRIPTOR:
             return None
         if _OVERFLOW not in (size, compressed):
-            return compressed
+            return size, compressed
         try:
-            _, compressed, _ = _zip64_values(memoryview(self._header)[_LOCAL.size + name_length:], size, compressed, 0)
+            size, compressed, _ = _zip64_values(memoryview(self._header)[_LOCAL.size + name_length:], size,
+                                                compressed, 0)
         except (CorruptPackageError, struct.error):
             return None
-        return compressed
+        return size, compressed
 
     def _entry_data(self, flags: int, method: int, compressed: int, size: int) -> _EntryData | None:
         """What will compute the entry's CRC, or None when it is left to the read-back."""
-        if flags & _ENCRYPTED or len(self.entries) >= MAX_ENTRIES:
+        if flags & _ENCRYPTED:
             return None
         if method == _STORED:
             return _EntryData(method, compressed)

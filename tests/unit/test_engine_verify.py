@@ -6,6 +6,7 @@ import hashlib
 import io
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,22 @@ def test_entries_with_a_data_descriptor_stop_the_stream_and_are_read_back(tmp_pa
     names = read_back_names(monkeypatch)
     verify_package(write(tmp_path, "c.imscc", data), len(data), streamed=streamed)
     assert sorted(names) == sorted([*MIXED, "imsmanifest.xml"])  # the manifest is also parsed
+
+
+def test_streaming_stops_after_more_headers_than_a_course_export_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(zipcheck, "MAX_ENTRIES", 3)
+    data = make_zip({f"{n}.txt": b"x" for n in range(6)}, zipfile.ZIP_STORED)
+    streamed = StreamedEntries(len(data))
+    streamed.feed(data)
+    assert len(streamed.entries) == 3
+
+
+def test_a_zip64_local_header_gives_its_sizes_from_the_extra_field() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("big.txt", "w", force_zip64=True) as out:  # 0xFFFFFFFF in the header, sizes in the extra
+            out.write(b"text " * 1000)
+    data = buf.getvalue()
+    streamed = StreamedEntries(len(data))
+    streamed.feed(data)
+    assert [(entry.size, entry.crc) for entry in streamed.entries.values()] == [(5000, zlib.crc32(b"text " * 1000))]
