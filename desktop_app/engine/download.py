@@ -18,11 +18,15 @@ The rules, and why:
 * Nothing is written that cannot fit: the free space is checked against the announced
   size first, and a package whose size Canvas does not announce stops at
   `DownloadPolicy.max_unannounced_size`.
-* Writes happen in a worker thread (the event loop never waits on the disk), 1 MiB at a
-  time (in 32 KiB write calls, see WRITE_SIZE), while the next MiB downloads; the same
-  thread feeds each block to SHA-256, so the digest is ready when the last byte lands
-  (a resumed download hashes the bytes it already had once, first). Memory stays flat
-  whatever the package size.
+* Writes happen in a worker thread (the event loop never waits on the disk), 4 MiB at a
+  time (CHUNK_SIZE, in 32 KiB write calls, see WRITE_SIZE), while the next 4 MiB
+  download; a second
+  worker thread feeds the same block to SHA-256 meanwhile, so the digest is ready when
+  the last byte lands (a resumed download hashes the bytes it already had once, first).
+  The writing thread also computes the CRC-32 of each stored or deflated zip entry as its
+  bytes go by (zipcheck.StreamedEntries), so verification need not read them back.
+  Every WRITEBACK_STEP bytes the kernel is asked to start writing the part to disk, so
+  the final fsync has little left to do. Memory stays flat whatever the package size.
 * A full disk or a read-only folder becomes a `LocalStorageError` with a sentence a
   person can act on; the `.part` stays so the job can resume.
 """
@@ -39,7 +43,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Awaitable, Callable, Protocol, TypeVar, cast
 
 import httpx
 
@@ -54,14 +58,23 @@ from desktop_app.canvas.errors import (
 from desktop_app.canvas.text import BIDI_CONTROLS
 from desktop_app.engine.errors import DiskFullError, FolderNotWritableError, LocalStorageError, storage_error
 from desktop_app.engine.partfile import PartFile
+from desktop_app.engine.zipcheck import StreamedEntries
 from desktop_app.sizes import human_size
 
 __all__ = [
     "CHUNK_SIZE", "DiskFullError", "DownloadPolicy", "DownloadResult", "FolderNotWritableError",
-    "LocalStorageError", "download_to_part", "part_path_for", "safe_filename", "storage_error",
+    "LocalStorageError", "download_to_part", "fsync_alongside", "fsync_part", "part_path_for", "safe_filename",
+    "storage_error",
 ]
 
-CHUNK_SIZE = 1 << 20
+_T = TypeVar("_T")
+
+CHUNK_SIZE = 4 << 20
+"""Bytes gathered from the network before one hand-over to the writing and hashing
+threads. Each hand-over is a synchronisation point (the next block waits until both
+threads are done with the last), so larger blocks keep the threads busier on a loaded
+machine. Measured on the benchmark VM (1 GiB end to end, medians of 5): 1 MiB 2.01 s,
+2 MiB 1.63 s, 4 MiB 1.56 s, for +14, +18 and +23 MB of peak memory (60 MB allowed)."""
 MAX_NAME_BYTES = 200
 MAX_RESTARTS_FROM_ZERO = 3
 """Times one download may start over from byte 0 because the host ignored `Range` (or
@@ -141,8 +154,8 @@ class DownloadPolicy:
     base_delay: float = 0.5
     max_delay: float = 20.0
     chunk_size: int = CHUNK_SIZE
-    """Bytes gathered before one hand-over to the writing thread (also the most asked
-    of the network at once; a dropped connection loses nothing that arrived)."""
+    """Bytes gathered before one hand-over to the writing thread (a dropped connection
+    loses nothing that arrived: what was gathered is written)."""
     flush_interval: float = 1.0
     """On a slow link, write at least this often (seconds), so a crash loses little."""
 
@@ -164,10 +177,24 @@ class DownloadResult:
     resumed: bool  # some bytes came from an earlier attempt or an earlier run
     sha256: str
     """Of the whole file, computed as it was written."""
+    streamed: StreamedEntries
+    """The zip entries' CRCs, computed as the whole file was written."""
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What is computed from the part's bytes in order, from byte 0, as they are written."""
+
+    digest: Any  # hashlib's SHA-256 state (hashlib exports no type for it)
+    streamed: StreamedEntries
+
+    @classmethod
+    def fresh(cls, package_size: int | None) -> "_Checks":
+        return cls(hashlib.sha256(), StreamedEntries(package_size))
 
 
 WRITE_SIZE = 32 * 1024
-"""Bytes per write() call. Blocks are gathered to 1 MiB for the thread hop, but handed to
+"""Bytes per write() call. Blocks are gathered to CHUNK_SIZE for the thread hop, but handed to
 the kernel in 32 KiB pieces. Measured on the benchmark VM (Linux 6.18, ext4), writing
 1 GiB right after another program had written one: 1 MiB writes ran at ~400 MiB/s,
 64 KiB at ~530, 32 KiB at ~690, 16 KiB at ~620 (medians of 8). Larger writes make the
@@ -177,6 +204,15 @@ HASH_READ_SIZE = 1 << 20
 """Bytes per read when a resumed download hashes the part it already has."""
 
 
+WRITEBACK_STEP = 32 << 20
+"""Each time the part grows past a multiple of this, writeback of the step just written
+starts (`PartFile.start_writeback`). Left alone, the kernel keeps a fresh GiB dirty in
+memory until the final fsync, which then waited 0.36 s on the benchmark VM; started
+every 32 MiB, the disk writes while the rest downloads and that fsync takes 0.01 s. Small
+enough that little is left for the end, large enough that the call (one per 8 blocks)
+costs nothing measurable."""
+
+
 def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
@@ -184,35 +220,57 @@ def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
         view = view[written:]
 
 
-def _write_block(fd: int, digest: Any, pieces: list[bytes | bytearray]) -> None:
-    """Join the network pieces here, in the worker thread, write them, and hash them
-    (hashlib releases the GIL on large buffers, so the event loop runs meanwhile)."""
-    block = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-    _write_all(fd, block)
-    digest.update(block)
+def _write_pieces(part: PartFile, pieces: list[bytes | bytearray], offset: int, streamed: StreamedEntries) -> None:
+    """Append the network pieces to the part, which ends at `offset` (no join: the pieces
+    are written as they came, in WRITE_SIZE calls), and feed them to the zip entries'
+    CRCs (here rather than in the hashing thread, which SHA-256 alone keeps as busy as
+    the writes and the CRC-32 together keep this one); then start writeback of every
+    WRITEBACK_STEP the part has just completed."""
+    end = offset
+    for piece in pieces:
+        _write_all(part.fd, piece)
+        streamed.feed(piece)
+        end += len(piece)
+    steps_from, steps_to = offset - offset % WRITEBACK_STEP, end - end % WRITEBACK_STEP
+    if steps_to > steps_from:
+        part.start_writeback(steps_from, steps_to - steps_from)
 
 
-def _hash_prefix(part: PartFile) -> Any:
-    """SHA-256 state of the bytes already in the part (a resumed download), read once."""
-    digest = hashlib.sha256()
+def _hash_pieces(digest: Any, pieces: list[bytes | bytearray]) -> None:
+    """Feed the pieces to the digest, in byte order (hashlib releases the GIL on large
+    buffers, so the event loop and the writing thread run meanwhile)."""
+    for piece in pieces:
+        digest.update(piece)
+
+
+def _read_prefix(part: PartFile, package_size: int | None) -> _Checks:
+    """SHA-256 state and zip entries' CRCs of the bytes already in the part (a resumed
+    download), read once."""
+    checks = _Checks.fresh(package_size)
     with open(part.read_path, "rb") as fh:
         while block := fh.read(HASH_READ_SIZE):
-            digest.update(block)
-    return digest
+            checks.digest.update(block)
+            checks.streamed.feed(block)
+    return checks
 
 
 class _PartWriter:
-    """Appends blocks to the `.part` in a worker thread *while the next block downloads*.
+    """Appends blocks to the `.part` in a worker thread *while the next block downloads*,
+    and hashes each block in another worker thread while it is written.
 
     Waiting for each write before reading on (as a plain `await to_thread(write)` does)
     leaves the network idle during every write and the disk idle during every read: at
-    loopback speeds that halved throughput (tests/benchmarks/bench_download.py). At most
-    one write is in flight, so memory stays at about two blocks; the event loop still
-    never waits on the disk."""
+    loopback speeds that halved throughput (tests/benchmarks/bench_download.py). Hashing
+    after writing, in the same thread, makes that thread the bottleneck when a core is
+    free (write, CRC-32 and SHA-256 one after the other, about 1 s per GiB); on a busy
+    two-core machine the CPU is the limit and the two ways measured the same (README,
+    Benchmarks). At most one block is in flight, written and
+    hashed at once, so memory stays at about two blocks, and the digest takes the blocks
+    in byte order; the event loop never waits on the disk."""
 
-    def __init__(self, part: PartFile, have: int, digest: Any) -> None:
+    def __init__(self, part: PartFile, have: int, checks: _Checks) -> None:
         self.part = part
-        self.digest = digest
+        self.checks = checks
         self.written = have
         """Bytes in the file (writes that have completed)."""
         self._pending: asyncio.Future[None] | None = None
@@ -228,7 +286,10 @@ class _PartWriter:
         returns the bytes written so far."""
         await self.drain()
         if pieces:
-            self._pending = asyncio.ensure_future(asyncio.to_thread(_write_block, self.part.fd, self.digest, pieces))
+            self._pending = asyncio.ensure_future(_both(
+                asyncio.to_thread(_write_pieces, self.part, pieces, self.written, self.checks.streamed),
+                asyncio.to_thread(_hash_pieces, self.checks.digest, pieces),
+            ))
             self._pending_size = size
         return self.written
 
@@ -272,13 +333,18 @@ async def download_to_part(
     policy: DownloadPolicy = DownloadPolicy(),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> DownloadResult:
-    """Stream `url` into the locked `part`, resuming what is already there; fsync when complete.
+    """Stream `url` into the locked `part`, resuming what is already there.
 
     Returns when the part holds `expected_size` bytes (or the whole body when the size is
-    unknown), with the SHA-256 of the whole file. Raises LocalStorageError (disk), a
-    CanvasError from the client (login page, auth, ...), SizeMismatchError when the host
-    sends more than announced (or than the ceiling for an unannounced size), or an
-    UnreachableError / the last transient error after the retry bounds.
+    unknown), with the SHA-256 of the whole file. The complete part is *not* fsynced
+    here: the caller does that before it gives the part its final name, alongside the
+    zip check (`fsync_alongside`), so the flush and the check overlap. An attempt
+    that ends early is fsynced, so what arrived is there to resume from.
+
+    Raises LocalStorageError (disk), a CanvasError from the client (login page, auth,
+    ...), SizeMismatchError when the host sends more than announced (or than the ceiling
+    for an unannounced size), or an UnreachableError / the last transient error after the
+    retry bounds.
     """
     folder = part.folder
     try:
@@ -286,7 +352,7 @@ async def download_to_part(
         if expected_size and have > expected_size:
             part.truncate()  # not this package's bytes: start over
             have = 0
-        digest = await asyncio.to_thread(_hash_prefix, part) if have else hashlib.sha256()
+        checks = await asyncio.to_thread(_read_prefix, part, expected_size) if have else _Checks.fresh(expected_size)
     except OSError as err:
         raise storage_error(err, folder) from err
     if expected_size:
@@ -297,12 +363,12 @@ async def download_to_part(
     last_error: BaseException | None = None
 
     async def start_over(why: BaseException | None) -> None:
-        nonlocal have, resumed_any, restarts, digest
+        nonlocal have, resumed_any, restarts, checks
         restarts += 1
         if restarts > policy.max_restarts_from_zero:
             raise _TooManyRestarts(repr(why))
         await asyncio.to_thread(part.truncate)
-        have, resumed_any, digest = 0, False, hashlib.sha256()
+        have, resumed_any, checks = 0, False, _Checks.fresh(expected_size)
 
     while True:
         if expected_size and have == expected_size:
@@ -324,15 +390,15 @@ async def download_to_part(
                     total = expected_size or response.total_size  # whole package, also on a 206
                     if on_bytes:
                         on_bytes(have, total)
-                    writer = _PartWriter(part, have, digest)
+                    writer = _PartWriter(part, have, checks)
                     await _receive(response, writer, limit, bool(expected_size), policy, on_bytes, total)
             finally:
                 if writer is not None:
                     have = writer.written  # whatever arrived counts, also when the body broke off
-            await _fsync(part)
             if not expected_size:
                 break  # size unknown: a clean end of body is the end
             if have < expected_size:
+                await fsync_part(part)  # what arrived is kept for the next attempt, or the next run
                 raise UnreachableError("The download ended early.", detail=f"{have} of {expected_size} bytes")
         except _TooManyRestarts as err:
             raise UnreachableError(  # not retried: a new run may meet a better-behaved host
@@ -357,18 +423,39 @@ async def download_to_part(
                     detail=type(err).__name__,
                 ) from err
             await sleep(policy.delay(stalled))
-    return DownloadResult(path=part.path, size=have, attempts=attempts, resumed=resumed_any, sha256=digest.hexdigest())
+    return DownloadResult(path=part.path, size=have, attempts=attempts, resumed=resumed_any,
+                          sha256=checks.digest.hexdigest(), streamed=checks.streamed)
 
 
 class _TooManyRestarts(Exception):
     """MAX_RESTARTS_FROM_ZERO reached: ends the download, whatever the retry rules say."""
 
 
-async def _fsync(part: PartFile) -> None:
+async def fsync_part(part: PartFile) -> None:
+    """fsync the part in a worker thread; a failure is a LocalStorageError."""
     try:
         await asyncio.to_thread(part.fsync)
     except OSError as err:
         raise storage_error(err, part.folder) from err
+
+
+async def fsync_alongside(part: PartFile, check: Callable[[], _T]) -> _T:
+    """Run the blocking `check` of the complete part (the zip check, which reads it back)
+    in one worker thread while another fsyncs it: the disk flushes while the CPU checks,
+    instead of one after the other. Both have finished when this returns or raises, so
+    the caller may commit (the part is on disk) or set the part aside (no thread still
+    reads it). The check's error comes first: it decides what happens to the part."""
+    return await _both(asyncio.to_thread(check), fsync_part(part))
+
+
+async def _both(first: Awaitable[_T], second: Awaitable[object]) -> _T:
+    """Await two things at once and wait for both, whatever happens to either; then
+    raise the first one's error, else the second's, else return the first one's result."""
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    for outcome in results:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return cast(_T, results[0])
 
 
 async def _receive(
@@ -384,7 +471,7 @@ async def _receive(
 
     Takes the pieces as the network delivers them (up to 1 MiB each from a direct hop,
     64 KiB from httpx; nothing that arrived is lost when the connection breaks), writes
-    in 1 MiB blocks (so the thread hop stays cheap), the next block downloading while
+    in CHUNK_SIZE blocks (so the thread hops stay few), the next block downloading while
     the last one is written."""
     pieces: list[bytes | bytearray] = []
     held = 0

@@ -24,6 +24,7 @@ are plain reads of the store and may be called from any thread.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -50,7 +51,9 @@ from desktop_app.canvas.models import (
     WorkflowState,
 )
 from desktop_app.canvas.validation import coerce_export_type, validate_export_request
-from desktop_app.engine.download import DownloadPolicy, download_to_part, part_path_for, safe_filename
+from desktop_app.engine.download import (
+    DownloadPolicy, download_to_part, fsync_alongside, part_path_for, safe_filename,
+)
 from desktop_app.engine.errors import (
     ExportExpiredError,
     ExportFailedError,
@@ -811,8 +814,10 @@ class Engine:
             )
             job = self._set_state(job, JobStatus.VERIFYING)
             try:
-                return await asyncio.to_thread(
-                    verify_package, part.read_path, attachment.size or None, name=name, sha256=result.sha256)
+                # fsynced while it is checked: the package is on disk before commit_part names it
+                return await fsync_alongside(part, functools.partial(
+                    verify_package, part.read_path, attachment.size or None, name=name, sha256=result.sha256,
+                    streamed=result.streamed))
             except PackageError:
                 if attempt == 1 and result.resumed:
                     # The package may have changed at Canvas between the attempts.

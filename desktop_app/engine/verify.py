@@ -4,7 +4,8 @@
 * it is not an HTML page (a login or SSO page served with a 200 is the classic trap);
 * it is a valid zip and no zip bomb: the layout and declared sizes are checked first,
   then every entry's CRC and size, reading the file through one reused window so memory
-  stays flat whatever the package's size (zipcheck.py says how, and why not `zipfile`);
+  stays flat whatever the package's size (zipcheck.py says how, and why not `zipfile`),
+  except the entries whose CRC the download computed as it wrote them;
 * a `.imscc` (Common Cartridge) contains `imsmanifest.xml` at its root, and it is
   well-formed XML, parsed with defusedxml (no entity expansion, no external entities);
 * its SHA-256 is returned, so the store can record it and a user can compare it later:
@@ -24,7 +25,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from desktop_app.canvas.errors import CorruptPackageError, LoginPageError, SizeMismatchError
-from desktop_app.engine.zipcheck import Archive, Entry, open_archive
+from desktop_app.engine.zipcheck import Archive, Entry, StreamedEntries, open_archive
 
 _HTML_STARTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<?xml", b"<meta", b"<script")
 
@@ -89,13 +90,16 @@ def check_manifest(archive: Archive, entry: Entry) -> None:
 
 
 def verify_package(
-    path: Path, expected_size: int | None, *, name: str | None = None, sha256: str | None = None
+    path: Path, expected_size: int | None, *, name: str | None = None, sha256: str | None = None,
+    streamed: StreamedEntries | None = None,
 ) -> VerifiedPackage:
     """Raise a PackageError subclass (with a plain message) unless `path` is a sound package.
 
     `name` is the file's final name (the `.part` path does not tell its extension).
     `sha256` is the digest when the caller already has it (computed while the file was
     written): the file is then read once, for the zip check, instead of twice.
+    `streamed` holds the entries' CRCs, computed as the file was written: those
+    the central directory confirms are not read back (zipcheck.py).
     """
     name = name or path.name
     size = path.stat().st_size
@@ -116,7 +120,7 @@ def verify_package(
         raise CorruptPackageError("The downloaded file is not a zip package.", detail=repr(head[:8]))
     with open_archive(path) as archive:
         manifest = manifest_entry(archive) if name.lower().endswith(".imscc") else None
-        archive.check_entries()
+        archive.check_entries(streamed)
         if manifest is not None:
             check_manifest(archive, manifest)
         entries = len(archive.entries)

@@ -12,6 +12,12 @@ Order of the checks, cheapest first, so a hostile file is refused after a few re
    pieces of at most `PIECE` bytes, its CRC and length compared with the central
    directory's; inflating stops as soon as the output exceeds the declared size.
 
+Step 5 need not read the file back for a stored or deflated entry whose CRC was computed
+as the download wrote it (`StreamedEntries`, fed the package's bytes in order): that CRC
+stands in for the read-back only where the central directory, after steps 1 to 4,
+confirms the entry's offset, method, sizes and CRC, and its data ends before the next
+entry. Anything else (bzip2, LZMA, a data descriptor, a mismatch) is read back as before.
+
 Why not `zipfile`: `ZipFile` builds a `ZipInfo` for every record before anything can be
 counted, `testzip` costs about 20 us of Python per entry while holding the GIL (taken from
 the engine's event loop, bench_engine_loop.py), and its bzip2 and LZMA readers decompress
@@ -68,6 +74,7 @@ small however well the data compresses."""
 
 _STORED, _DEFLATED, _BZIP2, _LZMA = 0, 8, 12, 14
 _ENCRYPTED = 0x1
+_DATA_DESCRIPTOR = 0x8
 _LZMA_END_MARKER = 0x2
 _UTF8_NAME = 0x800
 _OVERFLOW = 0xFFFFFFFF  # a 32-bit field whose real value is in the zip64 extra field
@@ -100,6 +107,168 @@ class Entry(NamedTuple):
     compressed: int
     size: int
     name_length: int  # in bytes: where its data starts at the earliest
+
+
+class Streamed(NamedTuple):
+    """An entry as the download wrote it: where its local header put its data, and the
+    CRC and length of the real (inflated) data that followed."""
+
+    data_start: int
+    method: int
+    compressed: int
+    crc: int
+    size: int
+
+
+class _EntryData:
+    """The CRC and length of one stored or deflated entry's real data, fed its compressed
+    bytes; inflating stops for good at the first byte past the declared size, or at
+    damaged data (`failed`: the read-back then decides, with the central directory)."""
+
+    def __init__(self, method: int, declared: int) -> None:
+        self._decompressor = _DECOMPRESSORS[_DEFLATED]() if method == _DEFLATED else None
+        self._declared = declared
+        self.crc = self.size = 0
+        self.failed = False
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed and (self._decompressor is None or self._decompressor.eof)
+
+    def feed(self, data: memoryview) -> None:
+        if self.failed:
+            return
+        if self._decompressor is None:
+            self._add(data)
+            return
+        try:
+            for at in range(0, len(data), FEED):
+                for piece in _inflate_span(self._decompressor, data[at:at + FEED], self._declared - self.size):
+                    self._add(piece)
+                    if self.failed:
+                        return  # before the generator is asked for more
+        except _DAMAGE:
+            self.failed = True
+
+    def _add(self, piece: bytes | memoryview) -> None:
+        self.size += len(piece)
+        self.failed = self.failed or self.size > self._declared
+        self.crc = zlib.crc32(piece, self.crc)
+
+
+class StreamedEntries:
+    """The CRC of every stored or deflated entry, computed from the package's bytes as
+    they are written (fed in file order from byte 0), so that verification need not read
+    them back.
+
+    It follows the local headers: header, data, next header. It stops for good at the
+    first thing that is not a local header (the central directory, a data descriptor whose
+    sizes come only after the data, garbage): what was recorded until then stays, the rest
+    is read back. bzip2 and LZMA entries are skipped (read back). Nothing here is trusted
+    by itself: `Archive.check_entries` uses a record only where the central directory
+    agrees with it. The zip-bomb bounds hold here too: at most `MAX_ENTRIES` headers, no
+    entry inflated past the size its local header declares, and no more inflated in all
+    than `expansion_limit` allows for the announced size (nothing when the size is not
+    announced). A header is at most 30 + 2 x 65,535 bytes."""
+
+    def __init__(self, package_size: int | None) -> None:
+        self.entries: dict[int, Streamed] = {}
+        """By local header offset."""
+        self._offset = 0  # of the next byte fed
+        self._header = bytearray()
+        self._entry_offset = self._data_start = self._remaining = self._method = 0
+        self._data: _EntryData | None = None
+        self._inflate_left = expansion_limit(package_size) if package_size else 0
+        self._headers_seen = 0
+        self._stopped = False
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """The next bytes of the package."""
+        view = memoryview(data)
+        while view and not self._stopped:
+            if self._remaining:
+                view = self._feed_data(view)
+            else:
+                view = self._feed_header(view)
+
+    def _feed_data(self, view: memoryview) -> memoryview:
+        take = view[:self._remaining]
+        if self._data is not None:
+            self._data.feed(take)
+        self._remaining -= len(take)
+        self._offset += len(take)
+        if not self._remaining:
+            self._end_entry()
+        return view[len(take):]
+
+    def _feed_header(self, view: memoryview) -> memoryview:
+        """Gather the local header (fixed part, then name and extra field) across pieces."""
+        take = view[:self._header_length() - len(self._header)]
+        self._header += take
+        self._offset += len(take)
+        if len(self._header) >= _LOCAL.size:
+            if self._header[:4] != b"PK\x03\x04":
+                self._stopped = True  # the central directory (or anything else): nothing more to follow
+            elif len(self._header) == self._header_length():
+                self._start_entry()
+        return view[len(take):]
+
+    def _header_length(self) -> int:
+        """The local header's length, as far as it is known: its fixed part, then (once
+        that has arrived) with its name and extra field."""
+        if len(self._header) < _LOCAL.size:
+            return _LOCAL.size
+        *_, name_length, extra_length = _LOCAL.unpack_from(self._header)
+        return _LOCAL.size + name_length + extra_length
+
+    def _start_entry(self) -> None:
+        (_, _, flags, method, _, _, _, compressed, size, name_length, _) = _LOCAL.unpack_from(self._header)
+        sizes = self._local_sizes(flags, size, compressed, name_length)
+        self._headers_seen += 1
+        if sizes is None or self._headers_seen > MAX_ENTRIES:
+            # Where the data ends (hence the next header) is unknown, or this is no
+            # course export: parsing more headers would only cost time.
+            self._stopped = True
+            return
+        size, compressed = sizes
+        self._entry_offset = self._offset - len(self._header)
+        self._data_start, self._remaining, self._method = self._offset, compressed, method
+        self._data = self._entry_data(flags, method, compressed, size)
+        self._header.clear()
+        if not self._remaining:
+            self._end_entry()
+
+    def _local_sizes(self, flags: int, size: int, compressed: int, name_length: int) -> tuple[int, int] | None:
+        """The entry's (real, compressed) sizes per its local header, from the zip64 extra
+        field when a field overflows; None with a data descriptor (the sizes follow the
+        data) or an unreadable zip64 field."""
+        if flags & _DATA_DESCRIPTOR:
+            return None
+        if _OVERFLOW not in (size, compressed):
+            return size, compressed
+        try:
+            size, compressed, _ = _zip64_values(memoryview(self._header)[_LOCAL.size + name_length:], size,
+                                                compressed, 0)
+        except (CorruptPackageError, struct.error):
+            return None
+        return size, compressed
+
+    def _entry_data(self, flags: int, method: int, compressed: int, size: int) -> _EntryData | None:
+        """What will compute the entry's CRC, or None when it is left to the read-back."""
+        if flags & _ENCRYPTED:
+            return None
+        if method == _STORED:
+            return _EntryData(method, compressed)
+        if method == _DEFLATED and size <= self._inflate_left:
+            self._inflate_left -= size
+            return _EntryData(method, size)
+        return None
+
+    def _end_entry(self) -> None:
+        data = self._data
+        if data is not None and data.complete:
+            self.entries[self._entry_offset] = Streamed(self._data_start, self._method,
+                                                        self._offset - self._data_start, data.crc, data.size)
 
 
 class _Decompressor(Protocol):
@@ -181,9 +350,13 @@ class Archive:
     def find(self, name: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.name == name), None)
 
-    def check_entries(self) -> None:
-        """Raise unless every entry's data matches its CRC and declared size."""
+    def check_entries(self, streamed: StreamedEntries | None = None) -> None:
+        """Raise unless every entry's data matches its CRC and declared size. An entry
+        whose CRC was `streamed` as the file was written, and whose record there agrees
+        with the central directory, is not read back."""
         for entry in self.entries:
+            if streamed is not None and self._confirmed(entry, streamed.entries.get(entry.offset)):
+                continue
             crc = size = 0
             try:
                 for piece in self._pieces(entry):
@@ -192,6 +365,19 @@ class Archive:
                 raise _bad_entry(entry, str(err) or type(err).__name__) from err
             if crc != entry.crc or size != entry.size:
                 raise _bad_entry(entry, f"CRC {crc:08x} and {size} bytes, expected {entry.crc:08x} and {entry.size}")
+
+    def _confirmed(self, entry: Entry, streamed: Streamed | None) -> bool:
+        """Does the central directory confirm what was streamed for this entry: same
+        method, sizes and CRC, data starting where its local header said and ending
+        before the next entry (the checks `_data_span` makes when it reads the entry
+        back; for a stored entry, equal sizes follow from the real size being the bytes
+        that were streamed)?"""
+        return (
+            streamed is not None and not entry.flags & _ENCRYPTED and streamed.method == entry.method
+            and streamed.compressed == entry.compressed and streamed.size == entry.size
+            and streamed.crc == entry.crc
+            and streamed.data_start + streamed.compressed <= self._next_start[entry.offset]
+        )
 
     def pieces(self, entry: Entry) -> Iterator[bytes | memoryview]:
         """The entry's real bytes in pieces (each valid until the next is asked for); a
@@ -333,12 +519,17 @@ def _next_starts(entries: list[Entry], directory_start: int) -> dict[int, int]:
     return dict(zip((entry.offset for entry in entries), following))
 
 
+def expansion_limit(package_size: int) -> int:
+    """The most a package of this size may declare for its entries in all."""
+    return min(MAX_UNCOMPRESSED_TOTAL, max(EXPANSION_ALLOWANCE, MAX_EXPANSION_RATIO * package_size))
+
+
 def _check_expansion(entries: list[Entry], package_size: int) -> None:
     """Refuse declared sizes no course export has: the check would inflate them all."""
     total = sum(entry.size for entry in entries)
     if total > MAX_UNCOMPRESSED_TOTAL:
         raise _refused(f"its entries add up to {total:,} bytes, above the {MAX_UNCOMPRESSED_TOTAL:,}-byte ceiling")
-    if total > max(EXPANSION_ALLOWANCE, MAX_EXPANSION_RATIO * package_size):
+    if total > expansion_limit(package_size):
         raise _refused(f"its entries add up to {total:,} bytes, more than {MAX_EXPANSION_RATIO} times "
                        f"the package's {package_size:,}")
 
@@ -362,18 +553,28 @@ def _inflated(spans: Iterator[memoryview], decompressor: _Decompressor, entry: E
     exceeds the entry's declared size: a lying size costs one piece, not the whole bomb."""
     declared, produced = entry.size, 0
     for span in spans:
-        data: bytes | memoryview = span
-        while not decompressor.eof:
-            limit = min(PIECE, declared - produced + 1)
-            piece = decompressor.decompress(data, limit)
+        for piece in _inflate_span(decompressor, span, declared - produced):
             produced += len(piece)
             if produced > declared:
                 raise _refused(f"'{entry.name}' inflates to more than the {declared:,} bytes it declares")
             yield piece
-            # zlib keeps unused input in unconsumed_tail; bz2 and lzma keep it inside.
-            # A full piece may leave output pending with no input left: ask again.
-            data = getattr(decompressor, "unconsumed_tail", b"")
-            if not data and len(piece) < limit:
-                break
         if decompressor.eof:
             return
+
+
+def _inflate_span(decompressor: _Decompressor, span: bytes | memoryview, room: int) -> Iterator[bytes]:
+    """The output of one span of compressed input, in pieces of at most `PIECE` bytes,
+    until the span is used up or the stream ends. No call may return more than `room`
+    + 1 bytes in all, so output past the declared size shows after one piece; the caller
+    stops there."""
+    data = span
+    while not decompressor.eof and room >= 0:  # a limit of 0 would mean none
+        limit = min(PIECE, room + 1)
+        piece = decompressor.decompress(data, limit)
+        room -= len(piece)
+        yield piece
+        # zlib keeps unused input in unconsumed_tail; bz2 and lzma keep it inside.
+        # A full piece may leave output pending with no input left: ask again.
+        data = getattr(decompressor, "unconsumed_tail", b"")
+        if not data and len(piece) < limit:
+            break

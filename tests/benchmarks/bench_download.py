@@ -48,7 +48,8 @@ def _child(mode: str, base_url: str, url: str, part: str, size: int) -> None:
     the peak is reset (`/proc/self/clear_refs` 5) after the imports, whose transient
     allocations (bytecode compilation) would otherwise hide the download's own peak."""
     from desktop_app.canvas.client import CanvasClient
-    from desktop_app.engine.download import DownloadPolicy, download_to_part
+    from desktop_app.engine.download import DownloadPolicy, download_to_part, fsync_part
+    from desktop_app.engine.partfile import open_part
 
     def status(field: str) -> int:
         with open("/proc/self/status") as lines:
@@ -76,8 +77,11 @@ def _child(mode: str, base_url: str, url: str, part: str, size: int) -> None:
         async with CanvasClient(base_url, os.environ[TOKEN_ENV]) as client:
             cpu = _cpu(resource.RUSAGE_SELF)
             started = time.perf_counter()
-            result = await download_to_part(client, url, Path(part), expected_size=size, on_bytes=on_bytes,
-                                            policy=DownloadPolicy())
+            with open_part(Path(part)) as part_file:  # opened and locked as the engine does
+                assert part_file.try_lock()
+                result = await download_to_part(client, url, part_file, expected_size=size, on_bytes=on_bytes,
+                                                policy=DownloadPolicy())
+                await fsync_part(part_file)  # the engine's fsync before the commit (here without the zip check)
             elapsed = time.perf_counter() - started
             assert result.size == size, result
             return elapsed, _cpu(resource.RUSAGE_SELF) - cpu

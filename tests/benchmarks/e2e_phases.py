@@ -97,8 +97,8 @@ def main() -> int:
     mark("engine and client imported")
     last_block: list[tuple[float, float]] = []
     _wrap_async(client_mod.CanvasClient, "get_export", "export read")
-    _wrap_sync(download_mod, "_write_block", "first block written (start)", None, first_only=True, last=last_block)
-    _wrap_async(download_mod, "_fsync", "part fsync done")
+    _wrap_sync(download_mod, "_write_pieces", "first block written (start)", None, first_only=True, last=last_block)
+    _wrap_async(download_mod, "fsync_part", "part fsync done")
     _wrap_sync(engine_mod, "verify_package", "zip check start", "zip check done")
     _wrap_sync(engine_mod, "commit_part", None, "committed under the final name")
 

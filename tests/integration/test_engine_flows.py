@@ -29,6 +29,8 @@ from desktop_app.engine import (
     STOP_MESSAGE,
 )
 from desktop_app.engine import download as download_module
+from desktop_app.engine import engine as engine_module
+from desktop_app.engine.partfile import PartFile
 from desktop_app.simulator import SimulatedCanvas
 
 from engine_support import FAST_ENGINE, RecordingSleep, async_wait_until, engine_for, file_ranges, posts, sha256
@@ -384,3 +386,28 @@ def test_read_only_folder(sim: SimulatedCanvas, tmp_path: Path, monkeypatch: pyt
     job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events))
     assert job.state is JobStatus.INTERRUPTED and job.error_kind == "FolderNotWritableError"
     assert not [p for p in out.iterdir() if not p.name.endswith(".part")] if out.exists() else True
+
+
+def test_the_package_is_fsynced_whole_before_it_gets_its_final_name(sim: SimulatedCanvas, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fsync runs alongside the zip check, not after the download: still, the final
+    name is given only once the whole part is on disk (a crash never leaves a named,
+    half-written package)."""
+    synced: list[int] = []
+    committed: list[tuple[int, list[int]]] = []
+    real_fsync, real_commit = PartFile.fsync, engine_module.commit_part
+
+    def fsync(part: PartFile) -> None:
+        real_fsync(part)
+        synced.append(part.size())
+
+    def commit(part: PartFile, *args: object) -> Path:
+        committed.append((part.size(), list(synced)))
+        return real_commit(part, *args)
+
+    monkeypatch.setattr(PartFile, "fsync", fsync)
+    monkeypatch.setattr(engine_module, "commit_part", commit)
+    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip"))
+    assert job.state is JobStatus.DONE, job.last_error
+    size = job.saved_path.stat().st_size
+    assert committed == [(size, [size])]

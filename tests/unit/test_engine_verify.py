@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 
 from desktop_app.canvas.errors import CorruptPackageError, LoginPageError, SizeMismatchError
+from desktop_app.engine import zipcheck
 from desktop_app.engine.verify import verify_package
+from desktop_app.engine.zipcheck import StreamedEntries
 
 from zips import make_zip
 
@@ -164,3 +168,122 @@ def test_damage_anywhere_is_reported_as_a_package_error(tmp_path: Path) -> None:
             assert str(err)
     # bits in unchecked fields (times, version numbers, comments) change nothing that matters
     assert sound < 40  # 6 with this seed
+
+
+# ---------------------------------------------------------------- CRCs streamed while writing
+
+
+def streamed_entries(data: bytes, piece: int) -> StreamedEntries:
+    streamed = StreamedEntries(len(data))
+    for at in range(0, len(data), piece):
+        streamed.feed(data[at:at + piece])
+    return streamed
+
+
+def read_back_names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the entries the check reads back from the file."""
+    names: list[str] = []
+    real = zipcheck.Archive._pieces
+
+    def pieces(self: zipcheck.Archive, entry: zipcheck.Entry):
+        names.append(entry.name)
+        return real(self, entry)
+
+    monkeypatch.setattr(zipcheck.Archive, "_pieces", pieces)
+    return names
+
+
+MIXED = {"imsmanifest.xml": b"<manifest/>", "media/a.bin": bytes(range(256)) * 400, "empty/": b"", "b.bin": b"b" * 3000}
+
+
+@pytest.mark.parametrize("piece", [1, 7, 4096, 1 << 20])
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_entries_streamed_while_writing_are_not_read_back(tmp_path: Path, piece: int, method: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_zip(MIXED, method)
+    names = read_back_names(monkeypatch)
+    result = verify_package(write(tmp_path, "c.imscc", data), len(data), streamed=streamed_entries(data, piece))
+    assert result.entries == 4
+    assert names == ["imsmanifest.xml"]  # the manifest is parsed, nothing else is read
+
+
+def test_bzip2_entries_are_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_zip(MIXED, zipfile.ZIP_BZIP2)
+    names = read_back_names(monkeypatch)
+    verify_package(write(tmp_path, "c.zip", data), len(data), streamed=streamed_entries(data, 4096))
+    assert sorted(names) == sorted(MIXED)
+
+
+def test_nothing_is_inflated_while_streaming_a_package_of_unannounced_size(tmp_path: Path) -> None:
+    """The expansion bound needs the package's size: without it, deflated entries wait
+    for the read-back, which checks the central directory's declared sizes first."""
+    data = make_zip(MIXED)
+    streamed = StreamedEntries(None)
+    streamed.feed(data)
+    assert [entry.size for entry in streamed.entries.values()] == [0]  # the empty folder: nothing to inflate
+
+
+def test_streaming_inflates_no_more_than_the_expansion_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(zipcheck, "EXPANSION_ALLOWANCE", 150_000)
+    monkeypatch.setattr(zipcheck, "MAX_EXPANSION_RATIO", 1)
+    data = make_zip({"a.txt": b"a" * 100_000, "b.txt": b"b" * 100_000})  # 200 KB declared, a few hundred bytes
+    streamed = StreamedEntries(len(data))
+    streamed.feed(data)
+    assert [entry.size for entry in streamed.entries.values()] == [100_000]  # b.txt is left to the read-back
+
+
+def test_a_central_directory_disagreeing_with_the_streamed_crc_is_read_back_and_refused(tmp_path: Path) -> None:
+    data = bytearray(make_zip(MIXED, zipfile.ZIP_STORED))
+    streamed = streamed_entries(bytes(data), 4096)
+    crc_at = data.index(b"PK\x01\x02") + 16  # the first record's CRC
+    struct.pack_into("<L", data, crc_at, struct.unpack_from("<L", data, crc_at)[0] ^ 1)
+    with pytest.raises(CorruptPackageError, match="fails its checksum"):
+        verify_package(write(tmp_path, "c.imscc", bytes(data)), len(data), streamed=streamed)
+
+
+def test_entries_with_a_data_descriptor_stop_the_stream_and_are_read_back(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """zipfile writing to a pipe puts the sizes after the data (flag bit 3): the next
+    header cannot be found while streaming, so the rest is read back."""
+
+    class Pipe(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b) -> int:  # type: ignore[override]
+            self.data += b
+            return len(b)
+
+    pipe = Pipe()
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED) as zf:
+        for name, payload in MIXED.items():
+            with zf.open(name, "w") as out:
+                out.write(payload)
+    data = bytes(pipe.data)
+    streamed = streamed_entries(data, 4096)
+    assert streamed.entries == {}
+    names = read_back_names(monkeypatch)
+    verify_package(write(tmp_path, "c.imscc", data), len(data), streamed=streamed)
+    assert sorted(names) == sorted([*MIXED, "imsmanifest.xml"])  # the manifest is also parsed
+
+
+def test_streaming_stops_after_more_headers_than_a_course_export_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(zipcheck, "MAX_ENTRIES", 3)
+    data = make_zip({f"{n}.txt": b"x" for n in range(6)}, zipfile.ZIP_STORED)
+    streamed = StreamedEntries(len(data))
+    streamed.feed(data)
+    assert len(streamed.entries) == 3
+
+
+def test_a_zip64_local_header_gives_its_sizes_from_the_extra_field() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("big.txt", "w", force_zip64=True) as out:  # 0xFFFFFFFF in the header, sizes in the extra
+            out.write(b"text " * 1000)
+    data = buf.getvalue()
+    streamed = StreamedEntries(len(data))
+    streamed.feed(data)
+    assert [(entry.size, entry.crc) for entry in streamed.entries.values()] == [(5000, zlib.crc32(b"text " * 1000))]

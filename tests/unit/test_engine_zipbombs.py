@@ -52,10 +52,37 @@ print(json.dumps([entries, peak() - before]))
 process's peak resident memory, in bytes."""
 
 
+STREAM_PIECE = 4096
+"""Pieces the streamed CRCs are fed in: smaller than most headers here, so gathering a
+header across pieces is exercised too."""
+
+
+def streamed_entries(data: bytes) -> zipcheck.StreamedEntries:
+    """The stored entries' CRCs as a download computes them while writing `data`."""
+    streamed = zipcheck.StreamedEntries(len(data))
+    for at in range(0, len(data), STREAM_PIECE):
+        streamed.feed(data[at:at + STREAM_PIECE])
+    return streamed
+
+
 def verify_bytes(tmp_path: Path, data: bytes, name: str = "course.imscc"):
+    """verify_package twice: reading every entry back, and with the CRCs streamed as the
+    download computes them. Both must come to the same verdict: a CRC streamed from the
+    bytes may replace a read-back, never a check."""
     path = tmp_path / name
     path.write_bytes(data)
-    return verify_package(path, len(data))
+    outcomes: list = []
+    for streamed in (None, streamed_entries(data)):
+        try:
+            outcomes.append(verify_package(path, len(data), streamed=streamed))
+        except CorruptPackageError as err:
+            outcomes.append(err)
+    read_back, with_stream = outcomes
+    if isinstance(read_back, CorruptPackageError):
+        assert isinstance(with_stream, CorruptPackageError) and str(with_stream) == str(read_back), with_stream
+        raise read_back
+    assert with_stream == read_back
+    return read_back
 
 
 def hand_made_zip(name: bytes, method: int, body: bytes, crc: int, size: int, records: int = 1) -> bytes:
