@@ -162,7 +162,7 @@ class DownloadPolicy:
     def delay(self, stalled: int, rng: Callable[[], float] = random.random) -> float:
         """Backoff before the next attempt: exponential in the stalled count, full jitter
         on the upper half so many downloads do not reconnect in lockstep."""
-        cap = min(self.max_delay, self.base_delay * (2 ** max(0, stalled - 1)))
+        cap = min(self.max_delay, self.base_delay * (2.0 ** max(0, stalled - 1)))
         return cap / 2 + rng() * cap / 2
 
 

@@ -792,7 +792,7 @@ class Engine:
                     verified = await self._fetch_verified(job, client, attachment, claimed, name, on_bytes)
                     # Recorded before the link, so a crash after it is recognised (_already_saved).
                     job = self.store.update(job.id, sha256=verified.sha256, size=verified.size)
-                    final = await asyncio.to_thread(commit_part, claimed, job.dest_dir, name)
+                    final = await asyncio.to_thread(commit_part, claimed, claimed.folder, name)
                 finally:
                     claimed.discard_if_empty()  # nothing to resume from: no empty .part left behind
         self._finish_done(job, final, verified)

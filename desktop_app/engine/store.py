@@ -327,7 +327,8 @@ class JobStore:
                 f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
                 [_to_db(n, values[n]) for n in names],
             )
-            job_id = int(cur.lastrowid)
+            job_id = cur.lastrowid
+            assert job_id is not None  # an INSERT always has one
             return self._get(job_id)
 
     def update(self, job_id: int, **values: Any) -> Job:

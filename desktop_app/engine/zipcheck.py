@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 from desktop_app.canvas.errors import CorruptPackageError
 
@@ -219,7 +219,7 @@ class StreamedEntries:
         if len(self._header) < _LOCAL.size:
             return _LOCAL.size
         *_, name_length, extra_length = _LOCAL.unpack_from(self._header)
-        return _LOCAL.size + name_length + extra_length
+        return _LOCAL.size + int(name_length) + int(extra_length)
 
     def _start_entry(self) -> None:
         (_, _, flags, method, _, _, _, compressed, size, name_length, _) = _LOCAL.unpack_from(self._header)
@@ -271,10 +271,21 @@ class StreamedEntries:
                                                         self._offset - self._data_start, data.crc, data.size)
 
 
+class PackageFile(Protocol):
+    """A package opened for reading (`open(path, "rb")`): what the checks use of it."""
+
+    def fileno(self) -> int: ...
+
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+
+    def readinto(self, buffer: bytearray, /) -> int | None: ...
+
+
 class _Decompressor(Protocol):
     """What zlib, bz2 and lzma decompressors have in common."""
 
-    eof: bool
+    @property
+    def eof(self) -> bool: ...
 
     def decompress(self, data: bytes | memoryview, max_length: int) -> bytes: ...
 
@@ -297,7 +308,7 @@ class _Window:
     forward, so most requests are served from the buffer; a request that is not reads
     the next `WINDOW` bytes from its start. A returned view is valid until the next call."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: PackageFile) -> None:
         self._fh = fh
         self._buffer = bytearray(WINDOW)
         self._view = memoryview(self._buffer)
@@ -326,7 +337,7 @@ class Archive:
     """An open package whose layout passed the checks: `entries` in file order, none
     overlapping, their declared sizes within the limits."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: PackageFile) -> None:
         size = os.fstat(fh.fileno()).st_size
         self._window = _Window(fh)
         count, directory_start, directory_end = _central_directory(self._window, size)
@@ -340,7 +351,7 @@ class Archive:
         _check_expansion(entries, size)
         self.entries = entries
 
-    def with_file(self, fh: BinaryIO) -> "Archive":
+    def with_file(self, fh: PackageFile) -> "Archive":
         """The same checked layout read through another handle of the same file (and its
         own window): for a second thread, since a window is one shared buffer."""
         twin = object.__new__(Archive)
@@ -395,6 +406,7 @@ class Archive:
         if entry.method == _STORED:
             yield from self._window.spans(start, length, WINDOW)
             return
+        decompressor: _Decompressor
         if entry.method == _LZMA:
             decompressor, header = _lzma_decompressor(self._window, start, entry.size)
             start, length = start + header, length - header
@@ -423,7 +435,7 @@ class Archive:
 _DAMAGE = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, struct.error)
 """What the decompressors raise on damaged data (bz2: OSError, after its end: EOFError)."""
 
-_DECOMPRESSORS = {
+_DECOMPRESSORS: dict[int, Callable[[], _Decompressor]] = {
     _DEFLATED: lambda: zlib.decompressobj(-zlib.MAX_WBITS),
     _BZIP2: bz2.BZ2Decompressor,
 }
