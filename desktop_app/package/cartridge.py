@@ -12,7 +12,7 @@ How Canvas writes a cartridge (and how Instructure's common-cartridge-viewer rea
 | `webcontent`, href under `wiki_content/` | page |
 | `webcontent`, anything else (`web_resources/…`) | file |
 | `associatedcontent/imscc_xmlv1p1/learning-application-resource` with an `assignment_settings.xml` | assignment |
-| the same, under `course_settings/` | course settings: `events.xml`, `rubrics.xml` (this app's demo writes one file per event or rubric) |
+| the same, under `course_settings/` | course settings: `events.xml` (every calendar event), `rubrics.xml` (every rubric), `external_tools.xml` (older exports: every external tool); this app's demo writes one file per event or rubric |
 | the same, anything else (`non_cc_assessments/…`, a topic's meta) | a dependency, not listed |
 | `imsdt_xmlv1p1` (v1p3) | discussion, or announcement when its meta says `<type>announcement</type>` |
 | `imsqti_xmlv1p2/imscc_xmlv1p1/assessment`, `imsqti_xmlv1p2` (a QTI zip) | quiz |
@@ -68,6 +68,13 @@ SINGULAR = {"pages": "page", "assignments": "assignment", "quizzes": "quiz", "di
             "module_items": "module item", "folders": "folder"}
 
 _LEARNING_APP = "learning-application-resource"
+LISTED_PREFIXES = ("event:", "rubric:", "tool:")
+"""Keys of items that are one element of a course_settings list (`_find` in render.py)."""
+_LISTS = {  # Canvas's course_settings files that list many items: (kind, element names, key prefix)
+    "course_settings/events.xml": ("calendar_events", {"event"}, "event"),
+    "course_settings/rubrics.xml": ("rubrics", {"rubric"}, "rubric"),
+    "course_settings/external_tools.xml": ("external_tools", {"externalTool", "external_tool"}, "tool"),
+}
 _ANNOUNCEMENT = re.compile(rb"<(?:\w+:)?type>\s*announcement\s*</", re.I)
 
 
@@ -392,11 +399,12 @@ class _Cartridge:
             if name.startswith("course_settings/events/") or name.startswith("course_settings/rubrics/"):
                 kind = "calendar_events" if "/events/" in name else "rubrics"
                 self._add(res, kind, self._xml_title(name), href=name)
-            elif name in ("course_settings/events.xml", "course_settings/rubrics.xml"):
-                self._listed(name, "calendar_events" if name.endswith("events.xml") else "rubrics")
+            elif name in _LISTS:
+                self._listed(name, _LISTS[name][0])
 
     def _listed(self, name: str, kind: str) -> None:
-        """Canvas's own layout: every event in events.xml, every rubric in rubrics.xml."""
+        """Canvas's own layout: every event in events.xml, every rubric in rubrics.xml,
+        every external tool of older exports in external_tools.xml (`<externalTool>`)."""
         entry = self.reader.entry(name)
         if entry is None:
             self.contents.problem(f"The manifest lists '{name}', but the package does not hold it.")
@@ -406,9 +414,11 @@ class _Cartridge:
         except (x.XmlError, CorruptPackageError) as err:
             self.contents.problem(f"'{name}': {err}")
             return
-        tag = "event" if kind == "calendar_events" else "rubric"
-        for node in x.children(root, tag):
+        tags, prefix = _LISTS[name][1], _LISTS[name][2]
+        for node in root:
+            if x.local(node.tag) not in tags:
+                continue
             ident = node.get("identifier") or ""
-            key = f"{tag}:{ident or len(self.contents.items)}"
-            title = x.text(node, "title") or f"Untitled {tag}"
+            key = f"{prefix}:{ident or len(self.contents.items)}"
+            title = x.text(node, "title") or x.text(node, "name") or f"Untitled {SINGULAR[kind]}"
             self.contents.items[key] = Item(key, kind, title, ident, name, (name,), 0)
