@@ -109,3 +109,100 @@ def test_history_view_contents_emits_the_saved_path(qtbot) -> None:  # type: ign
     qtbot.addWidget(panel)
     assert panel.view_contents_action in panel.build_context_menu().actions()
     assert not panel.view_contents_action.isEnabled()  # no row with a saved file
+
+
+# ------------------------------------------------------------------ macOS: the Finder's open-file event
+def _viewers_on(path: Path) -> list[PackageViewer]:
+    from PySide6.QtWidgets import QApplication
+
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, PackageViewer) and w.path == path and w.isVisible()]
+
+
+def test_a_file_open_event_opens_the_viewer_on_that_file(qtbot, qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QFileOpenEvent
+
+    from desktop_app.ui.app import install_file_open_handler
+
+    path = write(tmp_path, "double-clicked.imscc", cc_bytes({"pages": [401]}))
+    handler = install_file_open_handler(qapp)
+    try:
+        QCoreApplication.postEvent(qapp, QFileOpenEvent(str(path)))  # what the Finder's double-click sends
+        qtbot.waitUntil(lambda: len(_viewers_on(path)) == 1, timeout=10_000)
+        viewer = _viewers_on(path)[0]
+        qtbot.waitUntil(lambda: viewer.contents is not None, timeout=10_000)
+        assert viewer.contents.counts()["pages"] == 1
+        assert viewer.windowTitle().endswith("double-clicked.imscc — Package viewer")
+    finally:
+        qapp.removeEventFilter(handler)
+        handler.deleteLater()
+        for v in _viewers_on(path):
+            v.shutdown()
+            v.close()
+
+
+def test_the_file_open_handler_passes_other_events_on(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QCoreApplication, QEvent, QUrl
+    from PySide6.QtGui import QFileOpenEvent
+
+    from desktop_app.ui.app import install_file_open_handler
+
+    opened: list[str] = []
+    handler = install_file_open_handler(qapp, opener=opened.append)
+    try:
+        event = QEvent(QEvent.Type.User)
+        assert handler.eventFilter(qapp, event) is False
+        assert handler.eventFilter(qapp, QFileOpenEvent(QUrl("https://example.org/x.imscc"))) is False
+        QCoreApplication.sendEvent(qapp, QFileOpenEvent("/somewhere/course.imscc"))
+        assert opened == ["/somewhere/course.imscc"]
+    finally:
+        qapp.removeEventFilter(handler)
+        handler.deleteLater()
+
+
+# ------------------------------------------------------------------ Canvas's layouts in the window
+def _png(width: int = 48, height: int = 32) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("#2a7ab0"))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert image.save(buffer, "PNG")
+    return bytes(data)
+
+
+def test_an_image_is_previewed_and_an_assignment_shows_its_rubric(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QImage, QTextDocument
+
+    from tests.unit.package_support import ASSIGNMENT_KEY, IMAGE_KEY, LTI_KEY, canvas_layout_cc
+
+    png = _png()
+    v = open_package_viewer(write(tmp_path, "canvas.imscc", canvas_layout_cc(png)), jobs=lambda: [])
+    qtbot.addWidget(v)
+    try:
+        qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+        with qtbot.waitSignal(v.itemShown, timeout=10_000) as shown:
+            assert v.select_key(IMAGE_KEY)
+        assert shown.args == [IMAGE_KEY]
+        url = "pkg:web_resources/Images/diagram.png"
+        assert v.browser.images == {url: png}
+        loaded = v.browser.document().resource(QTextDocument.ResourceType.ImageResource.value, QUrl(url))
+        image = loaded if isinstance(loaded, QImage) else loaded.toImage()  # the document keeps a QPixmap
+        assert (image.width(), image.height()) == (48, 32)  # the real picture reached the document
+
+        with qtbot.waitSignal(v.itemShown, timeout=10_000):
+            assert v.select_key(ASSIGNMENT_KEY)
+        text = v.browser.toPlainText()
+        assert "Rubric: Essay rubric" in text and "Convincing (6.0)" in text and "Sources cited" in text
+        assert v.browser.images == {url: png}  # the page's own image, from $IMS-CC-FILEBASE$
+
+        with qtbot.waitSignal(v.itemShown, timeout=10_000):
+            assert v.select_key(LTI_KEY)
+        assert "https://lab.example.org/lti/launch" in v.browser.toPlainText()
+        assert v.browser.refused == []  # nothing outside the package was asked for
+    finally:
+        v.shutdown()
