@@ -37,7 +37,7 @@ from desktop_app.package.selection_check import SelectionCheck, check_selection,
 from desktop_app.package.summary import FORMAT_LABEL
 from desktop_app.package.xmlutil import XmlError
 from desktop_app.sizes import human_size
-from desktop_app.ui.package_model import Node, PackageFilter, PackageModel
+from desktop_app.ui.package_model import Node, PackageFilter, PackageModel, prepare_tree
 from desktop_app.ui.search_field import FilterOnPause, search_field
 
 PACKAGE_SUFFIXES = (".imscc", ".zip")
@@ -255,20 +255,22 @@ class PackageViewer(QMainWindow):
             reader.close()
             self._relay.failed.emit(_message(err))
             return
-        self._relay.opened.emit((reader, contents))
+        # the tree's nodes and the title index are plain Python: made here, so the GUI
+        # thread only resets the model before its first frame with the tree
+        self._relay.opened.emit((reader, contents, prepare_tree(contents), SearchIndex(contents)))
 
-    def _opened(self, result: tuple[PackageReader, Contents]) -> None:
-        self.reader, self.contents = result
+    def _opened(self, result: tuple[PackageReader, Contents, Any, SearchIndex]) -> None:
+        self.reader, self.contents, tree, search_index = result
         if self._closing.is_set():
             self.reader.close()
             return
         contents = self.contents
-        self.model.set_contents(contents)
+        self.model.set_tree(*tree)
         for row in range(self.proxy.rowCount()):
             index = self.proxy.index(row, 0)
             if self.proxy.index(0, 0, index).isValid() and row < 2:
                 self.tree.expand(index)
-        self.index = SearchIndex(contents)
+        self.index = search_index
         self.search.setEnabled(True)
         self.extract_all_action.setEnabled(True)
         self.setWindowTitle(f"{contents.title} — {self.path.name} — Package viewer")
