@@ -12,7 +12,7 @@ How Canvas writes a cartridge (and how Instructure's common-cartridge-viewer rea
 | `webcontent`, href under `wiki_content/` | page |
 | `webcontent`, anything else (`web_resources/…`) | file |
 | `associatedcontent/imscc_xmlv1p1/learning-application-resource` with an `assignment_settings.xml` | assignment |
-| the same, under `course_settings/` | course settings: `events.xml`, `rubrics.xml` (this app's demo writes one file per event or rubric) |
+| the same, under `course_settings/` | course settings: `events.xml` (every calendar event), `rubrics.xml` (every rubric), `external_tools.xml` (older exports: every external tool); this app's demo writes one file per event or rubric |
 | the same, anything else (`non_cc_assessments/…`, a topic's meta) | a dependency, not listed |
 | `imsdt_xmlv1p1` (v1p3) | discussion, or announcement when its meta says `<type>announcement</type>` |
 | `imsqti_xmlv1p2/imscc_xmlv1p1/assessment`, `imsqti_xmlv1p2` (a QTI zip) | quiz |
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
@@ -68,6 +69,13 @@ SINGULAR = {"pages": "page", "assignments": "assignment", "quizzes": "quiz", "di
             "module_items": "module item", "folders": "folder"}
 
 _LEARNING_APP = "learning-application-resource"
+LISTED_PREFIXES = ("event:", "rubric:", "tool:")
+"""Keys of items that are one element of a course_settings list (`_find` in render.py)."""
+_LISTS = {  # Canvas's course_settings files that list many items: (kind, element names, key prefix)
+    "course_settings/events.xml": ("calendar_events", {"event"}, "event"),
+    "course_settings/rubrics.xml": ("rubrics", {"rubric"}, "rubric"),
+    "course_settings/external_tools.xml": ("external_tools", {"externalTool", "external_tool"}, "tool"),
+}
 _ANNOUNCEMENT = re.compile(rb"<(?:\w+:)?type>\s*announcement\s*</", re.I)
 
 
@@ -192,10 +200,22 @@ def _files_zip(reader: PackageReader) -> Contents:
 
 
 def _tree_parts(path: str) -> list[str]:
+    """The folder parts of an entry name, kept inside the package's tree (safe_parts).
+    Files share few folders: each folder's parts are worked out once (`_folder_parts`),
+    which matters for 20,000 files (measured: a third of the time to list them)."""
+    folder, _, last = path.replace("\\", "/").rpartition("/")
+    if last in ("", ".", ".."):  # not a plain file name: let safe_parts decide on the whole
+        from desktop_app.package.reader import safe_parts
+
+        return list(safe_parts(path)[0][:-1])
+    return list(_folder_parts(folder))
+
+
+@lru_cache(maxsize=4096)
+def _folder_parts(folder: str) -> tuple[str, ...]:
     from desktop_app.package.reader import safe_parts
 
-    parts, _ = safe_parts(path)
-    return list(parts[:-1])
+    return safe_parts(folder + "/_")[0][:-1]
 
 
 def _add_to_tree(root: Folder, parts: list[str], item: Item) -> None:
@@ -355,7 +375,7 @@ class _Cartridge:
                 self.contents.problem(f"The manifest lists '{name}', but the package does not hold it.")
 
     def _file(self, res: _Resource) -> None:
-        item = self._add(res, "files", PurePosixPath(res.href).name or res.identifier)
+        item = self._add(res, "files", res.href.rpartition("/")[2] or res.identifier)
         path = res.href[len("web_resources/"):] if res.href.startswith("web_resources/") else res.href
         _add_to_tree(self.contents.files_root, _tree_parts(path), item)
 
@@ -392,11 +412,12 @@ class _Cartridge:
             if name.startswith("course_settings/events/") or name.startswith("course_settings/rubrics/"):
                 kind = "calendar_events" if "/events/" in name else "rubrics"
                 self._add(res, kind, self._xml_title(name), href=name)
-            elif name in ("course_settings/events.xml", "course_settings/rubrics.xml"):
-                self._listed(name, "calendar_events" if name.endswith("events.xml") else "rubrics")
+            elif name in _LISTS:
+                self._listed(name, _LISTS[name][0])
 
     def _listed(self, name: str, kind: str) -> None:
-        """Canvas's own layout: every event in events.xml, every rubric in rubrics.xml."""
+        """Canvas's own layout: every event in events.xml, every rubric in rubrics.xml,
+        every external tool of older exports in external_tools.xml (`<externalTool>`)."""
         entry = self.reader.entry(name)
         if entry is None:
             self.contents.problem(f"The manifest lists '{name}', but the package does not hold it.")
@@ -406,9 +427,11 @@ class _Cartridge:
         except (x.XmlError, CorruptPackageError) as err:
             self.contents.problem(f"'{name}': {err}")
             return
-        tag = "event" if kind == "calendar_events" else "rubric"
-        for node in x.children(root, tag):
+        tags, prefix = _LISTS[name][1], _LISTS[name][2]
+        for node in root:
+            if x.local(node.tag) not in tags:
+                continue
             ident = node.get("identifier") or ""
-            key = f"{tag}:{ident or len(self.contents.items)}"
-            title = x.text(node, "title") or f"Untitled {tag}"
+            key = f"{prefix}:{ident or len(self.contents.items)}"
+            title = x.text(node, "title") or x.text(node, "name") or f"Untitled {SINGULAR[kind]}"
             self.contents.items[key] = Item(key, kind, title, ident, name, (name,), 0)

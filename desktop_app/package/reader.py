@@ -163,6 +163,17 @@ class PackageReader:
         _check(entry, crc, len(out))
         return bytes(out)
 
+    def check_entries(self) -> None:
+        """Check every entry's data against its CRC and declared size, reading the whole
+        package once (in zipcheck's flat window, never more than a piece in memory).
+
+        Raises CorruptPackageError naming the first entry that fails. Opening checks only
+        the structure; this is the full check `canvas-exports inspect` runs, and what a
+        caller uses before trusting a package it did not download itself.
+        """
+        with self._lock:
+            self._archive.check_entries()
+
     def copy(self, entry: Entry | str, sink: BinaryIO) -> int:
         """Write the entry into `sink` piece by piece; raises (after writing) if its CRC or
         length is wrong, so the caller removes what it wrote. Returns the bytes written."""

@@ -29,7 +29,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from desktop_app.canvas.errors import CorruptPackageError
 from desktop_app.package import xmlutil as x
-from desktop_app.package.cartridge import KIND_LABEL, SINGULAR, Contents, Item, entry_name
+from desktop_app.package.cartridge import KIND_LABEL, LISTED_PREFIXES, SINGULAR, Contents, Item, entry_name
 from desktop_app.package.qti import Quiz, parse_quiz, quiz_meta_title
 from desktop_app.package.reader import MAX_PREVIEW, MAX_READ, PackageReader
 from desktop_app.sizes import human_size
@@ -285,10 +285,13 @@ def render_item(reader: PackageReader, contents: Contents, item: Item) -> Render
                 "you click it.</small></p>") if urlsplit(url).scheme in ("http", "https") else f"<p>{_e(url)}</p>"
         return Rendered(_head(item) + link, title, f"{title} {url}")
     if kind == "external_tools":
-        root = _xml(reader, item.href)
+        root = _find(reader, item)  # an LTI link (imsbasiclti) or an <externalTool> of external_tools.xml
         title = x.text(root, "title") or item.title
-        url = x.text(root, "secure_launch_url") or x.text(root, "launch_url")
-        description = x.text(root, "description")
+        url = x.text(root, "secure_launch_url") or x.text(root, "launch_url") or x.text(root, "url")
+        domain = x.text(root, "domain")
+        if not url and domain:
+            url = domain
+        description = plain_text(x.text(root, "description"))
         return Rendered(_head(item) + f"<p>{_e(description)}</p><p>Launch address: <tt>{_e(url)}</tt></p>"
                         "<p><small>An external tool (LTI) runs at its provider; the package holds only its "
                         "settings.</small></p>", title, f"{title} {description} {url}")
@@ -366,9 +369,10 @@ def _quiz(reader: PackageReader, contents: Contents, item: Item) -> Rendered:
 
 
 def _find(reader: PackageReader, item: Item):  # type: ignore[no-untyped-def]
-    """An event's or rubric's element: its own file, or its entry in events/rubrics.xml."""
+    """An event's, rubric's or tool's element: its own file, or its entry in a course_settings
+    list (events.xml, rubrics.xml, external_tools.xml)."""
     root = _xml(reader, item.href)
-    if root is None or not item.key.startswith(("event:", "rubric:")):
+    if root is None or not item.key.startswith(LISTED_PREFIXES):
         return root
     return next((n for n in root if n.get("identifier") == item.identifier), None)
 

@@ -61,7 +61,7 @@ def inspect_package(path: Path, *, job: Any = None, verify: bool = True) -> Pack
     """Open, check and summarise; CorruptPackageError when the package is not sound."""
     with PackageReader(path) as reader:
         if verify:
-            reader._archive.check_entries()  # every entry's CRC and length, in flat memory
+            reader.check_entries()  # every entry's CRC and length, in flat memory
         contents = read_contents(reader)
         for key, title, _ in index_texts(reader, contents):  # real titles for the report
             contents.items[key].title = title

@@ -115,6 +115,41 @@ def make_application(argv: Sequence[str], *, window_icon: bool = True):  # type:
     return app
 
 
+def install_file_open_handler(app, opener=None):  # type: ignore[no-untyped-def]
+    """Open the package viewer when the OS asks the app to open a file.
+
+    On macOS a double-click on a `.imscc` in the Finder (or a drop on the Dock icon) does
+    not pass the file on the command line: the running QApplication receives a
+    `QFileOpenEvent` (`QEvent.Type.FileOpen`), also when the launch itself was that
+    double-click. An event filter on the application catches it and opens the viewer on
+    `event.file()` (`opener`, default `open_package_viewer`; a URL that is not a local
+    file is ignored). Elsewhere the event never comes, so installing it costs nothing.
+    Returns the filter (it stays alive as the application's child)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class _FileOpenFilter(QObject):
+        def eventFilter(self, watched, event):  # type: ignore[no-untyped-def]  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.FileOpen:
+                path = event.file() or (event.url().toLocalFile() if event.url().isLocalFile() else "")
+                if path:
+                    self.open(path)
+                    return True
+            return False
+
+        def open(self, path: str) -> None:
+            if opener is not None:
+                opener(path)
+                return
+            from desktop_app.ui.package_viewer import open_package_viewer
+
+            open_package_viewer(path)
+
+    handler = _FileOpenFilter(app)
+    handler.setObjectName("file-open-handler")
+    app.installEventFilter(handler)
+    return handler
+
+
 def set_window_icon(app) -> None:  # type: ignore[no-untyped-def]
     """The app's icon for every window that has none of its own."""
     from desktop_app.ui.style import app_icon
@@ -223,11 +258,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_DISPLAY
     gc.disable()  # until the first window is painted (finish_start_up_after_first_frame)
     app = make_application([], window_icon=False)
+    install_file_open_handler(app)  # macOS: a double-clicked .imscc arrives as a QFileOpenEvent
 
     if args.package and not args.self_test:  # `canvas-export-manager course.imscc`: the viewer alone
         gc.enable()
         from desktop_app.ui.package_viewer import open_package_viewer
 
+        app.setQuitOnLastWindowClosed(True)  # no main window here: closing the last viewer ends the app
         open_package_viewer(args.package)
         return int(app.exec())
 

@@ -46,6 +46,19 @@ class Node:
         return child
 
 
+def prepare_tree(contents: Contents) -> tuple[Node, dict[str, list[Node]]]:
+    """The tree of `contents` and its nodes by item key; no Qt, any thread."""
+    root = build_tree(contents)
+    by_key: dict[str, list[Node]] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.item_key:
+            by_key.setdefault(node.item_key, []).append(node)
+        stack.extend(node.children)
+    return root, by_key
+
+
 def build_tree(contents: Contents) -> Node:
     root = Node("", "root")
     if contents.modules:
@@ -103,15 +116,13 @@ class PackageModel(QAbstractItemModel):
         self._by_key: dict[str, list[Node]] = {}
 
     def set_contents(self, contents: Contents) -> None:
+        self.set_tree(*prepare_tree(contents))
+
+    def set_tree(self, root: "Node", by_key: dict[str, list["Node"]]) -> None:
+        """Show a tree made by `prepare_tree` (plain Python: the viewer makes it on its
+        worker thread, so the GUI thread only resets the model)."""
         self.beginResetModel()
-        self._root = build_tree(contents)
-        self._by_key = {}
-        stack = [self._root]
-        while stack:
-            node = stack.pop()
-            if node.item_key:
-                self._by_key.setdefault(node.item_key, []).append(node)
-            stack.extend(node.children)
+        self._root, self._by_key = root, by_key
         self.endResetModel()
 
     def update_titles(self, titles: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ any other URL (http, file, data, a path outside the package) gets nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from desktop_app.package.selection_check import SelectionCheck, check_selection,
 from desktop_app.package.summary import FORMAT_LABEL
 from desktop_app.package.xmlutil import XmlError
 from desktop_app.sizes import human_size
-from desktop_app.ui.package_model import Node, PackageFilter, PackageModel
+from desktop_app.ui.package_model import Node, PackageFilter, PackageModel, prepare_tree
 from desktop_app.ui.search_field import FilterOnPause, search_field
 
 PACKAGE_SUFFIXES = (".imscc", ".zip")
@@ -52,11 +52,22 @@ def is_package_path(path: str | Path) -> bool:
     return str(path).lower().endswith(PACKAGE_SUFFIXES)
 
 
+Titles = Mapping[str, Mapping[int, str]] | Callable[[str, int], "str | None"]
+"""What the caller knows of the titles of selected objects, for the selection check: a
+mapping (select key -> id -> title), or a function (select key, id) -> title or None, such
+as the selection tree's `SelectionModel.item_title`. A function is called on the GUI
+thread only, once per selected id, after the job is found."""
+
+
 def open_package_viewer(path: str | Path, parent: QWidget | None = None, *, job: Any = None,
-                        jobs: Callable[[], Iterable[Any]] | None = None) -> "PackageViewer":
+                        jobs: Callable[[], Iterable[Any]] | None = None,
+                        titles: Titles | None = None) -> "PackageViewer":
     """Open a viewer window on `path` and show it. `job`: the job that saved it (for the
-    selection check); else `jobs` (default: the job store) is searched for it."""
-    viewer = PackageViewer(Path(path), parent, job=job, jobs=jobs)
+    selection check); else `jobs` (default: the job store) is searched for it. `titles`:
+    the titles the caller knows for the job's ids (see `Titles`): the check names a
+    missing object by its title, and matches by title a package whose identifiers are
+    not Canvas's."""
+    viewer = PackageViewer(Path(path), parent, job=job, jobs=jobs, titles=titles)
     viewer.show()
     return viewer
 
@@ -76,6 +87,7 @@ class _Relay(QObject):
     rendered = Signal(int, object)  # (request, Rendered + images | str)
     indexed = Signal(object)  # [(key, title, text), ...]
     index_done = Signal(int)
+    job_found = Signal(object)  # the job that saved the package | None
     checked = Signal(object)  # SelectionCheck | None
     extracted = Signal(object)  # ExtractResult | str
 
@@ -120,13 +132,14 @@ class PackageViewer(QMainWindow):
     failed = Signal(str)
 
     def __init__(self, path: Path, parent: QWidget | None = None, *, job: Any = None,
-                 jobs: Callable[[], Iterable[Any]] | None = None) -> None:
+                 jobs: Callable[[], Iterable[Any]] | None = None, titles: Titles | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setAcceptDrops(True)
         self.path = path
         self.job = job
         self._jobs = jobs or _store_jobs
+        self._titles = titles
         self.reader: PackageReader | None = None
         self.contents: Contents | None = None
         self.index: SearchIndex | None = None
@@ -146,6 +159,7 @@ class PackageViewer(QMainWindow):
         self._relay.rendered.connect(self._rendered)
         self._relay.indexed.connect(self._indexed_batch)
         self._relay.index_done.connect(self._index_done)
+        self._relay.job_found.connect(self._job_found)
         self._relay.checked.connect(self._checked)
         self._relay.extracted.connect(self._extracted)
         self.statusBar().showMessage(f"Opening {path.name}…")
@@ -241,20 +255,22 @@ class PackageViewer(QMainWindow):
             reader.close()
             self._relay.failed.emit(_message(err))
             return
-        self._relay.opened.emit((reader, contents))
+        # the tree's nodes and the title index are plain Python: made here, so the GUI
+        # thread only resets the model before its first frame with the tree
+        self._relay.opened.emit((reader, contents, prepare_tree(contents), SearchIndex(contents)))
 
-    def _opened(self, result: tuple[PackageReader, Contents]) -> None:
-        self.reader, self.contents = result
+    def _opened(self, result: tuple[PackageReader, Contents, Any, SearchIndex]) -> None:
+        self.reader, self.contents, tree, search_index = result
         if self._closing.is_set():
             self.reader.close()
             return
         contents = self.contents
-        self.model.set_contents(contents)
+        self.model.set_tree(*tree)
         for row in range(self.proxy.rowCount()):
             index = self.proxy.index(row, 0)
             if self.proxy.index(0, 0, index).isValid() and row < 2:
                 self.tree.expand(index)
-        self.index = SearchIndex(contents)
+        self.index = search_index
         self.search.setEnabled(True)
         self.extract_all_action.setEnabled(True)
         self.setWindowTitle(f"{contents.title} — {self.path.name} — Package viewer")
@@ -266,7 +282,7 @@ class PackageViewer(QMainWindow):
                                      f"items · {human_size(self.reader.size)} · indexing text for search…")
         self.ready.emit()
         self._submit(self._background, self._index, self.reader.clone())
-        self._submit(self._work, self._check_selection)
+        self._submit(self._work, self._find_job)
 
     def _open_failed(self, message: str) -> None:
         self.error = message
@@ -311,7 +327,8 @@ class PackageViewer(QMainWindow):
             self.apply_search(self.search.text())
         self.indexFinished.emit()
 
-    def _check_selection(self) -> None:
+    def _find_job(self) -> None:
+        """Worker: the job that saved this package (given, or found in the job store)."""
         job = self.job
         if job is None:
             try:
@@ -320,11 +337,21 @@ class PackageViewer(QMainWindow):
                 job = find_job(self._jobs(), self.path, sha256_of)
             except Exception:  # no job store here (or unreadable): the viewer works without it
                 job = None
+        self._relay.job_found.emit(job)
+
+    def _job_found(self, job: Any) -> None:
+        """GUI thread: gather the titles known for the job's ids, then check on the worker."""
         if job is None or self.contents is None:
-            self._relay.checked.emit(None)
+            self._checked(None)
             return
+        self.job = job
+        titles = known_titles(self._titles, job.selection)
+        self._submit(self._work, self._check_selection, job, titles)
+
+    def _check_selection(self, job: Any, titles: dict[str, dict[int, str]]) -> None:
+        assert self.contents is not None
         self._relay.checked.emit(check_selection(self.contents, job.selection, export_type=job.export_type,
-                                                 job_id=job.id))
+                                                 titles=titles, job_id=job.id))
 
     def _checked(self, check: SelectionCheck | None) -> None:
         self.check = check
@@ -335,10 +362,24 @@ class PackageViewer(QMainWindow):
         self.selectionChecked.emit()
 
     def _show_banner(self, text: str, *, warning: bool = False, ok: bool = False) -> None:
-        colour = "#fdecea" if warning else ("#e7f5ea" if ok else "palette(alternate-base)")
-        self.banner.setStyleSheet(f"QLabel {{ background: {colour}; color: #1a1a1a; border-radius: 4px; }}")
+        self._banner_tone = "warning" if warning else ("ok" if ok else "info")
+        self._style_banner()
         self.banner.setText(text)
         self.banner.show()
+
+    _banner_tone = "info"
+
+    def _style_banner(self) -> None:
+        background, text, edge = banner_colours(self, self._banner_tone)
+        self.banner.setStyleSheet(f"QLabel {{ background: {background.name()}; color: {text.name()}; "
+                                  f"border-left: 4px solid {edge.name()}; border-radius: 4px; }}")
+
+    def changeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.PaletteChange:  # the system switched light <-> dark
+            self._style_banner()
+        super().changeEvent(event)
 
     # ------------------------------------------------------------------ showing items
     def current_node(self) -> Node | None:
@@ -491,6 +532,43 @@ class PackageViewer(QMainWindow):
         self._background.shutdown(wait=True, cancel_futures=True)
         if self.reader is not None:
             self.reader.close()
+
+
+def known_titles(titles: Titles | None, selection: Mapping[str, Iterable[int]]) -> dict[str, dict[int, str]]:
+    """The titles `titles` knows for the ids of `selection` (select key -> id -> title)."""
+    if titles is None:
+        return {}
+    found: dict[str, dict[int, str]] = {}
+    for key, ids in selection.items():
+        for object_id in ids or ():
+            try:
+                title = titles(key, int(object_id)) if callable(titles) else titles.get(key, {}).get(int(object_id))
+            except (TypeError, ValueError):
+                title = None
+            if title:
+                found.setdefault(key, {})[int(object_id)] = str(title)
+    return found
+
+
+def banner_colours(widget: QWidget, tone_name: str) -> tuple[Any, Any, Any]:
+    """(background, text, edge) QColors for the banner, from the widget's palette: the
+    text is the palette's own, the background the window colour tinted a little towards
+    the tone (red for a warning, green when the selection landed, none for information),
+    so it reads on a light and on a dark palette alike; the edge is the tone at full
+    strength (style.tone: a red or green readable on that palette)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    from desktop_app.ui.style import tone
+
+    palette = widget.palette()
+    window = palette.color(QPalette.ColorRole.Window)
+    text = palette.color(QPalette.ColorRole.WindowText)
+    if tone_name == "info":
+        return palette.color(QPalette.ColorRole.AlternateBase), text, palette.color(QPalette.ColorRole.Mid)
+    edge = QColor(tone(widget, tone_name == "ok"))
+    share = 0.18
+    background = QColor.fromRgbF(*(window.getRgbF()[i] * (1 - share) + edge.getRgbF()[i] * share for i in range(3)))
+    return background, text, edge
 
 
 def dropped_packages(mime: Any) -> list[str]:

@@ -8,7 +8,9 @@ display and nothing of the user's touched):
 - widget shots, from the widgets filled with the GUI tests' sample data
   (tests/gui/factories.py): selection-tree.png, selection-tree-zip.png,
   history-panel.png, context-picker.png, activity.png (the Activity view with its
-  details pane), details.png (the details pane of an interrupted job);
+  details pane), details.png (the details pane of an interrupted job),
+  package-viewer.png (the package viewer on a cartridge built by the demo Canvas's
+  exporter, with a selection check);
 - full-window shots, driving the real app against the demo Canvas (no mock-ups):
   welcome.png (a first run), main-window.png (two exports running) and history.png
   (both packages saved).
@@ -149,6 +151,8 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
 
     render_activity(app, out, suffix)
 
+    render_package_viewer(app, out, suffix)
+
     # --- context picker
     picker = ContextPicker()
     picker.set_courses(courses())
@@ -159,6 +163,61 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     app.processEvents()
     _save(picker, out / f"context-picker{suffix}.png")
     picker.close()
+
+
+def render_package_viewer(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    """The package viewer on a Common Cartridge the demo Canvas builds (the simulator's
+    own exporter, as the demo downloads it): a job that asked for four quizzes and got
+    three (the banner of the selection check, titles from the job's tree), a quiz shown."""
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QEventLoop
+
+    from desktop_app.simulator.data import SampleData
+    from desktop_app.simulator.packages import build_cc
+    from desktop_app.simulator.selection import Selection, plan_cc
+    from desktop_app.ui.package_viewer import PackageViewer
+    from tests.gui.factories import NOW
+
+    data = SampleData.build()
+    course = data.courses[data.main_course_id]
+    quizzes = data.ids("quizzes")
+    chosen = {"wiki_pages": data.ids("wiki_pages"), "assignments": data.ids("assignments"),
+              "quizzes": quizzes[:3], "calendar_events": data.ids("calendar_events")}
+    selection = Selection.parse({key: [str(i) for i in ids] for key, ids in chosen.items()})
+    folder = Path(tempfile.mkdtemp(prefix="cem-viewer-shot-"))
+    path = folder / "cs-101-export.imscc"
+    path.write_bytes(build_cc(data, course, plan_cc(data, course.id, selection), NOW.replace(tzinfo=None)))
+    asked = {"pages": data.ids("wiki_pages"), "assignments": data.ids("assignments"), "quizzes": quizzes}
+    job = SimpleNamespace(id=12, export_type="common_cartridge", selection=asked)
+    titles = {"quizzes": {i: data.content[i].title for i in quizzes}}
+    viewer = PackageViewer(path, job=job, jobs=lambda: [], titles=titles)
+    viewer.resize(*WINDOW_SIZE)
+    viewer.show()
+
+    def until(done: Callable[[], bool], what: str, limit_ms: int = 20_000) -> None:
+        from PySide6.QtCore import QElapsedTimer
+
+        clock = QElapsedTimer()
+        clock.start()
+        while not done():
+            if clock.elapsed() > limit_ms:
+                raise RuntimeError(f"package viewer: {what} did not happen")
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+
+    until(lambda: viewer.contents is not None, "opening")
+    until(lambda: viewer.check is not None, "the selection check")
+    shown: list[str] = []
+    viewer.itemShown.connect(shown.append)
+    quiz_key = next(item.key for item in viewer.contents.of_kind("quizzes"))
+    viewer.select_key(quiz_key)
+    until(lambda: quiz_key in shown, "showing a quiz")
+    until(lambda: viewer.index is not None and viewer.statusBar().currentMessage().startswith("Search covers"),
+          "indexing")
+    app.processEvents()
+    _save(viewer, out / f"package-viewer{suffix}.png")
+    viewer.shutdown()
+    viewer.close()
 
 
 def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]

@@ -109,3 +109,188 @@ def test_history_view_contents_emits_the_saved_path(qtbot) -> None:  # type: ign
     qtbot.addWidget(panel)
     assert panel.view_contents_action in panel.build_context_menu().actions()
     assert not panel.view_contents_action.isEnabled()  # no row with a saved file
+
+
+# ------------------------------------------------------------------ macOS: the Finder's open-file event
+def _viewers_on(path: Path) -> list[PackageViewer]:
+    from PySide6.QtWidgets import QApplication
+
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, PackageViewer) and w.path == path and w.isVisible()]
+
+
+def test_a_file_open_event_opens_the_viewer_on_that_file(qtbot, qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QFileOpenEvent
+
+    from desktop_app.ui.app import install_file_open_handler
+
+    path = write(tmp_path, "double-clicked.imscc", cc_bytes({"pages": [401]}))
+    handler = install_file_open_handler(qapp)
+    try:
+        QCoreApplication.postEvent(qapp, QFileOpenEvent(str(path)))  # what the Finder's double-click sends
+        qtbot.waitUntil(lambda: len(_viewers_on(path)) == 1, timeout=10_000)
+        viewer = _viewers_on(path)[0]
+        qtbot.waitUntil(lambda: viewer.contents is not None, timeout=10_000)
+        assert viewer.contents.counts()["pages"] == 1
+        assert viewer.windowTitle().endswith("double-clicked.imscc — Package viewer")
+    finally:
+        qapp.removeEventFilter(handler)
+        handler.deleteLater()
+        for v in _viewers_on(path):
+            v.shutdown()
+            v.close()
+
+
+def test_the_file_open_handler_passes_other_events_on(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QCoreApplication, QEvent, QUrl
+    from PySide6.QtGui import QFileOpenEvent
+
+    from desktop_app.ui.app import install_file_open_handler
+
+    opened: list[str] = []
+    handler = install_file_open_handler(qapp, opener=opened.append)
+    try:
+        event = QEvent(QEvent.Type.User)
+        assert handler.eventFilter(qapp, event) is False
+        assert handler.eventFilter(qapp, QFileOpenEvent(QUrl("https://example.org/x.imscc"))) is False
+        QCoreApplication.sendEvent(qapp, QFileOpenEvent("/somewhere/course.imscc"))
+        assert opened == ["/somewhere/course.imscc"]
+    finally:
+        qapp.removeEventFilter(handler)
+        handler.deleteLater()
+
+
+# ------------------------------------------------------------------ Canvas's layouts in the window
+def _png(width: int = 48, height: int = 32) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("#2a7ab0"))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert image.save(buffer, "PNG")
+    return bytes(data)
+
+
+def test_an_image_is_previewed_and_an_assignment_shows_its_rubric(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QImage, QTextDocument
+
+    from tests.unit.package_support import ASSIGNMENT_KEY, IMAGE_KEY, LTI_KEY, canvas_layout_cc
+
+    png = _png()
+    v = open_package_viewer(write(tmp_path, "canvas.imscc", canvas_layout_cc(png)), jobs=lambda: [])
+    qtbot.addWidget(v)
+    try:
+        qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+        with qtbot.waitSignal(v.itemShown, timeout=10_000) as shown:
+            assert v.select_key(IMAGE_KEY)
+        assert shown.args == [IMAGE_KEY]
+        url = "pkg:web_resources/Images/diagram.png"
+        assert v.browser.images == {url: png}
+        loaded = v.browser.document().resource(QTextDocument.ResourceType.ImageResource.value, QUrl(url))
+        image = loaded if isinstance(loaded, QImage) else loaded.toImage()  # the document keeps a QPixmap
+        assert (image.width(), image.height()) == (48, 32)  # the real picture reached the document
+
+        with qtbot.waitSignal(v.itemShown, timeout=10_000):
+            assert v.select_key(ASSIGNMENT_KEY)
+        text = v.browser.toPlainText()
+        assert "Rubric: Essay rubric" in text and "Convincing (6.0)" in text and "Sources cited" in text
+        assert v.browser.images == {url: png}  # the page's own image, from $IMS-CC-FILEBASE$
+
+        with qtbot.waitSignal(v.itemShown, timeout=10_000):
+            assert v.select_key(LTI_KEY)
+        assert "https://lab.example.org/lti/launch" in v.browser.toPlainText()
+        assert v.browser.refused == []  # nothing outside the package was asked for
+    finally:
+        v.shutdown()
+
+
+# ------------------------------------------------------------------ the banner follows the palette
+def _luminance(colour) -> float:  # type: ignore[no-untyped-def]
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b, _ = colour.getRgbF()
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a, b) -> float:  # type: ignore[no-untyped-def]
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _dark_palette():  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette(QColor("#34343a"), QColor("#2b2b2f"))
+    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2f"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
+                         (QPalette.ColorRole.Base, "#1f1f23"), (QPalette.ColorRole.AlternateBase, "#27272c"),
+                         (QPalette.ColorRole.Text, "#e6e6e6")):
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_the_banner_reads_well_on_a_light_and_a_dark_palette(qtbot, viewer, dark: bool) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QPalette
+
+    v = viewer()
+    qtbot.waitUntil(lambda: v.check is not None, timeout=10_000)
+    assert not v.check.ok and not v.banner.isHidden()
+    if dark:
+        v.setPalette(_dark_palette())  # as when the system switches to dark: the banner follows
+    text = v.banner.palette().color(QPalette.ColorRole.WindowText)
+    window = v.palette().color(QPalette.ColorRole.Window)
+    background = v.banner.grab().toImage().pixelColor(v.banner.width() - 8, v.banner.height() // 2)
+    assert (background.lightness() < 128) == dark == (window.lightness() < 128)  # no light block on a dark window
+    assert _contrast(background, text) >= 7.0  # WCAG AAA for the banner's text
+    assert background.red() > background.green()  # still tinted as a warning
+
+
+# ------------------------------------------------------------------ titles the caller knows reach the check
+def test_titles_from_the_selection_tree_name_what_is_missing(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from desktop_app.canvas.models import ContentItem, SelectKey
+    from desktop_app.ui.selection_model import SelectionModel
+
+    tree = SelectionModel()  # the window's selection tree, with the course's pages loaded
+    tree.set_branch_items(SelectKey.PAGES, [ContentItem(SelectKey.PAGES, 401, "Welcome", None, 0),
+                                            ContentItem(SelectKey.PAGES, 9999, "Syllabus draft", None, 0)])
+    threads: list[str] = []
+
+    def item_title(key: str, item_id: int) -> str | None:
+        threads.append(threading.current_thread().name)
+        return tree.item_title(key, item_id)
+
+    job = SimpleNamespace(id=8, export_type="common_cartridge", selection={"pages": [401, 9999]})
+    path = write(tmp_path, "course.imscc", cc_bytes({"pages": [401]}))
+    v = open_package_viewer(path, job=job, jobs=lambda: [], titles=item_title)
+    try:
+        qtbot.waitUntil(lambda: v.check is not None, timeout=10_000)
+        assert v.check is not None and v.check.kinds[0].missing == ["'Syllabus draft'"]
+        assert "1 of 2 pages: missing 'Syllabus draft'" in v.banner.text()
+        assert threads and set(threads) == {threading.main_thread().name}  # the Qt model is asked on its own thread
+    finally:
+        v.shutdown()
+
+
+def test_titles_match_a_package_whose_identifiers_are_not_canvas_ids(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.unit.package_support import rewrite
+
+    def foreign(name: str, data: bytes):  # type: ignore[no-untyped-def]
+        return (name, data.replace(b"wiki_page_", b"pg-")) if name == "imsmanifest.xml" else (name, data)
+
+    data = rewrite(cc_bytes({"pages": [401]}), foreign)
+    job = SimpleNamespace(id=9, export_type="common_cartridge", selection={"pages": [401, 402]})
+    v = open_package_viewer(write(tmp_path, "foreign.imscc", data), job=job, jobs=lambda: [],
+                            titles={"pages": {401: DATA.content[401].title, 402: "Not in it"}})
+    try:
+        qtbot.waitUntil(lambda: v.check is not None, timeout=10_000)
+        page = v.check.kinds[0]
+        assert page.method == "title" and page.found == 1 and page.missing == ["'Not in it'"]
+    finally:
+        v.shutdown()

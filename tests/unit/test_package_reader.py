@@ -185,3 +185,59 @@ def test_overlapping_entries_are_refused_at_open(tmp_path: Path) -> None:
     struct.pack_into("<L", data, second + 42, offset)  # both records point at the same bytes
     with pytest.raises(CorruptPackageError, match="overlap"):
         PackageReader(write(tmp_path, "overlap.zip", bytes(data)))
+
+
+# ------------------------------------------------------------------ Canvas's single-file layouts
+def test_canvas_course_settings_lists_every_event_rubric_and_tool(tmp_path: Path) -> None:
+    from tests.unit.package_support import (
+        EVENT_KEYS, LINK_KEY, LTI_KEY, OLD_TOOL_KEY, OTHER_RUBRIC_KEY, RUBRIC_KEY, canvas_layout_cc,
+    )
+
+    reader, contents = open_contents(write(tmp_path, "canvas.imscc", canvas_layout_cc()))
+    with reader:
+        assert contents.problems == []
+        assert contents.counts() == {"assignments": 1, "calendar_events": 2, "rubrics": 2, "web_links": 1,
+                                     "external_tools": 2}
+        assert sorted((i.identifier, i.title) for i in contents.of_kind("calendar_events")) == sorted(
+            zip(EVENT_KEYS, ("Midterm review", "Field trip")))
+        assert {i.identifier: i.title for i in contents.of_kind("rubrics")} == {
+            RUBRIC_KEY: "Essay rubric", OTHER_RUBRIC_KEY: "Lab report rubric"}
+        assert {i.identifier: i.title for i in contents.of_kind("external_tools")} == {
+            LTI_KEY: "Lab simulator", OLD_TOOL_KEY: "Citation helper"}
+        assert contents.of_kind("web_links")[0].title == "Style guide"
+        kinds = [contents.items[e.item_key].kind for e in contents.modules[0].entries]
+        assert kinds == ["assignments", "external_tools", "web_links"]
+
+        event = render_item(reader, contents, contents.by_identifier(EVENT_KEYS[0]))
+        assert "Starts:</b> 2026-10-05T14:00:00" in event.html and "<b>questions</b>" in event.html
+        rubric = render_item(reader, contents, contents.by_identifier(OTHER_RUBRIC_KEY))
+        assert "Method" in rubric.html and "Argument" not in rubric.html  # its own element, not the first
+        lti = render_item(reader, contents, contents.by_identifier(LTI_KEY)).html
+        assert "https://lab.example.org/lti/launch" in lti and "Runs the circuit lab" in lti
+        old = render_item(reader, contents, contents.by_identifier(OLD_TOOL_KEY)).html
+        assert "https://cite.example.org/launch" in old and "Formats references" in old
+        link = render_item(reader, contents, contents.by_identifier(LINK_KEY)).html
+        assert 'href="https://style.example.org/guide"' in link
+
+
+def test_an_assignment_shows_the_criteria_of_its_rubric_from_rubrics_xml(tmp_path: Path) -> None:
+    from tests.unit.package_support import ASSIGNMENT_KEY, canvas_layout_cc
+
+    reader, contents = open_contents(write(tmp_path, "canvas.imscc", canvas_layout_cc()))
+    with reader:
+        html = render_item(reader, contents, contents.by_identifier(ASSIGNMENT_KEY)).html
+        assert "Rubric: Essay rubric" in html
+        for text in ("Argument", "Convincing (6.0)", "Unclear (0.0)", "Sources cited", "All cited (4.0)"):
+            assert text in html
+        assert "Method" not in html  # the other rubric's criterion
+        assert "Points:</b> 10.0" in html and "Write 800 words." in html
+
+
+def test_the_selection_check_finds_canvas_keyed_events_and_rubrics(tmp_path: Path) -> None:
+    from desktop_app.package.selection_check import check_selection
+    from tests.unit.package_support import canvas_layout_cc
+
+    reader, contents = open_contents(write(tmp_path, "canvas.imscc", canvas_layout_cc()))
+    with reader:
+        check = check_selection(contents, {"calendar_events": [81, 82, 83], "rubrics": [71, 72]})
+    assert check.summary() == "2 of 3 calendar events: missing calendar event 83, 2 of 2 rubrics"

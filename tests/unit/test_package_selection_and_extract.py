@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import struct
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from desktop_app.canvas.errors import CorruptPackageError
 from desktop_app.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from desktop_app.package.cartridge import read_contents
 from desktop_app.package.extract import extract
@@ -185,3 +188,42 @@ def test_inspect_summarises_and_checks_the_job_that_saved_the_file(tmp_path: Pat
 def test_inspect_refuses_a_hostile_package_with_exit_1(tmp_path: Path) -> None:
     code, out, err = run("inspect", str(write(tmp_path, "x.imscc", b"<html>login</html>")))
     assert code == EXIT_FAILED and out == "" and "web page" in err and "Traceback" not in err
+
+
+def _flip_a_byte_in(data: bytes, name: bytes) -> bytes:
+    """A stored entry's first data byte changed: the zip opens, the entry fails its CRC."""
+    out = bytearray(data)
+    local = out.find(b"PK\x03\x04")
+    while local >= 0:
+        name_len, extra_len = struct.unpack_from("<HH", out, local + 26)
+        if out[local + 30: local + 30 + name_len] == name:
+            out[local + 30 + name_len + extra_len] ^= 0xFF
+            return bytes(out)
+        local = out.find(b"PK\x03\x04", local + 4)
+    raise AssertionError(f"{name!r} not in the zip")
+
+
+def test_check_entries_is_the_readers_public_full_check(tmp_path: Path) -> None:
+    sound = make_zip({"imsmanifest.xml": b"<manifest/>", "notes.txt": b"N" * 500}, zipfile.ZIP_STORED)
+    with PackageReader(write(tmp_path, "sound.zip", sound)) as reader:
+        reader.check_entries()  # nothing to say
+    damaged = write(tmp_path, "damaged.zip", _flip_a_byte_in(sound, b"notes.txt"))
+    with PackageReader(damaged) as reader:  # opening reads only the structure
+        with pytest.raises(CorruptPackageError, match="'notes.txt' fails its checksum"):
+            reader.check_entries()
+
+
+def test_inspect_checks_every_entry_through_the_public_method(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    calls: list[Path] = []
+    original = PackageReader.check_entries
+
+    def spy(self: PackageReader) -> None:
+        calls.append(self.path)
+        original(self)
+
+    monkeypatch.setattr(PackageReader, "check_entries", spy)
+    sound = make_zip({"imsmanifest.xml": b"<manifest/>", "notes.txt": b"N" * 500}, zipfile.ZIP_STORED)
+    path = write(tmp_path, "damaged.imscc", _flip_a_byte_in(sound, b"notes.txt"))
+    code, out, err = run("inspect", str(path))
+    assert calls == [path]
+    assert code == EXIT_FAILED and out == "" and "'notes.txt' fails its checksum" in err
