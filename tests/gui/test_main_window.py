@@ -94,7 +94,10 @@ def test_groups_and_users_are_zip_only(qtbot, window: MainWindow, sim) -> None:
 
     choose(qtbot, window, course_ctx(sim))
     assert all(radio.isEnabled() for radio in radios.values())
-    assert window.options.skip_notifications.isEnabled() is False  # still zip: no e-mail
+    # a course opens with the course's type (Common Cartridge), not the group's zip
+    assert window.options.export_type() is ExportType.COMMON_CARTRIDGE
+    assert window.options.skip_notifications.isEnabled()
+    assert window.selection.model.is_branch_enabled(SelectKey.PAGES)
     radios[ExportType.QTI].setChecked(True)
     assert window.options.skip_notifications.isEnabled()
     assert not window.selection.model.is_branch_enabled(SelectKey.PAGES)  # QTI reads quizzes only
