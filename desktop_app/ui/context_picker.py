@@ -356,6 +356,7 @@ class ContextPicker(QWidget):
 
     def _list_view(self, model: QSortFilterProxyModel, name: str) -> QTreeView:
         view = QTreeView(self)
+        view.setTabKeyNavigation(False)  # one Tab stop: Tab leaves, arrow keys move inside
         view.setModel(model)
         view.setRootIsDecorated(False)
         view.setUniformRowHeights(True)

@@ -345,7 +345,8 @@ class MainWindow(QMainWindow):
         self.focus_picker_action = self._action("Go to &courses and groups", self.picker.search_edit.setFocus,
                                                 shortcut="Ctrl+1")
         self.focus_tree_action = self._action("Go to the content &tree", self.selection.view.setFocus, shortcut="Ctrl+2")
-        self.focus_history_action = self._action("Go to the export &history", self.history.setFocus, shortcut="Ctrl+3")
+        self.focus_history_action = self._action("Go to the export &history", self.history.focus_table,
+                                                 shortcut="Ctrl+3")
         self.activity_action = self._action(
             "&Activity", self.show_activity, shortcut="Ctrl+4",
             tip="Every export of this Canvas site: courses, groups and My files")
