@@ -236,3 +236,29 @@ def test_another_account_on_the_same_canvas_sees_none_of_the_first_one_s_jobs(qt
     assert window.bridge.jobs.views() == [] or all(v.job_id != job_id for v in window.bridge.jobs.views())
     choose(qtbot, window, ctx)
     assert job_row(window, job_id) is None  # the teacher's job is not the student's
+
+
+def test_jobs_carry_the_context_label_that_names_their_package(qtbot, window: MainWindow, sim) -> None:
+    """A course's code, a group's name, "My files": what the saved package's name starts with."""
+    from desktop_app.canvas.models import Context, ContextKind
+
+    labels = {}
+    for ctx, export_type in ((course_ctx(sim), ExportType.COMMON_CARTRIDGE),
+                             (Context(ContextKind.GROUP, str(sim.data.group_id)), ExportType.ZIP),
+                             (Context(ContextKind.USER, "self"), ExportType.ZIP)):
+        choose(qtbot, window, ctx)
+        labels[start(qtbot, window, export_type)] = window.context_label(ctx)
+    choose(qtbot, window, course_ctx(sim))
+    model = window.history.model
+    ready = next(model.row_at(r) for r in range(model.row_count()) if model.row_at(r).can_download)
+    call = window.download_export(ready.export_id)
+    qtbot.waitUntil(lambda: call.done, timeout=10_000)
+    labels[call.result] = "CS 101"
+    assert list(labels.values())[:3] == ["CS 101", sim.data.groups[sim.data.group_id].name, "My files"]
+
+    async def recorded(services):
+        return {job_id: services.store.get(job_id).context_label for job_id in labels}
+
+    with qtbot.waitSignal(window.bridge.run(recorded).succeeded, timeout=5000) as got:
+        pass
+    assert got.args[0] == labels
