@@ -178,10 +178,6 @@ class Job:
             return None
         return self.export_created_at + timedelta(days=self.expire_days)
 
-    @property
-    def is_finished(self) -> bool:
-        return self.state.is_terminal
-
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict (for `canvas-exports jobs --json`)."""
         out: dict[str, Any] = {}
