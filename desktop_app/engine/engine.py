@@ -72,7 +72,7 @@ from desktop_app.engine.events import (
     JobStatus,
     JobWarning,
 )
-from desktop_app.engine.limits import ResizableLimiter
+from desktop_app.engine.limits import DEFAULT_MAX_CONCURRENT, ResizableLimiter
 from desktop_app.engine.ownership import LEASE_TTL, Holder
 from desktop_app.engine.status import Goal
 from desktop_app.engine.partfile import AlreadySaved, PartFile, claim_part, commit_part, numbered
@@ -106,10 +106,10 @@ all, enough for a proxy or a Canvas restart to recover."""
 class EngineConfig:
     """Knobs; the defaults suit a desktop. Tests shrink the delays."""
 
-    max_concurrent: int = 4
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT
     """Jobs per Canvas site that may create an export at the same time (polling is
     cheap and not limited here; the client bounds requests in flight)."""
-    max_downloads: int = 3
+    max_downloads: int = DEFAULT_MAX_CONCURRENT
     """Jobs per Canvas site that may download at the same time. Both limits can be
     changed while jobs run: `Engine.set_max_concurrent`."""
     poll: PollPolicy = PollPolicy()
