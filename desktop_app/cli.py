@@ -511,6 +511,7 @@ class Runner:
     async def cmd_create(self) -> int:
         from desktop_app.app.usecases import ExportRequest, start_export
         from desktop_app.canvas.validation import validate_export_request
+        from desktop_app.engine.names import context_label_of
         from desktop_app.engine.status import Goal
 
         select: dict[SelectKey, list[int]] = {}
@@ -521,21 +522,26 @@ class Runner:
         export_type = ExportType(self.args.export_type)
         validate_export_request(self.args.context, export_type, select or None)  # before any request
         request = ExportRequest(self.site().base_url, self.args.context, export_type, select,
-                                self.args.skip_notifications, dest, goal, await self.user_id())
+                                self.args.skip_notifications, dest, goal, await self.user_id(),
+                                context_label_of(self.args.context))
         await self.engine()
         return await self._finish(await start_export(self.services, request))
 
     async def cmd_download(self) -> int:
         from desktop_app.app.usecases import download_export
+        from desktop_app.engine.names import context_label_of
 
         site = self.site()
         await self.engine()
+        # the context as the export names it ("course 101"): the course code would cost a request
         job_id = await download_export(self.services, site.base_url, self.args.context, self.args.export_id,
-                                       self.args.to, await self.user_id())
+                                       self.args.to, await self.user_id(),
+                                       context_label=context_label_of(self.args.context))
         return await self._finish(job_id)
 
     async def cmd_reexport(self) -> int:
         from desktop_app.app.usecases import ExportRequest, reexport
+        from desktop_app.engine.names import context_label_of
         from desktop_app.engine.status import Goal
 
         site, ctx = self.site(), self.args.context
@@ -547,7 +553,8 @@ class Runner:
                              f"from here.") from None
         dest = self.args.download
         request = ExportRequest(site.base_url, ctx, export_type, {}, False, dest,
-                                Goal.SAVED if dest is not None else Goal.EXPORTED, await self.user_id())
+                                Goal.SAVED if dest is not None else Goal.EXPORTED, await self.user_id(),
+                                context_label_of(ctx))
         await self.engine()
         return await self._finish(await reexport(self.services, request, export.id, everything=self.args.everything))
 

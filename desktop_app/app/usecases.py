@@ -153,6 +153,9 @@ class ExportRequest:
     goal: Goal | None = None
     user_id: int | None = None
     """Whose job it is (the signed-in user): each user sees their own jobs."""
+    context_label: str | None = None
+    """What a person calls the context (a course code, a group's name, "My files"): it
+    starts the saved package's name (engine/names.py). None: the context's kind and id."""
 
     def again(self, select: Mapping[SelectKey, list[int]], skip_notifications: bool) -> ExportRequest:
         """The same request with another selection (a re-export's recorded one)."""
@@ -165,14 +168,15 @@ async def start_export(services: Services, request: ExportRequest) -> int:
     skip = request.skip_notifications and notifications_apply(request.ctx.kind, request.export_type)
     return await services.running_engine().start_export(
         request.site, request.ctx, request.export_type, {key: list(ids) for key, ids in request.select.items()} or None,
-        skip, request.dest,
-        goal=request.goal, user_id=request.user_id)
+        skip, request.dest, goal=request.goal, user_id=request.user_id, context_label=request.context_label)
 
 
 async def download_export(services: Services, site: str, ctx: Context, export_id: int, dest: Path,
-                          user_id: int | None = None) -> int:
-    """Take an export (ours or started elsewhere) to a verified file in `dest`; the job id."""
-    return await services.running_engine().attach(site, ctx, int(export_id), dest, user_id=user_id)
+                          user_id: int | None = None, *, context_label: str | None = None) -> int:
+    """Take an export (ours or started elsewhere) to a verified file in `dest`; the job id.
+    `context_label`: as in ExportRequest."""
+    return await services.running_engine().attach(site, ctx, int(export_id), dest, user_id=user_id,
+                                                  context_label=context_label)
 
 
 class SelectionUnknownError(ValidationError):
@@ -252,7 +256,7 @@ async def retry_job(services: Services, job_id: int) -> int:
     if job.state is JobStatus.EXPIRED or job.error_kind in _CANVAS_ENDED:
         request = ExportRequest(job.site, Context.parse(job.context), ExportType(job.export_type),
                                 {SelectKey(k): list(v) for k, v in job.selection.items()}, job.skip_notifications,
-                                job.dest_dir, job.goal, job.user_id)
+                                job.dest_dir, job.goal, job.user_id, job.context_label)
         return await start_export(services, request)
     await engine.resume(job.id)
     return job.id

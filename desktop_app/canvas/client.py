@@ -100,6 +100,18 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
 
+class _Again(Exception):
+    """One attempt failed in a way the retry rules may repeat (raised inside
+    `CanvasClient._with_retries`, never out of it). `give_up(attempts)` is the error
+    to raise when they say no more."""
+
+    def __init__(self, failure: Failure, where: str, what: str, give_up: Callable[[int], BaseException], *,
+                 retry_after: float | None = None, remaining: float | None = None) -> None:
+        super().__init__(where)
+        self.failure, self.where, self.what, self.give_up = failure, where, what, give_up
+        self.retry_after, self.remaining = retry_after, remaining
+
+
 @dataclass(frozen=True)
 class ApiAnswer:
     """One API answer, read whole: the body decoded, within `ApiLimits.max_body` for a
@@ -468,24 +480,10 @@ class CanvasClient:
         action = "download the export package"
         current = httpx.URL(self.base_url + "/").join(url)
         hops = 0
-        attempt = 0
-        started = time.monotonic()
-        while True:
-            attempt += 1
+        while True:  # one hop of the redirect chain a turn, each with its own retries
             where = f"GET {safe_url(current)}"
             log.debug("package hop %d: %s%s", hops, where, " (with token)" if origin(current) == self._origin else "")
-            try:
-                response = await self._send_hop(current, start)
-            except httpx.TransportError as exc:
-                failure = Failure.CONNECT_FAILED if isinstance(exc, _NOT_SENT) else Failure.AMBIGUOUS
-                delay = retry_delay("GET", failure, attempt, time.monotonic() - started, self.policy, self._rng)
-                if delay is None:
-                    raise error_for_transport(
-                        exc, action=action, host=host_for_people(current), ambiguous=False, attempts=attempt, where=where
-                    ) from None
-                await self._sleep(delay)
-                continue
-
+            response = await self._with_retries("GET", lambda hop=current: self._try_hop(hop, start, action))
             if response.is_redirect:
                 location = response.headers.get("location", "")
                 await response.aclose()
@@ -498,33 +496,12 @@ class CanvasClient:
                         detail=where,
                     )
                 current = response.url.join(location)
-                attempt = 0
-                started = time.monotonic()
                 continue
 
             if response.status_code == 416 and start > 0:
                 await response.aclose()
                 log.info("range from %d not satisfiable, starting the download again", start)
                 return await self._resolve_package(url, 0)
-
-            if response.status_code >= 400:
-                body = (await _error_body(response))[:4096].decode("utf-8", "replace")
-                if is_throttled(response.status_code, body):
-                    failure = Failure.THROTTLED
-                elif response.status_code >= 500:
-                    failure = Failure.SERVER_ERROR
-                else:
-                    raise error_for_response(response.status_code, response.headers, body, action=action, where=where)
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                delay = retry_delay(
-                    "GET", failure, attempt, time.monotonic() - started, self.policy, self._rng, retry_after
-                )
-                if delay is None:
-                    raise error_for_response(
-                        response.status_code, response.headers, body, action=action, attempts=attempt, where=where
-                    )
-                await self._sleep(delay)
-                continue
 
             content_type = response.headers.get("content-type", "")
             if "text/html" in content_type.lower():
@@ -536,6 +513,53 @@ class CanvasClient:
                     detail=f"{where}; Content-Type {content_type}",
                 )
             return response
+
+    async def _try_hop(self, current: httpx.URL, start: int, action: str) -> httpx.Response | rawget.RawResponse:
+        """One attempt at one hop: the answer (a redirect, a 416, a success), the error
+        for a refusal, or `_Again` for what may be retried."""
+        where = f"GET {safe_url(current)}"
+        try:
+            response = await self._send_hop(current, start)
+        except httpx.TransportError as exc:
+            raise _Again(
+                Failure.CONNECT_FAILED if isinstance(exc, _NOT_SENT) else Failure.AMBIGUOUS, where, type(exc).__name__,
+                lambda attempts, exc=exc: error_for_transport(  # exc: unbound once the except block ends
+                    exc, action=action, host=host_for_people(current), ambiguous=False, attempts=attempts, where=where),
+            ) from None
+        if response.status_code < 400 or (response.status_code == 416 and start > 0):
+            return response
+        body = (await _error_body(response))[:4096].decode("utf-8", "replace")
+        if is_throttled(response.status_code, body):
+            failure = Failure.THROTTLED
+        elif response.status_code >= 500:
+            failure = Failure.SERVER_ERROR
+        else:
+            raise error_for_response(response.status_code, response.headers, body, action=action, where=where)
+        raise _Again(
+            failure, where, str(response.status_code),
+            lambda attempts: error_for_response(response.status_code, response.headers, body, action=action,
+                                                attempts=attempts, where=where),
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+
+    async def _with_retries(self, method: str, attempt_once: Callable[[], Awaitable[Any]]) -> Any:
+        """The one retry loop, for API calls and package hops alike: run `attempt_once`
+        until it answers, or raises anything but `_Again`, or the retry rules
+        (`retry.retry_delay`: attempts, time spent, Retry-After) say no more."""
+        attempt = 0
+        started = time.monotonic()
+        while True:
+            attempt += 1
+            try:
+                return await attempt_once()
+            except _Again as again:
+                delay = retry_delay(method, again.failure, attempt, time.monotonic() - started, self.policy, self._rng,
+                                    again.retry_after, remaining=again.remaining)
+                log.info("%s -> %s, attempt %d%s", again.where, again.what, attempt,
+                         f", retrying in {delay:.2f} s" if delay is not None else "")
+                if delay is None:
+                    raise again.give_up(attempt) from None
+            await self._sleep(delay)
 
     # ---- plumbing -------------------------------------------------------------------
 
@@ -641,10 +665,8 @@ class CanvasClient:
         content_type: str | None = None,
     ) -> ApiAnswer:
         """One API call with retries; returns a successful (2xx) answer, read whole."""
-        attempt = 0
-        started = time.monotonic()
-        while True:
-            attempt += 1
+
+        async def attempt_once() -> ApiAnswer:
             await self._pace()
             headers = {"Accept": _JSON, **self._auth_for(url)}
             if content_type:
@@ -657,21 +679,17 @@ class CanvasClient:
                     response = await self._exchange(request, action=action, where=where)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, _NOT_SENT)
-                failure = Failure.AMBIGUOUS if sent else Failure.CONNECT_FAILED
-                delay = retry_delay(method, failure, attempt, time.monotonic() - started, self.policy, self._rng)
-                log.info("%s failed (%s), attempt %d%s", where, type(exc).__name__, attempt,
-                         f", retrying in {delay:.2f} s" if delay is not None else "")
-                if delay is None:
-                    raise error_for_transport(
+                raise _Again(
+                    Failure.AMBIGUOUS if sent else Failure.CONNECT_FAILED, where, f"failed ({type(exc).__name__})",
+                    lambda attempts, exc=exc: error_for_transport(  # exc: unbound once the except block ends
                         exc,
                         action=action,
                         host=host_for_people(request.url),
                         ambiguous=sent and method.upper() not in ("GET", "HEAD"),
-                        attempts=attempt,
+                        attempts=attempts,
                         where=where,
-                    ) from None
-                await self._sleep(delay)
-                continue
+                    ),
+                ) from None
 
             self._note_rate_limit(response.headers)
             status = response.status_code
@@ -699,17 +717,17 @@ class CanvasClient:
                 raise retry_after_too_long(
                     retry_after, status=status, action=action, limit=self.policy.max_retry_after, where=where
                 )
-            delay = retry_delay(
-                method, failure, attempt, time.monotonic() - started, self.policy, self._rng, retry_after,
-                remaining=self._remaining if failure is Failure.THROTTLED else None,
-            )
+            remaining = None
             if failure is Failure.THROTTLED:
-                self._remaining = None  # the throttle wait covers the drain; do not pause twice
-            log.info("%s -> %d, attempt %d%s", where, status, attempt,
-                     f", retrying in {delay:.2f} s" if delay is not None else "")
-            if delay is None:
-                raise error_for_response(status, response.headers, body, action=action, attempts=attempt, where=where)
-            await self._sleep(delay)
+                remaining, self._remaining = self._remaining, None  # the throttle wait covers the drain: no second pause
+            raise _Again(
+                failure, where, str(status),
+                lambda attempts: error_for_response(status, response.headers, body, action=action, attempts=attempts,
+                                                    where=where),
+                retry_after=retry_after, remaining=remaining,
+            )
+
+        return await self._with_retries(method, attempt_once)
 
     async def _exchange(self, request: httpx.Request, *, action: str, where: str) -> ApiAnswer:
         """Send one request and read its answer, within the deadline for the whole

@@ -9,7 +9,7 @@ Public API (see each module's docstring for the why):
   `JobError`, `JobWarning`, and `JobStatus`, `Goal` (status.py);
 * errors (errors.py): `ExportFailedError`, `ExportExpiredError`, `LocalStorageError`
   (`DiskFullError`, `FolderNotWritableError`), `UnexpectedError`;
-* helpers: `safe_filename`, `verify_package`, `PollPolicy`/`next_interval`,
+* helpers: `safe_filename`, `package_name` (names.py), `verify_package`, `PollPolicy`/`next_interval`,
   `default_dest_dir` (folders.py: the app's folder per site and course).
 
 The names are loaded on first use (PEP 562), not when the package is imported: the
@@ -32,6 +32,7 @@ _SOURCES = {
     "STOP_MESSAGE": "events", "JobCreated": "events", "JobDone": "events", "JobDownload": "events",
     "JobError": "events", "JobProgress": "events", "JobState": "events", "JobStatus": "status",
     "JobWarning": "events",
+    "package_name": "names",
     "PollPolicy": "polling", "next_interval": "polling",
     "Job": "store", "JobStore": "store",
     "verify_package": "verify",
@@ -76,6 +77,7 @@ if TYPE_CHECKING:  # for type checkers and for PyInstaller's import scan
         JobStatus,
         JobWarning,
     )
+    from desktop_app.engine.names import package_name
     from desktop_app.engine.polling import PollPolicy, next_interval
     from desktop_app.engine.status import Goal
     from desktop_app.engine.store import Job, JobStore

@@ -54,6 +54,7 @@ from desktop_app.canvas.validation import coerce_export_type, validate_export_re
 from desktop_app.engine.download import (
     DownloadPolicy, download_to_part, fsync_alongside, part_path_for, safe_filename,
 )
+from desktop_app.engine.names import context_label_of, package_name
 from desktop_app.engine.errors import (
     ExportExpiredError,
     ExportFailedError,
@@ -74,7 +75,7 @@ from desktop_app.engine.events import (
     JobStatus,
     JobWarning,
 )
-from desktop_app.engine.limits import ResizableLimiter
+from desktop_app.engine.limits import DEFAULT_MAX_CONCURRENT, ResizableLimiter
 from desktop_app.engine.ownership import LEASE_TTL, Holder
 from desktop_app.engine.status import Goal
 from desktop_app.engine.partfile import AlreadySaved, PartFile, claim_part, commit_part, numbered
@@ -108,10 +109,10 @@ all, enough for a proxy or a Canvas restart to recover."""
 class EngineConfig:
     """Knobs; the defaults suit a desktop. Tests shrink the delays."""
 
-    max_concurrent: int = 4
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT
     """Jobs per Canvas site that may create an export at the same time (polling is
     cheap and not limited here; the client bounds requests in flight)."""
-    max_downloads: int = 3
+    max_downloads: int = DEFAULT_MAX_CONCURRENT
     """Jobs per Canvas site that may download at the same time. Both limits can be
     changed while jobs run: `Engine.set_max_concurrent`."""
     poll: PollPolicy = PollPolicy()
@@ -221,8 +222,12 @@ class Engine:
         *,
         goal: Goal | None = None,
         user_id: int | None = None,
+        context_label: str | None = None,
     ) -> int:
         """Record a new export job and start it; returns the job id at once.
+
+        `context_label` (a course code, a group's name) starts the saved package's name
+        (names.py); without it the context's kind and id do ("course 101").
 
         Validates first (ValidationError, nothing recorded or sent). Without `dest_dir`
         the job ends when Canvas has finished the export (or, with Goal.CREATED, as
@@ -248,16 +253,18 @@ class Engine:
             dest_dir=Path(dest_dir).expanduser().absolute() if dest_dir is not None else None,
             expire_days=self.config.expire_days,
             user_id=user_id,
+            context_label=context_label,
         )
         self._emit(JobCreated(job.id, site, job.context, job.export_type, None, str(job.dest_dir) if job.dest_dir else None))
         self._claim_and_spawn(job.id)
         return job.id
 
     async def attach(self, site: str, ctx: Context | str, export_id: int, dest_dir: Path | str | None, *,
-                     user_id: int | None = None) -> int:
+                     user_id: int | None = None, context_label: str | None = None) -> int:
         """Take an export started elsewhere (web UI, a co-teacher, an earlier run) to a
         saved file. Reads the export first, so a wrong id fails here (NotFoundError).
-        If a job of ours is already working on this export, returns that job instead."""
+        If a job of ours is already working on this export, returns that job instead.
+        `context_label`: as for `start_export`."""
         ctx = Context.parse(ctx) if isinstance(ctx, str) else ctx
         for other in self.store.jobs_for_export(site, int(export_id)):
             if self.is_running(other.id) and other.goal == Goal.SAVED:
@@ -276,6 +283,7 @@ class Engine:
             dest_dir=Path(dest_dir).expanduser().absolute() if dest_dir is not None else None,
             expire_days=self.config.expire_days,
             user_id=user_id,
+            context_label=context_label,
         )
         self._emit(JobCreated(job.id, site, job.context, job.export_type, export.id, str(job.dest_dir) if job.dest_dir else None))
         self._claim_and_spawn(job.id)
@@ -749,20 +757,28 @@ class Engine:
             return False
         if job.part_path is not None and job.part_path.exists():
             return False
-        name = safe_filename(job.attachment_name)
-        for n in range(1, 100):
-            candidate = job.dest_dir / numbered(name, n)
-            if not candidate.exists():
-                continue
-            if candidate.stat().st_size == job.size and await asyncio.to_thread(sha256_of, candidate) == job.sha256:
-                self._finish_done(job, candidate)
-                return True
+        names = dict.fromkeys((self._package_name(job, job.attachment_name), safe_filename(job.attachment_name)))
+        for name in names:  # the name packages get, and Canvas's (saved before names.py)
+            for n in range(1, 100):
+                candidate = job.dest_dir / numbered(name, n)
+                if not candidate.exists():
+                    continue
+                if candidate.stat().st_size == job.size and await asyncio.to_thread(sha256_of, candidate) == job.sha256:
+                    self._finish_done(job, candidate)
+                    return True
         return False
+
+    @staticmethod
+    def _package_name(job: Job, display_name: str | None) -> str:
+        """The saved package's name (names.py): the job's context label (or its kind and
+        id), type, the export's day and id, and the extension Canvas gave the file."""
+        return package_name(job.context_label or context_label_of(job.context), job.export_type,
+                            job.export_created_at, job.export_id or 0, display_name)
 
     async def _download(self, job: Job, client: Any, ctx: Context, export: ContentExport) -> None:
         attachment = export.attachment
         assert attachment is not None and job.dest_dir is not None and job.export_id is not None
-        name = safe_filename(attachment.display_name, fallback=f"export-{job.export_id}.zip")
+        name = self._package_name(job, attachment.display_name)
         part = job.part_path or part_path_for(job.dest_dir, name, job.export_id)
         job = self._set_state(
             job,

@@ -18,6 +18,11 @@ import asyncio
 from collections import deque
 from types import TracebackType
 
+DEFAULT_MAX_CONCURRENT = 3
+"""Exports per Canvas site created (and downloaded) at the same time unless told
+otherwise: the engine's default (`EngineConfig`, so the command line) and Settings'
+"Exports at once" default in the app, one number."""
+
 
 class ResizableLimiter:
     """Like `asyncio.Semaphore(limit)` (``async with limiter:``), plus `set_limit()`.

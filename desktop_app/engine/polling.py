@@ -107,9 +107,3 @@ def workflow_from_progress(state: ProgressState) -> WorkflowState | None:
     """The export state a pending Progress implies, None when the Progress is finished
     (then the export itself must be read: it is the source of truth)."""
     return _PROGRESS_STATUS.get(state)
-
-
-def state_label(state: WorkflowState) -> str:
-    """What a person sees: `created` is "Queued at Canvas", `waiting_for_external_tool`
-    is "Waiting for New Quizzes"; neither is an error."""
-    return state.label

@@ -91,6 +91,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN user_id INTEGER;
     CREATE INDEX jobs_by_site_user ON jobs(site, user_id);
     """,
+    # 6: what a person calls the context (a course code, a group's name), for file names
+    """
+    ALTER TABLE jobs ADD COLUMN context_label TEXT;
+    """,
 )
 
 
@@ -163,6 +167,9 @@ class Job:
     expire_days: int = DEFAULT_EXPIRE_DAYS
     user_id: int | None = None
     """The Canvas user whose token made the job (None: recorded before schema 5)."""
+    context_label: str | None = None
+    """What a person calls the context: a course code, a group's name, "My files"; it
+    starts the saved package's name (None: recorded before schema 6, or not known)."""
 
     @property
     def expires_at(self) -> datetime | None:
@@ -170,10 +177,6 @@ class Job:
         if self.export_created_at is None or self.expire_days <= 0:
             return None
         return self.export_created_at + timedelta(days=self.expire_days)
-
-    @property
-    def is_finished(self) -> bool:
-        return self.state.is_terminal
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict (for `canvas-exports jobs --json`)."""

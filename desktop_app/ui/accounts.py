@@ -89,10 +89,7 @@ class Accounts:
         """
 
         async def check(services: Services) -> tuple[User, bool]:
-            from desktop_app.canvas.client import CanvasClient
-
-            async with CanvasClient(base_url, token) as client:
-                user = await client.get_self()
+            user = await _who(base_url, token)
             if not probe_keyring:
                 return user, True
             return user, await services.blocking(_keyring_usable)
@@ -139,18 +136,41 @@ class Accounts:
         SimulatedCanvas (tests make exports fast).
         """
 
-        async def start(services: Services) -> tuple[str, str]:
-            import asyncio
+        return self.bridge.run(lambda services: _demo_canvas(services, knobs), label="Starting the demo Canvas…")
 
-            from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
+    def sign_in_to_demo(self, **knobs: Any) -> Call:
+        """Start the demo Canvas and sign in as its teacher -> SignIn: the one demo
+        sign-in, for `--demo` and for the welcome screen's "Try the demo". Its token is
+        never saved, so the keyring is not probed (and not loaded)."""
 
-            if services.demo is None:
-                sim = SimulatedCanvas(**knobs)
-                await asyncio.to_thread(sim.start)
-                services.demo = sim
-            return services.demo.base_url, TEACHER_TOKEN
+        async def sign_in(services: Services) -> SignIn:
+            base_url, token = await _demo_canvas(services, knobs)
+            user = await _who(base_url, token)
+            return SignIn(Profile(DEMO_PROFILE_NAME, base_url, user.name), token, user, True, demo=True)
 
-        return self.bridge.run(start, label="Starting the demo Canvas…")
+        return self.bridge.run(sign_in, label="Starting the demo Canvas…")
+
+
+async def _who(base_url: str, token: str) -> User:
+    """Who Canvas says this token belongs to (on the background thread)."""
+    from desktop_app.canvas.client import CanvasClient
+
+    async with CanvasClient(base_url, token) as client:
+        return await client.get_self()
+
+
+async def _demo_canvas(services: Services, knobs: dict[str, Any]) -> tuple[str, str]:
+    """The demo Canvas, started once per bridge (stopped by its shutdown) -> (base_url,
+    its teacher's token)."""
+    import asyncio
+
+    from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
+
+    if services.demo is None:
+        sim = SimulatedCanvas(**knobs)
+        await asyncio.to_thread(sim.start)
+        services.demo = sim
+    return services.demo.base_url, TEACHER_TOKEN
 
 
 def field_to_fix(error: BaseException) -> str | None:

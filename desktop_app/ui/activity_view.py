@@ -69,6 +69,7 @@ class ActivityPanel(QWidget):
         self.files = FileActions(self)
 
         self.view = QTableView(self)
+        self.view.setTabKeyNavigation(False)  # one Tab stop: Tab leaves, arrow keys move inside
         self.view.setObjectName("activityTable")
         self.view.setModel(self.proxy)
         self.view.setAccessibleName("Every export of this Canvas site")

@@ -9,6 +9,10 @@ The widget never fetches: the shell calls ``set_courses`` / ``set_groups`` when 
 background thread has them, and ``select_context`` to restore the last choice (if the
 lists are not there yet, the choice is applied when they arrive). Choosing a row (or
 the My files tab) emits ``contextChosen(Context, title)``.
+
+The search box and the term filter only filter the lists: they never choose. The
+chosen context stays chosen while a filter hides it (no row looks selected then) and is
+selected again when it comes back into view.
 """
 
 from __future__ import annotations
@@ -280,7 +284,8 @@ class ContextPicker(QWidget):
         self.term_combo.setAccessibleName("Term")
         self.term_combo.setToolTip("Show the courses of one term only")
         self.term_combo.addItem(ALL_TERMS)
-        self.term_combo.currentTextChanged.connect(self.course_proxy.set_term)
+        self.term_combo.currentTextChanged.connect(
+            lambda term: self._filter(lambda: self.course_proxy.set_term(term)))
 
         self.course_view = self._list_view(self.course_proxy, "Courses")
         self.course_view.sortByColumn(CourseListModel.TERM, Qt.SortOrder.DescendingOrder)  # newest term first
@@ -351,6 +356,7 @@ class ContextPicker(QWidget):
 
     def _list_view(self, model: QSortFilterProxyModel, name: str) -> QTreeView:
         view = QTreeView(self)
+        view.setTabKeyNavigation(False)  # one Tab stop: Tab leaves, arrow keys move inside
         view.setModel(model)
         view.setRootIsDecorated(False)
         view.setUniformRowHeights(True)
@@ -409,8 +415,7 @@ class ContextPicker(QWidget):
         if self.search_edit.text() != text:
             self.search_edit.setText(text)  # comes back here through textChanged
             return
-        self.course_proxy.set_search(text)
-        self.group_proxy.set_search(text)
+        self._filter(lambda: (self.course_proxy.set_search(text), self.group_proxy.set_search(text)))
 
     def set_term(self, term: str) -> None:
         index = self.term_combo.findText(term)
@@ -473,6 +478,35 @@ class ContextPicker(QWidget):
     def _apply_pending(self) -> None:
         if self._pending is not None:
             self.select_context(self._pending)
+
+    def _filter(self, change) -> None:  # type: ignore[no-untyped-def]
+        """Apply a filter change without choosing anything: Qt moves a list's current
+        row when the filter hides it, which must not reach ``_row_chosen``. Afterwards
+        each list selects what was chosen in it if it is in view, else nothing."""
+        views = ((self.course_view, self.course_proxy, self.courses, ContextKind.COURSE),
+                 (self.group_view, self.group_proxy, self.groups, ContextKind.GROUP))
+        chosen: list[Context | None] = []
+        for view, _proxy, _model, kind in views:
+            if self._current is not None and self._current.kind is kind:
+                chosen.append(self._current)
+                continue
+            index = view.currentIndex()
+            selected = index.isValid() and view.selectionModel().isRowSelected(index.row(), QModelIndex())
+            chosen.append(index.data(CourseListModel.ContextRole) if selected else None)
+        restoring, self._restoring = self._restoring, True
+        try:
+            change()
+            for (view, proxy, model, _kind), context in zip(views, chosen):
+                if context is None:
+                    continue
+                row = model.row_of(context)
+                if row is not None and proxy.mapFromSource(model.index(row, 0)).isValid():
+                    self._select_row(view, proxy, row)
+                else:
+                    view.selectionModel().clearSelection()
+                    view.selectionModel().clearCurrentIndex()
+        finally:
+            self._restoring = restoring
 
     def _select_row(self, view: QTreeView, proxy: QSortFilterProxyModel, row: int | None) -> None:
         if row is None:

@@ -9,6 +9,10 @@ the Start button will ask Canvas for. A failure to start is shown under the butt
 The window tells it what is allowed in two steps: `set_context_kind(kind)` at once (the
 rule for the kind of context), then `set_allowed(mapping)` once Canvas has said what
 this user may do there (`CanvasClient.allowed_export_types`).
+
+The type the person chose is remembered per kind of context (course, group, My files):
+a group's zip, forced by Canvas's rule, does not carry over to the next course, which
+opens with the type last chosen for a course (Common Cartridge at first).
 """
 
 from __future__ import annotations
@@ -80,6 +84,10 @@ class ExportOptions(QWidget):
         super().__init__(parent)
         self.setObjectName("exportOptions")
         self._kind: ContextKind | None = None
+        # the type the person last chose, per kind of context; automatic changes (a type
+        # Canvas refuses here) do not count
+        self._preferred: dict[ContextKind, ExportType] = {}
+        self._automatic = False
         self._group = QButtonGroup(self)
         self._radios: dict[ExportType, QRadioButton] = {}
         # two rows so a narrow window stays usable: type radios / notifications, summary, Start
@@ -209,10 +217,13 @@ class ExportOptions(QWidget):
                 reasons.append(reason)
         self.types_reason.setText(" ".join(reasons))
         self.types_reason.setVisible(bool(reasons))
-        if not self.allowed(self.export_type()):
+        wanted = self._preferred.get(self._kind, ExportType.COMMON_CARTRIDGE)
+        if self.allowed(wanted):
+            self._check(wanted)
+        elif not self.allowed(self.export_type()):
             first = next((t for t in (ExportType.ZIP, *ExportType) if self._allowed[t] is None), None)
             if first is not None:
-                self._radios[first].setChecked(True)
+                self._check(first)
         self.clear_start_problem()
         self._update_skip()
 
@@ -241,8 +252,18 @@ class ExportOptions(QWidget):
         self.summary.setToolTip("Nothing is ticked in the tree, so the whole context is exported"
                                 if text == "Everything" else "Only the ticked items are exported")
 
+    def _check(self, export_type: ExportType) -> None:
+        """Choose `export_type` for the person (not remembered as their choice)."""
+        self._automatic = True
+        try:
+            self._radios[export_type].setChecked(True)
+        finally:
+            self._automatic = False
+
     def _toggled(self, _button: QRadioButton, checked: bool) -> None:
         if checked:
+            if not self._automatic and self._kind is not None:
+                self._preferred[self._kind] = self.export_type()
             self.clear_start_problem()
             self._update_skip()
             self.typeChanged.emit(self.export_type())

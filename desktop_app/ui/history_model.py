@@ -28,7 +28,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import PurePath
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -560,10 +559,6 @@ class HistoryModel(ReadOnlyTableModel):
             self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
 
 
-    def sort_value(self, item: HistoryRow, column: Column) -> object:
-        """The typed value a column sorts by (also served as ``SortRole``)."""
-        return self._sort_value(item, column, None)
-
     def _sort_value(self, item: HistoryRow, column: Column, texts: tuple[str, ...] | None) -> object:
         if column == Column.ID:
             return item.export_id if item.export_id is not None else 0
@@ -754,9 +749,3 @@ class HistoryProxyModel(QSortFilterProxyModel):
 
     def set_text_filter(self, text: str) -> None:
         self.setFilterFixedString(text.strip())
-
-
-def source_model_of(model: QAbstractItemModel) -> QAbstractItemModel:
-    while isinstance(model, QSortFilterProxyModel):
-        model = model.sourceModel()
-    return model

@@ -60,6 +60,7 @@ class HistoryPanel(QWidget):
         actions: download_action, open_action, show_in_folder_action, copy_path_action,
                  reexport_action, stop_action, refresh_action (add them to menus freely)
         current_row() -> HistoryRow | None
+        focus_table()                 the keyboard in the table, on a row (Ctrl+3)
         select_export(export_id) -> bool
         set_url_opener(callable(QUrl) -> bool)
         set_filter_text(str)
@@ -95,6 +96,7 @@ class HistoryPanel(QWidget):
         self.files = FileActions(self)
 
         self.view = QTableView(self)
+        self.view.setTabKeyNavigation(False)  # one Tab stop: Tab leaves, arrow keys move inside
         self.view.setModel(self.proxy)
         self.view.setAccessibleName("Export history")
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -280,6 +282,17 @@ class HistoryPanel(QWidget):
         if not index.isValid() or not self.view.selectionModel().isRowSelected(index.row(), QModelIndex()):
             return None
         return index.data(HistoryModel.RowRole)
+
+    def focus_table(self) -> None:
+        """Put the keyboard in the table (Ctrl+3) on a row: the current one, or the
+        first when none is current, so Enter and the row shortcuts act at once."""
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if self.current_row() is None and self.proxy.rowCount() > 0:
+            index = self.proxy.index(0, 0)
+            self.view.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+            self.view.scrollTo(index)
 
     def select_export(self, export_id: int) -> bool:
         """Select (and scroll to) the row of ``export_id``; False if it is not shown."""

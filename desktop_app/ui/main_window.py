@@ -345,7 +345,8 @@ class MainWindow(QMainWindow):
         self.focus_picker_action = self._action("Go to &courses and groups", self.picker.search_edit.setFocus,
                                                 shortcut="Ctrl+1")
         self.focus_tree_action = self._action("Go to the content &tree", self.selection.view.setFocus, shortcut="Ctrl+2")
-        self.focus_history_action = self._action("Go to the export &history", self.history.setFocus, shortcut="Ctrl+3")
+        self.focus_history_action = self._action("Go to the export &history", self.history.focus_table,
+                                                 shortcut="Ctrl+3")
         self.activity_action = self._action(
             "&Activity", self.show_activity, shortcut="Ctrl+4",
             tip="Every export of this Canvas site: courses, groups and My files")
@@ -812,7 +813,18 @@ class MainWindow(QMainWindow):
         from desktop_app.app.usecases import ExportRequest
 
         return ExportRequest(self.site, ctx, export_type, select, self.options.skip_notifications.isChecked(),
-                             self._dest_dir(ctx), user_id=self.user_id)
+                             self._dest_dir(ctx), user_id=self.user_id, context_label=self.context_label(ctx))
+
+    def context_label(self, ctx: Context) -> str | None:
+        """What a saved package's name starts with: a course's code, a group's name, "My
+        files" (None when not known: the engine names it by kind and id)."""
+        if ctx.kind is ContextKind.COURSE:
+            course = self.picker.course_for(ctx)
+            if course is not None and course.course_code:
+                return course.course_code
+        elif ctx.kind is ContextKind.USER and ctx.id == "self":
+            return "My files"
+        return self._titles.get(str(ctx)) or None
 
     def _start(self, request: ExportRequest) -> Call:
         from desktop_app.app import usecases
@@ -836,8 +848,9 @@ class MainWindow(QMainWindow):
         ctx, site, user_id = self.context, self.site, self.user_id
         if ctx is None:
             return None
-        dest = self.download_folder(ctx)
-        call = self.bridge.run(lambda services: usecases.download_export(services, site, ctx, export_id, dest, user_id),
+        dest, label = self.download_folder(ctx), self.context_label(ctx)
+        call = self.bridge.run(lambda services: usecases.download_export(services, site, ctx, export_id, dest, user_id,
+                                                                         context_label=label),
                                label="Starting the download…", site=site)
         call.then(None, lambda err: self.presenter.present(err, "Could not download the export"))
         return call
@@ -929,7 +942,7 @@ class MainWindow(QMainWindow):
         except ValueError:
             return None
         request = ExportRequest(view.site or self.site, ctx, export_type, {}, self.options.skip_notifications.isChecked(),
-                                self._dest_dir(ctx))
+                                self._dest_dir(ctx), user_id=self.user_id, context_label=self.context_label(ctx))
         export_id = view.export_id
 
         def failed(error: BaseException) -> None:

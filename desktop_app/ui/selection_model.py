@@ -665,9 +665,6 @@ class SelectionModel(QAbstractItemModel):
         return True
 
     # ------------------------------------------------------------------ checking
-    def _set_subtree(self, node: _Node, target: int) -> None:
-        self._set_many([node], target)
-
     def _set_many(self, nodes: Iterable[_Node], target: int) -> bool:
         """Set each node and its descendants to ``target`` and fix the ancestors' counters.
 

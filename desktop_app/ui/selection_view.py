@@ -138,6 +138,7 @@ class SelectionPanel(QWidget):
         self.select_none_button.clicked.connect(self.select_none)
 
         self.view = QTreeView(self)
+        self.view.setTabKeyNavigation(False)  # one Tab stop: Tab leaves, arrow keys move inside
         self.view.setModel(self.proxy)
         self.view.setHeaderHidden(True)
         self.view.setUniformRowHeights(True)  # lets Qt lay out 20,000 rows without measuring each

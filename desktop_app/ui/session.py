@@ -152,22 +152,11 @@ class AppController(QObject):
         self._engine_call.failed.connect(lambda err: self._presenter().present(err, "Could not open the job store"))
 
     def _sign_in_to_demo(self) -> None:
-        def started(result: tuple[str, str]) -> None:
-            base_url, token = result
+        def signed_in(signin: SignIn) -> None:
+            if self.session is None:  # else signed in elsewhere meanwhile (Switch Canvas site)
+                self.begin(signin)
 
-            def checked(res: tuple[Any, bool]) -> None:
-                from desktop_app.profiles import Profile
-                from desktop_app.ui.accounts import DEMO_PROFILE_NAME
-
-                user, _ = res
-                if self.session is not None:  # signed in elsewhere meanwhile (Switch Canvas site)
-                    return
-                self.begin(SignIn(Profile(DEMO_PROFILE_NAME, base_url, user.name), token, user, True, demo=True))
-
-            self.accounts.check(base_url, token, label="Signing in to the demo Canvas…",
-                                probe_keyring=False).then(checked, self._start_failed)
-
-        self.accounts.start_demo(**self._demo_knobs).then(started, self._start_failed)
+        self.accounts.sign_in_to_demo(**self._demo_knobs).then(signed_in, self._start_failed)
 
     def _start_failed(self, error: BaseException) -> None:
         log.error("start-up sign-in failed: %s", error)

@@ -93,7 +93,9 @@ class AppSettings:
 
     @property
     def max_concurrent(self) -> int:
-        return self._bounded("exports/max_concurrent", 3, MAX_CONCURRENT_LIMIT)
+        from desktop_app.engine.limits import DEFAULT_MAX_CONCURRENT  # the engine's default, one number
+
+        return self._bounded("exports/max_concurrent", DEFAULT_MAX_CONCURRENT, MAX_CONCURRENT_LIMIT)
 
     @max_concurrent.setter
     def max_concurrent(self, value: int) -> None:

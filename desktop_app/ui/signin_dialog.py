@@ -59,7 +59,7 @@ from desktop_app.canvas.errors import AuthError
 from desktop_app.canvas.models import User
 from desktop_app.canvas.urls import normalise_base_url
 from desktop_app.profiles import Profile
-from desktop_app.ui.accounts import DEMO_PROFILE_NAME, Accounts, SignIn, field_to_fix
+from desktop_app.ui.accounts import Accounts, SignIn, field_to_fix
 from desktop_app.ui.bridge import Call
 from desktop_app.ui.errors_presenter import describe
 from desktop_app.ui.icons import icon
@@ -562,20 +562,12 @@ class SignInDialog(QDialog):
         """Start the simulated Canvas (background thread) and sign in as its teacher."""
         self._set_busy(True, self.welcome_status, "Starting the demo Canvas…")
 
-        def started(result: tuple[str, str]) -> None:
-            base_url, token = result
+        def signed_in(signin: SignIn) -> None:
+            self._set_busy(False)
+            self.welcome_status.ok(f"Signed in as {signin.user.name}")
+            self._finish(signin)
 
-            def checked(checked_result: tuple[User, bool]) -> None:
-                user, _keyring_ok = checked_result
-                self._set_busy(False)
-                self.welcome_status.ok(f"Signed in as {user.name}")
-                profile = Profile(DEMO_PROFILE_NAME, base_url, user.name)
-                self._finish(SignIn(profile, token, user, keyring_ok=True, demo=True))
-
-            self._call = self.accounts.check(base_url, token, label="Signing in to the demo Canvas…",
-                                             probe_keyring=False).then(checked, self._welcome_failed)
-
-        self._call = self.accounts.start_demo(**self._demo_knobs).then(started, self._welcome_failed)
+        self._call = self.accounts.sign_in_to_demo(**self._demo_knobs).then(signed_in, self._welcome_failed)
 
     def _primary(self) -> None:
         """'Sign in' checks the token; after a good check the button says 'Continue'."""

@@ -180,3 +180,52 @@ def test_accessible_names(picker: ContextPicker) -> None:
         assert widget.accessibleName()
     assert picker.search_edit.toolTip() and picker.term_combo.toolTip()
     assert picker.course_view.model().index(0, 0, QModelIndex()).data(Qt.ItemDataRole.DecorationRole) is not None
+
+
+def test_searching_never_changes_the_chosen_course(picker: ContextPicker, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The search filters the list; the chosen course stays chosen, even out of view."""
+    chosen = Context.parse("course:12")
+    with qtbot.waitSignal(picker.contextChosen):
+        picker.select_context(chosen)
+    with qtbot.assertNotEmitted(picker.contextChosen):
+        qtbot.keyClicks(picker.search_edit, "chem")  # hides Introduction to Programming
+        assert shown(picker.course_view) == ["Organic Chemistry I"]
+        assert picker.current_context() == chosen
+        assert not picker.course_view.selectionModel().hasSelection()  # nothing else looks chosen
+        picker.search_edit.clear()
+        picker.set_term("Spring 2026")  # the term filter hides it too
+        picker.set_term(ALL_TERMS)
+        qtbot.keyClicks(picker.search_edit, "a")  # and one that keeps it in view
+    assert picker.current_context() == chosen
+    assert picker.course_view.currentIndex().data() == "Introduction to Programming"
+    assert picker.course_view.selectionModel().isRowSelected(picker.course_view.currentIndex().row())
+    with qtbot.assertNotEmitted(picker.contextChosen):  # switching tabs back and forth keeps it too
+        qtbot.keyClicks(picker.search_edit, "lgebra")
+        picker.tabs.setCurrentIndex(ContextPicker.GROUPS_TAB)
+        picker.tabs.setCurrentIndex(ContextPicker.COURSES_TAB)
+    assert picker.current_context() == chosen
+
+
+def test_searching_with_a_group_chosen_keeps_the_group(picker: ContextPicker, qtbot) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(picker.contextChosen):
+        picker.select_context(Context.parse("group:302"))
+    with qtbot.assertNotEmitted(picker.contextChosen):
+        picker.set_search_text("alpha")
+        picker.set_search_text("")
+    assert picker.current_context() == Context.parse("group:302")
+    assert picker.group_view.currentIndex().data() == "Study group: proofs"
+
+
+def test_tabbing_into_a_filtered_list_does_not_choose(picker: ContextPicker, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Qt gives a list without a current row the first one on keyboard focus; that is
+    not a choice. Arrow keys are."""
+    with qtbot.waitSignal(picker.contextChosen):
+        picker.select_context(Context.parse("course:12"))
+    picker.set_search_text("2")  # hides Introduction to Programming
+    with qtbot.assertNotEmitted(picker.contextChosen):
+        picker.course_view.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(picker.course_view.hasFocus)
+    assert picker.current_context() == Context.parse("course:12")
+    with qtbot.waitSignal(picker.contextChosen) as blocker:
+        qtbot.keyClick(picker.course_view, Qt.Key.Key_Down)
+    assert blocker.args[0] != Context.parse("course:12")

@@ -109,3 +109,37 @@ def test_the_main_window_offers_a_student_only_zip(qtbot, window, sim) -> None:
     choose(qtbot, window, Context(ContextKind.COURSE, "103"))
     qtbot.waitUntil(lambda: window.options.refusal(CC) is not None, timeout=2000)
     assert window.options.export_type() is ZIP and window.options.types_reason.isVisible()
+
+
+def test_the_chosen_type_is_remembered_per_kind_of_context(qtbot, options) -> None:
+    """A group's zip (Canvas's rule there) does not carry over to the next course."""
+    options.set_context_kind(ContextKind.COURSE)
+    assert options.export_type() is CC
+    options.set_context_kind(ContextKind.GROUP)
+    assert options.export_type() is ZIP
+    options.set_context_kind(ContextKind.COURSE)
+    assert options.export_type() is CC and all(radio(options, t).isEnabled() for t in ExportType)
+
+    qtbot.mouseClick(radio(options, QTI), Qt.MouseButton.LeftButton)  # the person's choice for courses
+    options.set_context_kind(ContextKind.USER)
+    assert options.export_type() is ZIP
+    options.set_context_kind(ContextKind.COURSE)
+    assert options.export_type() is QTI
+    options.set_allowed(allowed_export_types(ContextKind.COURSE, False))  # a student here: zip only
+    assert options.export_type() is ZIP
+    options.set_context_kind(ContextKind.COURSE)  # the next course, as a teacher: QTI again
+    assert options.export_type() is QTI
+
+
+def test_a_course_after_a_group_opens_with_its_own_type_in_the_window(qtbot, window, sim) -> None:
+    from .test_main_window import choose
+
+    choose(qtbot, window, Context(ContextKind.COURSE, "101"))
+    qtbot.mouseClick(radio(window.options, QTI), Qt.MouseButton.LeftButton)
+    choose(qtbot, window, Context(ContextKind.GROUP, str(sim.data.group_id)))
+    assert window.options.export_type() is ZIP
+    choose(qtbot, window, Context(ContextKind.USER, "self"))
+    choose(qtbot, window, Context(ContextKind.COURSE, "102"))
+    qtbot.waitUntil(lambda: window.options.allowed(QTI), timeout=2000)
+    assert window.options.export_type() is QTI
+    assert window.selection.model.export_type() is QTI  # the tree greys what QTI cannot hold, not zip's

@@ -94,7 +94,10 @@ def test_groups_and_users_are_zip_only(qtbot, window: MainWindow, sim) -> None:
 
     choose(qtbot, window, course_ctx(sim))
     assert all(radio.isEnabled() for radio in radios.values())
-    assert window.options.skip_notifications.isEnabled() is False  # still zip: no e-mail
+    # a course opens with the course's type (Common Cartridge), not the group's zip
+    assert window.options.export_type() is ExportType.COMMON_CARTRIDGE
+    assert window.options.skip_notifications.isEnabled()
+    assert window.selection.model.is_branch_enabled(SelectKey.PAGES)
     radios[ExportType.QTI].setChecked(True)
     assert window.options.skip_notifications.isEnabled()
     assert not window.selection.model.is_branch_enabled(SelectKey.PAGES)  # QTI reads quizzes only
@@ -130,3 +133,18 @@ def test_reexport_repeats_type_and_selection(qtbot, window: MainWindow, sim) -> 
     one, two = got.args[0]
     assert one == two == {"quizzes": [sim.data.ids("quizzes")[0]]}
     assert job_row(window, second.args[0]).export_type == "qti"
+
+
+def test_typing_in_the_course_search_keeps_the_course_and_its_ticks(qtbot, window: MainWindow, sim) -> None:
+    ctx = course_ctx(sim)
+    choose(qtbot, window, ctx)
+    expand_branch(qtbot, window, SelectKey.PAGES)
+    model = window.selection.model
+    pages = model.branch_index(SelectKey.PAGES)
+    model.setData(model.index(0, 0, pages), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    ticked = window.selection.select_hash()
+    with qtbot.assertNotEmitted(window.contextChanged):
+        qtbot.keyClicks(window.picker.search_edit, "numer")  # only Numerical Methods in view
+        qtbot.waitUntil(lambda: window.picker.course_proxy.rowCount() == 1)
+        window.picker.search_edit.clear()
+    assert window.context == ctx and window.selection.select_hash() == ticked

@@ -258,3 +258,29 @@ def test_download_on_a_saved_row_offers_the_file_instead_of_a_silent_second_copy
     next(b for b in asked.args[0].buttons() if b.text() == "Open file").click()
     assert opened == [job_row(window, job_id).saved_path]
     assert len(window.bridge.jobs.views()) == jobs_before  # no second download started
+
+
+def test_jobs_carry_the_context_label_that_names_their_package(qtbot, window: MainWindow, sim) -> None:
+    """A course's code, a group's name, "My files": what the saved package's name starts with."""
+    from desktop_app.canvas.models import Context, ContextKind
+
+    labels = {}
+    for ctx, export_type in ((course_ctx(sim), ExportType.COMMON_CARTRIDGE),
+                             (Context(ContextKind.GROUP, str(sim.data.group_id)), ExportType.ZIP),
+                             (Context(ContextKind.USER, "self"), ExportType.ZIP)):
+        choose(qtbot, window, ctx)
+        labels[start(qtbot, window, export_type)] = window.context_label(ctx)
+    choose(qtbot, window, course_ctx(sim))
+    model = window.history.model
+    ready = next(model.row_at(r) for r in range(model.row_count()) if model.row_at(r).can_download)
+    call = window.download_export(ready.export_id)
+    qtbot.waitUntil(lambda: call.done, timeout=10_000)
+    labels[call.result] = "CS 101"
+    assert list(labels.values())[:3] == ["CS 101", sim.data.groups[sim.data.group_id].name, "My files"]
+
+    async def recorded(services):
+        return {job_id: services.store.get(job_id).context_label for job_id in labels}
+
+    with qtbot.waitSignal(window.bridge.run(recorded).succeeded, timeout=5000) as got:
+        pass
+    assert got.args[0] == labels

@@ -98,3 +98,12 @@ def test_check_download_folder_expands_home(tmp_path, monkeypatch) -> None:
 def test_a_relative_folder_in_an_old_settings_file_falls_back_to_the_default(settings) -> None:
     settings._qs.setValue("downloads/folder", "exports")
     assert settings.download_dir.is_absolute() and settings.download_dir.name == "Canvas exports"
+
+
+def test_exports_at_once_defaults_to_the_engines_own_number(settings: AppSettings, dialog: SettingsDialog) -> None:
+    """One constant: the app's Settings and the engine (so the command line) agree."""
+    from desktop_app.engine.engine import EngineConfig
+    from desktop_app.engine.limits import DEFAULT_MAX_CONCURRENT
+
+    assert settings.max_concurrent == EngineConfig().max_concurrent == EngineConfig().max_downloads
+    assert dialog.concurrent.value() == DEFAULT_MAX_CONCURRENT

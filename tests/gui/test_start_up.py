@@ -204,3 +204,22 @@ def test_the_demo_sign_in_does_not_ask_the_keyring(qtbot, accounts, sim) -> None
         pass
     assert demo.args[0][0].name == normal.args[0][0].name == "Ada Lovelace"
     assert (demo.args[0][1], normal.args[0][1]) == (True, False)
+
+
+def test_one_demo_sign_in_serves_demo_and_the_welcome_screen(qtbot, controller, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`--demo` and "Try the demo" both go through Accounts.sign_in_to_demo, which gives
+    the teacher's SignIn on the demo Canvas (started once per bridge)."""
+    from desktop_app.ui.accounts import DEMO_PROFILE_NAME, Accounts
+
+    used = []
+    real = Accounts.sign_in_to_demo
+    monkeypatch.setattr(Accounts, "sign_in_to_demo", lambda self, **knobs: used.append(knobs) or real(self, **knobs))
+    with qtbot.waitSignal(controller.signedIn, timeout=15_000) as signed:
+        controller.start(demo=True)
+    signin = signed.args[0]
+    assert signin.demo and signin.profile.name == DEMO_PROFILE_NAME and signin.user.name == "Ada Lovelace"
+    assert used == [{"export_duration": 0.3}]
+    dialog = controller.show_sign_in()
+    with qtbot.waitSignal(dialog.signedIn, timeout=15_000) as again:
+        dialog.demo_button.click()
+    assert len(used) == 2 and again.args[0].profile.base_url == signin.profile.base_url  # the same demo Canvas

@@ -75,6 +75,7 @@ def test_json_lines(sim: SimulatedCanvas, tmp_path: Path) -> None:
     jobs = cli(tmp_path, sim, "jobs", "--json")
     (job,) = [json.loads(line) for line in jobs.stdout.splitlines()]
     assert job["state"] == "done" and job["sha256"] == done["sha256"]
+    assert job["context_label"] == f"course {course}"  # names the package; no extra request for the code
 
 
 def test_create_without_waiting_then_download(sim: SimulatedCanvas, tmp_path: Path) -> None:

@@ -48,6 +48,12 @@ async def start_and_wait(sim, tmp_path, ctx, export_type, select=None, *, events
         return await engine.wait(job_id)
 
 
+async def download_again(sim, tmp_path, export_id, dest="out"):
+    async with engine_for(sim, tmp_path / "jobs.db") as (engine, client):
+        job_id = await engine.attach(client.base_url, f"course:{sim.data.main_course_id}", export_id, tmp_path / dest)
+        return await engine.wait(job_id)
+
+
 def manifest_of(path: Path) -> str:
     with zipfile.ZipFile(path) as archive:
         return archive.read("imsmanifest.xml").decode()
@@ -103,10 +109,16 @@ def test_attach_to_an_export_started_elsewhere(sim: SimulatedCanvas, tmp_path: P
 
 
 def test_an_existing_file_is_never_overwritten(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    """Two exports never share a name now; a file already at the name is kept all the same."""
     first = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip"))
-    second = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip"))
-    assert first.saved_path != second.saved_path and second.saved_path.stem.endswith("(2)")
-    assert sha256(first.saved_path.read_bytes()) == first.sha256
+    first.saved_path.rename(first.saved_path.with_name("kept.zip"))
+    squatter = first.saved_path
+    squatter.write_bytes(b"somebody else's file")
+    (tmp_path / "jobs.db").unlink()  # a fresh store: the same export downloaded again
+    again = run(download_again(sim, tmp_path, first.export_id))
+    assert again.saved_path != squatter and again.saved_path.stem.endswith("(2)")
+    assert squatter.read_bytes() == b"somebody else's file"
+    assert sha256(again.saved_path.read_bytes()) == first.sha256
 
 
 # ---------------------------------------------------------------- faults

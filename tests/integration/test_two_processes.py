@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from desktop_app.engine.download import part_path_for, safe_filename
+from desktop_app.engine.download import part_path_for
+from desktop_app.engine.names import package_name
 from desktop_app.engine.status import Goal, JobStatus
 from desktop_app.engine.store import JobStore
 from desktop_app.simulator import SimulatedCanvas
@@ -101,11 +103,13 @@ def test_a_symlink_planted_at_the_part_name_changes_nothing_outside(sim: Simulat
     victim.write_bytes(b"precious")
     listed = subprocess.run([*CLI, "--json", "show", f"course:{sim.data.main_course_id}", str(export_id)],
                             env=cli_env(tmp_path / "a", sim), cwd=REPO, capture_output=True, text=True, timeout=100)
-    name = json.loads(listed.stdout)["attachment"]["display_name"]
-    part_path_for(dest, safe_filename(name), export_id).symlink_to(victim)
+    shown = json.loads(listed.stdout)
+    name = package_name(f"course {sim.data.main_course_id}", shown["export_type"],
+                        datetime.fromisoformat(shown["created_at"]), export_id, shown["attachment"]["display_name"])
+    part_path_for(dest, name, export_id).symlink_to(victim)
     result = subprocess.run([*CLI, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest)],
                             env=cli_env(tmp_path / "a", sim), cwd=REPO, capture_output=True, text=True, timeout=100)
     assert result.returncode == 1, result.stderr
     assert "holds something unexpected" in result.stderr and "Traceback" not in result.stderr
     assert victim.read_bytes() == b"precious"
-    assert [p.name for p in dest.iterdir()] == [part_path_for(dest, safe_filename(name), export_id).name]
+    assert [p.name for p in dest.iterdir()] == [part_path_for(dest, name, export_id).name]

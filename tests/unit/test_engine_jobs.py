@@ -174,7 +174,8 @@ def test_happy_path_saves_verified_package(tmp_path: Path) -> None:
 
     job = run(go())
     assert job.state is JobStatus.DONE
-    assert job.saved_path == tmp_path / "out" / "My Course-export.imscc"
+    day = job.export_created_at.astimezone().strftime("%Y-%m-%d")  # what a person sorts by (issue 13, #11)
+    assert job.saved_path == tmp_path / "out" / f"course 1 Common Cartridge {day} export {job.export_id}.imscc"
     assert job.saved_path.read_bytes() == canvas.package
     assert job.sha256 == hashlib.sha256(canvas.package).hexdigest()
     assert job.selection == {"pages": [5]} and job.skip_notifications

@@ -10,7 +10,6 @@ from desktop_app.engine.polling import (
     PollPolicy,
     next_interval,
     simulate_polls,
-    state_label,
     workflow_from_progress,
 )
 
@@ -78,8 +77,8 @@ def test_short_export_noticed_quickly() -> None:
 
 
 def test_labels() -> None:
-    assert state_label(WorkflowState.CREATED) == "Queued at Canvas"
-    assert state_label(WorkflowState.WAITING_FOR_EXTERNAL_TOOL) == "Waiting for New Quizzes"
+    assert WorkflowState.CREATED.label == "Queued at Canvas"
+    assert WorkflowState.WAITING_FOR_EXTERNAL_TOOL.label == "Waiting for New Quizzes"
     assert workflow_from_progress(ProgressState.QUEUED) is WorkflowState.CREATED
     assert workflow_from_progress(ProgressState.WAITING_FOR_EXTERNAL_TOOL) is WorkflowState.WAITING_FOR_EXTERNAL_TOOL
     assert workflow_from_progress(ProgressState.COMPLETED) is None
