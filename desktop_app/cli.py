@@ -54,8 +54,8 @@ from desktop_app.canvas.errors import (
     ValidationError,
 )
 from desktop_app.canvas.models import ContentExport, Context, ExportType, SelectKey
-from desktop_app.sizes import human_size
 from desktop_app.canvas.text import printable
+from desktop_app.sizes import human_size
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -205,7 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--base-url", default=argparse.SUPPRESS, help="Canvas address, e.g. https://canvas.example.edu")
     common.add_argument("--profile", default=argparse.SUPPRESS, help="a profile saved by the desktop app")
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="one JSON object per line on stdout")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="one JSON object per line on stdout"
+    )
 
     parser = _Parser(
         prog=PROG,
@@ -215,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
         "error; 3 authentication or permission; 4 Canvas unreachable or still failing.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
-    parser.add_argument("--demo", action=_LaunchDemoApp, nargs=0, help="open the desktop app on the built-in demo Canvas")
+    parser.add_argument(
+        "--demo", action=_LaunchDemoApp, nargs=0, help="open the desktop app on the built-in demo Canvas"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -229,25 +233,39 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("create", parents=[common], help="start an export (and optionally wait and save it)")
     p.add_argument("context", type=_context, metavar="CONTEXT")
     p.add_argument("--type", dest="export_type", required=True, choices=[t.value for t in ExportType])
-    p.add_argument("--select", action="append", type=_selection, default=[], metavar="KEY=ID[,ID...]",
-                   help="export only these items (repeatable), e.g. pages=12,13")
+    p.add_argument(
+        "--select",
+        action="append",
+        type=_selection,
+        default=[],
+        metavar="KEY=ID[,ID...]",
+        help="export only these items (repeatable), e.g. pages=12,13",
+    )
     p.add_argument("--skip-notifications", action="store_true", help="no Canvas notification when it finishes")
     p.add_argument("--wait", action="store_true", help="wait until Canvas has finished the export")
-    p.add_argument("--download", type=Path, metavar="DIR",
-                   help="wait, save the package into DIR and print the saved file's path last")
+    p.add_argument(
+        "--download",
+        type=Path,
+        metavar="DIR",
+        help="wait, save the package into DIR and print the saved file's path last",
+    )
 
     p = sub.add_parser("download", parents=[common], help="save an existing export's package")
     p.add_argument("context", type=_context, metavar="CONTEXT")
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
     p.add_argument("--to", dest="to", type=Path, required=True, metavar="DIR")
 
-    p = sub.add_parser("reexport", parents=[common],
-                       help="the same export again: its type, and the selection this app recorded for it")
+    p = sub.add_parser(
+        "reexport", parents=[common], help="the same export again: its type, and the selection this app recorded for it"
+    )
     p.add_argument("context", type=_context, metavar="CONTEXT")
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
     p.add_argument("--download", type=Path, metavar="DIR", help="wait, save the package into DIR, print its path last")
-    p.add_argument("--everything", action="store_true",
-                   help="for an export this app did not start (its selection is unknown): export everything")
+    p.add_argument(
+        "--everything",
+        action="store_true",
+        help="for an export this app did not start (its selection is unknown): export everything",
+    )
 
     p = sub.add_parser("retry", parents=[common], help="a job again: carry it on, or a new export if Canvas's failed")
     p.add_argument("job_id", type=_job_id, metavar="JOB_ID")
@@ -260,11 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("keyring-check", parents=[common])
     p.add_argument("--expect", metavar="NAME", help="fail unless the active keyring backend's name contains NAME")
 
-    p = sub.add_parser("inspect", parents=[common],
-                       help="what a saved package holds and, for this app's jobs, whether the selection landed")
+    p = sub.add_parser(
+        "inspect",
+        parents=[common],
+        help="what a saved package holds and, for this app's jobs, whether the selection landed",
+    )
     p.add_argument("file", type=Path, metavar="FILE", help="a .imscc, QTI zip or files zip")
-    p.add_argument("--job", type=_export_id, metavar="JOB_ID",
-                   help="check against this job's selection (default: the job that saved FILE, if any)")
+    p.add_argument(
+        "--job",
+        type=_export_id,
+        metavar="JOB_ID",
+        help="check against this job's selection (default: the job that saved FILE, if any)",
+    )
 
     p = sub.add_parser("demo-server", parents=[common], help="run a simulated Canvas on this computer")
     p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
@@ -308,7 +333,12 @@ def export_json(export: ContentExport, ctx: Context | None = None) -> dict[str, 
     }
     if export.attachment is not None:
         a = export.attachment
-        data["attachment"] = {"id": a.id, "display_name": a.display_name, "size": a.size, "content_type": a.content_type}
+        data["attachment"] = {
+            "id": a.id,
+            "display_name": a.display_name,
+            "size": a.size,
+            "content_type": a.content_type,
+        }
     return data
 
 
@@ -521,9 +551,17 @@ class Runner:
         goal = Goal.SAVED if dest is not None else (Goal.EXPORTED if self.args.wait else Goal.CREATED)
         export_type = ExportType(self.args.export_type)
         validate_export_request(self.args.context, export_type, select or None)  # before any request
-        request = ExportRequest(self.site().base_url, self.args.context, export_type, select,
-                                self.args.skip_notifications, dest, goal, await self.user_id(),
-                                context_label_of(self.args.context))
+        request = ExportRequest(
+            self.site().base_url,
+            self.args.context,
+            export_type,
+            select,
+            self.args.skip_notifications,
+            dest,
+            goal,
+            await self.user_id(),
+            context_label_of(self.args.context),
+        )
         await self.engine()
         return await self._finish(await start_export(self.services, request))
 
@@ -534,9 +572,15 @@ class Runner:
         site = self.site()
         await self.engine()
         # the context as the export names it ("course 101"): the course code would cost a request
-        job_id = await download_export(self.services, site.base_url, self.args.context, self.args.export_id,
-                                       self.args.to, await self.user_id(),
-                                       context_label=context_label_of(self.args.context))
+        job_id = await download_export(
+            self.services,
+            site.base_url,
+            self.args.context,
+            self.args.export_id,
+            self.args.to,
+            await self.user_id(),
+            context_label=context_label_of(self.args.context),
+        )
         return await self._finish(job_id)
 
     async def cmd_reexport(self) -> int:
@@ -549,12 +593,21 @@ class Runner:
         try:
             export_type = ExportType(export.export_type)
         except ValueError:
-            raise UsageError(f"Export {export.id} is a {export.export_type} export, which cannot be started "
-                             f"from here.") from None
+            raise UsageError(
+                f"Export {export.id} is a {export.export_type} export, which cannot be started from here."
+            ) from None
         dest = self.args.download
-        request = ExportRequest(site.base_url, ctx, export_type, {}, False, dest,
-                                Goal.SAVED if dest is not None else Goal.EXPORTED, await self.user_id(),
-                                context_label_of(ctx))
+        request = ExportRequest(
+            site.base_url,
+            ctx,
+            export_type,
+            {},
+            False,
+            dest,
+            Goal.SAVED if dest is not None else Goal.EXPORTED,
+            await self.user_id(),
+            context_label_of(ctx),
+        )
         await self.engine()
         return await self._finish(await reexport(self.services, request, export.id, everything=self.args.everything))
 
@@ -590,10 +643,15 @@ class Runner:
         if jobs and not self.args.all_users:  # this site's and this user's, as the app shows them
             jobs = await site_jobs(self.services, self.site().base_url, await self.user_id())
         if not jobs:
-            self.output.note("No jobs yet." if self.args.all_users else
-                             "No jobs of yours on this Canvas site yet (--all-users lists everyone's).")
+            self.output.note(
+                "No jobs yet."
+                if self.args.all_users
+                else "No jobs of yours on this Canvas site yet (--all-users lists everyone's)."
+            )
         for job in jobs:
-            where = f" -> {job.saved_path}" if job.saved_path else (f" (error: {job.last_error})" if job.last_error else "")
+            where = (
+                f" -> {job.saved_path}" if job.saved_path else (f" (error: {job.last_error})" if job.last_error else "")
+            )
             export = f"export {job.export_id}" if job.export_id else "no export yet"
             text = f"{job.id:>5}  {job.state.label:<24}  {job.context:<14}  {job.export_type:<16}  {export}{where}"
             self.output.result(job.to_json(), text)
@@ -633,15 +691,26 @@ class Runner:
         if code == EXIT_OK:
             if job.saved_path is not None:
                 self.output.result(
-                    {"job_id": job.id, "export_id": job.export_id, "state": job.state.value, "path": str(job.saved_path),
-                     "size": job.size, "sha256": job.sha256},
+                    {
+                        "job_id": job.id,
+                        "export_id": job.export_id,
+                        "state": job.state.value,
+                        "path": str(job.saved_path),
+                        "size": job.size,
+                        "sha256": job.sha256,
+                    },
                     str(job.saved_path),
                 )
             else:
                 expires = job.expires_at
                 self.output.result(
-                    {"job_id": job.id, "export_id": job.export_id, "state": job.state.value,
-                     "canvas_state": job.canvas_state, "expires_at": expires.isoformat() if expires else None},
+                    {
+                        "job_id": job.id,
+                        "export_id": job.export_id,
+                        "state": job.state.value,
+                        "canvas_state": job.canvas_state,
+                        "expires_at": expires.isoformat() if expires else None,
+                    },
                     f"export {job.export_id}: {job.canvas_state or job.state.value}",
                 )
         return code
@@ -708,8 +777,10 @@ def _report_unexpected(exc: Exception, command: str, secrets: set[str], output: 
         where = f"the details are in {log_crash(exc, command, secrets)}"
     except OSError as log_err:
         where = f"the details could not be saved ({log_err.strerror or log_err})"
-    output.note(f"{PROG}: error: an unexpected problem stopped the command ({type(exc).__name__}); "
-                f"this is a bug in {PROG}, and {where}.")
+    output.note(
+        f"{PROG}: error: an unexpected problem stopped the command ({type(exc).__name__}); "
+        f"this is a bug in {PROG}, and {where}."
+    )
     return EXIT_FAILED
 
 

@@ -56,11 +56,13 @@ def run(expect: str | None = None, out: TextIO = sys.stdout, err: TextIO = sys.s
     """Round-trip a random secret through the active keyring. Returns the exit status."""
     active = keyring.get_keyring()
     active_name = backend_name(active)
-    print(f"keyring-check: active backend {active_name}; viable: {', '.join(viable_backends()) or 'none'}",
-          file=out)
+    print(f"keyring-check: active backend {active_name}; viable: {', '.join(viable_backends()) or 'none'}", file=out)
     if not is_real(active):
-        print("keyring-check: FAILED: no real keyring backend (is the keyring daemon running and unlocked?"
-              " in a frozen build: are keyring's backends and metadata bundled?)", file=err)
+        print(
+            "keyring-check: FAILED: no real keyring backend (is the keyring daemon running and unlocked?"
+            " in a frozen build: are keyring's backends and metadata bundled?)",
+            file=err,
+        )
         return 1
     if expect and expect.lower() not in active_name.lower():
         print(f"keyring-check: FAILED: expected a backend matching {expect!r}, got {active_name}", file=err)
@@ -96,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="canvas-exports keyring-check",
         description="Store, read back and delete a random secret in the OS keyring (diagnostics).",
     )
-    parser.add_argument("--expect", metavar="NAME",
-                        help="fail unless the active backend's name contains NAME (e.g. SecretService)")
+    parser.add_argument(
+        "--expect", metavar="NAME", help="fail unless the active backend's name contains NAME (e.g. SecretService)"
+    )
     args = parser.parse_args(argv)
     return run(expect=args.expect)
 

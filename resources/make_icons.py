@@ -51,8 +51,16 @@ HICOLOR_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 256)
 #: ICNS element types holding PNG data, with their pixel size (1x and @2x variants).
 ICNS_TYPES = (
-    (b"icp4", 16), (b"icp5", 32), (b"ic11", 32), (b"ic12", 64), (b"ic07", 128),
-    (b"ic13", 256), (b"ic08", 256), (b"ic14", 512), (b"ic09", 512), (b"ic10", 1024),
+    (b"icp4", 16),
+    (b"icp5", 32),
+    (b"ic11", 32),
+    (b"ic12", 64),
+    (b"ic07", 128),
+    (b"ic13", 256),
+    (b"ic08", 256),
+    (b"ic14", 512),
+    (b"ic09", 512),
+    (b"ic10", 1024),
 )
 
 
@@ -90,7 +98,7 @@ def dib_bytes(image: QImage) -> bytes:
     image = image.convertToFormat(QImage.Format.Format_ARGB32)
     raw = bytes(image.constBits())
     stride = image.bytesPerLine()
-    rows = [raw[y * stride: y * stride + w * 4] for y in range(h)]
+    rows = [raw[y * stride : y * stride + w * 4] for y in range(h)]
     mask_stride = ((w + 31) // 32) * 4
     mask_rows = []
     for row in rows:
@@ -167,8 +175,8 @@ def verify_containers(ico: Path, icns: Path) -> None:
         raise SystemExit(f"make_icons: {icns.name} has a bad header")
     pos, seen = 8, {}
     while pos < len(data):
-        ostype, length = data[pos:pos + 4], struct.unpack(">I", data[pos + 4:pos + 8])[0]
-        body = data[pos + 8:pos + length]
+        ostype, length = data[pos : pos + 4], struct.unpack(">I", data[pos + 4 : pos + 8])[0]
+        body = data[pos + 8 : pos + length]
         if ostype != b"TOC ":
             if body[:8] != b"\x89PNG\r\n\x1a\n":
                 raise SystemExit(f"make_icons: {icns.name} element {ostype!r} is not a PNG")
@@ -190,7 +198,7 @@ def same_icon(fresh: Path, checked_in: Path) -> bool:
     if filecmp.cmp(fresh, checked_in, shallow=False):
         return True
     ours, theirs = _frames(fresh), _frames(checked_in)
-    return len(ours) == len(theirs) and all(_close(a, b) for a, b in zip(ours, theirs))
+    return len(ours) == len(theirs) and all(_close(a, b) for a, b in zip(ours, theirs, strict=True))
 
 
 def _frames(path: Path) -> list[QImage]:
@@ -198,9 +206,9 @@ def _frames(path: Path) -> list[QImage]:
     if path.suffix == ".icns":
         data, pos, found = path.read_bytes(), 8, []
         while pos + 8 <= len(data):
-            ostype, length = data[pos:pos + 4], struct.unpack(">I", data[pos + 4:pos + 8])[0]
+            ostype, length = data[pos : pos + 4], struct.unpack(">I", data[pos + 4 : pos + 8])[0]
             if ostype != b"TOC ":
-                found.append(QImage.fromData(data[pos + 8:pos + length], "PNG"))
+                found.append(QImage.fromData(data[pos + 8 : pos + length], "PNG"))
             pos += max(length, 8)
     else:
         reader = QImageReader(str(path))
@@ -216,7 +224,7 @@ def _close(a: QImage, b: QImage) -> bool:
         return False
     pixels_a, pixels_b = bytes(a.constBits()), bytes(b.constBits())
     return len(pixels_a) == len(pixels_b) and all(
-        abs(x - y) <= PIXEL_TOLERANCE for x, y in zip(pixels_a, pixels_b) if x != y
+        abs(x - y) <= PIXEL_TOLERANCE for x, y in zip(pixels_a, pixels_b, strict=True) if x != y
     )
 
 
@@ -231,9 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         stale = [
-            p.relative_to(tmp) for p in generate(Path(tmp))
-            if not (OUT_DIR / p.relative_to(tmp)).is_file()
-            or not same_icon(p, OUT_DIR / p.relative_to(tmp))
+            p.relative_to(tmp)
+            for p in generate(Path(tmp))
+            if not (OUT_DIR / p.relative_to(tmp)).is_file() or not same_icon(p, OUT_DIR / p.relative_to(tmp))
         ]
     if stale:
         print("make_icons: stale or missing, re-run resources/make_icons.py:", *stale, sep="\n  ")

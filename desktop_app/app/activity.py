@@ -18,9 +18,8 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from desktop_app.engine.status import JobStatus
-
 from desktop_app.app.jobs import JobView
+from desktop_app.engine.status import JobStatus
 
 _SHORT = {
     JobStatus.CREATING: "Starting",
@@ -107,7 +106,7 @@ _KIND_WORDS = {"course": "Course", "group": "Group", "user": "User"}
 
 
 def context_title(context: str, titles: Mapping[str, str] | None = None) -> str:
-    """"Linear Algebra" when the name is known, "My files" for your own files, else
+    """ "Linear Algebra" when the name is known, "My files" for your own files, else
     "Course 4021" / "Group 7": never "user:self" or "course:4021"."""
     if titles and titles.get(context):
         return titles[context]

@@ -68,7 +68,7 @@ def type_label(export_type: str | None) -> str:
 
 
 def selection_lines(selection: Mapping[str, list[int]], name_of: NameOf | None = None) -> list[str]:
-    """"3 pages: Syllabus, Week 1, Week 2" per kind; "Everything" when nothing was ticked."""
+    """ "3 pages: Syllabus, Week 1, Week 2" per kind; "Everything" when nothing was ticked."""
     if not selection:
         return ["Everything"]
     lines = []
@@ -89,15 +89,27 @@ def _when(value: datetime | None) -> str:
     return f"{value.astimezone():%Y-%m-%d %H:%M:%S}" if value is not None else ""
 
 
-def describe_job(view: JobView | None, job: Job | None = None, export: ContentExport | None = None, *,
-                 titles: Mapping[str, str] | None = None, user_names: Mapping[int, str] | None = None,
-                 name_of: NameOf | None = None) -> Details:
+def describe_job(
+    view: JobView | None,
+    job: Job | None = None,
+    export: ContentExport | None = None,
+    *,
+    titles: Mapping[str, str] | None = None,
+    user_names: Mapping[int, str] | None = None,
+    name_of: NameOf | None = None,
+) -> Details:
     """Everything known about one export or job, as label/value rows."""
     context = (view.context if view is not None and view.context else None) or (job.context if job else "")
-    export_type = (export.export_type if export is not None else None) or (view.export_type if view else None) or (
-        job.export_type if job else None)
-    export_id = (export.id if export is not None else None) or (view.export_id if view else None) or (
-        job.export_id if job else None)
+    export_type = (
+        (export.export_type if export is not None else None)
+        or (view.export_type if view else None)
+        or (job.export_type if job else None)
+    )
+    export_id = (
+        (export.id if export is not None else None)
+        or (view.export_id if view else None)
+        or (job.export_id if job else None)
+    )
     what = context_title(context, titles) if context else ""
     title = " · ".join(p for p in (what, type_label(export_type), f"export {export_id}" if export_id else "") if p)
     rows: list[tuple[str, str]] = []
@@ -109,8 +121,10 @@ def describe_job(view: JobView | None, job: Job | None = None, export: ContentEx
     add("Context", what)
     add("Type", type_label(export_type))
     if view is not None:
-        add("State", long_label(view) + (f" ({view.progress:.0f}%)" if view.progress is not None and view.is_watching
-                                         else ""))
+        add(
+            "State",
+            long_label(view) + (f" ({view.progress:.0f}%)" if view.progress is not None and view.is_watching else ""),
+        )
     elif export is not None:
         add("State", export.workflow_state.label)
     if job is not None:
@@ -120,15 +134,24 @@ def describe_job(view: JobView | None, job: Job | None = None, export: ContentEx
         add("By", (user_names or {}).get(export.user_id, f"User {export.user_id}"))
     elif job is not None or view is not None:
         add("By", "You (this app)")
-    add("Created", _when((export.created_at if export is not None else None)
-                         or (job.export_created_at if job else None) or (view.created_at if view else None)))
+    add(
+        "Created",
+        _when(
+            (export.created_at if export is not None else None)
+            or (job.export_created_at if job else None)
+            or (view.created_at if view else None)
+        ),
+    )
     if job is not None:
         add("Job started", _when(job.created_at))
         add("Finished", _when(job.finished_at))
     updated = (view.updated_at if view is not None else None) or (job.updated_at if job else None)
     add("Updated", _when(updated))
-    size = (export.attachment.size if export is not None and export.attachment is not None else None) or (
-        job.size if job else None) or (view.bytes_total if view else None)
+    size = (
+        (export.attachment.size if export is not None and export.attachment is not None else None)
+        or (job.size if job else None)
+        or (view.bytes_total if view else None)
+    )
     if size is not None:
         add("Size", f"{human_size(size)} ({size:,} bytes)")
     if view is not None and view.is_transferring and view.bytes_total:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 Observer = Callable[["JobView"], None]
 
+
 @dataclass(frozen=True)
 class JobView:
     """One job as every view shows it, as one immutable snapshot.
@@ -111,8 +112,13 @@ class JobView:
 
         replace = dataclasses.replace
         if isinstance(event, JobCreated):
-            return replace(self, export_id=event.export_id or self.export_id, export_type=event.export_type,
-                           site=event.site, context=event.context)
+            return replace(
+                self,
+                export_id=event.export_id or self.export_id,
+                export_type=event.export_type,
+                site=event.site,
+                context=event.context,
+            )
         if isinstance(event, JobState):
             troubled = event.state in (JobStatus.FAILED, JobStatus.INTERRUPTED)
             # The last known percentage stays through a phase change (queued -> exporting,
@@ -136,7 +142,9 @@ class JobView:
             pct = 100.0 * event.bytes_done / event.total if event.total else None
             return replace(
                 self,
-                status=JobStatus.DOWNLOADING if self.status not in (JobStatus.DOWNLOADING, JobStatus.VERIFYING) else self.status,
+                status=JobStatus.DOWNLOADING
+                if self.status not in (JobStatus.DOWNLOADING, JobStatus.VERIFYING)
+                else self.status,
                 bytes_done=event.bytes_done,
                 bytes_total=event.total,
                 progress=pct,
@@ -164,9 +172,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-_EXPORT_PHASES = frozenset({
-    JobStatus.CREATING, JobStatus.QUEUED, JobStatus.WAITING_FOR_EXTERNAL_TOOL, JobStatus.EXPORTING,
-})
+_EXPORT_PHASES = frozenset(
+    {
+        JobStatus.CREATING,
+        JobStatus.QUEUED,
+        JobStatus.WAITING_FOR_EXTERNAL_TOOL,
+        JobStatus.EXPORTING,
+    }
+)
 _TRANSFER_PHASES = frozenset({JobStatus.DOWNLOADING, JobStatus.VERIFYING})
 
 
@@ -215,11 +228,19 @@ class JobTracker:
         for job in jobs:
             stored = JobView.from_job(job)
             live = self._views.get(job.id)
-            view = stored if live is None else dataclasses.replace(
-                live, site=job.site, context=job.context, export_type=live.export_type or stored.export_type,
-                created_at=live.created_at or stored.created_at,
-                error_kind=live.error_kind or (stored.error_kind if live.status is stored.status else None),
-                updated_at=max((t for t in (live.updated_at, stored.updated_at) if t is not None), default=None))
+            view = (
+                stored
+                if live is None
+                else dataclasses.replace(
+                    live,
+                    site=job.site,
+                    context=job.context,
+                    export_type=live.export_type or stored.export_type,
+                    created_at=live.created_at or stored.created_at,
+                    error_kind=live.error_kind or (stored.error_kind if live.status is stored.status else None),
+                    updated_at=max((t for t in (live.updated_at, stored.updated_at) if t is not None), default=None),
+                )
+            )
             merged.append(self._put(view))
         return merged
 

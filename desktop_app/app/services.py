@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 class Services:
     """The loop's clients (one per Canvas site), engine, job store and demo Canvas."""
 
-    def __init__(self, emit: Callable[[object], None],
-                 client_factory: Callable[[str], CanvasApi] | None = None) -> None:
+    def __init__(
+        self, emit: Callable[[object], None], client_factory: Callable[[str], CanvasApi] | None = None
+    ) -> None:
         self.emit_event = emit
         """Where the engine's events go (the bridge, or the command line's reporter)."""
         self.clients: dict[str, CanvasApi] = {}  # site (base URL) -> client; the engine asks `client`
@@ -52,8 +53,9 @@ class Services:
         try:
             return self.clients[site]
         except KeyError:
-            raise AuthError(f"There is no token for {site}: sign in to this Canvas site again.", reason="missing",
-                            status=None) from None
+            raise AuthError(
+                f"There is no token for {site}: sign in to this Canvas site again.", reason="missing", status=None
+            ) from None
 
     def running_engine(self) -> Engine:
         if self.engine is None:
@@ -69,8 +71,14 @@ class Services:
         if old is not None:
             await close_quietly(old)
 
-    async def start_engine(self, store_path: Path | str | None = None, *, max_concurrent: int | None = None,
-                           config: EngineConfig | None = None, max_unannounced_size: int | None = None) -> Engine:
+    async def start_engine(
+        self,
+        store_path: Path | str | None = None,
+        *,
+        max_concurrent: int | None = None,
+        config: EngineConfig | None = None,
+        max_unannounced_size: int | None = None,
+    ) -> Engine:
         """Open the job store and create the engine (once); later calls return it.
 
         The engine shares `clients` (a dict this object keeps current), so a new token
@@ -84,9 +92,14 @@ class Services:
             from desktop_app.engine.store import JobStore
 
             self.store = await asyncio.to_thread(JobStore, store_path)
-            self.engine = Engine(self.store, self.client, self.emit_event,
-                                 max_concurrent=max_concurrent, max_downloads=max_concurrent,
-                                 config=config or EngineConfig())
+            self.engine = Engine(
+                self.store,
+                self.client,
+                self.emit_event,
+                max_concurrent=max_concurrent,
+                max_downloads=max_concurrent,
+                config=config or EngineConfig(),
+            )
         elif max_concurrent is not None:
             await self.set_max_concurrent(max_concurrent)
         if max_unannounced_size is not None:

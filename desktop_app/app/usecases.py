@@ -51,18 +51,25 @@ class EngineSettings:
     max_unannounced_size: int | None = None
 
 
-async def sign_in(services: Services, site: str, base_url: str, token: str, user_id: int,
-                  settings: EngineSettings) -> list[int]:
+async def sign_in(
+    services: Services, site: str, base_url: str, token: str, user_id: int, settings: EngineSettings
+) -> list[int]:
     """A checked token becomes the site's client; the engine starts (once) and this
     user's unfinished jobs of this site carry on (e.g. after a refused token). Returns
     the ids of the jobs resumed."""
     await services.set_client(site, base_url, token)
-    await services.start_engine(settings.store_path, max_concurrent=settings.max_concurrent, config=settings.config,
-                                max_unannounced_size=settings.max_unannounced_size)
+    await services.start_engine(
+        settings.store_path,
+        max_concurrent=settings.max_concurrent,
+        config=settings.config,
+        max_unannounced_size=settings.max_unannounced_size,
+    )
     return (await resume_unfinished(services, site, user_id)).started
 
 
-async def resume_saved_site(services: Services, base_url: str, token: str | None, settings: EngineSettings) -> list[int]:
+async def resume_saved_site(
+    services: Services, base_url: str, token: str | None, settings: EngineSettings
+) -> list[int]:
     """At start-up, the last signed-in site's unfinished jobs carry on before (and
     whether or not) the user picks a site: its saved token becomes the client, Canvas
     says whose it is, and that user's jobs resume. No token, no jobs resumed."""
@@ -70,8 +77,12 @@ async def resume_saved_site(services: Services, base_url: str, token: str | None
         return []
     await services.set_client(base_url, base_url, token)
     user = await services.client(base_url).get_self()
-    await services.start_engine(settings.store_path, max_concurrent=settings.max_concurrent, config=settings.config,
-                                max_unannounced_size=settings.max_unannounced_size)
+    await services.start_engine(
+        settings.store_path,
+        max_concurrent=settings.max_concurrent,
+        config=settings.config,
+        max_unannounced_size=settings.max_unannounced_size,
+    )
     return (await resume_unfinished(services, base_url, user.id)).started
 
 
@@ -167,16 +178,33 @@ async def start_export(services: Services, request: ExportRequest) -> int:
     where Canvas would send an e-mail at all (validation.notifications_apply)."""
     skip = request.skip_notifications and notifications_apply(request.ctx.kind, request.export_type)
     return await services.running_engine().start_export(
-        request.site, request.ctx, request.export_type, {key: list(ids) for key, ids in request.select.items()} or None,
-        skip, request.dest, goal=request.goal, user_id=request.user_id, context_label=request.context_label)
+        request.site,
+        request.ctx,
+        request.export_type,
+        {key: list(ids) for key, ids in request.select.items()} or None,
+        skip,
+        request.dest,
+        goal=request.goal,
+        user_id=request.user_id,
+        context_label=request.context_label,
+    )
 
 
-async def download_export(services: Services, site: str, ctx: Context, export_id: int, dest: Path,
-                          user_id: int | None = None, *, context_label: str | None = None) -> int:
+async def download_export(
+    services: Services,
+    site: str,
+    ctx: Context,
+    export_id: int,
+    dest: Path,
+    user_id: int | None = None,
+    *,
+    context_label: str | None = None,
+) -> int:
     """Take an export (ours or started elsewhere) to a verified file in `dest`; the job id.
     `context_label`: as in ExportRequest."""
-    return await services.running_engine().attach(site, ctx, int(export_id), dest, user_id=user_id,
-                                                  context_label=context_label)
+    return await services.running_engine().attach(
+        site, ctx, int(export_id), dest, user_id=user_id, context_label=context_label
+    )
 
 
 class SelectionUnknownError(ValidationError):
@@ -254,9 +282,17 @@ async def retry_job(services: Services, job_id: int) -> int:
     if job.state is JobStatus.DONE:
         raise ValidationError(f"Job {job_id} is done: its package is saved. Use re-export for a new one.")
     if job.state is JobStatus.EXPIRED or job.error_kind in _CANVAS_ENDED:
-        request = ExportRequest(job.site, Context.parse(job.context), ExportType(job.export_type),
-                                {SelectKey(k): list(v) for k, v in job.selection.items()}, job.skip_notifications,
-                                job.dest_dir, job.goal, job.user_id, job.context_label)
+        request = ExportRequest(
+            job.site,
+            Context.parse(job.context),
+            ExportType(job.export_type),
+            {SelectKey(k): list(v) for k, v in job.selection.items()},
+            job.skip_notifications,
+            job.dest_dir,
+            job.goal,
+            job.user_id,
+            job.context_label,
+        )
         return await start_export(services, request)
     await engine.resume(job.id)
     return job.id

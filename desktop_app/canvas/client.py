@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import re
 import ssl
 import time
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -86,6 +87,7 @@ from .validation import (
     validate_export_request,
 )
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"CanvasExportManager/{__version__}"
@@ -105,8 +107,16 @@ class _Again(Exception):
     `CanvasClient._with_retries`, never out of it). `give_up(attempts)` is the error
     to raise when they say no more."""
 
-    def __init__(self, failure: Failure, where: str, what: str, give_up: Callable[[int], BaseException], *,
-                 retry_after: float | None = None, remaining: float | None = None) -> None:
+    def __init__(
+        self,
+        failure: Failure,
+        where: str,
+        what: str,
+        give_up: Callable[[int], BaseException],
+        *,
+        retry_after: float | None = None,
+        remaining: float | None = None,
+    ) -> None:
         super().__init__(where)
         self.failure, self.where, self.what, self.give_up = failure, where, what, give_up
         self.retry_after, self.remaining = retry_after, remaining
@@ -222,8 +232,10 @@ class PackageResponse:
         source: AsyncIterator[bytes] | AsyncIterator[bytes | bytearray]
         if isinstance(response, rawget.RawResponse):
             source = response.aiter_blocks(chunk_size)
-        elif response.headers.get("content-encoding", "").strip().lower() not in ("", "identity") \
-                or response.is_stream_consumed:
+        elif (
+            response.headers.get("content-encoding", "").strip().lower() not in ("", "identity")
+            or response.is_stream_consumed
+        ):
             source = response.aiter_bytes()  # decoded, or already in memory (mock transports)
         else:
             source = response.aiter_raw()
@@ -244,6 +256,14 @@ class PackageResponse:
             f"PackageResponse(status={self.status}, resumed={self.resumed}, start={self.start}, "
             f"total_size={self.total_size}, content_type={self.content_type!r})"
         )
+
+
+def _transport_give_up(
+    exc: BaseException, action: str, host: str, ambiguous: bool, where: str, attempts: int
+) -> UnreachableError:
+    """The error for a transport failure once the retries are spent (bound early by
+    `functools.partial`: the exception variable is unbound once its except block ends)."""
+    return error_for_transport(exc, action=action, host=host, ambiguous=ambiguous, attempts=attempts, where=where)
 
 
 class CanvasClient:
@@ -374,8 +394,9 @@ class CanvasClient:
         if not asked:
             raise ValueError("ask for at least one permission")
         query = urlencode([("permissions[]", name) for name in asked])
-        data = await self._get_json(f"{ctx.api_path}/permissions?{query}",
-                                    action=f"check what you may do in {describe(ctx)}")
+        data = await self._get_json(
+            f"{ctx.api_path}/permissions?{query}", action=f"check what you may do in {describe(ctx)}"
+        )
         return Permissions.from_json(data, ctx, asked)
 
     async def allowed_export_types(self, ctx: Context) -> dict[ExportType, str | None]:
@@ -483,7 +504,7 @@ class CanvasClient:
         while True:  # one hop of the redirect chain a turn, each with its own retries
             where = f"GET {safe_url(current)}"
             log.debug("package hop %d: %s%s", hops, where, " (with token)" if origin(current) == self._origin else "")
-            response = await self._with_retries("GET", lambda hop=current: self._try_hop(hop, start, action))
+            response = await self._with_retries("GET", functools.partial(self._try_hop, current, start, action))
             if response.is_redirect:
                 location = response.headers.get("location", "")
                 await response.aclose()
@@ -522,9 +543,10 @@ class CanvasClient:
             response = await self._send_hop(current, start)
         except httpx.TransportError as exc:
             raise _Again(
-                Failure.CONNECT_FAILED if isinstance(exc, _NOT_SENT) else Failure.AMBIGUOUS, where, type(exc).__name__,
-                lambda attempts, exc=exc: error_for_transport(  # exc: unbound once the except block ends
-                    exc, action=action, host=host_for_people(current), ambiguous=False, attempts=attempts, where=where),
+                Failure.CONNECT_FAILED if isinstance(exc, _NOT_SENT) else Failure.AMBIGUOUS,
+                where,
+                type(exc).__name__,
+                functools.partial(_transport_give_up, exc, action, host_for_people(current), False, where),
             ) from None
         if response.status_code < 400 or (response.status_code == 416 and start > 0):
             return response
@@ -536,13 +558,16 @@ class CanvasClient:
         else:
             raise error_for_response(response.status_code, response.headers, body, action=action, where=where)
         raise _Again(
-            failure, where, str(response.status_code),
-            lambda attempts: error_for_response(response.status_code, response.headers, body, action=action,
-                                                attempts=attempts, where=where),
+            failure,
+            where,
+            str(response.status_code),
+            lambda attempts: error_for_response(
+                response.status_code, response.headers, body, action=action, attempts=attempts, where=where
+            ),
             retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
 
-    async def _with_retries(self, method: str, attempt_once: Callable[[], Awaitable[Any]]) -> Any:
+    async def _with_retries(self, method: str, attempt_once: Callable[[], Awaitable[T]]) -> T:
         """The one retry loop, for API calls and package hops alike: run `attempt_once`
         until it answers, or raises anything but `_Again`, or the retry rules
         (`retry.retry_delay`: attempts, time spent, Retry-After) say no more."""
@@ -553,10 +578,23 @@ class CanvasClient:
             try:
                 return await attempt_once()
             except _Again as again:
-                delay = retry_delay(method, again.failure, attempt, time.monotonic() - started, self.policy, self._rng,
-                                    again.retry_after, remaining=again.remaining)
-                log.info("%s -> %s, attempt %d%s", again.where, again.what, attempt,
-                         f", retrying in {delay:.2f} s" if delay is not None else "")
+                delay = retry_delay(
+                    method,
+                    again.failure,
+                    attempt,
+                    time.monotonic() - started,
+                    self.policy,
+                    self._rng,
+                    again.retry_after,
+                    remaining=again.remaining,
+                )
+                log.info(
+                    "%s -> %s, attempt %d%s",
+                    again.where,
+                    again.what,
+                    attempt,
+                    f", retrying in {delay:.2f} s" if delay is not None else "",
+                )
                 if delay is None:
                     raise again.give_up(attempt) from None
             await self._sleep(delay)
@@ -679,16 +717,12 @@ class CanvasClient:
                     response = await self._exchange(request, action=action, where=where)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, _NOT_SENT)
+                ambiguous = sent and method.upper() not in ("GET", "HEAD")
                 raise _Again(
-                    Failure.AMBIGUOUS if sent else Failure.CONNECT_FAILED, where, f"failed ({type(exc).__name__})",
-                    lambda attempts, exc=exc: error_for_transport(  # exc: unbound once the except block ends
-                        exc,
-                        action=action,
-                        host=host_for_people(request.url),
-                        ambiguous=sent and method.upper() not in ("GET", "HEAD"),
-                        attempts=attempts,
-                        where=where,
-                    ),
+                    Failure.AMBIGUOUS if sent else Failure.CONNECT_FAILED,
+                    where,
+                    f"failed ({type(exc).__name__})",
+                    functools.partial(_transport_give_up, exc, action, host_for_people(request.url), ambiguous, where),
                 ) from None
 
             self._note_rate_limit(response.headers)
@@ -719,12 +753,19 @@ class CanvasClient:
                 )
             remaining = None
             if failure is Failure.THROTTLED:
-                remaining, self._remaining = self._remaining, None  # the throttle wait covers the drain: no second pause
+                remaining, self._remaining = (
+                    self._remaining,
+                    None,
+                )  # the throttle wait covers the drain: no second pause
             raise _Again(
-                failure, where, str(status),
-                lambda attempts: error_for_response(status, response.headers, body, action=action, attempts=attempts,
-                                                    where=where),
-                retry_after=retry_after, remaining=remaining,
+                failure,
+                where,
+                str(status),
+                lambda attempts: error_for_response(
+                    status, response.headers, body, action=action, attempts=attempts, where=where
+                ),
+                retry_after=retry_after,
+                remaining=remaining,
             )
 
         return await self._with_retries(method, attempt_once)

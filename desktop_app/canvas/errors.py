@@ -59,7 +59,9 @@ class NotAuthorizedError(CanvasError):
 class ThrottledError(CanvasError):
     """Canvas's rate limiter said no (403 "Rate Limit Exceeded", or 429 from a proxy)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = 403, detail: str = "") -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, status: int | None = 403, detail: str = ""
+    ) -> None:
         super().__init__(message, status=status, detail=detail)
         self.retry_after = retry_after
 

@@ -45,9 +45,7 @@ class Context:
         try:
             kind = ContextKind(kind_text.lower())
         except ValueError:
-            raise ValueError(
-                f"'{text}' is not a context: use course:ID, group:ID, user:ID or user:self"
-            ) from None
+            raise ValueError(f"'{text}' is not a context: use course:ID, group:ID, user:ID or user:self") from None
         ident = ident.strip()
         if not sep or not ident:
             raise ValueError(f"'{text}' has no id: use {kind.value}:ID")
@@ -148,9 +146,7 @@ class WorkflowState(str, enum.Enum):
         return _STATE_LABELS[self]
 
 
-_RUNNING = frozenset(
-    {WorkflowState.CREATED, WorkflowState.WAITING_FOR_EXTERNAL_TOOL, WorkflowState.EXPORTING}
-)
+_RUNNING = frozenset({WorkflowState.CREATED, WorkflowState.WAITING_FOR_EXTERNAL_TOOL, WorkflowState.EXPORTING})
 _STATE_LABELS = {
     WorkflowState.CREATED: "Queued at Canvas",
     WorkflowState.WAITING_FOR_EXTERNAL_TOOL: "Waiting for New Quizzes",
@@ -352,8 +348,9 @@ class Group:
     @classmethod
     def from_json(cls, data: Any) -> "Group":
         f = Fields(data, "a group")
-        return cls(id=f.id(), name=f.text("name"), context_name=f.text("context_name"),
-                   course_id=f.optional_id("course_id"))
+        return cls(
+            id=f.id(), name=f.text("name"), context_name=f.text("context_name"), course_id=f.optional_id("course_id")
+        )
 
     @property
     def context(self) -> Context:

@@ -159,8 +159,7 @@ class _Reader(asyncio.BufferedProtocol):
                 )
             elif exc is None:
                 failure = httpx.RemoteProtocolError(
-                    f"peer closed connection without sending complete message body: "
-                    f"{self.remaining} bytes missing"
+                    f"peer closed connection without sending complete message body: {self.remaining} bytes missing"
                 )
             else:
                 failure = httpx.ReadError(str(exc) or type(exc).__name__)
@@ -294,8 +293,16 @@ class RawResponse:
     """The answer to `open_raw`, shaped like the parts of `httpx.Response` the package
     download uses: `status_code`, `headers`, `url`, `is_redirect`, `aclose()`."""
 
-    def __init__(self, url: httpx.URL, reader: _Reader, status: int, reason: str, version: str,
-                 headers: httpx.Headers, read_timeout: float | None) -> None:
+    def __init__(
+        self,
+        url: httpx.URL,
+        reader: _Reader,
+        status: int,
+        reason: str,
+        version: str,
+        headers: httpx.Headers,
+        read_timeout: float | None,
+    ) -> None:
         self.url = url
         self.status_code = status
         self.reason_phrase = reason
@@ -447,7 +454,9 @@ async def open_raw(
     try:
         await asyncio.wait_for(
             loop.create_connection(
-                lambda: reader, host, port,
+                lambda: reader,
+                host,
+                port,
                 ssl=ssl_context if https else None,
                 server_hostname=host if https else None,
                 ssl_handshake_timeout=timeout.connect if https else None,
@@ -485,7 +494,8 @@ async def open_raw(
         length = _content_length(headers)
         encoding = headers.get("content-encoding", "").strip().lower()
         if (
-            status not in (200, 206) and status < 400
+            status not in (200, 206)
+            and status < 400
             or "transfer-encoding" in headers
             or length is None
             or encoding not in ("", "identity")

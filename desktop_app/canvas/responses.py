@@ -19,6 +19,7 @@ so each message says what failed and what to do about it.
 from __future__ import annotations
 
 import json
+import math
 import socket
 import ssl
 from datetime import datetime, timedelta
@@ -49,7 +50,7 @@ def strip_json_prefix(text: str) -> str:
     """Old Canvas prepends `while(1);` to JSON to stop JSON hijacking; drop it."""
     stripped = text.lstrip()
     if stripped.startswith(JSON_PREFIX):
-        return stripped[len(JSON_PREFIX):]
+        return stripped[len(JSON_PREFIX) :]
     return text
 
 
@@ -115,11 +116,8 @@ def is_throttled(status: int, body: str) -> bool:
 
 def describe_wait(seconds: float) -> str:
     """`90 seconds`, `15 minutes`, `24 hours`, `3 days`: a wait in the unit a person uses."""
-    for unit, size, up_to in (("second", 1, 120), ("minute", 60, 120 * 60), ("hour", 3600, 72 * 3600)):
-        if seconds < up_to:
-            break
-    else:
-        unit, size = "day", 86400
+    units = (("second", 1, 120), ("minute", 60, 120 * 60), ("hour", 3600, 72 * 3600), ("day", 86400, math.inf))
+    unit, size = next((name, size) for name, size, up_to in units if seconds < up_to)
     count = round(seconds / size)
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
@@ -264,8 +262,12 @@ def describe_transport_error(exc: BaseException) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "Canvas stopped answering (timeout)"
     if isinstance(exc, httpx.ConnectError):
-        if any(isinstance(e, socket.gaierror) for e in chain) or "name or service" in text or "nodename" in text \
-                or "getaddrinfo" in text:
+        if (
+            any(isinstance(e, socket.gaierror) for e in chain)
+            or "name or service" in text
+            or "nodename" in text
+            or "getaddrinfo" in text
+        ):
             return "the address could not be found (DNS)"
         if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
             return "the connection was refused"
@@ -284,7 +286,9 @@ def error_for_transport(
 ) -> UnreachableError:
     """UnreachableError for a failure below HTTP. `host` is shown (it holds no secret)."""
     what = describe_transport_error(exc)
-    detail = f"{type(exc).__name__}" + (f" {where}" if where else "") + (f"; {attempts} attempts" if attempts > 1 else "")
+    detail = (
+        f"{type(exc).__name__}" + (f" {where}" if where else "") + (f"; {attempts} attempts" if attempts > 1 else "")
+    )
     if ambiguous:
         message = (
             f"The connection to Canvas at {host} broke while trying to {action} ({what}), so it is "
@@ -292,8 +296,7 @@ def error_for_transport(
         )
     elif isinstance(exc, DeadlineExceeded):  # it answered, far too slowly: not our network
         message = (
-            f"Canvas at {host} answered too slowly to {action}: {what}. Canvas may be overloaded; "
-            f"try again later."
+            f"Canvas at {host} answered too slowly to {action}: {what}. Canvas may be overloaded; try again later."
         )
     else:
         message = (

@@ -39,8 +39,7 @@ def normalise_base_url(text: str) -> str:
         raise ValueError(f"'{text.strip()}' has no host name; use an address like https://canvas.example.edu")
     if scheme == "http" and not _is_loopback(host):
         raise ValueError(
-            "Canvas must be reached over https://: a plain http:// address would send "
-            "your access token unencrypted"
+            "Canvas must be reached over https://: a plain http:// address would send your access token unencrypted"
         )
     if parts.username or parts.password:
         raise ValueError("Leave user names and passwords out of the address; use an access token instead")

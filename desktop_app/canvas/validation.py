@@ -30,7 +30,9 @@ def coerce_export_type(export_type: ExportType | str) -> ExportType:
         return ExportType(str(export_type).strip().lower())
     except ValueError:
         choices = ", ".join(t.value for t in ExportType)
-        raise ValidationError(f"'{export_type}' is not an export type this app creates: use one of {choices}.") from None
+        raise ValidationError(
+            f"'{export_type}' is not an export type this app creates: use one of {choices}."
+        ) from None
 
 
 def coerce_select_key(key: SelectKey | str) -> SelectKey:
@@ -96,9 +98,7 @@ _NOT_COURSE_ADMIN = (
 )
 
 
-def allowed_export_types(
-    kind: ContextKind, may_read_as_admin: bool | None = None
-) -> dict[ExportType, str | None]:
+def allowed_export_types(kind: ContextKind, may_read_as_admin: bool | None = None) -> dict[ExportType, str | None]:
     """Every export type, mapped to None when Canvas allows it here, else to the reason why not.
 
     * groups and users: zip only, whoever asks (Canvas answers 400 "invalid export_type");
@@ -148,17 +148,14 @@ def validate_export_request(
         return
     names = ", ".join(k.label for k in refused)
     if export_type is ExportType.COMMON_CARTRIDGE and refused == [SelectKey.FOLDERS]:
-        raise ValidationError(
-            "A Common Cartridge export ignores folders: select the files inside the folder instead."
-        )
+        raise ValidationError("A Common Cartridge export ignores folders: select the files inside the folder instead.")
     advice = (
         " Use Common Cartridge to export other course content."
         if ctx.kind is ContextKind.COURSE and export_type is not ExportType.COMMON_CARTRIDGE
         else ""
     )
     raise ValidationError(
-        f"A {export_type.label} export contains {_TYPE_CONTENTS[export_type]}, "
-        f"so it cannot include {names}.{advice}"
+        f"A {export_type.label} export contains {_TYPE_CONTENTS[export_type]}, so it cannot include {names}.{advice}"
     )
 
 

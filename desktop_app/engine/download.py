@@ -62,8 +62,17 @@ from desktop_app.engine.zipcheck import StreamedEntries
 from desktop_app.sizes import human_size
 
 __all__ = [
-    "CHUNK_SIZE", "DiskFullError", "DownloadPolicy", "DownloadResult", "FolderNotWritableError",
-    "LocalStorageError", "download_to_part", "fsync_alongside", "fsync_part", "part_path_for", "safe_filename",
+    "CHUNK_SIZE",
+    "DiskFullError",
+    "DownloadPolicy",
+    "DownloadResult",
+    "FolderNotWritableError",
+    "LocalStorageError",
+    "download_to_part",
+    "fsync_alongside",
+    "fsync_part",
+    "part_path_for",
+    "safe_filename",
     "storage_error",
 ]
 
@@ -286,10 +295,12 @@ class _PartWriter:
         returns the bytes written so far."""
         await self.drain()
         if pieces:
-            self._pending = asyncio.ensure_future(_both(
-                asyncio.to_thread(_write_pieces, self.part, pieces, self.written, self.checks.streamed),
-                asyncio.to_thread(_hash_pieces, self.checks.digest, pieces),
-            ))
+            self._pending = asyncio.ensure_future(
+                _both(
+                    asyncio.to_thread(_write_pieces, self.part, pieces, self.written, self.checks.streamed),
+                    asyncio.to_thread(_hash_pieces, self.checks.digest, pieces),
+                )
+            )
             self._pending_size = size
         return self.written
 
@@ -423,8 +434,14 @@ async def download_to_part(
                     detail=type(err).__name__,
                 ) from err
             await sleep(policy.delay(stalled))
-    return DownloadResult(path=part.path, size=have, attempts=attempts, resumed=resumed_any,
-                          sha256=checks.digest.hexdigest(), streamed=checks.streamed)
+    return DownloadResult(
+        path=part.path,
+        size=have,
+        attempts=attempts,
+        resumed=resumed_any,
+        sha256=checks.digest.hexdigest(),
+        streamed=checks.streamed,
+    )
 
 
 class _TooManyRestarts(Exception):
@@ -503,7 +520,8 @@ async def _receive(
 def _too_much(limit: int, announced: bool, got: int) -> SizeMismatchError:
     if announced:
         return SizeMismatchError(
-            f"Canvas sent more than the {limit} bytes it announced for this package.", detail=f"got at least {got} bytes"
+            f"Canvas sent more than the {limit} bytes it announced for this package.",
+            detail=f"got at least {got} bytes",
         )
     return SizeMismatchError(
         f"Canvas did not say how large this package is, and it sent more than {human_size(limit)}, the most "

@@ -52,9 +52,12 @@ from desktop_app.canvas.models import (
 )
 from desktop_app.canvas.validation import coerce_export_type, validate_export_request
 from desktop_app.engine.download import (
-    DownloadPolicy, download_to_part, fsync_alongside, part_path_for, safe_filename,
+    DownloadPolicy,
+    download_to_part,
+    fsync_alongside,
+    part_path_for,
+    safe_filename,
 )
-from desktop_app.engine.names import context_label_of, package_name
 from desktop_app.engine.errors import (
     ExportExpiredError,
     ExportFailedError,
@@ -76,10 +79,11 @@ from desktop_app.engine.events import (
     JobWarning,
 )
 from desktop_app.engine.limits import DEFAULT_MAX_CONCURRENT, ResizableLimiter
+from desktop_app.engine.names import context_label_of, package_name
 from desktop_app.engine.ownership import LEASE_TTL, Holder
-from desktop_app.engine.status import Goal
 from desktop_app.engine.partfile import AlreadySaved, PartFile, claim_part, commit_part, numbered
 from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
+from desktop_app.engine.status import Goal
 from desktop_app.engine.store import Job, JobStore
 from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
 
@@ -240,7 +244,8 @@ class Engine:
         if goal == Goal.SAVED and dest_dir is None:
             raise ValueError("a job that saves the package needs dest_dir")
         selection = {
-            (k.value if isinstance(k, SelectKey) else str(k)): [int(i) for i in ids] for k, ids in (select or {}).items()
+            (k.value if isinstance(k, SelectKey) else str(k)): [int(i) for i in ids]
+            for k, ids in (select or {}).items()
         }
         job = self.store.add(
             site=site,
@@ -255,12 +260,22 @@ class Engine:
             user_id=user_id,
             context_label=context_label,
         )
-        self._emit(JobCreated(job.id, site, job.context, job.export_type, None, str(job.dest_dir) if job.dest_dir else None))
+        self._emit(
+            JobCreated(job.id, site, job.context, job.export_type, None, str(job.dest_dir) if job.dest_dir else None)
+        )
         self._claim_and_spawn(job.id)
         return job.id
 
-    async def attach(self, site: str, ctx: Context | str, export_id: int, dest_dir: Path | str | None, *,
-                     user_id: int | None = None, context_label: str | None = None) -> int:
+    async def attach(
+        self,
+        site: str,
+        ctx: Context | str,
+        export_id: int,
+        dest_dir: Path | str | None,
+        *,
+        user_id: int | None = None,
+        context_label: str | None = None,
+    ) -> int:
         """Take an export started elsewhere (web UI, a co-teacher, an earlier run) to a
         saved file. Reads the export first, so a wrong id fails here (NotFoundError).
         If a job of ours is already working on this export, returns that job instead.
@@ -285,7 +300,11 @@ class Engine:
             user_id=user_id,
             context_label=context_label,
         )
-        self._emit(JobCreated(job.id, site, job.context, job.export_type, export.id, str(job.dest_dir) if job.dest_dir else None))
+        self._emit(
+            JobCreated(
+                job.id, site, job.context, job.export_type, export.id, str(job.dest_dir) if job.dest_dir else None
+            )
+        )
         self._claim_and_spawn(job.id)
         return job.id
 
@@ -306,7 +325,9 @@ class Engine:
             if job.part_path and job.part_path.exists():
                 message += " The part downloaded so far is kept; resume to finish it."
             job = self.store.update(job_id, state=JobStatus.STOPPED, finished_at=_utcnow())
-            self._emit(JobState(job_id, JobStatus.STOPPED, JobStatus.STOPPED.label, message, job.export_id, job.expires_at))
+            self._emit(
+                JobState(job_id, JobStatus.STOPPED, JobStatus.STOPPED.label, message, job.export_id, job.expires_at)
+            )
         finally:
             self._stopping.discard(job_id)
 
@@ -386,8 +407,7 @@ class Engine:
         other = self.store.claim(job_id, self.holder, self.config.lease_ttl)
         if other is not None:
             raise JobBusyError(
-                f"Job {job_id} is being worked on by another Canvas Export Manager ({other.describe()}); "
-                f"left to it."
+                f"Job {job_id} is being worked on by another Canvas Export Manager ({other.describe()}); left to it."
             )
         task = asyncio.get_running_loop().create_task(self._run_leased(job_id), name=f"export-job-{job_id}")
         self._tasks[job_id] = task
@@ -538,8 +558,11 @@ class Engine:
         changed = job.state is not JobStatus.DONE
         job = self.store.update(job.id, state=JobStatus.DONE, **values)
         if changed:
-            label = JobStatus.DONE.label if saved is not None else (
-                "Created at Canvas" if job.goal == Goal.CREATED else "Exported at Canvas")
+            label = (
+                JobStatus.DONE.label
+                if saved is not None
+                else ("Created at Canvas" if job.goal == Goal.CREATED else "Exported at Canvas")
+            )
             self._emit(JobState(job.id, JobStatus.DONE, label, "", job.export_id, job.expires_at))
         self._emit(JobDone(job.id, saved, job.sha256, job.size))
         return job
@@ -570,10 +593,16 @@ class Engine:
                     if isinstance(err, UnreachableError) and not err.ambiguous:
                         self.store.update(job.id, create_started_at=None)  # never left: nothing to find
                         raise
-                    log.info("job %s: create was ambiguous (%s); looking for the export it may have made", job.id, type(err).__name__)
+                    log.info(
+                        "job %s: create was ambiguous (%s); looking for the export it may have made",
+                        job.id,
+                        type(err).__name__,
+                    )
                     found = await self._find_adoptable(job, client, ctx, started)
                     if found is not None:
-                        return self._adopt(job, found, "The connection broke while creating the export, but Canvas had created it")
+                        return self._adopt(
+                            job, found, "The connection broke while creating the export, but Canvas had created it"
+                        )
                     if attempt >= self.config.create_attempts:
                         raise
                     job = await self._before_create_again(job, err, attempt)
@@ -618,13 +647,17 @@ class Engine:
         request started (less a clock skew), and not already another job's. The oldest
         such one, since a later one would be somebody else's new request."""
         me = await self._me(job.site, client)
-        taken = {j.export_id for j in self.store.jobs() if j.site == job.site and j.export_id is not None and j.id != job.id}
+        taken = {
+            j.export_id for j in self.store.jobs() if j.site == job.site and j.export_id is not None and j.id != job.id
+        }
         cutoff = since - self.config.create_skew
         found: ContentExport | None = None
         async for export in client.list_exports(ctx):
             if export.created_at is not None and export.created_at < cutoff:
                 break  # newest first: everything after this is older still
-            if export.export_type != job.export_type and not (job.export_type == "qti" and export.export_type == "quizzes2"):
+            if export.export_type != job.export_type and not (
+                job.export_type == "qti" and export.export_type == "quizzes2"
+            ):
                 continue
             if export.user_id is not None and export.user_id != me:
                 continue
@@ -694,7 +727,7 @@ class Engine:
             before = now
             await self._sleep(interval)
             if use_progress:
-                progress = await self._call(job, lambda: client.get_progress(export.progress_id))
+                progress = await self._call(job, functools.partial(client.get_progress, export.progress_id))
                 implied = workflow_from_progress(progress.workflow_state)
                 if implied is not export.workflow_state:
                     # The phase changed: read the export (the source of truth) and report
@@ -772,8 +805,13 @@ class Engine:
     def _package_name(job: Job, display_name: str | None) -> str:
         """The saved package's name (names.py): the job's context label (or its kind and
         id), type, the export's day and id, and the extension Canvas gave the file."""
-        return package_name(job.context_label or context_label_of(job.context), job.export_type,
-                            job.export_created_at, job.export_id or 0, display_name)
+        return package_name(
+            job.context_label or context_label_of(job.context),
+            job.export_type,
+            job.export_created_at,
+            job.export_id or 0,
+            display_name,
+        )
 
     async def _download(self, job: Job, client: Any, ctx: Context, export: ContentExport) -> None:
         attachment = export.attachment
@@ -797,8 +835,15 @@ class Engine:
                 self._emit(JobDownload(job.id, done, total))
 
         async with self._download_limit(job.site):
-            claimed = await claim_part(part, name, on_wait=lambda: self._emit(JobWarning(
-                job.id, "Another program is saving this export into the same folder; waiting for it to finish.")))
+            claimed = await claim_part(
+                part,
+                name,
+                on_wait=lambda: self._emit(
+                    JobWarning(
+                        job.id, "Another program is saving this export into the same folder; waiting for it to finish."
+                    )
+                ),
+            )
             if isinstance(claimed, AlreadySaved):
                 verified = await asyncio.to_thread(verify_package, claimed.path, attachment.size or None, name=name)
                 self._finish_done(job, claimed.path, verified)
@@ -814,7 +859,13 @@ class Engine:
         self._finish_done(job, final, verified)
 
     async def _fetch_verified(
-        self, job: Job, client: Any, attachment: Any, part: PartFile, name: str, on_bytes: Callable[[int, int | None], None]
+        self,
+        job: Job,
+        client: Any,
+        attachment: Any,
+        part: PartFile,
+        name: str,
+        on_bytes: Callable[[int, int | None], None],
     ) -> VerifiedPackage:
         """Download into the locked part until it verifies; a package pieced together from
         several attempts gets one fresh download before it is called broken."""
@@ -831,9 +882,17 @@ class Engine:
             job = self._set_state(job, JobStatus.VERIFYING)
             try:
                 # fsynced while it is checked: the package is on disk before commit_part names it
-                return await fsync_alongside(part, functools.partial(
-                    verify_package, part.read_path, attachment.size or None, name=name, sha256=result.sha256,
-                    streamed=result.streamed))
+                return await fsync_alongside(
+                    part,
+                    functools.partial(
+                        verify_package,
+                        part.read_path,
+                        attachment.size or None,
+                        name=name,
+                        sha256=result.sha256,
+                        streamed=result.streamed,
+                    ),
+                )
             except PackageError:
                 if attempt == 1 and result.resumed:
                     # The package may have changed at Canvas between the attempts.

@@ -15,13 +15,22 @@ from pathlib import Path
 from desktop_app.canvas.errors import CanvasError
 from desktop_app.engine.status import JobStatus
 
-__all__ = ["STOP_MESSAGE", "Event", "JobCreated", "JobDone", "JobDownload", "JobError", "JobEvent", "JobProgress",
-           "JobState", "JobStatus", "JobWarning"]
+__all__ = [
+    "STOP_MESSAGE",
+    "Event",
+    "JobCreated",
+    "JobDone",
+    "JobDownload",
+    "JobError",
+    "JobEvent",
+    "JobProgress",
+    "JobState",
+    "JobStatus",
+    "JobWarning",
+]
 
 
-STOP_MESSAGE = (
-    "Canvas cannot cancel an export; it will finish on Canvas and you can download it later."
-)
+STOP_MESSAGE = "Canvas cannot cancel an export; it will finish on Canvas and you can download it later."
 
 
 @dataclass(frozen=True)

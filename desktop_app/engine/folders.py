@@ -58,8 +58,9 @@ def context_folder_name(ctx: Context, name: str | None = None) -> str:
     return safe_filename(f"{title} ({label})", fallback=label)
 
 
-def default_dest_dir(root: Path | str, site: str, ctx: Context, name: str | None = None, *,
-                     site_name: str | None = None) -> Path:
+def default_dest_dir(
+    root: Path | str, site: str, ctx: Context, name: str | None = None, *, site_name: str | None = None
+) -> Path:
     """The folder a package of `ctx` on `site` is saved in by default (see the module).
     `site_name` names the site's folder instead of its host (the demo Canvas: "Demo
     Canvas", not "127.0.0.1")."""

@@ -38,8 +38,15 @@ def context_label_of(context: Context | str) -> str:
     return f"{ctx.kind.value} {ctx.id}"
 
 
-def package_name(context_label: str | None, export_type: ExportType | str | None, created_at: datetime | None,
-                 export_id: int, display_name: str | None, *, tz: tzinfo | None = None) -> str:
+def package_name(
+    context_label: str | None,
+    export_type: ExportType | str | None,
+    created_at: datetime | None,
+    export_id: int,
+    display_name: str | None,
+    *,
+    tz: tzinfo | None = None,
+) -> str:
     """``<label> <Type label> <YYYY-MM-DD> export <id>.<ext>`` (see the module).
 
     `created_at` is the export's creation time; its date is taken in `tz` (None: this

@@ -50,7 +50,11 @@ _WINDOWS = sys.platform == "win32"
 _SYNC_FILE_RANGE_WRITE = 2
 """From <fcntl.h>: start writeback of the range's dirty pages, do not wait for it."""
 _OPEN_FLAGS = (
-    os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    os.O_WRONLY
+    | os.O_APPEND
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
     | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted at the name must not hang us (no effect on files)
 )
 
@@ -321,7 +325,7 @@ def commit_part(part: PartFile, dest_dir: Path, name: str) -> Path:
             if os.path.lexists(final):
                 continue
             if not _WINDOWS and not part.is_still_named():
-                raise _unsafe(part.path, "no longer the file this app wrote")
+                raise _unsafe(part.path, "no longer the file this app wrote") from None
             try:
                 os.replace(part.path, final)
             except OSError as err:

@@ -212,7 +212,9 @@ def _to_db(name: str, value: Any) -> Any:
     if name in _PATH_COLUMNS:
         return str(value)
     if name == "selection":
-        return json.dumps({str(k.value if hasattr(k, "value") else k): sorted(int(i) for i in v) for k, v in value.items()})
+        return json.dumps(
+            {str(k.value if hasattr(k, "value") else k): sorted(int(i) for i in v) for k, v in value.items()}
+        )
     if name == "state":
         return JobStatus(value).value
     if name == "goal":

@@ -90,7 +90,11 @@ def check_manifest(archive: Archive, entry: Entry) -> None:
 
 
 def verify_package(
-    path: Path, expected_size: int | None, *, name: str | None = None, sha256: str | None = None,
+    path: Path,
+    expected_size: int | None,
+    *,
+    name: str | None = None,
+    sha256: str | None = None,
     streamed: StreamedEntries | None = None,
 ) -> VerifiedPackage:
     """Raise a PackageError subclass (with a plain message) unless `path` is a sound package.
@@ -108,8 +112,7 @@ def verify_package(
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith(_HTML_STARTS):
         raise LoginPageError(
-            "Canvas sent a web page instead of the package (usually a login page): "
-            "check the token and try again."
+            "Canvas sent a web page instead of the package (usually a login page): check the token and try again."
         )
     if expected_size and size != expected_size:
         raise SizeMismatchError(

@@ -143,7 +143,7 @@ class _EntryData:
             return
         try:
             for at in range(0, len(data), FEED):
-                for piece in _inflate_span(self._decompressor, data[at:at + FEED], self._declared - self.size):
+                for piece in _inflate_span(self._decompressor, data[at : at + FEED], self._declared - self.size):
                     self._add(piece)
                     if self.failed:
                         return  # before the generator is asked for more
@@ -192,18 +192,18 @@ class StreamedEntries:
                 view = self._feed_header(view)
 
     def _feed_data(self, view: memoryview) -> memoryview:
-        take = view[:self._remaining]
+        take = view[: self._remaining]
         if self._data is not None:
             self._data.feed(take)
         self._remaining -= len(take)
         self._offset += len(take)
         if not self._remaining:
             self._end_entry()
-        return view[len(take):]
+        return view[len(take) :]
 
     def _feed_header(self, view: memoryview) -> memoryview:
         """Gather the local header (fixed part, then name and extra field) across pieces."""
-        take = view[:self._header_length() - len(self._header)]
+        take = view[: self._header_length() - len(self._header)]
         self._header += take
         self._offset += len(take)
         if len(self._header) >= _LOCAL.size:
@@ -211,7 +211,7 @@ class StreamedEntries:
                 self._stopped = True  # the central directory (or anything else): nothing more to follow
             elif len(self._header) == self._header_length():
                 self._start_entry()
-        return view[len(take):]
+        return view[len(take) :]
 
     def _header_length(self) -> int:
         """The local header's length, as far as it is known: its fixed part, then (once
@@ -247,8 +247,9 @@ class StreamedEntries:
         if _OVERFLOW not in (size, compressed):
             return size, compressed
         try:
-            size, compressed, _ = _zip64_values(memoryview(self._header)[_LOCAL.size + name_length:], size,
-                                                compressed, 0)
+            size, compressed, _ = _zip64_values(
+                memoryview(self._header)[_LOCAL.size + name_length :], size, compressed, 0
+            )
         except (CorruptPackageError, struct.error):
             return None
         return size, compressed
@@ -267,8 +268,9 @@ class StreamedEntries:
     def _end_entry(self) -> None:
         data = self._data
         if data is not None and data.complete:
-            self.entries[self._entry_offset] = Streamed(self._data_start, self._method,
-                                                        self._offset - self._data_start, data.crc, data.size)
+            self.entries[self._entry_offset] = Streamed(
+                self._data_start, self._method, self._offset - self._data_start, data.crc, data.size
+            )
 
 
 class PackageFile(Protocol):
@@ -299,8 +301,9 @@ def _refused(reason: str) -> CorruptPackageError:
 
 
 def _bad_entry(entry: Entry, detail: str) -> CorruptPackageError:
-    return CorruptPackageError(f"The package is damaged: '{entry.name}' fails its checksum.",
-                               detail=f"{entry.name}: {detail}")
+    return CorruptPackageError(
+        f"The package is damaged: '{entry.name}' fails its checksum.", detail=f"{entry.name}: {detail}"
+    )
 
 
 class _Window:
@@ -322,7 +325,7 @@ class _Window:
             self._start, self._length, offset = start, self._fh.readinto(self._buffer) or 0, 0
         if offset + length > self._length:
             raise _damaged(f"{length} bytes at {start} lie beyond the end of the file")
-        return self._view[offset:offset + length]
+        return self._view[offset : offset + length]
 
     def spans(self, start: int, length: int, step: int) -> Iterator[memoryview]:
         """`length` bytes from `start`, in views of at most `step` bytes."""
@@ -384,8 +387,11 @@ class Archive:
         back; for a stored entry, equal sizes follow from the real size being the bytes
         that were streamed)?"""
         return (
-            streamed is not None and not entry.flags & _ENCRYPTED and streamed.method == entry.method
-            and streamed.compressed == entry.compressed and streamed.size == entry.size
+            streamed is not None
+            and not entry.flags & _ENCRYPTED
+            and streamed.method == entry.method
+            and streamed.compressed == entry.compressed
+            and streamed.size == entry.size
             and streamed.crc == entry.crc
             and streamed.data_start + streamed.compressed <= self._next_start[entry.offset]
         )
@@ -463,12 +469,13 @@ def _central_directory(window: _Window, size: int) -> tuple[int, int, int]:
     _, disk, directory_disk, _, count, directory_size, directory_offset, _ = _END.unpack_from(tail, at)
     end_at = tail_start + at
     locator_at = end_at - _END64_LOCATOR.size
-    if tail_start <= locator_at and tail[locator_at - tail_start:].startswith(b"PK\x06\x07"):
+    if tail_start <= locator_at and tail[locator_at - tail_start :].startswith(b"PK\x06\x07"):
         _, _, end_at, _ = _END64_LOCATOR.unpack_from(tail, locator_at - tail_start)
         if end_at + _END64.size > locator_at:
             raise _damaged("the zip64 end record lies outside the file")
-        (signature, _, _, _, disk, directory_disk, _, count, directory_size,
-         directory_offset) = _END64.unpack(window.read(end_at, _END64.size))
+        (signature, _, _, _, disk, directory_disk, _, count, directory_size, directory_offset) = _END64.unpack(
+            window.read(end_at, _END64.size)
+        )
         if signature != b"PK\x06\x06":
             raise _damaged("no zip64 end of central directory record")
     if disk or directory_disk:
@@ -486,8 +493,25 @@ def _records(window: _Window, start: int, end: int) -> list[Entry]:
     while at < end:
         if len(entries) == MAX_ENTRIES:
             raise _refused(f"it holds more than the {MAX_ENTRIES:,} entries a course export can have")
-        (signature, _, _, flags, method, _, _, crc, compressed, size, name_length, extra_length,
-         comment_length, _, _, _, offset) = _CENTRAL.unpack(window.read(at, _CENTRAL.size))
+        (
+            signature,
+            _,
+            _,
+            flags,
+            method,
+            _,
+            _,
+            crc,
+            compressed,
+            size,
+            name_length,
+            extra_length,
+            comment_length,
+            _,
+            _,
+            _,
+            offset,
+        ) = _CENTRAL.unpack(window.read(at, _CENTRAL.size))
         if signature != b"PK\x01\x02":
             raise _damaged(f"no central directory record at {at}")
         variable = window.read(at + _CENTRAL.size, name_length + extra_length)
@@ -525,10 +549,10 @@ def _next_starts(entries: list[Entry], directory_start: int) -> dict[int, int]:
     refusing any entry whose header and data cannot end before it: the local header is
     at least as long as its fixed part and the name."""
     following = [entry.offset for entry in entries[1:]] + [directory_start]
-    for entry, next_start in zip(entries, following):
+    for entry, next_start in zip(entries, following, strict=True):
         if entry.offset + _LOCAL.size + entry.name_length + entry.compressed > next_start:
             raise _refused(f"its entries overlap ('{entry.name}' runs into the next one)")
-    return dict(zip((entry.offset for entry in entries), following))
+    return dict(zip((entry.offset for entry in entries), following, strict=True))
 
 
 def expansion_limit(package_size: int) -> int:
@@ -542,8 +566,10 @@ def _check_expansion(entries: list[Entry], package_size: int) -> None:
     if total > MAX_UNCOMPRESSED_TOTAL:
         raise _refused(f"its entries add up to {total:,} bytes, above the {MAX_UNCOMPRESSED_TOTAL:,}-byte ceiling")
     if total > expansion_limit(package_size):
-        raise _refused(f"its entries add up to {total:,} bytes, more than {MAX_EXPANSION_RATIO} times "
-                       f"the package's {package_size:,}")
+        raise _refused(
+            f"its entries add up to {total:,} bytes, more than {MAX_EXPANSION_RATIO} times "
+            f"the package's {package_size:,}"
+        )
 
 
 def _lzma_decompressor(window: _Window, start: int, declared: int) -> tuple[lzma.LZMADecompressor, int]:

@@ -62,11 +62,23 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("other", "Other resources"),
 )
 KIND_LABEL = dict(KINDS)
-SINGULAR = {"pages": "page", "assignments": "assignment", "quizzes": "quiz", "discussion_topics": "discussion",
-            "announcements": "announcement", "calendar_events": "calendar event", "rubrics": "rubric",
-            "files": "file", "web_links": "web link", "external_tools": "external tool",
-            "question_banks": "question bank", "other": "resource", "modules": "module",
-            "module_items": "module item", "folders": "folder"}
+SINGULAR = {
+    "pages": "page",
+    "assignments": "assignment",
+    "quizzes": "quiz",
+    "discussion_topics": "discussion",
+    "announcements": "announcement",
+    "calendar_events": "calendar event",
+    "rubrics": "rubric",
+    "files": "file",
+    "web_links": "web link",
+    "external_tools": "external tool",
+    "question_banks": "question bank",
+    "other": "resource",
+    "modules": "module",
+    "module_items": "module item",
+    "folders": "folder",
+}
 
 _LEARNING_APP = "learning-application-resource"
 LISTED_PREFIXES = ("event:", "rubric:", "tool:")
@@ -173,14 +185,17 @@ def read_contents(reader: PackageReader) -> Contents:
         if manifest.size > MAX_MANIFEST_BYTES:
             raise CorruptPackageError(
                 f"The package is not a valid export: its imsmanifest.xml declares {manifest.size:,} bytes, "
-                f"more than the {MAX_MANIFEST_BYTES:,} a manifest can need.", detail=f"{manifest.size}")
+                f"more than the {MAX_MANIFEST_BYTES:,} a manifest can need.",
+                detail=f"{manifest.size}",
+            )
         try:
             root = x.parse(reader.read(manifest, MAX_MANIFEST_BYTES), "imsmanifest.xml")
         except x.XmlError as err:
             raise CorruptPackageError(f"The package is not a valid export: {err}.", detail=str(err)) from err
         if x.local(root.tag) != "manifest":
-            raise CorruptPackageError("The package is not a valid export: imsmanifest.xml is not a manifest.",
-                                      detail=str(root.tag))
+            raise CorruptPackageError(
+                "The package is not a valid export: imsmanifest.xml is not a manifest.", detail=str(root.tag)
+            )
         contents = _Cartridge(reader, root).build()
     for name_problem in reader.problems:
         contents.problem(f"'{name_problem.name}': {name_problem.reason}.")
@@ -191,8 +206,14 @@ def _files_zip(reader: PackageReader) -> Contents:
     contents = Contents("files", reader.path.stem)
     for entry in reader.files():
         key = "file:" + entry.name
-        item = Item(key, "files", PurePosixPath(entry.name.replace("\\", "/")).name or entry.name,
-                    href=entry.name, files=(entry.name,), size=entry.size)
+        item = Item(
+            key,
+            "files",
+            PurePosixPath(entry.name.replace("\\", "/")).name or entry.name,
+            href=entry.name,
+            files=(entry.name,),
+            size=entry.size,
+        )
         contents.items[key] = item
         _add_to_tree(contents.files_root, _tree_parts(entry.name), item)
     _sum_tree(contents.files_root)
@@ -271,7 +292,7 @@ class _Cartridge:
     def build(self) -> Contents:
         c = self.contents
         resources = x.child(self.root, "resources")
-        for node in (x.children(resources, "resource") if resources is not None else ()):
+        for node in x.children(resources, "resource") if resources is not None else ():
             ident = node.get("identifier") or ""
             if not ident:
                 c.problem("A resource without an identifier is ignored.")
@@ -281,9 +302,13 @@ class _Cartridge:
                 continue
             files = [entry_name(f.get("href") or "") for f in x.children(node, "file")]
             href = entry_name(node.get("href") or "") or (files[0] if files else "")
-            self.resources[ident] = _Resource(ident, (node.get("type") or "").strip(), href,
-                                              [f for f in files if f],
-                                              [d.get("identifierref") or "" for d in x.children(node, "dependency")])
+            self.resources[ident] = _Resource(
+                ident,
+                (node.get("type") or "").strip(),
+                href,
+                [f for f in files if f],
+                [d.get("identifierref") or "" for d in x.children(node, "dependency")],
+            )
         c.resource_ids = set(self.resources)
         self._organization()
         qti_only = bool(self.resources) and all(r.type.lower().startswith("imsqti") for r in self.resources.values())
@@ -298,7 +323,9 @@ class _Cartridge:
                     if item is not None:
                         entry.item_key = item.key
                     elif entry.ref not in self.resources:
-                        c.problem(f"Module item '{entry.title}' points at '{entry.ref}', which the package does not hold.")
+                        c.problem(
+                            f"Module item '{entry.title}' points at '{entry.ref}', which the package does not hold."
+                        )
         _sum_tree(c.files_root)
         return c
 
@@ -309,8 +336,11 @@ class _Cartridge:
         if org is None:
             return
         tops = list(x.children(org, "item"))
-        if len(tops) == 1 and not tops[0].get("identifierref") and all(
-                not i.get("identifierref") for i in x.children(tops[0], "item")):
+        if (
+            len(tops) == 1
+            and not tops[0].get("identifierref")
+            and all(not i.get("identifierref") for i in x.children(tops[0], "item"))
+        ):
             tops = list(x.children(tops[0], "item"))  # Canvas's LearningModules root
         for node in tops:
             module = Module(x.text(node, "title") or "Untitled module", node.get("identifier") or "")
@@ -335,8 +365,18 @@ class _Cartridge:
         if title is None:
             title = self.module_titles.get(res.identifier) or guess_title(href or res.identifier)
             known = res.identifier in self.module_titles
-        item = Item(res.identifier, kind, title, res.identifier, href or None, tuple(res.files),
-                    entry.size if entry else 0, known, bool(href) and entry is None, tuple(res.depends))
+        item = Item(
+            res.identifier,
+            kind,
+            title,
+            res.identifier,
+            href or None,
+            tuple(res.files),
+            entry.size if entry else 0,
+            known,
+            bool(href) and entry is None,
+            tuple(res.depends),
+        )
         c.items[item.key] = item
         if item.missing:
             c.problem(f"The manifest lists '{href}' ({SINGULAR.get(kind, kind)}), but the package does not hold it.")
@@ -376,7 +416,7 @@ class _Cartridge:
 
     def _file(self, res: _Resource) -> None:
         item = self._add(res, "files", res.href.rpartition("/")[2] or res.identifier)
-        path = res.href[len("web_resources/"):] if res.href.startswith("web_resources/") else res.href
+        path = res.href[len("web_resources/") :] if res.href.startswith("web_resources/") else res.href
         _add_to_tree(self.contents.files_root, _tree_parts(path), item)
 
     def _small(self, name: str) -> bytes | None:

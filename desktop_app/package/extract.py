@@ -26,7 +26,14 @@ from desktop_app.engine.partfile import numbered
 from desktop_app.package.reader import PackageReader, safe_parts
 
 MAX_NUMBERED = 999
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _DIR_FD = os.open in os.supports_dir_fd and os.mkdir in os.supports_dir_fd
 
@@ -56,13 +63,19 @@ def relative_parts(name: str, strip: str = "") -> tuple[str, ...]:
     parts, _ = safe_parts(name)
     prefix, _ = safe_parts(strip) if strip else ((), None)
     if prefix and parts[: len(prefix)] == prefix:
-        parts = parts[len(prefix):]
+        parts = parts[len(prefix) :]
     return parts
 
 
-def extract(reader: PackageReader, names: Iterable[str], dest: Path, *, strip: str = "",
-            progress: Callable[[int, int], None] | None = None,
-            cancelled: Callable[[], bool] | None = None) -> ExtractResult:
+def extract(
+    reader: PackageReader,
+    names: Iterable[str],
+    dest: Path,
+    *,
+    strip: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ExtractResult:
     """Write the named entries into `dest` (created if missing, never followed if a link).
     `strip`: a folder of the package the entries are taken relative to."""
     result = ExtractResult()
@@ -130,7 +143,9 @@ def _write(reader: PackageReader, entry, folder: "_Folder", base: str, name: str
 class _Folder:
     """A folder reached without following links: a directory fd where the OS allows."""
 
-    def __init__(self, path: Path, fd: int | None, cache: dict[tuple[str, ...], "_Folder"], parts: tuple[str, ...]) -> None:
+    def __init__(
+        self, path: Path, fd: int | None, cache: dict[tuple[str, ...], "_Folder"], parts: tuple[str, ...]
+    ) -> None:
         self.path, self.fd, self._cache, self._parts = path, fd, cache, parts
 
     @classmethod

@@ -51,8 +51,12 @@ def parse_quiz(data: bytes, name: str = "quiz") -> Quiz:
         meta = {x.text(f, "fieldlabel"): x.text(f, "fieldentry") for f in x.descendants(node, "qtimetadatafield")}
         presentation = x.child(node, "presentation")
         material = x.child(presentation, "material")
-        question = Question(node.get("title") or "", x.text(material, "mattext") if material is not None else "",
-                            meta.get("question_type", ""), meta.get("points_possible", ""))
+        question = Question(
+            node.get("title") or "",
+            x.text(material, "mattext") if material is not None else "",
+            meta.get("question_type", ""),
+            meta.get("points_possible", ""),
+        )
         correct: set[str] = set()
         for condition in x.descendants(node, "respcondition"):
             scores = [s for s in x.descendants(condition, "setvar") if (s.text or "").strip()]

@@ -50,7 +50,9 @@ class NameProblem:
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _WIN_BAD = re.compile('[\x00-\x1f\x7f<>:"|?*]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"{p}{n}" for p in ("COM", "LPT") for n in "0123456789¹²³"}
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{p}{n}" for p in ("COM", "LPT") for n in "0123456789¹²³"
+}
 
 
 def safe_parts(name: str) -> tuple[tuple[str, ...], str | None]:
@@ -105,8 +107,9 @@ class PackageReader:
             try:
                 self._archive = Archive(self._fh)
             except (ValueError, OverflowError) as err:
-                raise CorruptPackageError("The package is damaged: its zip structure cannot be read.",
-                                          detail=str(err)) from err
+                raise CorruptPackageError(
+                    "The package is damaged: its zip structure cannot be read.", detail=str(err)
+                ) from err
             self.entries: dict[str, Entry] = {}
             self.problems: list[NameProblem] = []
             for entry in self._archive.entries:
@@ -116,7 +119,9 @@ class PackageReader:
                 self.entries[entry.name] = entry
                 _, reason = safe_parts(entry.name)
                 if reason:
-                    self.problems.append(NameProblem(entry.name, f"its name holds {reason}; it is never used as a path"))
+                    self.problems.append(
+                        NameProblem(entry.name, f"its name holds {reason}; it is never used as a path")
+                    )
         except BaseException:
             self._fh.close()
             raise
@@ -152,8 +157,10 @@ class PackageReader:
         """The entry's bytes, checked; EntryTooLarge when it declares more than `limit`."""
         entry = self._resolve(entry)
         if entry.size > limit:
-            raise EntryTooLarge(f"'{entry.name}' is too large to read here ({entry.size:,} bytes).",
-                                detail=f"{entry.name}: {entry.size} > {limit}")
+            raise EntryTooLarge(
+                f"'{entry.name}' is too large to read here ({entry.size:,} bytes).",
+                detail=f"{entry.name}: {entry.size} > {limit}",
+            )
         out = bytearray()
         with self._lock:
             crc = 0
@@ -197,5 +204,7 @@ class PackageReader:
 
 def _check(entry: Entry, crc: int, size: int) -> None:
     if crc != entry.crc or size != entry.size:
-        raise CorruptPackageError(f"The package is damaged: '{entry.name}' fails its checksum.",
-                                  detail=f"{entry.name}: CRC {crc:08x}/{size}, expected {entry.crc:08x}/{entry.size}")
+        raise CorruptPackageError(
+            f"The package is damaged: '{entry.name}' fails its checksum.",
+            detail=f"{entry.name}: CRC {crc:08x}/{size}, expected {entry.crc:08x}/{entry.size}",
+        )

@@ -39,20 +39,127 @@ ITEM = "item:"
 MAX_TEXT_PREVIEW = 256 << 10
 """A text file shows its first 256 KiB."""
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".ico"}
-TEXT_TYPES = {".txt", ".csv", ".tsv", ".md", ".py", ".json", ".xml", ".css", ".js", ".java", ".c", ".h",
-              ".cpp", ".r", ".m", ".sql", ".yaml", ".yml", ".ini", ".log", ".tex", ".srt", ".vtt", ".qti"}
+TEXT_TYPES = {
+    ".txt",
+    ".csv",
+    ".tsv",
+    ".md",
+    ".py",
+    ".json",
+    ".xml",
+    ".css",
+    ".js",
+    ".java",
+    ".c",
+    ".h",
+    ".cpp",
+    ".r",
+    ".m",
+    ".sql",
+    ".yaml",
+    ".yml",
+    ".ini",
+    ".log",
+    ".tex",
+    ".srt",
+    ".vtt",
+    ".qti",
+}
 HTML_TYPES = {".html", ".htm"}
 
-_ALLOWED = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "i", "em", "u", "s", "strike",
-            "sub", "sup", "span", "div", "blockquote", "pre", "code", "ul", "ol", "li", "dl", "dt", "dd",
-            "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "a", "img", "small", "big",
-            "center", "figure", "figcaption", "section", "article", "header", "footer", "main", "abbr",
-            "cite", "q", "kbd", "samp", "var", "mark", "del", "ins", "tt", "font", "address", "nav"}
-_DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
-                      "head", "title", "frameset", "frame", "applet", "canvas", "select", "textarea", "button"}
+_ALLOWED = {
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "s",
+    "strike",
+    "sub",
+    "sup",
+    "span",
+    "div",
+    "blockquote",
+    "pre",
+    "code",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "caption",
+    "a",
+    "img",
+    "small",
+    "big",
+    "center",
+    "figure",
+    "figcaption",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "abbr",
+    "cite",
+    "q",
+    "kbd",
+    "samp",
+    "var",
+    "mark",
+    "del",
+    "ins",
+    "tt",
+    "font",
+    "address",
+    "nav",
+}
+_DROP_WITH_CONTENT = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "head",
+    "title",
+    "frameset",
+    "frame",
+    "applet",
+    "canvas",
+    "select",
+    "textarea",
+    "button",
+}
 _VOID = {"br", "hr", "img"}
-_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height", "title"},
-          "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "ol": {"start"}, "abbr": {"title"}}
+_ATTRS = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "ol": {"start"},
+    "abbr": {"title"},
+}
 _FILEBASE = re.compile(r"^(?:\$IMS-CC-FILEBASE\$|%24IMS-CC-FILEBASE%24|\$IMS_CC_FILEBASE\$)/?", re.I)
 _WIKI = re.compile(r"^(?:\$WIKI_REFERENCE\$|%24WIKI_REFERENCE%24)/pages/([^?#]+)", re.I)
 _OBJECT = re.compile(r"^(?:\$CANVAS_OBJECT_REFERENCE\$|%24CANVAS_OBJECT_REFERENCE%24)/[a-z_]+/([^/?#]+)", re.I)
@@ -65,7 +172,7 @@ def pkg_url(name: str) -> str:
 
 def pkg_name(url: str) -> str | None:
     """The entry a `pkg:` URL names (None for anything else)."""
-    return unquote(url[len(PKG):]).lstrip("/") if url.startswith(PKG) else None
+    return unquote(url[len(PKG) :]).lstrip("/") if url.startswith(PKG) else None
 
 
 class _Resolver:
@@ -78,7 +185,7 @@ class _Resolver:
         url = url.strip()
         m = _FILEBASE.match(url)
         if m:
-            name = "web_resources/" + entry_name(url[m.end():])
+            name = "web_resources/" + entry_name(url[m.end() :])
         else:
             parts = urlsplit(url)
             if parts.scheme or parts.netloc or url.startswith("$") or url.startswith("%24"):
@@ -197,8 +304,9 @@ class Rendered:
     extractable: bool = False  # a file with no preview: offer Extract…
 
 
-def sanitize(markup: str, reader: PackageReader, contents: Contents | None = None,
-             base: str = "") -> tuple[str, str, str, int]:
+def sanitize(
+    markup: str, reader: PackageReader, contents: Contents | None = None, base: str = ""
+) -> tuple[str, str, str, int]:
     """(safe HTML, its plain text, the <title>, references blocked)."""
     s = _Sanitizer(_Resolver(reader, contents, base))
     s.feed(markup)
@@ -256,8 +364,11 @@ def render_item(reader: PackageReader, contents: Contents, item: Item) -> Render
     """The item as HTML for the viewer; CorruptPackageError / XmlError reach the caller
     as a sentence, shown in place of the item."""
     if item.missing:
-        return Rendered(_head(item) + f"<p>The manifest lists <b>{_e(item.href)}</b>, but the package does not "
-                        "hold it.</p>", item.title, "")
+        return Rendered(
+            _head(item) + f"<p>The manifest lists <b>{_e(item.href)}</b>, but the package does not hold it.</p>",
+            item.title,
+            "",
+        )
     kind = item.kind
     if kind in ("pages",):
         return _html_entry(reader, contents, item, item.href or "")
@@ -274,15 +385,22 @@ def render_item(reader: PackageReader, contents: Contents, item: Item) -> Render
         return _event(reader, contents, item)
     if kind == "rubrics":
         node = _find(reader, item)
-        return Rendered(_head(item) + _rubric_table(node), x.text(node, "title") or item.title,
-                        f"{item.title} {x.text(node)}")
+        return Rendered(
+            _head(item) + _rubric_table(node), x.text(node, "title") or item.title, f"{item.title} {x.text(node)}"
+        )
     if kind == "web_links":
         root = _xml(reader, item.href)
         url_node = x.child(root, "url")
         url = (url_node.get("href") or "") if url_node is not None else ""
         title = x.text(root, "title") or item.title
-        link = (f'<p><a href="{html.escape(url)}">{_e(url)}</a></p><p><small>Opens in your web browser only when '
-                "you click it.</small></p>") if urlsplit(url).scheme in ("http", "https") else f"<p>{_e(url)}</p>"
+        link = (
+            (
+                f'<p><a href="{html.escape(url)}">{_e(url)}</a></p><p><small>Opens in your web browser only when '
+                "you click it.</small></p>"
+            )
+            if urlsplit(url).scheme in ("http", "https")
+            else f"<p>{_e(url)}</p>"
+        )
         return Rendered(_head(item) + link, title, f"{title} {url}")
     if kind == "external_tools":
         root = _find(reader, item)  # an LTI link (imsbasiclti) or an <externalTool> of external_tools.xml
@@ -292,13 +410,19 @@ def render_item(reader: PackageReader, contents: Contents, item: Item) -> Render
         if not url and domain:
             url = domain
         description = plain_text(x.text(root, "description"))
-        return Rendered(_head(item) + f"<p>{_e(description)}</p><p>Launch address: <tt>{_e(url)}</tt></p>"
-                        "<p><small>An external tool (LTI) runs at its provider; the package holds only its "
-                        "settings.</small></p>", title, f"{title} {description} {url}")
+        return Rendered(
+            _head(item) + f"<p>{_e(description)}</p><p>Launch address: <tt>{_e(url)}</tt></p>"
+            "<p><small>An external tool (LTI) runs at its provider; the package holds only its "
+            "settings.</small></p>",
+            title,
+            f"{title} {description} {url}",
+        )
     if kind == "files":
         return _file(reader, contents, item)
     files = "".join(f"<li><tt>{_e(f)}</tt></li>" for f in item.files)
-    return Rendered(_head(item) + f"<p>A resource this viewer does not show.</p><ul>{files}</ul>", item.title, item.title)
+    return Rendered(
+        _head(item) + f"<p>A resource this viewer does not show.</p><ul>{files}</ul>", item.title, item.title
+    )
 
 
 def _html_entry(reader: PackageReader, contents: Contents, item: Item, name: str, extra: str = "") -> Rendered:
@@ -348,7 +472,7 @@ def _quiz(reader: PackageReader, contents: Contents, item: Item) -> Rendered:
     name = _quiz_entry(item)
     quiz = parse_quiz(reader.read(name), name) if name and reader.entry(name) else Quiz(item.title)
     meta = next((f for f in item.files if f.endswith("assessment_meta.xml")), None)
-    title, description = (quiz_meta_title(reader.read(meta)) if meta and reader.entry(meta) else ("", ""))
+    title, description = quiz_meta_title(reader.read(meta)) if meta and reader.entry(meta) else ("", "")
     title = title or quiz.title or item.title
     parts = [_head(item, f" · {len(quiz.questions)} question{'s' if len(quiz.questions) != 1 else ''}")]
     if description:
@@ -356,10 +480,15 @@ def _quiz(reader: PackageReader, contents: Contents, item: Item) -> Rendered:
     texts = [title]
     for n, q in enumerate(quiz.questions, start=1):
         q_html = sanitize(q.text, reader, contents, name or "")[0]
-        kind = f" <small>({_e(q.kind.replace('_', ' '))}{', ' + _e(q.points) + ' pts' if q.points else ''})</small>" if q.kind else ""
+        kind = (
+            f" <small>({_e(q.kind.replace('_', ' '))}{', ' + _e(q.points) + ' pts' if q.points else ''})</small>"
+            if q.kind
+            else ""
+        )
         answers = "".join(
             f"<li>{'<b>✔ ' if a.correct else ''}{_e(plain_text(a.text))}{' </b><small>(correct)</small>' if a.correct else ''}</li>"
-            for a in q.answers)
+            for a in q.answers
+        )
         parts.append(f"<h3>{n}. {_e(q.title or 'Question')}{kind}</h3>{q_html}<ol type='a'>{answers}</ol>")
         texts.append(plain_text(q.text))
         texts.extend(plain_text(a.text) for a in q.answers)
@@ -380,8 +509,11 @@ def _find(reader: PackageReader, item: Item):  # type: ignore[no-untyped-def]
 def _event(reader: PackageReader, contents: Contents, item: Item) -> Rendered:
     node = _find(reader, item)
     title = x.text(node, "title") or item.title
-    facts = [f"<b>{label}:</b> {_e(x.text(node, tag))}" for label, tag in
-             (("Starts", "start_at"), ("Ends", "end_at"), ("Location", "location_name")) if x.text(node, tag)]
+    facts = [
+        f"<b>{label}:</b> {_e(x.text(node, tag))}"
+        for label, tag in (("Starts", "start_at"), ("Ends", "end_at"), ("Location", "location_name"))
+        if x.text(node, tag)
+    ]
     description = x.text(node, "description")
     body, text, _, blocked = sanitize(description, reader, contents, item.href or "")
     return Rendered(_head(item) + "<p>" + "<br>".join(facts) + "</p>" + body, title, f"{title} {text}", blocked)
@@ -392,15 +524,21 @@ def _rubric_table(node) -> str:  # type: ignore[no-untyped-def]
         return ""
     rows = []
     for criterion in x.descendants(node, "criterion"):
-        ratings = ", ".join(f"{x.text(r, 'description')} ({x.text(r, 'points')})" for r in x.descendants(criterion, "rating"))
-        rows.append(f"<tr><td>{_e(x.text(criterion, 'description'))}</td><td>{_e(x.text(criterion, 'points'))}</td>"
-                    f"<td>{_e(ratings)}</td></tr>")
+        ratings = ", ".join(
+            f"{x.text(r, 'description')} ({x.text(r, 'points')})" for r in x.descendants(criterion, "rating")
+        )
+        rows.append(
+            f"<tr><td>{_e(x.text(criterion, 'description'))}</td><td>{_e(x.text(criterion, 'points'))}</td>"
+            f"<td>{_e(ratings)}</td></tr>"
+        )
     points = x.text(node, "points_possible")
     head = f"<p><b>Points:</b> {_e(points)}</p>" if points else ""
     if not rows:
         return head
-    return head + ("<table border='1' cellspacing='0' cellpadding='4'><tr><th>Criterion</th><th>Points</th>"
-                   "<th>Ratings</th></tr>" + "".join(rows) + "</table>")
+    return head + (
+        "<table border='1' cellspacing='0' cellpadding='4'><tr><th>Criterion</th><th>Points</th>"
+        "<th>Ratings</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def preview_kind(name: str) -> str:
@@ -419,19 +557,31 @@ def _file(reader: PackageReader, contents: Contents, item: Item) -> Rendered:
     where = f" · {human_size(item.size)} · <tt>{_e(name)}</tt>"
     kind = preview_kind(name)
     if kind == "image" and item.size <= MAX_PREVIEW:
-        return Rendered(_head(item, where) + f'<p><img src="{pkg_url(name)}" alt="{html.escape(item.title)}"></p>',
-                        item.title, item.title)
+        return Rendered(
+            _head(item, where) + f'<p><img src="{pkg_url(name)}" alt="{html.escape(item.title)}"></p>',
+            item.title,
+            item.title,
+        )
     if kind == "html" and item.size <= MAX_READ:
         return _html_entry(reader, contents, item, name, where)
     if kind == "text":
         entry = reader.entry(name)
         if entry is not None:
             data = _prefix(reader, name, MAX_TEXT_PREVIEW)
-            cut = "<p><i>The first 256 KiB; extract the file to see it all.</i></p>" if entry.size > MAX_TEXT_PREVIEW else ""
+            cut = (
+                "<p><i>The first 256 KiB; extract the file to see it all.</i></p>"
+                if entry.size > MAX_TEXT_PREVIEW
+                else ""
+            )
             text = _decode(data)
             return Rendered(_head(item, where) + f"<pre>{_e(text)}</pre>{cut}", item.title, item.title)
-    return Rendered(_head(item, where) + "<p>No preview for this kind of file. Use <b>Extract…</b> to save it "
-                    "to a folder and open it with its own program.</p>", item.title, item.title, extractable=True)
+    return Rendered(
+        _head(item, where) + "<p>No preview for this kind of file. Use <b>Extract…</b> to save it "
+        "to a folder and open it with its own program.</p>",
+        item.title,
+        item.title,
+        extractable=True,
+    )
 
 
 def _prefix(reader: PackageReader, name: str, limit: int) -> bytes:

@@ -17,8 +17,18 @@ from desktop_app.package.reader import PackageReader
 from desktop_app.package.render import render_item
 from desktop_app.package.xmlutil import XmlError
 
-TEXT_KINDS = {"pages", "assignments", "discussion_topics", "announcements", "quizzes", "question_banks",
-              "calendar_events", "rubrics", "web_links", "external_tools"}
+TEXT_KINDS = {
+    "pages",
+    "assignments",
+    "discussion_topics",
+    "announcements",
+    "quizzes",
+    "question_banks",
+    "calendar_events",
+    "rubrics",
+    "web_links",
+    "external_tools",
+}
 MAX_INDEXED_TEXT = 64 << 10
 """Characters of one item's text kept for search: a page's words, not a novel."""
 

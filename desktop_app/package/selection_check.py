@@ -44,10 +44,23 @@ _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "modules": (("context_module",), ()),
     "module_items": (("content_tag",), ()),
 }
-_ORDER = ["modules", "module_items", "pages", "assignments", "quizzes", "discussion_topics", "announcements",
-          "calendar_events", "rubrics", "files", "folders"]
-_NOTES = {"quizzes": "New Quizzes are exported by their own tool",
-          "files": "files a student may not see are left out of a student's export"}
+_ORDER = [
+    "modules",
+    "module_items",
+    "pages",
+    "assignments",
+    "quizzes",
+    "discussion_topics",
+    "announcements",
+    "calendar_events",
+    "rubrics",
+    "files",
+    "folders",
+]
+_NOTES = {
+    "quizzes": "New Quizzes are exported by their own tool",
+    "files": "files a student may not see are left out of a student's export",
+}
 
 
 @dataclass
@@ -68,7 +81,9 @@ class KindCheck:
             return f"{self.asked} {self.label} (not checkable in a files zip)"
         line = f"{self.found} of {self.asked} {self.label}"
         if self.missing:
-            shown = ", ".join(self.missing[:5]) + (f" and {len(self.missing) - 5} more" if len(self.missing) > 5 else "")
+            shown = ", ".join(self.missing[:5]) + (
+                f" and {len(self.missing) - 5} more" if len(self.missing) > 5 else ""
+            )
             line += f": missing {shown}"
             if self.key in _NOTES:
                 line += f" ({_NOTES[self.key]})"
@@ -96,9 +111,16 @@ class SelectionCheck:
         return ", ".join(k.text() for k in checked) if checked else "Nothing was selected."
 
     def to_json(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "everything": self.everything, "ok": self.ok, "summary": self.summary(),
-                "kinds": [{"key": k.key, "asked": k.asked, "found": k.found, "missing": k.missing, "method": k.method}
-                          for k in self.kinds]}
+        return {
+            "job_id": self.job_id,
+            "everything": self.everything,
+            "ok": self.ok,
+            "summary": self.summary(),
+            "kinds": [
+                {"key": k.key, "asked": k.asked, "found": k.found, "missing": k.missing, "method": k.method}
+                for k in self.kinds
+            ],
+        }
 
 
 def md5_key(prefix: str, asset: str) -> str:
@@ -151,10 +173,14 @@ class _Identifiers:
         return next((self.ref_titles[c] for c in self.candidates(prefixes, object_id) if c in self.ref_titles), None)
 
 
-def check_selection(contents: Contents, selection: Mapping[str, Iterable[int]], *,
-                    export_type: str = "common_cartridge",
-                    titles: Mapping[str, Mapping[int, str]] | None = None,
-                    job_id: int | None = None) -> SelectionCheck:
+def check_selection(
+    contents: Contents,
+    selection: Mapping[str, Iterable[int]],
+    *,
+    export_type: str = "common_cartridge",
+    titles: Mapping[str, Mapping[int, str]] | None = None,
+    job_id: int | None = None,
+) -> SelectionCheck:
     """`selection`: select key -> Canvas ids, as a job records it. `titles` (optional):
     select key -> id -> title, for matching a package that uses other identifiers."""
     wanted = {key: list(dict.fromkeys(int(i) for i in ids)) for key, ids in selection.items() if ids}

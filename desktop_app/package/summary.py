@@ -28,12 +28,18 @@ class PackageSummary:
     def to_json(self) -> dict[str, Any]:
         c = self.contents
         return {
-            "path": str(self.path), "title": c.title, "format": c.format, "size": self.size, "entries": self.entries,
+            "path": str(self.path),
+            "title": c.title,
+            "format": c.format,
+            "size": self.size,
+            "entries": self.entries,
             "counts": c.counts(),
             "modules": [{"title": m.title, "items": len(m.entries)} for m in c.modules],
             "files": {"count": c.files_root.count, "bytes": c.files_root.size},
-            "problems": c.problems, "problem_count": c.problem_count,
-            "selection": self.check.to_json() if self.check else None, "notes": self.notes,
+            "problems": c.problems,
+            "problem_count": c.problem_count,
+            "selection": self.check.to_json() if self.check else None,
+            "notes": self.notes,
         }
 
     def lines(self) -> list[str]:

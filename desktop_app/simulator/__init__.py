@@ -47,6 +47,13 @@ from .packages import resource_identifier
 from .server import RequestRecord, SimulatedCanvas, serve
 
 __all__ = [
-    "EXPIRED_TOKEN", "STUDENT_TOKEN", "TEACHER_TOKEN", "RequestRecord", "SampleData", "SimulatedCanvas",
-    "ThrottleSettings", "resource_identifier", "serve",
+    "EXPIRED_TOKEN",
+    "STUDENT_TOKEN",
+    "TEACHER_TOKEN",
+    "RequestRecord",
+    "SampleData",
+    "SimulatedCanvas",
+    "ThrottleSettings",
+    "resource_identifier",
+    "serve",
 ]

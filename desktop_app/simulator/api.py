@@ -27,8 +27,13 @@ _NOT_FOUND = {"errors": [{"message": "The specified resource does not exist."}]}
 _UNAUTHORIZED = {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]}
 _CTX_TYPE = {"course": "Course", "group": "Group", "user": "User"}
 _CTX_KIND = {"courses": "course", "groups": "group", "users": "user"}
-_ITEM_API = {"Page": "pages", "Assignment": "assignments", "Quiz": "quizzes", "Discussion": "discussion_topics",
-             "File": "files"}
+_ITEM_API = {
+    "Page": "pages",
+    "Assignment": "assignments",
+    "Quiz": "quizzes",
+    "Discussion": "discussion_topics",
+    "File": "files",
+}
 
 
 @dataclass
@@ -81,7 +86,8 @@ class CanvasApi:
         self.sim = sim
         self.data = sim.data
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
-            (m, re.compile(p), h) for m, p, h in [
+            (m, re.compile(p), h)
+            for m, p, h in [
                 ("GET", r"users/self/profile", self.profile),
                 ("GET", r"users/self/groups", self.my_groups),
                 ("GET", r"users/(self|\d+)", self.user),
@@ -105,11 +111,12 @@ class CanvasApi:
                 ("GET", r"courses/(\d+)/modules/(\d+)/items", self.module_items),
                 ("GET", r"courses/(\d+)/(pages|assignments|quizzes|discussion_topics|rubrics)", self.content_list),
                 ("GET", r"calendar_events", self.calendar_events),
-            ]]
+            ]
+        ]
 
     # --- plumbing ------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
-        sub = req.path[len("/api/v1/"):].rstrip("/")
+        sub = req.path[len("/api/v1/") :].rstrip("/")
         try:
             for method, pattern, handler in self.routes:
                 match = pattern.fullmatch(sub)
@@ -132,7 +139,9 @@ class CanvasApi:
     def base(self) -> str:
         return self.sim.base_url
 
-    def paginate(self, req: Request, rows: list[Any], render: Callable[[Any], Any], *, bookmark: bool = False) -> Response:
+    def paginate(
+        self, req: Request, rows: list[Any], render: Callable[[Any], Any], *, bookmark: bool = False
+    ) -> Response:
         """Numbered pages with current,next,prev,first,last (canvas-api.md §6); bookmark
         endpoints use opaque `page=bookmark:...` and have no `last`."""
         raw = req.arg("per_page") or ""
@@ -145,8 +154,12 @@ class CanvasApi:
                     offset = int(json.loads(base64.urlsafe_b64decode(page_arg[9:] + "==")))
                 except ValueError:
                     offset = 0
-            page_of = lambda off: "first" if off == 0 else "bookmark:" + base64.urlsafe_b64encode(  # noqa: E731
-                json.dumps(off).encode()).decode().rstrip("=")
+
+            def page_of(off: int) -> str:
+                if off == 0:
+                    return "first"
+                return "bookmark:" + base64.urlsafe_b64encode(json.dumps(off).encode()).decode().rstrip("=")
+
             rels = [("current", page_of(offset))]
             if offset + per_page < len(rows):
                 rels.append(("next", page_of(offset + per_page)))
@@ -165,9 +178,11 @@ class CanvasApi:
                 rels.append(("prev", str(page - 1)))
             rels += [("first", "1"), ("last", str(last))]
         kept = [(k, v) for k, v in req.query if k not in ("page", "per_page", "access_token", "api_key")]
-        link = ",".join(f'<{self.base}{req.path}?{urlencode(kept + [("page", p), ("per_page", per_page)], safe=":")}>; rel="{rel}"'
-                        for rel, p in rels)
-        return self.json([render(r) for r in rows[offset: offset + per_page]], headers={"Link": link})
+        link = ",".join(
+            f'<{self.base}{req.path}?{urlencode(kept + [("page", p), ("per_page", per_page)], safe=":")}>; rel="{rel}"'
+            for rel, p in rels
+        )
+        return self.json([render(r) for r in rows[offset : offset + per_page]], headers={"Link": link})
 
     def context(self, req: Request, collection: str, ident: str) -> Ctx:
         """Resolve `courses/12`, `groups/7`, `users/self`; 404 if unknown, 401 if not readable."""
@@ -188,9 +203,19 @@ class CanvasApi:
     # --- identity and contexts -----------------------------------------------------
     def user_json(self, user_id: int) -> dict[str, Any]:
         u = self.data.users[user_id]
-        return {"id": u.id, "name": u.name, "created_at": "2024-06-01T12:00:00Z", "sortable_name": u.sortable_name,
-                "short_name": u.name, "sis_user_id": None, "integration_id": None, "login_id": u.login_id,
-                "avatar_url": f"{self.base}/images/messages/avatar-50.png", "locale": None, "effective_locale": "en"}
+        return {
+            "id": u.id,
+            "name": u.name,
+            "created_at": "2024-06-01T12:00:00Z",
+            "sortable_name": u.sortable_name,
+            "short_name": u.name,
+            "sis_user_id": None,
+            "integration_id": None,
+            "login_id": u.login_id,
+            "avatar_url": f"{self.base}/images/messages/avatar-50.png",
+            "locale": None,
+            "effective_locale": "en",
+        }
 
     def user(self, req: Request, ident: str) -> Response:
         if ident != "self" and int(ident) != req.user_id:
@@ -206,23 +231,53 @@ class CanvasApi:
         c = self.data.courses[course_id]
         kind = c.roles[user_id]
         body: dict[str, Any] = {
-            "id": c.id, "name": c.name, "account_id": 1, "uuid": f"sim{c.id:037d}", "start_at": c.term.start_at,
-            "created_at": "2026-06-01T12:00:00Z", "course_code": c.course_code, "default_view": "modules",
-            "root_account_id": 1, "enrollment_term_id": c.term.id, "end_at": None, "public_syllabus": False,
-            "storage_quota_mb": 500, "is_public_to_auth_users": False, "time_zone": "America/New_York",
-            "blueprint": False, "template": False, "hide_final_grades": False, "workflow_state": "available",
+            "id": c.id,
+            "name": c.name,
+            "account_id": 1,
+            "uuid": f"sim{c.id:037d}",
+            "start_at": c.term.start_at,
+            "created_at": "2026-06-01T12:00:00Z",
+            "course_code": c.course_code,
+            "default_view": "modules",
+            "root_account_id": 1,
+            "enrollment_term_id": c.term.id,
+            "end_at": None,
+            "public_syllabus": False,
+            "storage_quota_mb": 500,
+            "is_public_to_auth_users": False,
+            "time_zone": "America/New_York",
+            "blueprint": False,
+            "template": False,
+            "hide_final_grades": False,
+            "workflow_state": "available",
             "restrict_enrollments_to_course_dates": False,
-            "enrollments": [{"type": kind, "role": kind.capitalize() + "Enrollment", "user_id": user_id,
-                             "enrollment_state": "active", "limit_privileges_to_course_section": False}]}
+            "enrollments": [
+                {
+                    "type": kind,
+                    "role": kind.capitalize() + "Enrollment",
+                    "user_id": user_id,
+                    "enrollment_state": "active",
+                    "limit_privileges_to_course_section": False,
+                }
+            ],
+        }
         if "term" in include:
-            body["term"] = {"id": c.term.id, "name": c.term.name, "start_at": c.term.start_at,
-                            "end_at": c.term.end_at, "workflow_state": "active"}
+            body["term"] = {
+                "id": c.term.id,
+                "name": c.term.name,
+                "start_at": c.term.start_at,
+                "end_at": c.term.end_at,
+                "workflow_state": "active",
+            }
         return body
 
     def courses(self, req: Request) -> Response:
         wanted = req.arg("enrollment_type")
-        rows = [c.id for c in self.data.courses.values() if req.user_id in c.roles
-                and (wanted is None or c.roles[req.user_id] == wanted)]  # type: ignore[index]
+        rows = [
+            c.id
+            for c in self.data.courses.values()
+            if req.user_id in c.roles and (wanted is None or c.roles[req.user_id] == wanted)
+        ]  # type: ignore[index]
         include = req.args("include[]")
         return self.paginate(req, rows, lambda cid: self.course_json(cid, req.user_id, include))  # type: ignore[arg-type]
 
@@ -232,10 +287,23 @@ class CanvasApi:
 
     def group_json(self, group_id: int) -> dict[str, Any]:
         g = self.data.groups[group_id]
-        return {"id": g.id, "name": g.name, "description": None, "is_public": False, "followed_by_user": False,
-                "join_level": "invitation_only", "members_count": len(g.members), "avatar_url": None,
-                "context_type": "Course", "course_id": g.course_id, "role": None, "group_category_id": 1,
-                "sis_group_id": None, "storage_quota_mb": 50, "concluded": False}
+        return {
+            "id": g.id,
+            "name": g.name,
+            "description": None,
+            "is_public": False,
+            "followed_by_user": False,
+            "join_level": "invitation_only",
+            "members_count": len(g.members),
+            "avatar_url": None,
+            "context_type": "Course",
+            "course_id": g.course_id,
+            "role": None,
+            "group_category_id": 1,
+            "sis_group_id": None,
+            "storage_quota_mb": 50,
+            "concluded": False,
+        }
 
     def my_groups(self, req: Request) -> Response:
         rows = [g.id for g in self.data.groups.values() if req.user_id in g.members]
@@ -244,7 +312,9 @@ class CanvasApi:
     def course_groups(self, req: Request, ident: str) -> Response:
         ctx = self.context(req, "courses", ident)
         own = truthy(req.arg("only_own_groups") or "false")
-        rows = [g.id for g in self.data.groups.values() if g.course_id == ctx[1] and (not own or req.user_id in g.members)]
+        rows = [
+            g.id for g in self.data.groups.values() if g.course_id == ctx[1] and (not own or req.user_id in g.members)
+        ]
         return self.paginate(req, rows, self.group_json)
 
     def group(self, req: Request, ident: str) -> Response:
@@ -267,18 +337,40 @@ class CanvasApi:
         if self.sim.faults.package_size_announced is not None:
             size = self.sim.faults.package_size_announced
         done = iso(datetime.fromtimestamp(rec.created_at + rec.duration, timezone.utc))
-        return {"id": rec.attachment_id, "uuid": rec.verifier, "folder_id": None, "display_name": pkg_name,
-                "filename": pkg_name, "upload_status": "success", "content-type": "application/zip",
-                "url": f"{self.base}/files/{rec.attachment_id}/download?download_frd=1&verifier={rec.verifier}",
-                "size": size, "created_at": done, "updated_at": done, "unlock_at": None, "locked": False,
-                "hidden": False, "lock_at": None, "hidden_for_user": False, "thumbnail_url": None, "modified_at": done,
-                "mime_class": "zip", "media_entry_id": None, "category": "uncategorized", "locked_for_user": False}
+        return {
+            "id": rec.attachment_id,
+            "uuid": rec.verifier,
+            "folder_id": None,
+            "display_name": pkg_name,
+            "filename": pkg_name,
+            "upload_status": "success",
+            "content-type": "application/zip",
+            "url": f"{self.base}/files/{rec.attachment_id}/download?download_frd=1&verifier={rec.verifier}",
+            "size": size,
+            "created_at": done,
+            "updated_at": done,
+            "unlock_at": None,
+            "locked": False,
+            "hidden": False,
+            "lock_at": None,
+            "hidden_for_user": False,
+            "thumbnail_url": None,
+            "modified_at": done,
+            "mime_class": "zip",
+            "media_entry_id": None,
+            "category": "uncategorized",
+            "locked_for_user": False,
+        }
 
     def export_json(self, rec: ExportRecord) -> dict[str, Any]:
         snap = snapshot(rec, self.sim.clock())
-        body: dict[str, Any] = {"id": rec.id, "user_id": rec.user_id,
-                                "created_at": iso(datetime.fromtimestamp(rec.created_at, timezone.utc)),
-                                "workflow_state": snap.state, "export_type": rec.export_type}
+        body: dict[str, Any] = {
+            "id": rec.id,
+            "user_id": rec.user_id,
+            "created_at": iso(datetime.fromtimestamp(rec.created_at, timezone.utc)),
+            "workflow_state": snap.state,
+            "export_type": rec.export_type,
+        }
         if rec.context[0] == "course":
             body["course_id"] = rec.context[1]
         if snap.state == "exported" and not self.sim.store.expired(rec):
@@ -323,9 +415,15 @@ class CanvasApi:
         except MalformedSelect:
             raise ApiError(500, {"errors": [{"message": "An error occurred."}]}) from None
         faults = self.sim.faults
-        rec = self.sim.store.create(ctx, req.user_id, export_type, selection,  # type: ignore[arg-type]
-                                    duration=self.sim.export_duration, fail=faults.take_export_failure(),
-                                    new_quizzes=faults.new_quizzes_enabled and ctx[0] == "course")
+        rec = self.sim.store.create(
+            ctx,
+            req.user_id,
+            export_type,
+            selection,  # type: ignore[arg-type]
+            duration=self.sim.export_duration,
+            fail=faults.take_export_failure(),
+            new_quizzes=faults.new_quizzes_enabled and ctx[0] == "course",
+        )
         return self.json(self.export_json(rec))
 
     def progress(self, req: Request, progress_id: str) -> Response:
@@ -336,11 +434,21 @@ class CanvasApi:
             raise self.unauthorized()
         snap = snapshot(rec, self.sim.clock())
         at = lambda t: iso(datetime.fromtimestamp(t, timezone.utc))  # noqa: E731
-        return self.json({"id": rec.progress_id, "context_id": rec.id, "context_type": "ContentExport",
-                          "user_id": rec.user_id, "tag": "content_export", "completion": snap.completion,
-                          "workflow_state": snap.progress_state, "created_at": at(rec.created_at),
-                          "updated_at": at(snap.updated_at), "message": None,
-                          "url": f"{self.base}/api/v1/progress/{rec.progress_id}"})
+        return self.json(
+            {
+                "id": rec.progress_id,
+                "context_id": rec.id,
+                "context_type": "ContentExport",
+                "user_id": rec.user_id,
+                "tag": "content_export",
+                "completion": snap.completion,
+                "workflow_state": snap.progress_state,
+                "created_at": at(rec.created_at),
+                "updated_at": at(snap.updated_at),
+                "message": None,
+                "url": f"{self.base}/api/v1/progress/{rec.progress_id}",
+            }
+        )
 
     # --- files and folders -----------------------------------------------------------
     def sees_hidden(self, req: Request, ctx: Ctx) -> bool:
@@ -354,24 +462,55 @@ class CanvasApi:
 
     def folder_json(self, req: Request, f: Folder) -> dict[str, Any]:
         api = f"{self.base}/api/v1/folders/{f.id}"
-        return {"id": f.id, "name": f.name, "full_name": f.full_name, "context_id": f.context[1],
-                "context_type": _CTX_TYPE[f.context[0]], "parent_folder_id": f.parent_id,
-                "created_at": "2026-08-01T12:00:00Z", "updated_at": "2026-08-01T12:00:00Z", "lock_at": None,
-                "unlock_at": None, "position": f.position, "locked": False, "folders_url": api + "/folders",
-                "files_url": api + "/files", "files_count": len(self.visible_files(req, self.data.folder_files(f.id))),
-                "folders_count": len(self.visible_folders(req, self.data.subfolders(f.id))),
-                "hidden": f.hidden or None, "locked_for_user": False, "hidden_for_user": False,
-                "for_submissions": False, "can_upload": self.sees_hidden(req, f.context)}
+        return {
+            "id": f.id,
+            "name": f.name,
+            "full_name": f.full_name,
+            "context_id": f.context[1],
+            "context_type": _CTX_TYPE[f.context[0]],
+            "parent_folder_id": f.parent_id,
+            "created_at": "2026-08-01T12:00:00Z",
+            "updated_at": "2026-08-01T12:00:00Z",
+            "lock_at": None,
+            "unlock_at": None,
+            "position": f.position,
+            "locked": False,
+            "folders_url": api + "/folders",
+            "files_url": api + "/files",
+            "files_count": len(self.visible_files(req, self.data.folder_files(f.id))),
+            "folders_count": len(self.visible_folders(req, self.data.subfolders(f.id))),
+            "hidden": f.hidden or None,
+            "locked_for_user": False,
+            "hidden_for_user": False,
+            "for_submissions": False,
+            "can_upload": self.sees_hidden(req, f.context),
+        }
 
     def file_json(self, f: File) -> dict[str, Any]:
-        return {"id": f.id, "uuid": f.uuid, "folder_id": f.folder_id, "display_name": f.display_name,
-                "filename": f.display_name.replace(" ", "+"), "upload_status": "success",
-                "content-type": f.content_type,
-                "url": f"{self.base}/files/{f.id}/download?download_frd=1&verifier={f.uuid}",
-                "size": f.size, "created_at": f.created_at, "updated_at": f.created_at, "unlock_at": None,
-                "locked": False, "hidden": f.hidden, "lock_at": None, "hidden_for_user": False, "thumbnail_url": None,
-                "modified_at": f.created_at, "mime_class": f.content_type.split("/")[-1].split(".")[-1],
-                "media_entry_id": None, "category": "uncategorized", "locked_for_user": False}
+        return {
+            "id": f.id,
+            "uuid": f.uuid,
+            "folder_id": f.folder_id,
+            "display_name": f.display_name,
+            "filename": f.display_name.replace(" ", "+"),
+            "upload_status": "success",
+            "content-type": f.content_type,
+            "url": f"{self.base}/files/{f.id}/download?download_frd=1&verifier={f.uuid}",
+            "size": f.size,
+            "created_at": f.created_at,
+            "updated_at": f.created_at,
+            "unlock_at": None,
+            "locked": False,
+            "hidden": f.hidden,
+            "lock_at": None,
+            "hidden_for_user": False,
+            "thumbnail_url": None,
+            "modified_at": f.created_at,
+            "mime_class": f.content_type.split("/")[-1].split(".")[-1],
+            "media_entry_id": None,
+            "category": "uncategorized",
+            "locked_for_user": False,
+        }
 
     def readable_folder(self, req: Request, folder_id: str) -> Folder:
         folder = self.data.folders.get(int(folder_id))
@@ -412,10 +551,18 @@ class CanvasApi:
 
     # --- course content ----------------------------------------------------------------
     def item_json(self, item: ModuleItem, course_id: int) -> dict[str, Any]:
-        body: dict[str, Any] = {"id": item.id, "title": item.title, "position": item.position, "indent": 0,
-                                "quiz_lti": False, "type": item.type, "module_id": item.module_id,
-                                "html_url": f"{self.base}/courses/{course_id}/modules/items/{item.id}",
-                                "new_tab": False, "published": True}
+        body: dict[str, Any] = {
+            "id": item.id,
+            "title": item.title,
+            "position": item.position,
+            "indent": 0,
+            "quiz_lti": False,
+            "type": item.type,
+            "module_id": item.module_id,
+            "html_url": f"{self.base}/courses/{course_id}/modules/items/{item.id}",
+            "new_tab": False,
+            "published": True,
+        }
         if item.content_id is not None:
             body["content_id"] = item.content_id
             target = item.content_id
@@ -428,10 +575,18 @@ class CanvasApi:
 
     def module_json(self, module: Module, include_items: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "id": module.id, "name": module.name, "position": module.position, "unlock_at": None,
-            "require_sequential_progress": False, "requirement_type": "all", "publish_final_grade": False,
-            "prerequisite_module_ids": [], "published": True, "items_count": len(module.item_ids),
-            "items_url": f"{self.base}/api/v1/courses/{module.course_id}/modules/{module.id}/items"}
+            "id": module.id,
+            "name": module.name,
+            "position": module.position,
+            "unlock_at": None,
+            "require_sequential_progress": False,
+            "requirement_type": "all",
+            "publish_final_grade": False,
+            "prerequisite_module_ids": [],
+            "published": True,
+            "items_count": len(module.item_ids),
+            "items_url": f"{self.base}/api/v1/courses/{module.course_id}/modules/{module.id}/items",
+        }
         if include_items:
             body["items"] = [self.item_json(self.data.module_items[i], module.course_id) for i in module.item_ids]
         return body
@@ -458,38 +613,97 @@ class CanvasApi:
         return self.paginate(req, items, lambda i: self.item_json(i, module.course_id))
 
     def content_json(self, c: Content) -> dict[str, Any]:
-        html = f"{self.base}/courses/{c.course_id}/{ {'wiki_pages': 'pages'}.get(c.kind, c.kind)}"
+        html = f"{self.base}/courses/{c.course_id}/{ {'wiki_pages': 'pages'}.get(c.kind, c.kind) }"
         if c.kind == "wiki_pages":
-            return {"page_id": c.id, "url": c.slug, "title": c.title, "created_at": c.created_at,
-                    "updated_at": c.created_at, "hide_from_students": False, "editing_roles": "teachers",
-                    "published": c.published, "front_page": c.slug == self.data.of_kind("wiki_pages", c.course_id)[0].slug,
-                    "locked_for_user": False, "html_url": f"{html}/{c.slug}", "publish_at": None}
+            return {
+                "page_id": c.id,
+                "url": c.slug,
+                "title": c.title,
+                "created_at": c.created_at,
+                "updated_at": c.created_at,
+                "hide_from_students": False,
+                "editing_roles": "teachers",
+                "published": c.published,
+                "front_page": c.slug == self.data.of_kind("wiki_pages", c.course_id)[0].slug,
+                "locked_for_user": False,
+                "html_url": f"{html}/{c.slug}",
+                "publish_at": None,
+            }
         common = {"id": c.id, "created_at": c.created_at, "html_url": f"{html}/{c.id}"}
         if c.kind == "assignments":
-            return {**common, "name": c.title, "description": f"<p>{c.title}</p>", "due_at": c.when, "lock_at": None,
-                    "unlock_at": None, "course_id": c.course_id, "points_possible": c.points, "grading_type": "points",
-                    "submission_types": ["online_upload"], "published": True, "assignment_group_id": 1}
+            return {
+                **common,
+                "name": c.title,
+                "description": f"<p>{c.title}</p>",
+                "due_at": c.when,
+                "lock_at": None,
+                "unlock_at": None,
+                "course_id": c.course_id,
+                "points_possible": c.points,
+                "grading_type": "points",
+                "submission_types": ["online_upload"],
+                "published": True,
+                "assignment_group_id": 1,
+            }
         if c.kind == "quizzes":
-            return {**common, "title": c.title, "quiz_type": "assignment", "question_count": len(c.questions),
-                    "points_possible": float(len(c.questions)), "due_at": c.when, "published": True,
-                    "time_limit": None, "allowed_attempts": 1, "shuffle_answers": False}
+            return {
+                **common,
+                "title": c.title,
+                "quiz_type": "assignment",
+                "question_count": len(c.questions),
+                "points_possible": float(len(c.questions)),
+                "due_at": c.when,
+                "published": True,
+                "time_limit": None,
+                "allowed_attempts": 1,
+                "shuffle_answers": False,
+            }
         if c.kind == "discussion_topics":
-            return {**common, "title": c.title, "message": f"<p>{c.title}</p>", "posted_at": c.when or c.created_at,
-                    "discussion_type": "threaded" if not c.is_announcement else "side_comment", "published": True,
-                    "locked": False, "pinned": False, "is_announcement": c.is_announcement,
-                    "discussion_subentry_count": 0, "read_state": "read", "unread_count": 0}
+            return {
+                **common,
+                "title": c.title,
+                "message": f"<p>{c.title}</p>",
+                "posted_at": c.when or c.created_at,
+                "discussion_type": "threaded" if not c.is_announcement else "side_comment",
+                "published": True,
+                "locked": False,
+                "pinned": False,
+                "is_announcement": c.is_announcement,
+                "discussion_subentry_count": 0,
+                "read_state": "read",
+                "unread_count": 0,
+            }
         if c.kind == "calendar_events":
             course = self.data.courses[c.course_id]
-            return {**common, "title": c.title, "start_at": c.when, "end_at": c.when, "description": None,
-                    "location_name": "Babbage Hall 101", "context_code": f"course_{c.course_id}",
-                    "context_name": course.name, "all_context_codes": f"course_{c.course_id}",
-                    "workflow_state": "active", "hidden": False, "all_day": False, "type": "event",
-                    "url": f"{self.base}/api/v1/calendar_events/{c.id}",
-                    "html_url": f"{self.base}/calendar?event_id={c.id}&include_contexts=course_{c.course_id}"}
-        return {"id": c.id, "title": c.title, "context_id": c.course_id, "context_type": "Course",
-                "points_possible": c.points, "reusable": False, "read_only": False,
-                "free_form_criterion_comments": False, "hide_score_total": False,
-                "data": [{"id": f"_{n}", "description": f"Criterion {n}", "points": 5.0} for n in range(1, 5)]}
+            return {
+                **common,
+                "title": c.title,
+                "start_at": c.when,
+                "end_at": c.when,
+                "description": None,
+                "location_name": "Babbage Hall 101",
+                "context_code": f"course_{c.course_id}",
+                "context_name": course.name,
+                "all_context_codes": f"course_{c.course_id}",
+                "workflow_state": "active",
+                "hidden": False,
+                "all_day": False,
+                "type": "event",
+                "url": f"{self.base}/api/v1/calendar_events/{c.id}",
+                "html_url": f"{self.base}/calendar?event_id={c.id}&include_contexts=course_{c.course_id}",
+            }
+        return {
+            "id": c.id,
+            "title": c.title,
+            "context_id": c.course_id,
+            "context_type": "Course",
+            "points_possible": c.points,
+            "reusable": False,
+            "read_only": False,
+            "free_form_criterion_comments": False,
+            "hide_score_total": False,
+            "data": [{"id": f"_{n}", "description": f"Criterion {n}", "points": 5.0} for n in range(1, 5)],
+        }
 
     def content_list(self, req: Request, ident: str, collection: str) -> Response:
         ctx = self.context(req, "courses", ident)
@@ -505,8 +719,9 @@ class CanvasApi:
 
     def calendar_events(self, req: Request) -> Response:
         """Without all_events or a date range, only today's events (canvas-api.md §10.2)."""
-        codes = req.args("context_codes[]") or [f"course_{c.id}" for c in self.data.courses.values()
-                                                  if req.user_id in c.roles]
+        codes = req.args("context_codes[]") or [
+            f"course_{c.id}" for c in self.data.courses.values() if req.user_id in c.roles
+        ]
         if len(codes) > 10:
             raise ApiError(400, {"errors": [{"message": "cannot query more than 10 contexts"}]})
         course_ids = []
@@ -514,8 +729,11 @@ class CanvasApi:
             kind, _, num = code.partition("_")
             if kind == "course" and num.isdigit() and role(self.data, req.user_id, ("course", int(num))):  # type: ignore[arg-type]
                 course_ids.append(int(num))
-        rows = [] if (req.arg("type") or "event") != "event" else [
-            c for cid in course_ids for c in self.data.of_kind("calendar_events", cid)]
+        rows = (
+            []
+            if (req.arg("type") or "event") != "event"
+            else [c for cid in course_ids for c in self.data.of_kind("calendar_events", cid)]
+        )
         if not truthy(req.arg("all_events") or "false"):
             today = datetime.fromtimestamp(self.sim.clock(), timezone.utc).date().isoformat()
             start, end = req.arg("start_date") or today, req.arg("end_date") or today

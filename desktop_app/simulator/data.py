@@ -145,49 +145,116 @@ class Module:
 
 
 ASSET_PREFIX = {
-    "wiki_pages": "wiki_page", "assignments": "assignment", "quizzes": "quizzes:quiz",
-    "discussion_topics": "discussion_topic", "calendar_events": "calendar_event",
-    "rubrics": "rubric", "attachments": "attachment", "folders": "folder",
-    "context_modules": "context_module", "content_tags": "content_tag",
+    "wiki_pages": "wiki_page",
+    "assignments": "assignment",
+    "quizzes": "quizzes:quiz",
+    "discussion_topics": "discussion_topic",
+    "calendar_events": "calendar_event",
+    "rubrics": "rubric",
+    "attachments": "attachment",
+    "folders": "folder",
+    "context_modules": "context_module",
+    "content_tags": "content_tag",
 }
 """Canvas's asset-string prefix per collection (`asset_string_prefix`)."""
 
-ITEM_KIND = {"Page": "wiki_pages", "Assignment": "assignments", "Quiz": "quizzes",
-             "Discussion": "discussion_topics", "File": "attachments"}
+ITEM_KIND = {
+    "Page": "wiki_pages",
+    "Assignment": "assignments",
+    "Quiz": "quizzes",
+    "Discussion": "discussion_topics",
+    "File": "attachments",
+}
 """Which collection a module item's `content_id` points into."""
 
 _TYPES = {
-    "pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv", "png": "image/png",
-    "jpg": "image/jpeg", "mp4": "video/mp4", "py": "text/x-python",
+    "pdf": "application/pdf",
+    "txt": "text/plain",
+    "csv": "text/csv",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "mp4": "video/mp4",
+    "py": "text/x-python",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_HEADERS = {"pdf": b"%PDF-1.4\n", "png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff\xe0",
-            "docx": b"PK\x03\x04", "pptx": b"PK\x03\x04", "xlsx": b"PK\x03\x04", "mp4": b"\x00\x00\x00\x18ftypmp42"}
+_HEADERS = {
+    "pdf": b"%PDF-1.4\n",
+    "png": b"\x89PNG\r\n\x1a\n",
+    "jpg": b"\xff\xd8\xff\xe0",
+    "docx": b"PK\x03\x04",
+    "pptx": b"PK\x03\x04",
+    "xlsx": b"PK\x03\x04",
+    "mp4": b"\x00\x00\x00\x18ftypmp42",
+}
 _TEXT = {"txt", "csv", "py"}
 
-_TOPICS = ["The Analytical Engine", "Bernoulli Numbers", "Jacquard Looms", "Punched Cards",
-           "Difference Engines", "Boolean Logic", "Turing Machines", "Binary Arithmetic",
-           "Algorithms and Loops", "Memory and the Store", "Compilers", "Computing and Society"]
+_TOPICS = [
+    "The Analytical Engine",
+    "Bernoulli Numbers",
+    "Jacquard Looms",
+    "Punched Cards",
+    "Difference Engines",
+    "Boolean Logic",
+    "Turing Machines",
+    "Binary Arithmetic",
+    "Algorithms and Loops",
+    "Memory and the Store",
+    "Compilers",
+    "Computing and Society",
+]
 _UNITS = ["Origins", "Mechanical Computation", "Logic and Proof", "Modern Machines"]
-_PAGES = ["Welcome to CS 101", "Course Policies", "How to Submit Work", "Office Hours and Help",
-          "Reading Guide: Menabrea's Sketch", "Note G Explained", "Glossary",
-          "Study Tips for Exams", "Project Showcase", "Accessibility Resources",
-          "Week 1: The Analytical Engine", "Final Exam Review (draft)"]
-_ASSIGNMENTS = ["Problem Set 1: Number Systems", "Problem Set 2: Punched Card Programs",
-                "Problem Set 3: Logic Gates", "Problem Set 4: Loops on the Engine",
-                "Problem Set 5: Tracing Note G", "Essay: Poetical Science", "Project Proposal",
-                "Project Milestone", "Final Project", "Peer Review"]
-_QUIZZES = ["Quiz 1: Number Systems", "Quiz 2: Mechanical Computation", "Quiz 3: Boolean Logic",
-            "Midterm Exam"]
-_DISCUSSIONS = ["Introduce Yourself", "Was the Analytical Engine a Computer?",
-                "Machines and Creativity", "Project Ideas", "Questions about Note G"]
-_ANNOUNCEMENTS = ["Welcome to the Course!", "Office Hours Moved to Thursday",
-                  "Midterm Logistics", "Final Project Deadline Extended"]
-_EVENTS = ["Orientation Session", "Guest Lecture: History of Computing", "Midterm Exam",
-           "Lab: Building a Difference Engine", "Project Presentations", "Review Session",
-           "Museum Visit", "Final Exam"]
+_PAGES = [
+    "Welcome to CS 101",
+    "Course Policies",
+    "How to Submit Work",
+    "Office Hours and Help",
+    "Reading Guide: Menabrea's Sketch",
+    "Note G Explained",
+    "Glossary",
+    "Study Tips for Exams",
+    "Project Showcase",
+    "Accessibility Resources",
+    "Week 1: The Analytical Engine",
+    "Final Exam Review (draft)",
+]
+_ASSIGNMENTS = [
+    "Problem Set 1: Number Systems",
+    "Problem Set 2: Punched Card Programs",
+    "Problem Set 3: Logic Gates",
+    "Problem Set 4: Loops on the Engine",
+    "Problem Set 5: Tracing Note G",
+    "Essay: Poetical Science",
+    "Project Proposal",
+    "Project Milestone",
+    "Final Project",
+    "Peer Review",
+]
+_QUIZZES = ["Quiz 1: Number Systems", "Quiz 2: Mechanical Computation", "Quiz 3: Boolean Logic", "Midterm Exam"]
+_DISCUSSIONS = [
+    "Introduce Yourself",
+    "Was the Analytical Engine a Computer?",
+    "Machines and Creativity",
+    "Project Ideas",
+    "Questions about Note G",
+]
+_ANNOUNCEMENTS = [
+    "Welcome to the Course!",
+    "Office Hours Moved to Thursday",
+    "Midterm Logistics",
+    "Final Project Deadline Extended",
+]
+_EVENTS = [
+    "Orientation Session",
+    "Guest Lecture: History of Computing",
+    "Midterm Exam",
+    "Lab: Building a Difference Engine",
+    "Project Presentations",
+    "Review Session",
+    "Museum Visit",
+    "Final Exam",
+]
 _RUBRICS = ["Essay Rubric", "Project Rubric", "Participation Rubric"]
 
 
@@ -280,24 +347,53 @@ class _Builder:
     def __init__(self, data: SampleData) -> None:
         self.d = data
         self.rng = random.Random(data.seed)
-        self.next = {k: itertools.count(start) for k, start in [
-            ("folder", 3001), ("file", 5001), ("page", 401), ("assignment", 601), ("module", 701),
-            ("quiz", 901), ("topic", 1101), ("event", 1301), ("rubric", 1501), ("item", 8001)]}
+        self.next = {
+            k: itertools.count(start)
+            for k, start in [
+                ("folder", 3001),
+                ("file", 5001),
+                ("page", 401),
+                ("assignment", 601),
+                ("module", 701),
+                ("quiz", 901),
+                ("topic", 1101),
+                ("event", 1301),
+                ("rubric", 1501),
+                ("item", 8001),
+            ]
+        }
 
     def run(self) -> SampleData:
         d = self.d
-        d.users = {u.id: u for u in [User(d.teacher_id, "Ada Lovelace", "ada.lovelace@example.edu"),
-                                     User(d.student_id, "Alan Turing", "alan.turing@example.edu")]}
+        d.users = {
+            u.id: u
+            for u in [
+                User(d.teacher_id, "Ada Lovelace", "ada.lovelace@example.edu"),
+                User(d.student_id, "Alan Turing", "alan.turing@example.edu"),
+            ]
+        }
         fall = Term(11, "Fall 2026", "2026-08-24T04:00:00Z", "2026-12-18T05:00:00Z")
         spring = Term(12, "Spring 2027", "2027-01-11T05:00:00Z", "2027-05-07T04:00:00Z")
         t, s = d.teacher_id, d.student_id
-        for course in [Course(d.main_course_id, "Analytical Engines: Foundations of Computing", "CS 101",
-                              fall, {t: "teacher", s: "student"}),
-                       Course(102, "History of Computing", "HIST 210", spring, {t: "teacher"}),
-                       Course(103, "Numerical Methods", "MATH 301", fall, {t: "student", s: "student"})]:
+        for course in [
+            Course(
+                d.main_course_id,
+                "Analytical Engines: Foundations of Computing",
+                "CS 101",
+                fall,
+                {t: "teacher", s: "student"},
+            ),
+            Course(102, "History of Computing", "HIST 210", spring, {t: "teacher"}),
+            Course(103, "Numerical Methods", "MATH 301", fall, {t: "student", s: "student"}),
+        ]:
             d.courses[course.id] = course
-        d.groups = {g.id: g for g in [Group(d.group_id, "Difference Engine Project Team", 101, frozenset({t, s})),
-                                      Group(202, "Numerical Methods Study Group", 103, frozenset({s}))]}
+        d.groups = {
+            g.id: g
+            for g in [
+                Group(d.group_id, "Difference Engine Project Team", 101, frozenset({t, s})),
+                Group(202, "Numerical Methods Study Group", 103, frozenset({s})),
+            ]
+        }
         self.main_course_files()
         self.content(d.main_course_id, full=True)
         for cid in (102, 103):
@@ -305,8 +401,12 @@ class _Builder:
             for n in range(6):
                 self.file(root, f"{d.courses[cid].course_code} Handout {n + 1}.pdf")
             self.content(cid, full=False)
-        for ctx, root_name in [(("group", d.group_id), "files"), (("group", 202), "files"),
-                               (("user", t), "my files"), (("user", s), "my files")]:
+        for ctx, root_name in [
+            (("group", d.group_id), "files"),
+            (("group", 202), "files"),
+            (("user", t), "my files"),
+            (("user", s), "my files"),
+        ]:
             root = self.folder(ctx, root_name, None)
             for sub_name in ("Drafts", "Final"):
                 sub = self.folder(ctx, sub_name, root)
@@ -326,9 +426,17 @@ class _Builder:
         ext = name.rsplit(".", 1)[-1].lower()
         fid = next(self.next["file"])
         created = _EPOCH + timedelta(hours=fid % 500)
-        file = File(fid, folder.context, folder.id, name, _TYPES.get(ext, "application/octet-stream"),
-                    size or self.rng.randrange(1024, 8 * 1024), str(uuid.UUID(int=self.rng.getrandbits(128))),
-                    iso(created), hidden)
+        file = File(
+            fid,
+            folder.context,
+            folder.id,
+            name,
+            _TYPES.get(ext, "application/octet-stream"),
+            size or self.rng.randrange(1024, 8 * 1024),
+            str(uuid.UUID(int=self.rng.getrandbits(128))),
+            iso(created),
+            hidden,
+        )
         self.d.files[fid] = file
         return file
 
@@ -336,8 +444,16 @@ class _Builder:
         """~350 files, three folder levels below the root, a few hidden ones."""
         ctx = ("course", self.d.main_course_id)
         root = self.folder(ctx, "course files", None)
-        for name in ["Syllabus.pdf", "Course Schedule.xlsx", "Grading Policy.pdf", "Welcome Letter.docx",
-                     "Reading List.pdf", "Lab Safety.pdf", "Contact Sheet.csv", "Course Banner.png"]:
+        for name in [
+            "Syllabus.pdf",
+            "Course Schedule.xlsx",
+            "Grading Policy.pdf",
+            "Welcome Letter.docx",
+            "Reading List.pdf",
+            "Lab Safety.pdf",
+            "Contact Sheet.csv",
+            "Course Banner.png",
+        ]:
             self.file(root, name)
         lectures = self.folder(ctx, "Lectures", root)
         for week, topic in enumerate(_TOPICS, start=1):
@@ -378,17 +494,43 @@ class _Builder:
         start = _EPOCH + timedelta(days=21)
 
         def add(kind: str, counter: str, title: str, n: int, **extra: object) -> Content:
-            item = Content(kind, next(self.next[counter]), course_id, title,
-                           iso(_EPOCH + timedelta(days=n, hours=course_id % 7)), **extra)  # type: ignore[arg-type]
+            item = Content(
+                kind,
+                next(self.next[counter]),
+                course_id,
+                title,
+                iso(_EPOCH + timedelta(days=n, hours=course_id % 7)),
+                **extra,
+            )  # type: ignore[arg-type]
             self.d.content[item.id] = item
             return item
 
-        pages = [add("wiki_pages", "page", title, n, slug=slugify(title), published="(draft)" not in title)
-                 for n, title in enumerate(take(_PAGES))]
-        assignments = [add("assignments", "assignment", title, n, when=iso(start + timedelta(days=7 * n)),
-                           points=10.0 if n < 5 else 100.0) for n, title in enumerate(take(_ASSIGNMENTS))]
-        quizzes = [add("quizzes", "quiz", title, n, when=iso(start + timedelta(days=10 * n + 3)),
-                       questions=self.questions(title)) for n, title in enumerate(take(_QUIZZES))]
+        pages = [
+            add("wiki_pages", "page", title, n, slug=slugify(title), published="(draft)" not in title)
+            for n, title in enumerate(take(_PAGES))
+        ]
+        assignments = [
+            add(
+                "assignments",
+                "assignment",
+                title,
+                n,
+                when=iso(start + timedelta(days=7 * n)),
+                points=10.0 if n < 5 else 100.0,
+            )
+            for n, title in enumerate(take(_ASSIGNMENTS))
+        ]
+        quizzes = [
+            add(
+                "quizzes",
+                "quiz",
+                title,
+                n,
+                when=iso(start + timedelta(days=10 * n + 3)),
+                questions=self.questions(title),
+            )
+            for n, title in enumerate(take(_QUIZZES))
+        ]
         topics = [add("discussion_topics", "topic", title, n) for n, title in enumerate(take(_DISCUSSIONS))]
         for n, title in enumerate(take(_ANNOUNCEMENTS)):
             add("discussion_topics", "topic", title, n, is_announcement=True, when=iso(start + timedelta(days=9 * n)))
@@ -399,10 +541,17 @@ class _Builder:
         files = [f for f in self.d.files.values() if f.context == ("course", course_id) and not f.hidden][:12]
         count = 6 if full else 1
         for m in range(count):
-            name = (f"Weeks {2 * m + 1}-{2 * m + 2}: {_TOPICS[2 * m]}" if full else "Getting Started")
-            entries: list[tuple[str, str, int | None, str | None]] = [("SubHeader", f"Module {m + 1} overview", None, None)]
-            for kind, pool in (("Page", pages), ("Assignment", assignments), ("Quiz", quizzes),
-                               ("Discussion", topics), ("File", files)):
+            name = f"Weeks {2 * m + 1}-{2 * m + 2}: {_TOPICS[2 * m]}" if full else "Getting Started"
+            entries: list[tuple[str, str, int | None, str | None]] = [
+                ("SubHeader", f"Module {m + 1} overview", None, None)
+            ]
+            for kind, pool in (
+                ("Page", pages),
+                ("Assignment", assignments),
+                ("Quiz", quizzes),
+                ("Discussion", topics),
+                ("File", files),
+            ):
                 if pool:
                     obj = pool[m % len(pool)]
                     entries.append((kind, getattr(obj, "title", None) or obj.display_name, obj.id, None))
@@ -417,5 +566,7 @@ class _Builder:
 
     def questions(self, title: str) -> tuple[tuple[str, tuple[str, ...], int], ...]:
         count = 3 + self.rng.randrange(3)
-        return tuple((f"{title}: question {n + 1}?", ("Option A", "Option B", "Option C", "Option D"),
-                      self.rng.randrange(4)) for n in range(count))
+        return tuple(
+            (f"{title}: question {n + 1}?", ("Option A", "Option B", "Option C", "Option D"), self.rng.randrange(4))
+            for n in range(count)
+        )

@@ -114,9 +114,20 @@ class ExportStore:
         self._next[name] += 1
         return value
 
-    def create(self, ctx: Ctx, user_id: int, export_type: str, selection: Selection, *, duration: float,
-               fail: bool = False, new_quizzes: bool = False, progress: bool = True,
-               created_at: float | None = None, deleted: bool = False) -> ExportRecord:
+    def create(
+        self,
+        ctx: Ctx,
+        user_id: int,
+        export_type: str,
+        selection: Selection,
+        *,
+        duration: float,
+        fail: bool = False,
+        new_quizzes: bool = False,
+        progress: bool = True,
+        created_at: float | None = None,
+        deleted: bool = False,
+    ) -> ExportRecord:
         include_hidden = is_admin(self.data, user_id, ctx)
         outcome, waits = "failed" if fail else "exported", False
         if export_type == "zip" and plan_zip(self.data, ctx, selection, include_hidden) is None:
@@ -126,11 +137,21 @@ class ExportStore:
         with self._lock:
             export_id = self._take("export")
             rec = ExportRecord(
-                export_id, ctx, user_id, export_type,
-                self.clock() if created_at is None else created_at, duration, selection, include_hidden,
-                self._take("progress") if progress else None, self._take("attachment"),
+                export_id,
+                ctx,
+                user_id,
+                export_type,
+                self.clock() if created_at is None else created_at,
+                duration,
+                selection,
+                include_hidden,
+                self._take("progress") if progress else None,
+                self._take("attachment"),
                 str(uuid.uuid5(uuid.NAMESPACE_URL, f"simulated-canvas:{self.data.seed}:export:{export_id}")),
-                outcome, waits, deleted)
+                outcome,
+                waits,
+                deleted,
+            )
             self.records[rec.id] = rec
             return rec
 
@@ -140,9 +161,15 @@ class ExportStore:
 
     def find(self, *, progress_id: int | None = None, attachment_id: int | None = None) -> ExportRecord | None:
         with self._lock:
-            return next((r for r in self.records.values()
-                         if (progress_id is not None and r.progress_id == progress_id)
-                         or (attachment_id is not None and r.attachment_id == attachment_id)), None)
+            return next(
+                (
+                    r
+                    for r in self.records.values()
+                    if (progress_id is not None and r.progress_id == progress_id)
+                    or (attachment_id is not None and r.attachment_id == attachment_id)
+                ),
+                None,
+            )
 
     def age(self, export_id: int, days: float) -> None:
         with self._lock:
@@ -164,8 +191,11 @@ class ExportStore:
         """Newest first, deleted hidden, filtered to what this user may list."""
         admin = ctx[0] == "course" and is_admin(self.data, user_id, ctx)
         with self._lock:
-            rows = [r for r in self.records.values() if r.context == ctx and not r.deleted
-                    and (r.user_id == user_id or (admin and r.export_type != "zip"))]
+            rows = [
+                r
+                for r in self.records.values()
+                if r.context == ctx and not r.deleted and (r.user_id == user_id or (admin and r.export_type != "zip"))
+            ]
         return sorted(rows, key=lambda r: r.id, reverse=True)
 
     def package(self, rec: ExportRecord) -> Package:
@@ -224,6 +254,7 @@ class ExportStore:
             (1, ("user", t), t, "zip", None, {}),
         ]
         for days, ctx, user, kind, select, extra in history:
-            self.create(ctx, user, kind, Selection.parse(select), duration=60.0,
-                        created_at=now - days * 86400.0, **extra)  # type: ignore[arg-type]
+            self.create(
+                ctx, user, kind, Selection.parse(select), duration=60.0, created_at=now - days * 86400.0, **extra
+            )  # type: ignore[arg-type]
         self._next["export"] = max(self._next["export"], 9101)  # API-created exports start at 9101

@@ -109,8 +109,9 @@ class Faults:
             self._api_requests = 0
             self._every_nth = (n, first or n, itertools.cycle(statuses))
 
-    def throttle(self, count: int, status: int = 403, *, retry_after: float | None = None,
-                 path: str | None = None) -> None:
+    def throttle(
+        self, count: int, status: int = 403, *, retry_after: float | None = None, path: str | None = None
+    ) -> None:
         """The next `count` API requests (only those whose path contains `path`, when
         given) are throttled: 403 "Rate Limit Exceeded" (what Canvas sends) or 429 (what
         a proxy might send), with a `Retry-After` header when `retry_after` is given."""

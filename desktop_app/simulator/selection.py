@@ -14,8 +14,7 @@ from typing import Any, Iterable
 
 from .data import ITEM_KIND, Content, Ctx, File, Folder, Module, ModuleItem, SampleData
 
-ALIASES = {"modules": "context_modules", "module_items": "content_tags", "pages": "wiki_pages",
-           "files": "attachments"}
+ALIASES = {"modules": "context_modules", "module_items": "content_tags", "pages": "wiki_pages", "files": "attachments"}
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _CC_KINDS = ("wiki_pages", "assignments", "quizzes", "discussion_topics", "calendar_events", "rubrics")
 
@@ -121,18 +120,24 @@ def plan_cc(data: SampleData, course_id: int, sel: Selection) -> CCPlan:
     for kind in _CC_KINDS:
         for obj in data.of_kind(kind, course_id):
             if obj.is_announcement:
-                picked = (sel.everything or "all_announcements" in sel.flags
-                          or sel.has("announcements", obj.asset_string) or sel.has("discussion_topics", obj.asset_string))
+                picked = (
+                    sel.everything
+                    or "all_announcements" in sel.flags
+                    or sel.has("announcements", obj.asset_string)
+                    or sel.has("discussion_topics", obj.asset_string)
+                )
             else:
                 picked = sel.wants(kind, obj.asset_string)
             if picked:
                 chosen.add(obj.id)
-    files = {f.id for f in data.files.values()
-             if f.context == ("course", course_id) and sel.wants("attachments", f"attachment_{f.id}")}
+    files = {
+        f.id
+        for f in data.files.values()
+        if f.context == ("course", course_id) and sel.wants("attachments", f"attachment_{f.id}")
+    }
     for module in sorted((m for m in data.modules.values() if m.course_id == course_id), key=lambda m: m.position):
         whole = sel.wants("context_modules", f"context_module_{module.id}")
-        items = [data.module_items[i] for i in module.item_ids
-                 if whole or sel.has("content_tags", f"content_tag_{i}")]
+        items = [data.module_items[i] for i in module.item_ids if whole or sel.has("content_tags", f"content_tag_{i}")]
         if not items and not whole:
             continue
         plan.modules.append((module, items))
@@ -170,7 +175,7 @@ def plan_zip(data: SampleData, ctx: Ctx, sel: Selection, include_hidden: bool) -
 
     def ids(collection: str) -> list[int]:
         prefix = asset_prefix(collection) + "_"
-        return [int(a[len(prefix):]) for a in sel.assets.get(collection, ()) if a[len(prefix):].isdigit()]
+        return [int(a[len(prefix) :]) for a in sel.assets.get(collection, ()) if a[len(prefix) :].isdigit()]
 
     if sel.everything or "all_attachments" in sel.flags:
         folders, files = [data.root_folder(ctx)], []
@@ -197,7 +202,7 @@ def plan_zip(data: SampleData, ctx: Ctx, sel: Selection, include_hidden: bool) -
     base = data.folders[common[-1]]
 
     def rel(folder: Folder) -> str:
-        return folder.full_name[len(base.full_name):].lstrip("/")
+        return folder.full_name[len(base.full_name) :].lstrip("/")
 
     entries: dict[str, File | None] = {}
     for top in folders:

@@ -28,11 +28,13 @@ from .data import SampleData
 from .exports import ExportRecord, ExportStore, is_admin, role, snapshot
 from .faults import Faults
 
-_LOGIN_PAGE = (b"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Log In to Canvas</title></head>"
-               b"<body><form action=\"/login/canvas\" method=\"post\"><h1>Log In to Canvas</h1>"
-               b"<label>Email <input name=\"pseudonym_session[unique_id]\"></label>"
-               b"<label>Password <input type=\"password\" name=\"pseudonym_session[password]\"></label>"
-               b"<button type=\"submit\">Log In</button></form></body></html>")
+_LOGIN_PAGE = (
+    b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Log In to Canvas</title></head>'
+    b'<body><form action="/login/canvas" method="post"><h1>Log In to Canvas</h1>'
+    b'<label>Email <input name="pseudonym_session[unique_id]"></label>'
+    b'<label>Password <input type="password" name="pseudonym_session[password]"></label>'
+    b'<button type="submit">Log In</button></form></body></html>'
+)
 _REDACT = {"authorization", "cookie"}
 
 
@@ -69,8 +71,9 @@ class RequestRecord:
 
 
 def _html(status: int, title: str) -> Response:
-    return Response(status, f"<html><body><h1>{title}</h1></body></html>".encode(),
-                    {"Content-Type": "text/html; charset=utf-8"})
+    return Response(
+        status, f"<html><body><h1>{title}</h1></body></html>".encode(), {"Content-Type": "text/html; charset=utf-8"}
+    )
 
 
 def _s3_error(status: int, code: str, message: str) -> Response:
@@ -82,8 +85,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], sim: "SimulatedCanvas",
-                 label: str) -> None:
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], sim: "SimulatedCanvas", label: str
+    ) -> None:
         self.sim, self.label = sim, label
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
@@ -123,9 +127,15 @@ class _Handler(BaseHTTPRequestHandler):
         req = Request(self.command, split.path, parse_qsl(split.query, keep_blank_values=True), headers, body)
         sim = self.server.sim
         query = re.sub(r"(?<![^&])(access_token=)[^&]*", r"\1[redacted]", split.query)
-        sim._log(RequestRecord(self.server.label, self.command, split.path, query,
-                               Headers({k: ("[redacted]" if k.lower() in _REDACT else v)
-                                        for k, v in self.headers.items()})))
+        sim._log(
+            RequestRecord(
+                self.server.label,
+                self.command,
+                split.path,
+                query,
+                Headers({k: ("[redacted]" if k.lower() in _REDACT else v) for k, v in self.headers.items()}),
+            )
+        )
         if self.server.label == "files":
             sim._serve_file(self, req)
         else:
@@ -146,10 +156,20 @@ class _Handler(BaseHTTPRequestHandler):
 class SimulatedCanvas:
     """A Canvas API host plus an S3-like files host on loopback; see the package docstring."""
 
-    def __init__(self, *, export_duration: float = 2.0, expire_days: int = 30, seed: int = 1815,
-                 host: str = "127.0.0.1", port: int = 0, files_port: int = 0,
-                 throttle: ThrottleSettings | None = None, signed_url_ttl: float = 300.0,
-                 unauthorized_status: int = 401, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        export_duration: float = 2.0,
+        expire_days: int = 30,
+        seed: int = 1815,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        files_port: int = 0,
+        throttle: ThrottleSettings | None = None,
+        signed_url_ttl: float = 300.0,
+        unauthorized_status: int = 401,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.export_duration = export_duration
         self.unauthorized_status = unauthorized_status  # 403 = Canvas's `api_auth_error_updates` flag
         self.clock = clock
@@ -172,10 +192,14 @@ class SimulatedCanvas:
     def start(self) -> "SimulatedCanvas":
         if self._servers:
             return self
-        for label, port in zip(("api", "files"), self._ports):
+        for label, port in zip(("api", "files"), self._ports, strict=True):
             server = _Server((self._host, port), _Handler, self, label)
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                             name=f"simulated-canvas-{label}", daemon=True).start()
+            threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"simulated-canvas-{label}",
+                daemon=True,
+            ).start()
             self._servers.append(server)
         return self
 
@@ -294,8 +318,13 @@ class SimulatedCanvas:
         if req.path.rstrip("/") == "/login/canvas":
             return Response(200, _LOGIN_PAGE, {"Content-Type": "text/html; charset=utf-8"})
         parts = req.path.strip("/").split("/")
-        if req.method in ("GET", "HEAD") and len(parts) == 3 and parts[0] == "files" and parts[1].isdigit() \
-                and parts[2] == "download":
+        if (
+            req.method in ("GET", "HEAD")
+            and len(parts) == 3
+            and parts[0] == "files"
+            and parts[1].isdigit()
+            and parts[2] == "download"
+        ):
             return self._download(req, int(parts[1]))
         return _html(404, "Page Not Found")
 
@@ -304,8 +333,11 @@ class SimulatedCanvas:
         ident = hashlib.sha256((req.headers.get("authorization") or token_arg or "anon").encode()).hexdigest()
         forced = self.faults.take_throttle(req.path)
         if forced is not None and forced.status == 429:
-            return Response(429, b"429 Too Many Requests (Rate Limit Exceeded)",
-                            {"Content-Type": "text/plain; charset=utf-8", "Retry-After": forced.retry_after or "1"})
+            return Response(
+                429,
+                b"429 Too Many Requests (Rate Limit Exceeded)",
+                {"Content-Type": "text/plain; charset=utf-8", "Retry-After": forced.retry_after or "1"},
+            )
         if forced is not None or not self.bucket.reserve(ident):
             headers = {"Content-Type": "text/plain; charset=utf-8", "X-Rate-Limit-Remaining": "0.0"}
             if forced is not None and forced.retry_after is not None:
@@ -338,8 +370,11 @@ class SimulatedCanvas:
         else:
             assert file is not None
             verifier_ok = req.arg("verifier") == file.uuid
-            user_ok = user_id is not None and role(self.data, user_id, file.context) is not None and (
-                not self.data.file_hidden(file) or is_admin(self.data, user_id, file.context))
+            user_ok = (
+                user_id is not None
+                and role(self.data, user_id, file.context) is not None
+                and (not self.data.file_hidden(file) or is_admin(self.data, user_id, file.context))
+            )
         if not (verifier_ok or user_ok):
             if user_id is not None:
                 return _html(401, "Unauthorized")
@@ -354,8 +389,14 @@ class SimulatedCanvas:
         if len(parts) < 2 or parts[0] != "files" or not parts[1].isdigit():
             return handler.send(_s3_error(404, "NoSuchKey", "The specified key does not exist."))
         if "authorization" in req.headers:
-            return handler.send(_s3_error(400, "InvalidArgument", "Only one auth mechanism allowed; only the "
-                                          "signature query parameter or the Authorization header should be specified"))
+            return handler.send(
+                _s3_error(
+                    400,
+                    "InvalidArgument",
+                    "Only one auth mechanism allowed; only the "
+                    "signature query parameter or the Authorization header should be specified",
+                )
+            )
         file_id = int(parts[1])
         problem = self.signer.verify(file_id, req.arg("expires"), req.arg("signature"))
         if problem:
@@ -373,12 +414,15 @@ class SimulatedCanvas:
         payload += b"\0" * self.faults.files_padding
         if self.faults.files_corrupt and payload:
             middle = len(payload) // 2
-            payload = payload[:middle] + bytes([payload[middle] ^ 0xFF]) + payload[middle + 1:]
+            payload = payload[:middle] + bytes([payload[middle] ^ 0xFF]) + payload[middle + 1 :]
         total, start, end = len(payload), 0, len(payload) - 1
-        headers = {"Content-Type": ctype, "Accept-Ranges": "bytes",
-                   "ETag": '"' + hashlib.md5(payload).hexdigest() + '"',
-                   "Content-Disposition": f"attachment; filename=\"{name.encode('ascii', 'replace').decode()}\"; "
-                                          f"filename*=UTF-8''{quote(name)}"}
+        headers = {
+            "Content-Type": ctype,
+            "Accept-Ranges": "bytes",
+            "ETag": '"' + hashlib.md5(payload).hexdigest() + '"',
+            "Content-Disposition": f'attachment; filename="{name.encode("ascii", "replace").decode()}"; '
+            f"filename*=UTF-8''{quote(name)}",
+        }
         status = 200
         wanted = "" if self.faults.files_ignore_range else req.headers.get("range", "")
         if wanted.startswith("bytes="):
@@ -390,7 +434,7 @@ class SimulatedCanvas:
                     return handler.send(Response(416, b"", headers))
                 status = 206
                 headers["Content-Range"] = f"bytes {start}-{end}/{total}"
-        self._stream(handler, status, headers, payload[start:end + 1])
+        self._stream(handler, status, headers, payload[start : end + 1])
 
     def _stream(self, handler: _Handler, status: int, headers: dict[str, str], body: bytes) -> None:
         """Send headers with the full Content-Length, then the body in chunks: slowly
@@ -410,7 +454,7 @@ class SimulatedCanvas:
         sent = 0
         try:
             while sent < limit:
-                piece = body[sent: min(sent + chunk, limit)]
+                piece = body[sent : min(sent + chunk, limit)]
                 handler.wfile.write(piece)
                 sent += len(piece)
                 if rate:
@@ -441,8 +485,11 @@ def _guarded(handler: Callable[[Request], Response], req: Request) -> Response:
 
 def _internal_error() -> Response:
     """Canvas's own 500 body (an error report id, no details)."""
-    return Response(500, b'{"errors":[{"message":"An error occurred."}],"error_report_id":1}',
-                    {"Content-Type": "application/json; charset=utf-8"})
+    return Response(
+        500,
+        b'{"errors":[{"message":"An error occurred."}],"error_report_id":1}',
+        {"Content-Type": "application/json; charset=utf-8"},
+    )
 
 
 def _auth_failure(problem: str) -> tuple[dict[str, object], int, dict[str, str]]:
@@ -457,9 +504,15 @@ def _auth_failure(problem: str) -> tuple[dict[str, object], int, dict[str, str]]
     return {"errors": [{"message": "Invalid access token."}]}, 401, www
 
 
-def serve(port: int | None = None, host: str = "127.0.0.1", *, export_duration: float = 8.0,
-          out: TextIO | None = None, stop: threading.Event | None = None,
-          ready: Callable[[SimulatedCanvas], None] | None = None) -> None:
+def serve(
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    *,
+    export_duration: float = 8.0,
+    out: TextIO | None = None,
+    stop: threading.Event | None = None,
+    ready: Callable[[SimulatedCanvas], None] | None = None,
+) -> None:
     """Run the demo Canvas in the foreground until Ctrl+C (`canvas-exports demo-server`).
 
     Prints the base URL and the demo tokens to `out` (stdout). Tests pass `stop` to end

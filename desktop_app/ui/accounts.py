@@ -53,8 +53,9 @@ class SignIn:
 class Accounts:
     """Owns the ProfileStore and the TokenVault; runs their I/O off the GUI thread."""
 
-    def __init__(self, bridge: EngineBridge, store: ProfileStore | None = None,
-                 vault: TokenVault | None = None) -> None:
+    def __init__(
+        self, bridge: EngineBridge, store: ProfileStore | None = None, vault: TokenVault | None = None
+    ) -> None:
         self.bridge = bridge
         self._store = store
         self._vault = vault or TokenVault()
@@ -77,8 +78,9 @@ class Accounts:
         """-> the saved token or None."""
         return self.bridge.run(lambda s: s.blocking(self._vault.get, name))
 
-    def check(self, base_url: str, token: str, *, label: str = "Checking the token with Canvas…",
-              probe_keyring: bool = True) -> Call:
+    def check(
+        self, base_url: str, token: str, *, label: str = "Checking the token with Canvas…", probe_keyring: bool = True
+    ) -> Call:
         """Ask Canvas who this token belongs to -> (User, keyring usable?).
 
         Nothing is saved: the dialog shows the name first. The keyring probe runs in
@@ -187,8 +189,9 @@ def field_to_fix(error: BaseException) -> str | None:
 
     if isinstance(error, (ce.AuthError, ce.NotAuthorizedError)):
         return "token"
-    if isinstance(error, (ce.UnreachableError, ce.NotFoundError, ce.BadRequestError, ce.MalformedAnswerError,
-                          ValueError)):
+    if isinstance(
+        error, (ce.UnreachableError, ce.NotFoundError, ce.BadRequestError, ce.MalformedAnswerError, ValueError)
+    ):
         return "address"
     return None
 

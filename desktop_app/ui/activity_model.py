@@ -82,7 +82,9 @@ class ActivityModel(ReadOnlyTableModel):
         """Context -> name ("course:12" -> "Data Structures"); the What column uses it."""
         self._titles = titles
         if self._rows:
-            self.dataChanged.emit(self.index(0, ActivityColumn.WHAT), self.index(len(self._rows) - 1, ActivityColumn.WHAT))
+            self.dataChanged.emit(
+                self.index(0, ActivityColumn.WHAT), self.index(len(self._rows) - 1, ActivityColumn.WHAT)
+            )
 
     def detach(self) -> None:
         """Stop following the tracker (the window closes)."""

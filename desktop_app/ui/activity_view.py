@@ -81,7 +81,9 @@ class ActivityPanel(QWidget):
         self.view.setWordWrap(False)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.view.setItemDelegateForColumn(ActivityColumn.STATE, ProgressDelegate(ActivityModel.ProgressRole, self.view))
+        self.view.setItemDelegateForColumn(
+            ActivityColumn.STATE, ProgressDelegate(ActivityModel.ProgressRole, self.view)
+        )
         vheader = self.view.verticalHeader()
         vheader.setVisible(False)
         vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -91,9 +93,12 @@ class ActivityPanel(QWidget):
         header.setStretchLastSection(True)
         metrics = self.fontMetrics()
         samples = {
-            ActivityColumn.WHAT: "Introduction to Programming", ActivityColumn.TYPE: "Common Cartridge",
-            ActivityColumn.STATE: "Downloading 100%  ", ActivityColumn.SIZE: "999.9 MB",
-            ActivityColumn.SAVED: "course-export.imscc", ActivityColumn.UPDATED: "2025-12-31 23:59",
+            ActivityColumn.WHAT: "Introduction to Programming",
+            ActivityColumn.TYPE: "Common Cartridge",
+            ActivityColumn.STATE: "Downloading 100%  ",
+            ActivityColumn.SIZE: "999.9 MB",
+            ActivityColumn.SAVED: "course-export.imscc",
+            ActivityColumn.UPDATED: "2025-12-31 23:59",
         }
         for column, sample in samples.items():
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
@@ -109,20 +114,30 @@ class ActivityPanel(QWidget):
         self.placeholder.setEnabled(False)  # drawn in the palette's quiet text colour
 
         self.open_action = self._action("Open file", "open", "Open the saved package", "Ctrl+Return")
-        self.show_in_folder_action = self._action("Show in folder", "show-in-folder",
-                                                  "Open the folder that holds the saved package", "Shift+Alt+R")
-        self.copy_path_action = self._action("Copy path", "copy", "Copy the saved package's full path",
-                                             QKeySequence(QKeySequence.StandardKey.Copy))
-        self.resume_action = self._action("Resume", "download", "Carry on where it stood (interrupted or stopped)",
-                                          "Ctrl+Shift+R")
+        self.show_in_folder_action = self._action(
+            "Show in folder", "show-in-folder", "Open the folder that holds the saved package", "Shift+Alt+R"
+        )
+        self.copy_path_action = self._action(
+            "Copy path", "copy", "Copy the saved package's full path", QKeySequence(QKeySequence.StandardKey.Copy)
+        )
+        self.resume_action = self._action(
+            "Resume", "download", "Carry on where it stood (interrupted or stopped)", "Ctrl+Shift+R"
+        )
         self.retry_action = self._action(
-            "Retry", "refresh", "Try again: carry on, or start a new export of the same selection when Canvas's "
-            "export failed or expired", "Ctrl+Shift+T")
-        self.reexport_action = self._action("Re-export", "reexport",
-                                            "Start a new export of the same type and selection", "Ctrl+E")
-        self.stop_action = self._action("Stop watching", "stop",
-                                        "Stop following it here; Canvas cannot cancel it and finishes it on its own",
-                                        QKeySequence(QKeySequence.StandardKey.Delete))
+            "Retry",
+            "refresh",
+            "Try again: carry on, or start a new export of the same selection when Canvas's export failed or expired",
+            "Ctrl+Shift+T",
+        )
+        self.reexport_action = self._action(
+            "Re-export", "reexport", "Start a new export of the same type and selection", "Ctrl+E"
+        )
+        self.stop_action = self._action(
+            "Stop watching",
+            "stop",
+            "Stop following it here; Canvas cannot cancel it and finishes it on its own",
+            QKeySequence(QKeySequence.StandardKey.Delete),
+        )
         self.open_action.triggered.connect(lambda: self._with_path(self.files.open_file))
         self.show_in_folder_action.triggered.connect(lambda: self._with_path(self.files.show_in_folder))
         self.copy_path_action.triggered.connect(lambda: self._with_path(self.files.copy_path))
@@ -130,18 +145,28 @@ class ActivityPanel(QWidget):
         self.retry_action.triggered.connect(lambda: self._with_job(lambda v: v.can_retry, self.retryRequested))
         self.stop_action.triggered.connect(lambda: self._with_job(lambda v: v.is_watching, self.stopRequested))
         self.reexport_action.triggered.connect(self._reexport)
-        self.row_actions = (self.open_action, self.show_in_folder_action, self.copy_path_action, self.resume_action,
-                            self.retry_action, self.reexport_action, self.stop_action)
+        self.row_actions = (
+            self.open_action,
+            self.show_in_folder_action,
+            self.copy_path_action,
+            self.resume_action,
+            self.retry_action,
+            self.reexport_action,
+            self.stop_action,
+        )
 
         self.state_combo = QComboBox(self)
         self.state_combo.setAccessibleName("Show exports in this state")
         self.state_combo.setToolTip("Show only exports in this state")
         for state in StateFilter:
             self.state_combo.addItem(state.label, state)
-        self.state_combo.currentIndexChanged.connect(
-            lambda _i: self.set_state_filter(self.state_combo.currentData()))
-        self.filter_edit = search_field(self, "Filter", "Filter exports",
-                                        "Show only exports whose course, type, state or file name contains this text")
+        self.state_combo.currentIndexChanged.connect(lambda _i: self.set_state_filter(self.state_combo.currentData()))
+        self.filter_edit = search_field(
+            self,
+            "Filter",
+            "Filter exports",
+            "Show only exports whose course, type, state or file name contains this text",
+        )
         self.filter_edit.setMaximumWidth(220)
         self._filter_pause = FilterOnPause(self.filter_edit, self.set_filter_text, 150)
 
@@ -177,7 +202,12 @@ class ActivityPanel(QWidget):
         self.view.activated.connect(lambda _i: self._default_action() and self._default_action().trigger())
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._current_changed())
-        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset, self.proxy.layoutChanged):
+        for signal in (
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+        ):
             signal.connect(self._update_placeholder)
         self.model.dataChanged.connect(self._row_data_changed)
         self._update_actions()
@@ -230,7 +260,8 @@ class ActivityPanel(QWidget):
         if not index.isValid():
             return False
         self.view.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
         self.view.scrollTo(index)
         return True
 
@@ -271,8 +302,9 @@ class ActivityPanel(QWidget):
         self.resume_action.setEnabled(bool(job and job.can_resume))
         self.retry_action.setEnabled(bool(job and job.can_retry))
         self.stop_action.setEnabled(bool(job and job.is_watching))
-        self.reexport_action.setEnabled(bool(job and job.export_id is not None and job.export_type in
-                                             {t.value for t in ExportType}))
+        self.reexport_action.setEnabled(
+            bool(job and job.export_id is not None and job.export_type in {t.value for t in ExportType})
+        )
 
     def _update_placeholder(self) -> None:
         empty = self.proxy.rowCount() == 0
@@ -299,7 +331,8 @@ class ActivityPanel(QWidget):
         index = self.view.indexAt(pos)
         if index.isValid():
             self.view.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
         self.build_context_menu().popup(self.view.viewport().mapToGlobal(pos))
 
     def _with_path(self, act) -> None:  # type: ignore[no-untyped-def]

@@ -39,12 +39,20 @@ _NEEDS_WAYLAND = frozenset({"wayland", "wayland-egl", "wayland-brcm"})
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=APP_ID, description="Export, watch and download Canvas content packages.")
     parser.add_argument("--demo", action="store_true", help="start the built-in demo Canvas and sign in to it")
-    parser.add_argument("--self-test", action="store_true",
-                        help="sign in to the demo, show the main window, exit 0 if both worked (smoke test)")
-    parser.add_argument("--self-test-timeout", type=float, default=SELF_TEST_TIMEOUT, metavar="SECONDS",
-                        help=argparse.SUPPRESS)
-    parser.add_argument("package", nargs="?", metavar="FILE",
-                        help="open a saved package (.imscc, QTI zip or files zip) in the package viewer")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="sign in to the demo, show the main window, exit 0 if both worked (smoke test)",
+    )
+    parser.add_argument(
+        "--self-test-timeout", type=float, default=SELF_TEST_TIMEOUT, metavar="SECONDS", help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "package",
+        nargs="?",
+        metavar="FILE",
+        help="open a saved package (.imscc, QTI zip or files zip) in the package viewer",
+    )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {desktop_app.__version__}")
     return parser
 
@@ -74,7 +82,9 @@ def display_missing(environ: Mapping[str, str] | None = None, platform: str | No
         return False
     has_x11 = bool(env.get("DISPLAY"))
     runtime = env.get("XDG_RUNTIME_DIR")
-    has_wayland = bool(env.get("WAYLAND_DISPLAY")) or bool(runtime and os.path.exists(os.path.join(runtime, "wayland-0")))
+    has_wayland = bool(env.get("WAYLAND_DISPLAY")) or bool(
+        runtime and os.path.exists(os.path.join(runtime, "wayland-0"))
+    )
     wanted = [name.split(":", 1)[0].strip().lower() for name in env.get("QT_QPA_PLATFORM", "").split(";")]
     wanted = [name for name in wanted if name]
     if not wanted:
@@ -205,7 +215,9 @@ def run_self_test(controller, app, timeout: float) -> int:  # type: ignore[no-un
     finish_start_up_after_first_frame(app, controller.start(demo=True))
     status = app.exec()
     if not outcome["decided"]:
-        outcome.update(status=EXIT_FAILED if status == 0 else status, why=f"the app quit before the test ended ({status})")
+        outcome.update(
+            status=EXIT_FAILED if status == 0 else status, why=f"the app quit before the test ended ({status})"
+        )
     print(f"self-test {'OK' if outcome['status'] == EXIT_OK else 'FAILED'}: {outcome['why']}", flush=True)
     return int(outcome["status"])
 
@@ -249,8 +261,9 @@ def freeze_gc_after_first_window(controller) -> None:  # type: ignore[no-untyped
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; returns the exit status (also used by the gui-script wrapper)."""
     args = _parser().parse_args(list(argv) if argv is not None else sys.argv[1:])
-    logging.basicConfig(level=logging.INFO if args.self_test else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.self_test else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if args.self_test and _needs_offscreen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     elif display_missing():  # say what to do instead of letting Qt abort the process

@@ -31,8 +31,14 @@ class AutoRetry(QObject):
     probing = Signal()
     resumed = Signal(object)  # the job ids resumed
 
-    def __init__(self, bridge: EngineBridge, tracker: JobTracker, site: Callable[[], str],
-                 backoff: Backoff | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        tracker: JobTracker,
+        site: Callable[[], str],
+        backoff: Backoff | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._tracker = tracker
@@ -87,7 +93,8 @@ class AutoRetry(QObject):
             ids = [v.job_id for v in self.waiting()]
             for job_id in ids:
                 self._bridge.run(lambda services, j=job_id: usecases.resume_job(services, j)).then(
-                    None, lambda err: log.info("automatic resume failed: %s", err))
+                    None, lambda err: log.info("automatic resume failed: %s", err)
+                )
             self.resumed.emit(ids)
 
         def unanswered(error: BaseException) -> None:

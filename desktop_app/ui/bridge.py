@@ -100,8 +100,9 @@ class Call(QObject):
         if self._future is not None:
             self._future.cancel()  # concurrent.futures.Future.cancel is thread-safe
 
-    def then(self, on_success: Callable[[Any], None] | None = None,
-             on_error: Callable[[BaseException], None] | None = None) -> "Call":
+    def then(
+        self, on_success: Callable[[Any], None] | None = None, on_error: Callable[[BaseException], None] | None = None
+    ) -> "Call":
         """Connect callbacks in one line; returns self for chaining."""
         if on_success is not None:
             self.succeeded.connect(on_success)

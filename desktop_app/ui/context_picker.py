@@ -43,9 +43,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.canvas.models import Context, ContextKind, Course, Group
 from desktop_app.ui.icons import icon
+from desktop_app.ui.search_field import search_field
 from desktop_app.ui.style import use_readable_sort_arrows
 from desktop_app.ui.table_base import ReadOnlyTableModel
-from desktop_app.ui.search_field import search_field
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -102,8 +102,9 @@ class CourseListModel(ReadOnlyTableModel):
         # within a term, "No term" last), so its header arrow says "newest first" like
         # the history's: each course gets the reverse of its place in that order.
         rank = {t: i for i, t in enumerate(term_order(self.terms()))}
-        order = sorted(range(len(self._rows)), key=lambda r: (
-            rank[self._rows[r].term or NO_TERM], self._rows[r].name.casefold()))
+        order = sorted(
+            range(len(self._rows)), key=lambda r: (rank[self._rows[r].term or NO_TERM], self._rows[r].name.casefold())
+        )
         self._term_keys = [0] * len(self._rows)
         for place, row in enumerate(order):
             self._term_keys[row] = len(order) - place
@@ -134,7 +135,9 @@ class CourseListModel(ReadOnlyTableModel):
                 if course.is_teacher
                 else "You are enrolled as a student: Canvas allows only zip exports of the files you can see."
             )
-            state = f" ({course.workflow_state})" if course.workflow_state and course.workflow_state != "available" else ""
+            state = (
+                f" ({course.workflow_state})" if course.workflow_state and course.workflow_state != "available" else ""
+            )
             return f"{course.name}{state}\n{course.course_code} · {term} · course {course.id}\n{who}"
         if role == self.SortRole:
             if column == self.TERM:
@@ -284,8 +287,7 @@ class ContextPicker(QWidget):
         self.term_combo.setAccessibleName("Term")
         self.term_combo.setToolTip("Show the courses of one term only")
         self.term_combo.addItem(ALL_TERMS)
-        self.term_combo.currentTextChanged.connect(
-            lambda term: self._filter(lambda: self.course_proxy.set_term(term)))
+        self.term_combo.currentTextChanged.connect(lambda term: self._filter(lambda: self.course_proxy.set_term(term)))
 
         self.course_view = self._list_view(self.course_proxy, "Courses")
         self.course_view.sortByColumn(CourseListModel.TERM, Qt.SortOrder.DescendingOrder)  # newest term first
@@ -483,8 +485,10 @@ class ContextPicker(QWidget):
         """Apply a filter change without choosing anything: Qt moves a list's current
         row when the filter hides it, which must not reach ``_row_chosen``. Afterwards
         each list selects what was chosen in it if it is in view, else nothing."""
-        views = ((self.course_view, self.course_proxy, self.courses, ContextKind.COURSE),
-                 (self.group_view, self.group_proxy, self.groups, ContextKind.GROUP))
+        views = (
+            (self.course_view, self.course_proxy, self.courses, ContextKind.COURSE),
+            (self.group_view, self.group_proxy, self.groups, ContextKind.GROUP),
+        )
         chosen: list[Context | None] = []
         for view, _proxy, _model, kind in views:
             if self._current is not None and self._current.kind is kind:
@@ -496,7 +500,7 @@ class ContextPicker(QWidget):
         restoring, self._restoring = self._restoring, True
         try:
             change()
-            for (view, proxy, model, _kind), context in zip(views, chosen):
+            for (view, proxy, model, _kind), context in zip(views, chosen, strict=True):
                 if context is None:
                     continue
                 row = model.row_of(context)

@@ -49,8 +49,10 @@ class DetailsPane(QTextBrowser):
         parts.append("<table cellspacing='0' cellpadding='2'>")
         for label, value in details.rows:
             shown = "<br>".join(escape(line) for line in value.splitlines())
-            parts.append(f"<tr><td valign='top' style='padding-right: 10px'><b>{escape(label)}</b></td>"
-                         f"<td valign='top'>{shown}</td></tr>")
+            parts.append(
+                f"<tr><td valign='top' style='padding-right: 10px'><b>{escape(label)}</b></td>"
+                f"<td valign='top'>{shown}</td></tr>"
+            )
         parts.append("</table>")
         self.setHtml("".join(parts))
 

@@ -45,8 +45,11 @@ _HINTS: list[tuple[type[BaseException], str]] = [
     (ce.LoginPageError, "Canvas sent a login page instead of the file. Sign in again, then download once more."),
     (ce.PackageError, "The file was not kept. Download it again; if it keeps failing, start a new export."),
     (ce.ValidationError, "Change the export options and try again."),
-    (ee.StoreError, "The list of export jobs is kept in that file. Once it is fixed, start the app again; "
-                    "unfinished exports carry on."),
+    (
+        ee.StoreError,
+        "The list of export jobs is kept in that file. Once it is fixed, start the app again; "
+        "unfinished exports carry on.",
+    ),
     (ee.LocalStorageError, "Free some disk space or choose another download folder (Settings), then resume."),
     (ce.CanvasError, "Try again; if it keeps happening, look at the details."),
 ]
@@ -98,8 +101,6 @@ def describe(error: BaseException, action: str = "") -> Described:
     return Described(title, message, hint, "\n".join(facts))
 
 
-
-
 class ErrorPresenter(QObject):
     """Shows described errors one at a time in a window-modal, non-blocking box."""
 
@@ -131,8 +132,9 @@ class ErrorPresenter(QObject):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(described.title)
         box.setText(f"<b>{_escape(described.title)}</b>")
-        box.setInformativeText(_escape(described.message)
-                               + (f"<br><br>{_escape(described.hint)}" if described.hint else ""))
+        box.setInformativeText(
+            _escape(described.message) + (f"<br><br>{_escape(described.hint)}" if described.hint else "")
+        )
         box.setTextFormat(Qt.TextFormat.RichText)
         if described.details:
             box.setDetailedText(described.details)  # adds the "Show Details..." button

@@ -41,10 +41,12 @@ from desktop_app.ui.style import tone_html
 TYPE_TIPS = {
     ExportType.COMMON_CARTRIDGE: (
         "Common Cartridge (.imscc): the course with its modules, pages, assignments, quizzes "
-        "and files. Import it into Canvas or another LMS."),
+        "and files. Import it into Canvas or another LMS."
+    ),
     ExportType.QTI: "QTI (.zip): classic quizzes only, for another quiz tool or a question bank.",
     ExportType.ZIP: "Zip: files and folders exactly as they are in Files.",
 }
+
 
 class ElidedLabel(QLabel):
     """A one-line label that shortens its text with "…" instead of widening the window."""
@@ -96,8 +98,11 @@ class ExportOptions(QWidget):
         type_label = QLabel("Export as:")
         row.addWidget(type_label)
         row.addSpacing(6)
-        for export_type, mnemonic in ((ExportType.COMMON_CARTRIDGE, "&Common Cartridge"),
-                                      (ExportType.QTI, "&QTI"), (ExportType.ZIP, "&Zip")):
+        for export_type, mnemonic in (
+            (ExportType.COMMON_CARTRIDGE, "&Common Cartridge"),
+            (ExportType.QTI, "&QTI"),
+            (ExportType.ZIP, "&Zip"),
+        ):
             radio = QRadioButton(mnemonic)
             radio.setToolTip(TYPE_TIPS[export_type])
             radio.setAccessibleName(f"Export type {export_type.label}")
@@ -186,8 +191,10 @@ class ExportOptions(QWidget):
         self.clear_start_problem()
         self.start_button.setEnabled(kind is not None)
         self.start_button.setToolTip(
-            "Choose a course, group or My files first" if kind is None
-            else "Ask Canvas to build the package, then watch it and download it (Ctrl+Shift+E)")
+            "Choose a course, group or My files first"
+            if kind is None
+            else "Ask Canvas to build the package, then watch it and download it (Ctrl+Shift+E)"
+        )
         if kind is None:
             self._allowed = {}
             for export_type, radio in self._radios.items():
@@ -249,8 +256,11 @@ class ExportOptions(QWidget):
         if full != self.summary.full_text():
             self.clear_start_problem()  # the selection changed
         self.summary.set_full_text(full)
-        self.summary.setToolTip("Nothing is ticked in the tree, so the whole context is exported"
-                                if text == "Everything" else "Only the ticked items are exported")
+        self.summary.setToolTip(
+            "Nothing is ticked in the tree, so the whole context is exported"
+            if text == "Everything"
+            else "Only the ticked items are exported"
+        )
 
     def _check(self, export_type: ExportType) -> None:
         """Choose `export_type` for the person (not remembered as their choice)."""
@@ -273,4 +283,6 @@ class ExportOptions(QWidget):
         self.skip_notifications.setEnabled(matters)
         self.skip_notifications.setToolTip(
             "Canvas e-mails you when a course export finishes or fails; tick to skip that e-mail."
-            if matters else "Canvas sends no e-mail for zip, group or user exports.")
+            if matters
+            else "Canvas sends no e-mail for zip, group or user exports."
+        )

@@ -45,17 +45,24 @@ class FileActions(QObject):
         if self.opener(QUrl.fromLocalFile(path)):
             return True
         suffix = PurePath(path).suffix or "this kind of file"
-        self._fail(path, f"No program on this computer opens {suffix} files.",
-                   "The package is saved. Show it in its folder, or copy its path to open it with a program "
-                   "of your choice (for example, import it into Canvas or another learning platform).",
-                   folder=True)
+        self._fail(
+            path,
+            f"No program on this computer opens {suffix} files.",
+            "The package is saved. Show it in its folder, or copy its path to open it with a program "
+            "of your choice (for example, import it into Canvas or another learning platform).",
+            folder=True,
+        )
         return False
 
     def show_in_folder(self, path: str) -> bool:
         if self.opener(QUrl.fromLocalFile(str(Path(path).parent))):
             return True
-        self._fail(path, "The folder could not be opened: no file manager answered.",
-                   "Copy the path and open it in your file manager.", folder=False)
+        self._fail(
+            path,
+            "The folder could not be opened: no file manager answered.",
+            "Copy the path and open it in your file manager.",
+            folder=False,
+        )
         return False
 
     def copy_path(self, path: str) -> None:
@@ -67,8 +74,9 @@ class FileActions(QObject):
         self.message.emit(f"{what} {PurePath(path).name} is in {PurePath(path).parent}.")
         if self.box is not None:
             self.box.close()
-        box = QMessageBox(QMessageBox.Icon.Information, "Could not open", what, QMessageBox.StandardButton.Close,
-                          self._parent)
+        box = QMessageBox(
+            QMessageBox.Icon.Information, "Could not open", what, QMessageBox.StandardButton.Close, self._parent
+        )
         box.setObjectName("openFailed")
         box.setInformativeText(f"{hint}\n\n{path}")
         show = box.addButton("Show in folder", QMessageBox.ButtonRole.ActionRole) if folder else None

@@ -206,7 +206,10 @@ class HistoryRow:
         if self.export is not None and self.export.workflow_state in (WorkflowState.EXPORTED, WorkflowState.EXPIRED):
             return True
         return self.job is not None and self.job.status in (
-            JobStatus.DOWNLOADING, JobStatus.VERIFYING, JobStatus.DONE, JobStatus.EXPIRED,
+            JobStatus.DOWNLOADING,
+            JobStatus.VERIFYING,
+            JobStatus.DONE,
+            JobStatus.EXPIRED,
         )
 
     @property
@@ -241,21 +244,25 @@ class _Cached:
     troubled: object  # bool, or _UNSET
 
 
-
-
 _SEARCH_COLUMNS = (Column.ID, Column.BY, Column.TYPE, Column.STATE, Column.SAVED)
 
 
-_UNUSED_ROLES = frozenset({
-    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole,
-    Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.StatusTipRole,
-    Qt.ItemDataRole.WhatsThisRole,
-})
+_UNUSED_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.CheckStateRole,
+        Qt.ItemDataRole.SizeHintRole,
+        Qt.ItemDataRole.EditRole,
+        Qt.ItemDataRole.StatusTipRole,
+        Qt.ItemDataRole.WhatsThisRole,
+    }
+)
 """Roles every paint asks for and we never set: answered before any other work."""
 
 
 def expiry_text(expires_at: datetime | None, now: datetime, expired: bool = False) -> str:
-    """"in 12 days", "tomorrow", "today", "expired" (by calendar days, local time)."""
+    """ "in 12 days", "tomorrow", "today", "expired" (by calendar days, local time)."""
     if expired:
         return "expired"
     if expires_at is None:
@@ -388,7 +395,8 @@ class HistoryModel(ReadOnlyTableModel):
         """Replace Canvas's side: exports no longer listed lose their row unless a job has it."""
         keep_ids = {e.id for e in exports}
         doomed = [
-            row for row, item in enumerate(self._rows)
+            row
+            for row, item in enumerate(self._rows)
             if item.export is not None and item.export.id not in keep_ids and item.job is None
         ]
         for row in reversed(doomed):  # contiguous runs would be nicer; deletions are rare
@@ -558,7 +566,6 @@ class HistoryModel(ReadOnlyTableModel):
         if self._rows:
             self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column))
 
-
     def _sort_value(self, item: HistoryRow, column: Column, texts: tuple[str, ...] | None) -> object:
         if column == Column.ID:
             return item.export_id if item.export_id is not None else 0
@@ -699,13 +706,17 @@ class HistoryModel(ReadOnlyTableModel):
     def _sorted(self, items: list[HistoryRow]) -> list[HistoryRow]:
         column, value = self._sort_column, self._sort_value
         keys = [(value(i, column, None), value(i, Column.STARTED, None), value(i, Column.ID, None)) for i in items]
-        order = sorted(range(len(items)), key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        order = sorted(
+            range(len(items)), key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder
+        )
         return [items[i] for i in order]
 
     def _resort(self) -> None:
         column = self._sort_column
         reverse = self._sort_order == Qt.SortOrder.DescendingOrder
-        keys = list(zip(self._column_keys(column), self._column_keys(Column.STARTED), self._column_keys(Column.ID), strict=True))
+        keys = list(
+            zip(self._column_keys(column), self._column_keys(Column.STARTED), self._column_keys(Column.ID), strict=True)
+        )
         order = sorted(range(len(self._rows)), key=keys.__getitem__, reverse=reverse)
         if order == list(range(len(order))):
             return

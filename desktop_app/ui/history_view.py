@@ -45,8 +45,8 @@ from desktop_app.ui.file_actions import FileActions, UrlOpener
 from desktop_app.ui.history_model import Column, HistoryModel, HistoryProxyModel, HistoryRow
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
-from desktop_app.ui.style import use_readable_sort_arrows
 from desktop_app.ui.search_field import FilterOnPause, search_field
+from desktop_app.ui.style import use_readable_sort_arrows
 
 EMPTY_TEXT = "No exports yet — start one above."
 NO_MATCH_TEXT = "No export matches the filter."
@@ -122,36 +122,53 @@ class HistoryPanel(QWidget):
         header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
         self.view.setSortingEnabled(True)
 
-        self.download_action = self._action("Download", "download", "Download this export's package", QKeySequence("Ctrl+D"))
-        self.open_action = self._action("Open file", "open", "Open the saved package (Enter)", QKeySequence("Ctrl+Return"))
+        self.download_action = self._action(
+            "Download", "download", "Download this export's package", QKeySequence("Ctrl+D")
+        )
+        self.open_action = self._action(
+            "Open file", "open", "Open the saved package (Enter)", QKeySequence("Ctrl+Return")
+        )
         self.show_in_folder_action = self._action(
-            "Show in folder", "show-in-folder", "Open the folder that holds the saved package", QKeySequence("Shift+Alt+R")
+            "Show in folder",
+            "show-in-folder",
+            "Open the folder that holds the saved package",
+            QKeySequence("Shift+Alt+R"),
         )
         self.copy_path_action = self._action(
             "Copy path", "copy", "Copy the saved package's full path", QKeySequence(QKeySequence.StandardKey.Copy)
         )
         self.reexport_action = self._action(
-            "Re-export", "reexport",
+            "Re-export",
+            "reexport",
             "Start a new export of the same type (with the same selection when this app started it)",
             QKeySequence("Ctrl+E"),
         )
         self.resume_action = self._action(
-            "Resume", "download", "Carry on where it stood (interrupted or stopped)", QKeySequence("Ctrl+Shift+R"))
+            "Resume", "download", "Carry on where it stood (interrupted or stopped)", QKeySequence("Ctrl+Shift+R")
+        )
         self.retry_action = self._action(
-            "Retry", "refresh",
+            "Retry",
+            "refresh",
             "Try again: carry on, or start a new export of the same selection when Canvas's export failed or expired",
-            QKeySequence("Ctrl+Shift+T"))
+            QKeySequence("Ctrl+Shift+T"),
+        )
         self.stop_action = self._action(
-            "Stop watching", "stop",
+            "Stop watching",
+            "stop",
             "Stop following this export here; Canvas cannot cancel it and will finish it on its own",
             QKeySequence(QKeySequence.StandardKey.Delete),
         )
         self.view_contents_action = self._action(
-            "View contents", "archive", "Read what the saved package holds, offline, and check the selection landed",
+            "View contents",
+            "archive",
+            "Read what the saved package holds, offline, and check the selection landed",
             QKeySequence("Ctrl+Shift+V"),
         )
         self.refresh_action = self._action(
-            "Refresh", "refresh", "Reload the list of exports from Canvas", QKeySequence(QKeySequence.StandardKey.Refresh)
+            "Refresh",
+            "refresh",
+            "Reload the list of exports from Canvas",
+            QKeySequence(QKeySequence.StandardKey.Refresh),
         )
         self.download_action.triggered.connect(self._download)
         self.open_action.triggered.connect(self._open_file)
@@ -164,13 +181,21 @@ class HistoryPanel(QWidget):
         self.retry_action.triggered.connect(self._retry)
         self.refresh_action.triggered.connect(self.refreshRequested.emit)
         self._row_actions = (
-            self.download_action, self.open_action, self.show_in_folder_action,
-            self.copy_path_action, self.reexport_action, self.resume_action, self.retry_action, self.stop_action,
+            self.download_action,
+            self.open_action,
+            self.show_in_folder_action,
+            self.copy_path_action,
+            self.reexport_action,
+            self.resume_action,
+            self.retry_action,
+            self.stop_action,
         )
         self.toolbar_extra = (self.view_contents_action,)
 
         self.filter_edit = search_field(
-            self, "Filter exports", "Filter exports",
+            self,
+            "Filter exports",
+            "Filter exports",
             "Show only exports whose id, type, state, creator or file name contains this text",
         )
         self.filter_edit.setMaximumWidth(260)
@@ -184,8 +209,14 @@ class HistoryPanel(QWidget):
         self.toolbar.setIconSize(QSize(18, 18))
         for action in (*self._row_actions[:2], self.view_contents_action, *self._row_actions[2:]):
             self.toolbar.addAction(action)
-        for action in (self.show_in_folder_action, self.copy_path_action, self.view_contents_action,
-                       self.resume_action, self.retry_action, self.stop_action):
+        for action in (
+            self.show_in_folder_action,
+            self.copy_path_action,
+            self.view_contents_action,
+            self.resume_action,
+            self.retry_action,
+            self.stop_action,
+        ):
             button = self.toolbar.widgetForAction(action)
             if isinstance(button, QToolButton):  # the tooltip names it; the row stays short enough to show the filter
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
@@ -207,8 +238,12 @@ class HistoryPanel(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.placeholder.setEnabled(False)  # the palette's quiet text colour
-        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
-                       self.proxy.layoutChanged):
+        for signal in (
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+        ):
             signal.connect(self._update_placeholder)
 
         self.setFocusProxy(self.view)  # keyboard users land in the table, where the shortcuts live
@@ -216,8 +251,13 @@ class HistoryPanel(QWidget):
         self.view.activated.connect(self._activated)
         self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.view.selectionModel().selectionChanged.connect(self._on_current_changed)
-        for signal in (self.model.dataChanged, self.model.layoutChanged, self.model.modelReset,
-                       self.model.rowsInserted, self.model.rowsRemoved):
+        for signal in (
+            self.model.dataChanged,
+            self.model.layoutChanged,
+            self.model.modelReset,
+            self.model.rowsInserted,
+            self.model.rowsRemoved,
+        ):
             signal.connect(self._update_actions)
 
         self._clock = QTimer(self)
@@ -241,9 +281,14 @@ class HistoryPanel(QWidget):
         """Widths from the font, not from the data: measuring 5,000 rows would stall."""
         metrics = self.fontMetrics()
         samples = {
-            Column.ID: "0000000", Column.STARTED: "2025-12-31 23:59", Column.BY: "Firstname Lastname",
-            Column.TYPE: "Common Cartridge", Column.STATE: "Downloading 100%  ", Column.SIZE: "999.9 MB",
-            Column.EXPIRES: "in 30 days", Column.SAVED: "course-export.imscc",
+            Column.ID: "0000000",
+            Column.STARTED: "2025-12-31 23:59",
+            Column.BY: "Firstname Lastname",
+            Column.TYPE: "Common Cartridge",
+            Column.STATE: "Downloading 100%  ",
+            Column.SIZE: "999.9 MB",
+            Column.EXPIRES: "in 30 days",
+            Column.SAVED: "course-export.imscc",
         }
         header = self.view.horizontalHeader()
         for column, sample in samples.items():
@@ -255,7 +300,7 @@ class HistoryPanel(QWidget):
         self.files.set_opener(opener)
 
     def _update_placeholder(self) -> None:
-        """"No exports yet — start one above" over an empty table (or "none matches")."""
+        """ "No exports yet — start one above" over an empty table (or "none matches")."""
         empty = self.proxy.rowCount() == 0
         self.placeholder.setText(EMPTY_TEXT if self.model.rowCount() == 0 else NO_MATCH_TEXT)
         self.placeholder.setVisible(empty)
@@ -379,9 +424,13 @@ class HistoryPanel(QWidget):
     def _ask_before_another_copy(self, export_id: int, saved: str) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        box = QMessageBox(QMessageBox.Icon.Question, "Download",
-                          f"Export {export_id} is already saved as {Path(saved).name}.",
-                          QMessageBox.StandardButton.Cancel, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Download",
+            f"Export {export_id} is already saved as {Path(saved).name}.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
         box.setObjectName("downloadAgainQuestion")
         box.setInformativeText("Open that file, or save another copy beside it?")
         open_it = box.addButton("Open file", QMessageBox.ButtonRole.AcceptRole)

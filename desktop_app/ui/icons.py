@@ -127,7 +127,13 @@ class PaletteSvgIconEngine(QIconEngine):
         line, accent = _colors_for(mode)
         width = max(1, round(size.width() * scale))
         height = max(1, round(size.height() * scale))
-        cache_key = (width, height, int(mode.value), line.name(QColor.NameFormat.HexArgb), accent.name(QColor.NameFormat.HexArgb))
+        cache_key = (
+            width,
+            height,
+            int(mode.value),
+            line.name(QColor.NameFormat.HexArgb),
+            accent.name(QColor.NameFormat.HexArgb),
+        )
         cached = self._cache.get(cache_key)
         if cached is not None:
             return cached
@@ -160,9 +166,36 @@ def icon(name: str) -> QIcon:
 
 
 ICON_NAMES = (
-    "announcement", "archive", "assignment", "calendar", "copy", "course", "discussion", "download",
-    "error", "export", "file", "folder", "group", "loading", "module", "module-item", "my-files",
-    "open", "page", "quiz", "reexport", "refresh", "rubric", "search", "select-all", "select-none",
-    "show-in-folder", "stop", "success", "user", "warning",
+    "announcement",
+    "archive",
+    "assignment",
+    "calendar",
+    "copy",
+    "course",
+    "discussion",
+    "download",
+    "error",
+    "export",
+    "file",
+    "folder",
+    "group",
+    "loading",
+    "module",
+    "module-item",
+    "my-files",
+    "open",
+    "page",
+    "quiz",
+    "reexport",
+    "refresh",
+    "rubric",
+    "search",
+    "select-all",
+    "select-none",
+    "show-in-folder",
+    "stop",
+    "success",
+    "user",
+    "warning",
 )
 """Every UI icon the widgets use; a test checks each file exists and renders."""

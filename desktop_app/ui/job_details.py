@@ -25,9 +25,15 @@ if TYPE_CHECKING:
 class JobDetails(QObject):
     """`show(view, export)`: the pane tells about that job and/or Canvas export."""
 
-    def __init__(self, bridge: EngineBridge, pane: DetailsPane, *, titles: Callable[[], Mapping[str, str]],
-                 user_names: Callable[[], Mapping[int, str]] | None = None,
-                 name_of: Callable[[], NameOf | None] | None = None) -> None:
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        pane: DetailsPane,
+        *,
+        titles: Callable[[], Mapping[str, str]],
+        user_names: Callable[[], Mapping[int, str]] | None = None,
+        name_of: Callable[[], NameOf | None] | None = None,
+    ) -> None:
         super().__init__(pane)
         self._bridge = bridge
         self.pane = pane
@@ -49,8 +55,12 @@ class JobDetails(QObject):
         self._shown = key
         job = self._records.get(view.job_id) if view is not None else None
         self._render(view, job, export)
-        if view is None or (job is not None and job.updated_at is not None and view.updated_at is not None
-                            and job.updated_at >= view.updated_at):
+        if view is None or (
+            job is not None
+            and job.updated_at is not None
+            and view.updated_at is not None
+            and job.updated_at >= view.updated_at
+        ):
             return None
         if self._call is not None and not self._call.done:
             self._call.cancel()
@@ -66,10 +76,14 @@ class JobDetails(QObject):
                 self._render(current, record, export)
 
         self._call = self._bridge.run(lambda services: usecases.job_record(services, job_id)).then(
-            got, lambda _err: None)
+            got, lambda _err: None
+        )
         self.last_call = self._call
         return self._call
 
     def _render(self, view: JobView | None, job: Job | None, export: ContentExport | None) -> None:
-        self.pane.set_details(describe_job(view, job, export, titles=self._titles(), user_names=self._user_names(),
-                                           name_of=self._name_of()))
+        self.pane.set_details(
+            describe_job(
+                view, job, export, titles=self._titles(), user_names=self._user_names(), name_of=self._name_of()
+            )
+        )

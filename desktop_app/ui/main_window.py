@@ -29,7 +29,6 @@ application's (set by the app entry once this window is painted).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,8 +103,15 @@ class MainWindow(QMainWindow):
     ask_before_quitting = True
     """Quitting while exports run asks first (they resume next time); tests turn it off."""
 
-    def __init__(self, bridge: EngineBridge, settings: AppSettings, accounts: Accounts | None = None,
-                 parent: QWidget | None = None, *, panels: bool = True) -> None:
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        settings: AppSettings,
+        accounts: Accounts | None = None,
+        parent: QWidget | None = None,
+        *,
+        panels: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.settings = settings
@@ -280,16 +286,29 @@ class MainWindow(QMainWindow):
         self.activity_dock = QDockWidget("Activity", self)
         self.activity_dock.setObjectName("activityDock")
         self.activity_dock.setWidget(self.activity)
-        self.activity_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
-                                           | Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.activity_dock.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea
+            | Qt.DockWidgetArea.RightDockWidgetArea
+            | Qt.DockWidgetArea.LeftDockWidgetArea
+        )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.activity_dock)
         self.activity_dock.hide()
-        self.activity_details = JobDetails(self.bridge, self.activity.details, titles=lambda: self._titles,
-                                           user_names=self._user_names, name_of=self._item_names)
+        self.activity_details = JobDetails(
+            self.bridge,
+            self.activity.details,
+            titles=lambda: self._titles,
+            user_names=self._user_names,
+            name_of=self._item_names,
+        )
 
         self.history_details_pane = DetailsPane(self)
-        self.history_details = JobDetails(self.bridge, self.history_details_pane, titles=lambda: self._titles,
-                                          user_names=self._user_names, name_of=self._item_names)
+        self.history_details = JobDetails(
+            self.bridge,
+            self.history_details_pane,
+            titles=lambda: self._titles,
+            user_names=self._user_names,
+            name_of=self._item_names,
+        )
         self.history_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.history_splitter.setObjectName("historySplitter")
         self.history_splitter.addWidget(self.history)
@@ -302,8 +321,9 @@ class MainWindow(QMainWindow):
         self.auto_retry: AutoRetry = AutoRetry(self.bridge, self.bridge.jobs, lambda: self.site, parent=self)
         self.auto_retry.resumed.connect(self._auto_resumed)
 
-    def _action(self, text: str, slot: Any, *, shortcut: QKeySequence | str | None = None,
-                tip: str = "", icon_name: str = "") -> QAction:
+    def _action(
+        self, text: str, slot: Any, *, shortcut: QKeySequence | str | None = None, tip: str = "", icon_name: str = ""
+    ) -> QAction:
         from PySide6.QtGui import QAction, QKeySequence
 
         action = QAction(text, self)
@@ -326,32 +346,59 @@ class MainWindow(QMainWindow):
         # Window-wide shortcuts avoid the history table's own (Ctrl+D, Ctrl+E, Delete, F5,
         # Ctrl+C, Ctrl+Return are bound there, to the selected row).
         self.switch_action = self._action(
-            "&Switch Canvas site…", self.switchSiteRequested.emit, shortcut="Ctrl+Shift+O",
-            tip="Sign in to another Canvas site, or rename and forget saved sites")
+            "&Switch Canvas site…",
+            self.switchSiteRequested.emit,
+            shortcut="Ctrl+Shift+O",
+            tip="Sign in to another Canvas site, or rename and forget saved sites",
+        )
         self.open_package_action = self._action(
-            "&Open package…", self.choose_package, shortcut=QKeySequence.StandardKey.Open,
-            tip="Read a saved .imscc, QTI zip or files zip offline", icon_name="archive")
+            "&Open package…",
+            self.choose_package,
+            shortcut=QKeySequence.StandardKey.Open,
+            tip="Read a saved .imscc, QTI zip or files zip offline",
+            icon_name="archive",
+        )
         self.settings_action = self._action(
-            "S&ettings…", self.open_settings, shortcut="Ctrl+,", tip="Download folder, exports at once, auto-download")
+            "S&ettings…", self.open_settings, shortcut="Ctrl+,", tip="Download folder, exports at once, auto-download"
+        )
         self.quit_action = self._action(
-            "&Quit", self.close, shortcut=QKeySequence.StandardKey.Quit,
-            tip="Quit; unfinished exports carry on the next time you start the app")
+            "&Quit",
+            self.close,
+            shortcut=QKeySequence.StandardKey.Quit,
+            tip="Quit; unfinished exports carry on the next time you start the app",
+        )
         self.start_action = self._action(
-            "&Start export", self.start_export, shortcut="Ctrl+Shift+E",
-            tip="Export the chosen context with the ticked content", icon_name="export")
+            "&Start export",
+            self.start_export,
+            shortcut="Ctrl+Shift+E",
+            tip="Export the chosen context with the ticked content",
+            icon_name="export",
+        )
         self.reload_action = self._action(
-            "&Reload everything", self.refresh_context, shortcut="Ctrl+R",
-            tip="Reload the courses, the tree and the history from Canvas", icon_name="refresh")
-        self.focus_picker_action = self._action("Go to &courses and groups", self.picker.search_edit.setFocus,
-                                                shortcut="Ctrl+1")
-        self.focus_tree_action = self._action("Go to the content &tree", self.selection.view.setFocus, shortcut="Ctrl+2")
-        self.focus_history_action = self._action("Go to the export &history", self.history.focus_table,
-                                                 shortcut="Ctrl+3")
+            "&Reload everything",
+            self.refresh_context,
+            shortcut="Ctrl+R",
+            tip="Reload the courses, the tree and the history from Canvas",
+            icon_name="refresh",
+        )
+        self.focus_picker_action = self._action(
+            "Go to &courses and groups", self.picker.search_edit.setFocus, shortcut="Ctrl+1"
+        )
+        self.focus_tree_action = self._action(
+            "Go to the content &tree", self.selection.view.setFocus, shortcut="Ctrl+2"
+        )
+        self.focus_history_action = self._action(
+            "Go to the export &history", self.history.focus_table, shortcut="Ctrl+3"
+        )
         self.activity_action = self._action(
-            "&Activity", self.show_activity, shortcut="Ctrl+4",
-            tip="Every export of this Canvas site: courses, groups and My files")
-        self.filter_action = self._action("&Filter the tree", self.selection.filter_edit.setFocus,
-                                          shortcut=QKeySequence.StandardKey.Find)
+            "&Activity",
+            self.show_activity,
+            shortcut="Ctrl+4",
+            tip="Every export of this Canvas site: courses, groups and My files",
+        )
+        self.filter_action = self._action(
+            "&Filter the tree", self.selection.filter_edit.setFocus, shortcut=QKeySequence.StandardKey.Find
+        )
         self.about_action = self._action("&About Canvas Export Manager", self._show_about)
         self.help_token_action = self._action("Where do I get an access &token?", self._open_token_help)
         self.start_action.setEnabled(False)
@@ -378,8 +425,13 @@ class MainWindow(QMainWindow):
         for action in (self.reload_action, h.refresh_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
-        for action in (self.focus_picker_action, self.focus_tree_action, self.focus_history_action,
-                       self.activity_action, self.filter_action):
+        for action in (
+            self.focus_picker_action,
+            self.focus_tree_action,
+            self.focus_history_action,
+            self.activity_action,
+            self.filter_action,
+        ):
             view_menu.addAction(action)
         help_menu = self.help_menu
         help_menu.addAction(self.help_token_action)
@@ -447,8 +499,9 @@ class MainWindow(QMainWindow):
         """The client is on the loop: load the contexts (again, after a new token). Another
         site or another user of the same site starts afresh: their jobs, history and tree
         are not this user's."""
-        same_account = (self.session is not None and self.session.site == signin.site
-                        and self.session.user.id == signin.user.id)
+        same_account = (
+            self.session is not None and self.session.site == signin.site and self.session.user.id == signin.user.id
+        )
         self.session = signin
         self.show_session_pending(signin)
         self._clear_token_message()
@@ -509,7 +562,8 @@ class MainWindow(QMainWindow):
 
         site, user_id = self.site, self.user_id
         self.bridge.run(lambda services: usecases.site_jobs(services, site, user_id)).then(
-            self.bridge.jobs.merge, lambda err: log.info("job list unreadable: %s", err))
+            self.bridge.jobs.merge, lambda err: log.info("job list unreadable: %s", err)
+        )
 
     # ------------------------------------------------------------------ contexts
     def load_contexts(self) -> None:
@@ -518,8 +572,9 @@ class MainWindow(QMainWindow):
 
         site = self.site
         self.picker.set_loading("Loading your courses and groups…")
-        self.bridge.run(lambda services: usecases.load_contexts(services, site), label="Loading courses…",
-                        site=site).then(self._contexts_loaded, self._contexts_failed)
+        self.bridge.run(
+            lambda services: usecases.load_contexts(services, site), label="Loading courses…", site=site
+        ).then(self._contexts_loaded, self._contexts_failed)
 
     def _contexts_loaded(self, result: tuple[list[Course], list[Group]]) -> None:
         courses, groups = result
@@ -631,8 +686,11 @@ class MainWindow(QMainWindow):
             if self.context == ctx:
                 self.selection.model.set_branch_error(key, describe(error).message)
 
-        call = self.bridge.run(lambda services: usecases.load_branch(services, site, ctx, key),
-                               label=f"Loading {key.label.lower()}…", site=site).then(loaded, failed)
+        call = self.bridge.run(
+            lambda services: usecases.load_branch(services, site, ctx, key),
+            label=f"Loading {key.label.lower()}…",
+            site=site,
+        ).then(loaded, failed)
         self._context_calls.append(call)
         return call
 
@@ -665,8 +723,11 @@ class MainWindow(QMainWindow):
             if self.context == ctx and auth_error_of(error) is None:
                 self.presenter.present(error, "Could not load the export history")
 
-        call = self.bridge.run(lambda services: usecases.load_history(services, site, ctx, user_id),
-                               label="Loading the export history…", site=site).then(loaded, failed)
+        call = self.bridge.run(
+            lambda services: usecases.load_history(services, site, ctx, user_id),
+            label="Loading the export history…",
+            site=site,
+        ).then(loaded, failed)
         self._context_calls.append(call)
         return call
 
@@ -677,13 +738,17 @@ class MainWindow(QMainWindow):
         for row in range(model.row_count()):
             item = model.row_at(row)
             export = item.export
-            if export is not None and export.workflow_state.is_running and (item.job is None or not item.job.is_watching):
+            if (
+                export is not None
+                and export.workflow_state.is_running
+                and (item.job is None or not item.job.is_watching)
+            ):
                 ids.append(export.id)
         return ids
 
     def refresh_running(self) -> Call | None:
         """Timer: re-read the running exports nobody watches (the engine reports its own)."""
-        ctx, site = self.context, self.site
+        ctx = self.context
         if ctx is None or self.session is None or (self._refresh_call is not None and not self._refresh_call.done):
             return None
         ids = self.unwatched_running_exports()
@@ -703,7 +768,8 @@ class MainWindow(QMainWindow):
                 self.history.model.upsert_exports(exports)
 
         return self.bridge.run(lambda services: usecases.read_exports(services, site, ctx, ids), site=site).then(
-            got, lambda err: log.info("re-reading exports failed: %s", err))
+            got, lambda err: log.info("re-reading exports failed: %s", err)
+        )
 
     # ------------------------------------------------------------------ engine events
     def _job_changed(self, view: JobView) -> None:
@@ -751,8 +817,9 @@ class MainWindow(QMainWindow):
                 self.notifier.notify("Export ready", f"{what} is ready to download.", ok=True)
         elif isinstance(event, JobState):
             if event.state in (JobStatus.FAILED, JobStatus.EXPIRED):
-                self.notifier.notify(f"Export {event.state.label.lower()}", f"{what}: {event.message or event.label}",
-                                     ok=False)
+                self.notifier.notify(
+                    f"Export {event.state.label.lower()}", f"{what}: {event.message or event.label}", ok=False
+                )
         elif isinstance(event, JobError):
             if isinstance(event.error, StoreError):  # nothing could be recorded: no state tells it
                 self.presenter.present(event.error, "Could not record the export job")
@@ -764,8 +831,9 @@ class MainWindow(QMainWindow):
     def choose_package(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        path, _ = QFileDialog.getOpenFileName(self, "Open package", str(self.settings.download_dir),
-                                              "Canvas packages (*.imscc *.zip);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open package", str(self.settings.download_dir), "Canvas packages (*.imscc *.zip);;All files (*)"
+        )
         if path:
             self.view_package(path)
 
@@ -794,8 +862,13 @@ class MainWindow(QMainWindow):
         from desktop_app.engine.folders import default_dest_dir  # loaded by the engine by now
 
         demo = self.session is not None and self.session.demo
-        return default_dest_dir(self.settings.download_dir, self.site, ctx, self._titles.get(str(ctx)),
-                                site_name=DEMO_FOLDER if demo else None)
+        return default_dest_dir(
+            self.settings.download_dir,
+            self.site,
+            ctx,
+            self._titles.get(str(ctx)),
+            site_name=DEMO_FOLDER if demo else None,
+        )
 
     def _dest_dir(self, ctx: Context) -> Path | None:
         """Where a new export's package goes; None (Canvas only, no download) when
@@ -812,8 +885,16 @@ class MainWindow(QMainWindow):
     def _request(self, ctx: Context, export_type: ExportType, select: dict[SelectKey, list[int]]) -> ExportRequest:
         from desktop_app.app.usecases import ExportRequest
 
-        return ExportRequest(self.site, ctx, export_type, select, self.options.skip_notifications.isChecked(),
-                             self._dest_dir(ctx), user_id=self.user_id, context_label=self.context_label(ctx))
+        return ExportRequest(
+            self.site,
+            ctx,
+            export_type,
+            select,
+            self.options.skip_notifications.isChecked(),
+            self._dest_dir(ctx),
+            user_id=self.user_id,
+            context_label=self.context_label(ctx),
+        )
 
     def context_label(self, ctx: Context) -> str | None:
         """What a saved package's name starts with: a course's code, a group's name, "My
@@ -829,8 +910,11 @@ class MainWindow(QMainWindow):
     def _start(self, request: ExportRequest) -> Call:
         from desktop_app.app import usecases
 
-        call = self.bridge.run(lambda services: usecases.start_export(services, request),
-                               label=f"Starting a {request.export_type.label} export…", site=request.site)
+        call = self.bridge.run(
+            lambda services: usecases.start_export(services, request),
+            label=f"Starting a {request.export_type.label} export…",
+            site=request.site,
+        )
         call.then(self.exportStarted.emit, self._start_failed)
         return call
 
@@ -849,9 +933,13 @@ class MainWindow(QMainWindow):
         if ctx is None:
             return None
         dest, label = self.download_folder(ctx), self.context_label(ctx)
-        call = self.bridge.run(lambda services: usecases.download_export(services, site, ctx, export_id, dest, user_id,
-                                                                         context_label=label),
-                               label="Starting the download…", site=site)
+        call = self.bridge.run(
+            lambda services: usecases.download_export(
+                services, site, ctx, export_id, dest, user_id, context_label=label
+            ),
+            label="Starting the download…",
+            site=site,
+        )
         call.then(None, lambda err: self.presenter.present(err, "Could not download the export"))
         return call
 
@@ -868,8 +956,9 @@ class MainWindow(QMainWindow):
         try:
             export_type = ExportType(item.export_type or "")
         except ValueError:
-            self.presenter.present(ValueError(f"{item.export_type} exports cannot be started from here"),
-                                   "Could not re-export")
+            self.presenter.present(
+                ValueError(f"{item.export_type} exports cannot be started from here"), "Could not re-export"
+            )
             return None
         request = self._request(ctx, export_type, {})
 
@@ -879,8 +968,11 @@ class MainWindow(QMainWindow):
             else:
                 self.presenter.present(error, "Could not re-export")
 
-        call = self.bridge.run(lambda services: usecases.reexport(services, request, export_id, everything=everything),
-                               label=f"Starting a {export_type.label} export…", site=request.site)
+        call = self.bridge.run(
+            lambda services: usecases.reexport(services, request, export_id, everything=everything),
+            label=f"Starting a {export_type.label} export…",
+            site=request.site,
+        )
         call.then(self.exportStarted.emit, failed)
         return call
 
@@ -925,8 +1017,10 @@ class MainWindow(QMainWindow):
         from desktop_app.app import usecases
 
         call = self.bridge.run(lambda services: usecases.retry_job(services, job_id), label="Trying again…")
-        call.then(lambda new_id: self.exportStarted.emit(new_id) if new_id != job_id else None,
-                  lambda err: self.presenter.present(err, "Could not try the export again"))
+        call.then(
+            lambda new_id: self.exportStarted.emit(new_id) if new_id != job_id else None,
+            lambda err: self.presenter.present(err, "Could not try the export again"),
+        )
         return call
 
     def reexport_job(self, view: JobView) -> Call | None:
@@ -941,8 +1035,16 @@ class MainWindow(QMainWindow):
             ctx, export_type = Context.parse(view.context), ExportType(view.export_type or "")
         except ValueError:
             return None
-        request = ExportRequest(view.site or self.site, ctx, export_type, {}, self.options.skip_notifications.isChecked(),
-                                self._dest_dir(ctx), user_id=self.user_id, context_label=self.context_label(ctx))
+        request = ExportRequest(
+            view.site or self.site,
+            ctx,
+            export_type,
+            {},
+            self.options.skip_notifications.isChecked(),
+            self._dest_dir(ctx),
+            user_id=self.user_id,
+            context_label=self.context_label(ctx),
+        )
         export_id = view.export_id
 
         def failed(error: BaseException) -> None:
@@ -951,8 +1053,11 @@ class MainWindow(QMainWindow):
             else:
                 self.presenter.present(error, "Could not re-export")
 
-        call = self.bridge.run(lambda services: usecases.reexport(services, request, export_id),
-                               label=f"Starting a {export_type.label} export…", site=request.site)
+        call = self.bridge.run(
+            lambda services: usecases.reexport(services, request, export_id),
+            label=f"Starting a {export_type.label} export…",
+            site=request.site,
+        )
         call.then(self.exportStarted.emit, failed)
         return call
 
@@ -969,7 +1074,8 @@ class MainWindow(QMainWindow):
             n = len(job_ids)
             self.statusBar().showMessage(
                 f"Canvas answers again: {n} interrupted export{'s' if n != 1 else ''} carr{'y' if n != 1 else 'ies'} on.",
-                8000)
+                8000,
+            )
 
     def _history_row_changed(self) -> None:
         row = self.history.current_row()
@@ -1000,7 +1106,8 @@ class MainWindow(QMainWindow):
             if self.settings.max_unannounced_size != before[1]:
                 size = self.settings.max_unannounced_size
                 self.bridge.run(lambda services: services.set_max_unannounced_size(size)).then(
-                    None, lambda err: self.presenter.present(err, "Could not change the download limit"))
+                    None, lambda err: self.presenter.present(err, "Could not change the download limit")
+                )
 
         dialog.accepted.connect(accepted)
         dialog.open()
@@ -1009,9 +1116,12 @@ class MainWindow(QMainWindow):
     def apply_max_concurrent(self, n: int) -> Call:
         """Hand Settings' "Exports at once" to the running engine (no restart needed)."""
         call = self.bridge.run(lambda services: services.set_max_concurrent(n))
-        call.then(lambda _r: self.statusBar().showMessage(
-                      f"Up to {n} export{'s' if n != 1 else ''} per Canvas site now run at once.", 8000),
-                  lambda err: self.presenter.present(err, "Could not change the number of exports at once"))
+        call.then(
+            lambda _r: self.statusBar().showMessage(
+                f"Up to {n} export{'s' if n != 1 else ''} per Canvas site now run at once.", 8000
+            ),
+            lambda err: self.presenter.present(err, "Could not change the number of exports at once"),
+        )
         return call
 
     def _show_about(self) -> None:
@@ -1057,12 +1167,17 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QMessageBox
 
         n = self.running_exports()
-        box = QMessageBox(QMessageBox.Icon.Question, "Quit Canvas Export Manager",
-                          f"{n} export{'s are' if n != 1 else ' is'} still running.", QMessageBox.StandardButton.Cancel,
-                          self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Quit Canvas Export Manager",
+            f"{n} export{'s are' if n != 1 else ' is'} still running.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
         box.setObjectName("quitQuestion")
-        box.setInformativeText("Quit now and they carry on the next time you start the app (Canvas goes on "
-                               "exporting meanwhile).")
+        box.setInformativeText(
+            "Quit now and they carry on the next time you start the app (Canvas goes on exporting meanwhile)."
+        )
         quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(quit_button)
 

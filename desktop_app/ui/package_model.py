@@ -20,10 +20,20 @@ from desktop_app.ui.icons import icon
 
 Index = QModelIndex | QPersistentModelIndex
 
-KIND_ICONS = {"pages": "page", "assignments": "assignment", "quizzes": "quiz", "question_banks": "quiz",
-              "discussion_topics": "discussion", "announcements": "announcement", "calendar_events": "calendar",
-              "rubrics": "rubric", "files": "file", "web_links": "module-item", "external_tools": "module-item",
-              "other": "file"}
+KIND_ICONS = {
+    "pages": "page",
+    "assignments": "assignment",
+    "quizzes": "quiz",
+    "question_banks": "quiz",
+    "discussion_topics": "discussion",
+    "announcements": "announcement",
+    "calendar_events": "calendar",
+    "rubrics": "rubric",
+    "files": "file",
+    "web_links": "module-item",
+    "external_tools": "module-item",
+    "other": "file",
+}
 
 
 @dataclass(eq=False)
@@ -70,9 +80,16 @@ def build_tree(contents: Contents) -> Node:
                 label = ("    " * entry.depth) + (entry.title or (item.title if item else "Untitled"))
                 if entry.ref and item is None:
                     label += " (not in the package)"
-                m.add(Node(label, "entry", entry.item_key, icon=KIND_ICONS.get(item.kind, "file") if item else
-                           ("warning" if entry.ref else "module-item"), kind=item.kind if item else "",
-                           missing=bool(entry.ref) and item is None))
+                m.add(
+                    Node(
+                        label,
+                        "entry",
+                        entry.item_key,
+                        icon=KIND_ICONS.get(item.kind, "file") if item else ("warning" if entry.ref else "module-item"),
+                        kind=item.kind if item else "",
+                        missing=bool(entry.ref) and item is None,
+                    )
+                )
     counts = contents.counts()
     for kind, label in KINDS:
         if not counts.get(kind):
@@ -90,9 +107,15 @@ def build_tree(contents: Contents) -> Node:
 
 
 def _item_node(item: Item) -> Node:
-    return Node(item.title + (" (missing)" if item.missing else ""), "item", item.key,
-                item.size if item.kind == "files" else None, KIND_ICONS.get(item.kind, "file"), item.kind,
-                missing=item.missing)
+    return Node(
+        item.title + (" (missing)" if item.missing else ""),
+        "item",
+        item.key,
+        item.size if item.kind == "files" else None,
+        KIND_ICONS.get(item.kind, "file"),
+        item.kind,
+        missing=item.missing,
+    )
 
 
 def _folder(node: Node, folder: Folder) -> None:

@@ -23,8 +23,18 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHeaderView, QLabel, QMainWindow, QMessageBox, QSizePolicy, QSplitter, QTextBrowser, QToolBar, QTreeView,
-    QVBoxLayout, QWidget,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QTextBrowser,
+    QToolBar,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop_app.canvas.errors import CanvasError
@@ -59,9 +69,14 @@ as the selection tree's `SelectionModel.item_title`. A function is called on the
 thread only, once per selected id, after the job is found."""
 
 
-def open_package_viewer(path: str | Path, parent: QWidget | None = None, *, job: Any = None,
-                        jobs: Callable[[], Iterable[Any]] | None = None,
-                        titles: Titles | None = None) -> "PackageViewer":
+def open_package_viewer(
+    path: str | Path,
+    parent: QWidget | None = None,
+    *,
+    job: Any = None,
+    jobs: Callable[[], Iterable[Any]] | None = None,
+    titles: Titles | None = None,
+) -> "PackageViewer":
     """Open a viewer window on `path` and show it. `job`: the job that saved it (for the
     selection check); else `jobs` (default: the job store) is searched for it. `titles`:
     the titles the caller knows for the job's ids (see `Titles`): the check names a
@@ -110,7 +125,7 @@ class SafeBrowser(QTextBrowser):
         text = url.toString() if isinstance(url, QUrl) else str(url)
         data = self.images.get(text)
         if data is None and text.startswith(PKG):
-            data = self.images.get(PKG + text[len(PKG):].lstrip("/"))
+            data = self.images.get(PKG + text[len(PKG) :].lstrip("/"))
         if data is None:
             self.refused.append(text)
             return None
@@ -131,8 +146,15 @@ class PackageViewer(QMainWindow):
     extractFinished = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, path: Path, parent: QWidget | None = None, *, job: Any = None,
-                 jobs: Callable[[], Iterable[Any]] | None = None, titles: Titles | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        parent: QWidget | None = None,
+        *,
+        job: Any = None,
+        jobs: Callable[[], Iterable[Any]] | None = None,
+        titles: Titles | None = None,
+    ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setAcceptDrops(True)
@@ -187,8 +209,12 @@ class PackageViewer(QMainWindow):
         for action in (self.extract_action, self.extract_all_action):
             action.setEnabled(False)
             bar.addAction(action)
-        self.search = search_field(self, "Search titles and text", "Search the package",
-                                   "Shows the items whose title or text holds every word typed")
+        self.search = search_field(
+            self,
+            "Search titles and text",
+            "Search the package",
+            "Shows the items whose title or text holds every word typed",
+        )
         self.search.setEnabled(False)
         self.search.setMaximumWidth(360)
         spacer = QWidget(self)
@@ -276,10 +302,15 @@ class PackageViewer(QMainWindow):
         self.setWindowTitle(f"{contents.title} — {self.path.name} — Package viewer")
         self.browser.show_item(_overview(contents, self.path, self.reader.size), {})
         if contents.problem_count:
-            self._show_banner(f"{contents.problem_count} problem{'s' if contents.problem_count != 1 else ''} in this "
-                              "package (shown on its overview)", warning=True)
-        self.statusBar().showMessage(f"{FORMAT_LABEL.get(contents.format, contents.format)} · {len(contents.items):,} "
-                                     f"items · {human_size(self.reader.size)} · indexing text for search…")
+            self._show_banner(
+                f"{contents.problem_count} problem{'s' if contents.problem_count != 1 else ''} in this "
+                "package (shown on its overview)",
+                warning=True,
+            )
+        self.statusBar().showMessage(
+            f"{FORMAT_LABEL.get(contents.format, contents.format)} · {len(contents.items):,} "
+            f"items · {human_size(self.reader.size)} · indexing text for search…"
+        )
         self.ready.emit()
         self._submit(self._background, self._index, self.reader.clone())
         self._submit(self._work, self._find_job)
@@ -321,8 +352,11 @@ class PackageViewer(QMainWindow):
         self.model.update_titles(titles)
 
     def _index_done(self, count: int) -> None:
-        self.statusBar().showMessage(f"Search covers the titles of {len(self.contents.items):,} items and the text of "
-                                     f"{count:,}." if self.contents else "")
+        self.statusBar().showMessage(
+            f"Search covers the titles of {len(self.contents.items):,} items and the text of {count:,}."
+            if self.contents
+            else ""
+        )
         if self.search.text().strip():
             self.apply_search(self.search.text())
         self.indexFinished.emit()
@@ -350,15 +384,17 @@ class PackageViewer(QMainWindow):
 
     def _check_selection(self, job: Any, titles: dict[str, dict[int, str]]) -> None:
         assert self.contents is not None
-        self._relay.checked.emit(check_selection(self.contents, job.selection, export_type=job.export_type,
-                                                 titles=titles, job_id=job.id))
+        self._relay.checked.emit(
+            check_selection(self.contents, job.selection, export_type=job.export_type, titles=titles, job_id=job.id)
+        )
 
     def _checked(self, check: SelectionCheck | None) -> None:
         self.check = check
         if check is not None and not check.everything:
             mark = "✔" if check.ok else "✖"
-            self._show_banner(f"{mark} Selection of job {check.job_id}: {check.summary()}", warning=not check.ok,
-                              ok=check.ok)
+            self._show_banner(
+                f"{mark} Selection of job {check.job_id}: {check.summary()}", warning=not check.ok, ok=check.ok
+            )
         self.selectionChecked.emit()
 
     def _show_banner(self, text: str, *, warning: bool = False, ok: bool = False) -> None:
@@ -371,8 +407,10 @@ class PackageViewer(QMainWindow):
 
     def _style_banner(self) -> None:
         background, text, edge = banner_colours(self, self._banner_tone)
-        self.banner.setStyleSheet(f"QLabel {{ background: {background.name()}; color: {text.name()}; "
-                                  f"border-left: 4px solid {edge.name()}; border-radius: 4px; }}")
+        self.banner.setStyleSheet(
+            f"QLabel {{ background: {background.name()}; color: {text.name()}; "
+            f"border-left: 4px solid {edge.name()}; border-radius: 4px; }}"
+        )
 
     def changeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         from PySide6.QtCore import QEvent
@@ -429,8 +467,10 @@ class PackageViewer(QMainWindow):
         else:
             note = ""
             if rendered.blocked:
-                note = (f"<p><small>{rendered.blocked} image{'s' if rendered.blocked != 1 else ''} from outside the "
-                        "package not loaded.</small></p>")
+                note = (
+                    f"<p><small>{rendered.blocked} image{'s' if rendered.blocked != 1 else ''} from outside the "
+                    "package not loaded.</small></p>"
+                )
             self.browser.show_item(rendered.html + note, images)
         self.itemShown.emit(key)
 
@@ -441,7 +481,7 @@ class PackageViewer(QMainWindow):
         elif text.startswith(ITEM):
             from urllib.parse import unquote
 
-            self.select_key(unquote(text[len(ITEM):]))
+            self.select_key(unquote(text[len(ITEM) :]))
         elif text.startswith(PKG) and self.contents is not None:
             name = pkg_name(text) or ""
             item = next((i for i in self.contents.items.values() if i.href == name), None)
@@ -615,28 +655,34 @@ def _images(reader: PackageReader, html_text: str) -> dict[str, bytes]:
 def _overview(contents: Contents, path: Path, size: int) -> str:
     from desktop_app.package.cartridge import KIND_LABEL
 
-    rows = "".join(f"<tr><td>{_esc(KIND_LABEL[k])}</td><td align='right'>{n:,}</td></tr>"
-                   for k, n in contents.counts().items())
-    modules = (f"<p>{len(contents.modules)} module{'s' if len(contents.modules) != 1 else ''}.</p>"
-               if contents.modules else "")
+    rows = "".join(
+        f"<tr><td>{_esc(KIND_LABEL[k])}</td><td align='right'>{n:,}</td></tr>" for k, n in contents.counts().items()
+    )
+    modules = (
+        f"<p>{len(contents.modules)} module{'s' if len(contents.modules) != 1 else ''}.</p>" if contents.modules else ""
+    )
     problems = ""
     if contents.problem_count:
         listed = "".join(f"<li>{_esc(p)}</li>" for p in contents.problems[:50])
         more = f"<li>… and {contents.problem_count - 50} more</li>" if contents.problem_count > 50 else ""
         problems = f"<h3>Problems</h3><ul>{listed}{more}</ul>"
-    return (f"<h2>{_esc(contents.title)}</h2><p><small>{_esc(FORMAT_LABEL.get(contents.format, contents.format))} · "
-            f"{human_size(size)} · <tt>{_esc(path.name)}</tt></small></p>"
-            f"<table cellpadding='3'>{rows}</table>{modules}"
-            f"<p>Files: {contents.files_root.count:,} ({human_size(contents.files_root.size)}).</p>{problems}"
-            "<p><small>Select an item on the left to read it. Nothing is fetched from the internet.</small></p>")
+    return (
+        f"<h2>{_esc(contents.title)}</h2><p><small>{_esc(FORMAT_LABEL.get(contents.format, contents.format))} · "
+        f"{human_size(size)} · <tt>{_esc(path.name)}</tt></small></p>"
+        f"<table cellpadding='3'>{rows}</table>{modules}"
+        f"<p>Files: {contents.files_root.count:,} ({human_size(contents.files_root.size)}).</p>{problems}"
+        "<p><small>Select an item on the left to read it. Nothing is fetched from the internet.</small></p>"
+    )
 
 
 def _branch_html(node: Node, contents: Contents) -> str:
     if node.role == "folder" or (node.role == "kind" and node.kind == "files"):
         folder = node.folder
         if folder is not None:
-            return (f"<h2>{_esc(node.label)}</h2><p>{folder.count:,} files, {human_size(folder.size)}.</p>"
-                    "<p><small>Extract… saves this folder with everything in it.</small></p>")
+            return (
+                f"<h2>{_esc(node.label)}</h2><p>{folder.count:,} files, {human_size(folder.size)}.</p>"
+                "<p><small>Extract… saves this folder with everything in it.</small></p>"
+            )
     return f"<h2>{_esc(node.label.strip())}</h2><p>{len(node.children):,} item{'s' if len(node.children) != 1 else ''}.</p>"
 
 

@@ -101,7 +101,12 @@ _ICON_NAME = {
     SelectKey.CALENDAR_EVENTS: "calendar",
     SelectKey.RUBRICS: "rubric",
 }
-_KIND_ICON = {NodeKind.FOLDER: "folder", NodeKind.FILE: "file", NodeKind.MODULE: "module", NodeKind.MODULE_ITEM: "module-item"}
+_KIND_ICON = {
+    NodeKind.FOLDER: "folder",
+    NodeKind.FILE: "file",
+    NodeKind.MODULE: "module",
+    NodeKind.MODULE_ITEM: "module-item",
+}
 
 _NOUNS: dict[SelectKey, tuple[str, str]] = {
     SelectKey.FOLDERS: ("folder", "folders"),
@@ -155,8 +160,19 @@ class _Node:
     """One row. Internal nodes derive their state from the two child counters."""
 
     __slots__ = (
-        "kind", "key", "item_id", "title", "size", "parent", "children", "row",
-        "state", "n_checked", "n_partial", "file_total", "search_text",
+        "kind",
+        "key",
+        "item_id",
+        "title",
+        "size",
+        "parent",
+        "children",
+        "row",
+        "state",
+        "n_checked",
+        "n_partial",
+        "file_total",
+        "search_text",
     )
 
     def __init__(self, kind: NodeKind, key: SelectKey, item_id: int, title: str, size: int | None = None) -> None:

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.icons import icon
-from desktop_app.ui.selection_model import BranchStatus, SelectionModel
 from desktop_app.ui.search_field import FilterOnPause, search_field
+from desktop_app.ui.selection_model import BranchStatus, SelectionModel
 from desktop_app.ui.style import FocusRingDelegate
 
 Index = QModelIndex | QPersistentModelIndex
@@ -265,18 +265,21 @@ class SelectionPanel(QWidget):
         title = str(index.data(SelectionModel.SearchRole))
         flags = index.flags()
         usable = bool(flags & Qt.ItemFlag.ItemIsEnabled and flags & Qt.ItemFlag.ItemIsUserCheckable)
-        check = menu.addAction(icon("select-all"), f"Check “{title}”",
-                               lambda: self.model.set_checked([QModelIndex(source)], True))
-        uncheck = menu.addAction(icon("select-none"), f"Uncheck “{title}”",
-                                 lambda: self.model.set_checked([QModelIndex(source)], False))
+        check = menu.addAction(
+            icon("select-all"), f"Check “{title}”", lambda: self.model.set_checked([QModelIndex(source)], True)
+        )
+        uncheck = menu.addAction(
+            icon("select-none"), f"Uncheck “{title}”", lambda: self.model.set_checked([QModelIndex(source)], False)
+        )
         check.setEnabled(usable)
         uncheck.setEnabled(usable)
         if not index.parent().isValid():  # a branch row
             key = index.data(SelectionModel.KeyRole)
             status = self.model.branch_state(key).status
             menu.addSeparator()
-            reload = menu.addAction(icon("refresh"), f"Reload {title.lower()} from Canvas",
-                                    lambda: self.model.request_branch(key))
+            reload = menu.addAction(
+                icon("refresh"), f"Reload {title.lower()} from Canvas", lambda: self.model.request_branch(key)
+            )
             reload.setEnabled(status is not BranchStatus.LOADING)
         return menu
 

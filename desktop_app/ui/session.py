@@ -54,10 +54,17 @@ class AppController(QObject):
     failed = Signal(object)  # the very first sign-in (e.g. --demo) failed: an exception
     lastSiteResumed = Signal(object)  # job ids of the last site that carried on at start-up
 
-    def __init__(self, *, settings: AppSettings | None = None, store_path: Path | None = None,
-                 engine_config: Any = None, demo_knobs: dict[str, Any] | None = None,
-                 profiles: ProfileStore | None = None, vault: TokenVault | None = None,
-                 quit_app_on_close: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        settings: AppSettings | None = None,
+        store_path: Path | None = None,
+        engine_config: Any = None,
+        demo_knobs: dict[str, Any] | None = None,
+        profiles: ProfileStore | None = None,
+        vault: TokenVault | None = None,
+        quit_app_on_close: bool = True,
+    ) -> None:
         super().__init__()
         self._quit_app = quit_app_on_close
         self.settings = settings or AppSettings()
@@ -104,14 +111,16 @@ class AppController(QObject):
 
         def with_token(profile: Any, token: str | None) -> None:
             self.bridge.run(lambda services: resume_saved_site(services, profile.base_url, token, settings)).then(
-                self.lastSiteResumed.emit, lambda err: log.info("the last site's jobs could not resume: %s", err))
+                self.lastSiteResumed.emit, lambda err: log.info("the last site's jobs could not resume: %s", err)
+            )
 
         def listed(result: tuple[list[Any], str | None]) -> None:
             profiles, last = result
             profile = next((p for p in profiles if p.name == last), None)
             if profile is not None:
-                self.accounts.token_for(profile.name).then(lambda token: with_token(profile, token),
-                                                            lambda err: log.info("no saved token: %s", err))
+                self.accounts.token_for(profile.name).then(
+                    lambda token: with_token(profile, token), lambda err: log.info("no saved token: %s", err)
+                )
 
         self.accounts.list_profiles().then(listed, lambda err: log.info("no saved sites: %s", err))
 
@@ -136,8 +145,9 @@ class AppController(QObject):
     def _engine_settings(self) -> EngineSettings:
         from desktop_app.app.usecases import EngineSettings
 
-        return EngineSettings(self._store_path, self.settings.max_concurrent, self._engine_config,
-                              self.settings.max_unannounced_size)
+        return EngineSettings(
+            self._store_path, self.settings.max_concurrent, self._engine_config, self.settings.max_unannounced_size
+        )
 
     def _start_engine(self) -> None:
         if self._engine_call is not None:
@@ -148,7 +158,8 @@ class AppController(QObject):
         path = self._store_path
         self._engine_call = self.bridge.run(
             lambda s: s.start_engine(path, max_concurrent=max_concurrent, config=config, max_unannounced_size=ceiling),
-            label="Opening the job store…")
+            label="Opening the job store…",
+        )
         self._engine_call.failed.connect(lambda err: self._presenter().present(err, "Could not open the job store"))
 
     def _sign_in_to_demo(self) -> None:
@@ -175,8 +186,9 @@ class AppController(QObject):
         from desktop_app.ui.signin_dialog import SignInDialog
 
         parent = self.window if self.window is not None and self.window.isVisible() else None
-        dialog = SignInDialog(self.accounts, parent, reauth=reauth.profile if reauth else None,
-                              reason=reason, demo_knobs=self._demo_knobs)
+        dialog = SignInDialog(
+            self.accounts, parent, reauth=reauth.profile if reauth else None, reason=reason, demo_knobs=self._demo_knobs
+        )
         self.dialog = dialog
         dialog.signedIn.connect(self.begin)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
@@ -201,11 +213,15 @@ class AppController(QObject):
         from desktop_app.app.usecases import sign_in
 
         settings = self._engine_settings()
-        call = self.bridge.run(lambda services: sign_in(services, site, base_url, token, signin.user.id, settings),
-                               label="Signing in…", site=site)
+        call = self.bridge.run(
+            lambda services: sign_in(services, site, base_url, token, signin.user.id, settings),
+            label="Signing in…",
+            site=site,
+        )
         window = self._main_window()
-        call.then(lambda _ids: window.begin_session(signin),
-                  lambda err: window.presenter.present(err, "Could not sign in"))
+        call.then(
+            lambda _ids: window.begin_session(signin), lambda err: window.presenter.present(err, "Could not sign in")
+        )
         if not signin.keyring_ok:
             window.show_keyring_warning()
         window.show_session_pending(signin)
@@ -221,7 +237,8 @@ class AppController(QObject):
             # user signs in there again; do not ask for this site's token
             if self.window is not None:
                 self.window.statusBar().showMessage(
-                    f"Canvas refused the token for {site}: its exports wait until you sign in there again.", 20000)
+                    f"Canvas refused the token for {site}: its exports wait until you sign in there again.", 20000
+                )
             return
         reason = error.message or _REASONS.get(error.reason, _REASONS["invalid"])
         if self.window is not None:

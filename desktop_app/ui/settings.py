@@ -43,21 +43,25 @@ def check_download_folder(text: str) -> Path:
         raise ValueError("Choose a download folder.")
     path = Path(raw).expanduser()
     if not path.is_absolute():
-        raise ValueError(f"“{raw}” is not a full path, so packages would land in whatever folder the app "
-                         f"was started from. Choose the folder with Browse….")
+        raise ValueError(
+            f"“{raw}” is not a full path, so packages would land in whatever folder the app "
+            f"was started from. Choose the folder with Browse…."
+        )
     if path.exists() and not path.is_dir():
         raise ValueError(f"{path} is a file, not a folder. Choose a folder with Browse….")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ValueError(f"Cannot create the folder {path}: {exc.strerror or exc}. "
-                         f"Choose another folder with Browse….") from None
+        raise ValueError(
+            f"Cannot create the folder {path}: {exc.strerror or exc}. Choose another folder with Browse…."
+        ) from None
     try:
         with tempfile.NamedTemporaryFile(dir=path, prefix=".canvas-export-manager-", suffix=".tmp"):
             pass
     except OSError as exc:
-        raise ValueError(f"Cannot write to the folder {path}: {exc.strerror or exc}. "
-                         f"Choose a folder you can write to.") from None
+        raise ValueError(
+            f"Cannot write to the folder {path}: {exc.strerror or exc}. Choose a folder you can write to."
+        ) from None
     return path
 
 

@@ -197,9 +197,15 @@ class SignInDialog(QDialog):
 
     WELCOME, CONNECT = 0, 1
 
-    def __init__(self, accounts: Accounts, parent: QWidget | None = None, *,
-                 reauth: Profile | None = None, reason: str = "",
-                 demo_knobs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        accounts: Accounts,
+        parent: QWidget | None = None,
+        *,
+        reauth: Profile | None = None,
+        reason: str = "",
+        demo_knobs: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.accounts = accounts
         self.result_signin: SignIn | None = None
@@ -291,14 +297,16 @@ class SignInDialog(QDialog):
         self.sites_box.hide()
 
         self.connect_button = ChoiceButton(
-            "Connect to Canvas", "Use your school's Canvas site and a personal access token.")
+            "Connect to Canvas", "Use your school's Canvas site and a personal access token."
+        )
         self.connect_button.setObjectName("connectButton")
         self.connect_button.setIcon(icon("user"))
         self.connect_button.setIconSize(QSize(28, 28))
         self.connect_button.setAccessibleName("Connect to Canvas")
         self.connect_button.clicked.connect(self.show_connect)
         self.demo_button = ChoiceButton(
-            "Try the demo", "Sample courses on a simulated Canvas that runs on this computer only.")
+            "Try the demo", "Sample courses on a simulated Canvas that runs on this computer only."
+        )
         self.demo_button.setObjectName("demoButton")
         self.demo_button.setIcon(icon("course"))
         self.demo_button.setIconSize(QSize(28, 28))
@@ -347,7 +355,8 @@ class SignInDialog(QDialog):
         self.show_token = QCheckBox("Show")
         self.show_token.setAccessibleName("Show the token")
         self.show_token.toggled.connect(
-            lambda on: self.token_edit.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password))
+            lambda on: self.token_edit.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
+        )
         token_row = QHBoxLayout()
         token_row.addWidget(self.token_edit, 1)
         token_row.addWidget(self.show_token)
@@ -428,7 +437,9 @@ class SignInDialog(QDialog):
         except ValueError:
             self.settings_link.setText("")
             return
-        self.settings_link.setText(f'<a href="{base}/profile/settings">Open Account › Settings on {_e(_site_name_for(base))}</a>')
+        self.settings_link.setText(
+            f'<a href="{base}/profile/settings">Open Account › Settings on {_e(_site_name_for(base))}</a>'
+        )
 
     def _inputs_changed(self) -> None:
         """Editing after a successful check invalidates it: check again."""
@@ -459,8 +470,10 @@ class SignInDialog(QDialog):
         self.sites_box.setVisible(bool(profiles))
         self.continue_button.setDefault(bool(profiles))  # Enter signs in to the last used site
         self.connect_button.setDescription(
-            "Add another Canvas site with a personal access token." if profiles
-            else "Use your school's Canvas site and a personal access token.")
+            "Add another Canvas site with a personal access token."
+            if profiles
+            else "Use your school's Canvas site and a personal access token."
+        )
         self._sites_selection_changed(self.sites_list.currentRow())
         self.adjustSize()
 
@@ -489,8 +502,12 @@ class SignInDialog(QDialog):
 
     def rename_profile(self, old: str, new: str) -> Call:
         call = self.accounts.rename(old, new)
-        call.then(lambda _p: self.refresh_profiles(),
-                  lambda err: self.welcome_status.error(describe(err).message if not isinstance(err, ValueError) else str(err)))
+        call.then(
+            lambda _p: self.refresh_profiles(),
+            lambda err: self.welcome_status.error(
+                describe(err).message if not isinstance(err, ValueError) else str(err)
+            ),
+        )
         return call
 
     def _ask_forget(self) -> None:
@@ -498,8 +515,10 @@ class SignInDialog(QDialog):
         if profile is None:
             return
         answer = QMessageBox.question(
-            self, "Forget site",
-            f"Forget {profile.name}? Its token is deleted from the keyring; exports already saved stay on disk.")
+            self,
+            "Forget site",
+            f"Forget {profile.name}? Its token is deleted from the keyring; exports already saved stay on disk.",
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.forget_profile(profile.name)
 
@@ -516,7 +535,8 @@ class SignInDialog(QDialog):
             return
         self._set_busy(True, self.welcome_status, f"Signing in to {profile.name}…")
         self._call = self.accounts.token_for(profile.name).then(
-            lambda token: self._continue_with_token(profile, token), self._welcome_failed)
+            lambda token: self._continue_with_token(profile, token), self._welcome_failed
+        )
 
     def _continue_with_token(self, profile: Profile, token: str | None) -> None:
         if not token:
@@ -525,7 +545,8 @@ class SignInDialog(QDialog):
             self.url_edit.setText(profile.base_url)
             self.name_edit.setText(profile.name)
             self.connect_banner.show_text(
-                f"No saved token for <b>{_e(profile.name)}</b> (without a system keyring tokens last one session). Paste it again.")
+                f"No saved token for <b>{_e(profile.name)}</b> (without a system keyring tokens last one session). Paste it again."
+            )
             self.show_connect()
             return
 
@@ -547,7 +568,8 @@ class SignInDialog(QDialog):
                 self.url_edit.setText(profile.base_url)
                 self.name_edit.setText(profile.name)
                 self.connect_banner.show_text(
-                    f"<b>The saved token for {_e(profile.name)} no longer works.</b> {_e(error.message)}")
+                    f"<b>The saved token for {_e(profile.name)} no longer works.</b> {_e(error.message)}"
+                )
                 self.show_connect()
             else:
                 self._welcome_failed(error)
@@ -592,7 +614,8 @@ class SignInDialog(QDialog):
             self.token_edit.setFocus()
             return
         name = self.name_edit.text().strip() or (
-            self._reauth.name if self._reauth is not None else _site_name_for(base_url))
+            self._reauth.name if self._reauth is not None else _site_name_for(base_url)
+        )
         self.url_edit.setText(base_url)
         self._set_busy(True, self.connect_status, f"Checking the token with {_site_name_for(base_url)}…")
 
@@ -602,8 +625,10 @@ class SignInDialog(QDialog):
             self._checked = SignIn(Profile(name, base_url, user.name), token, user, keyring_ok)
             note = "" if keyring_ok else f"<br>{_e(NO_KEYRING_MESSAGE)}"
             self.connect_status.say(
-                tone_html(self, f"Signed in as {user.name}", ok=True) + note
-                + "<br>Click <b>Continue</b> to save this site and open your courses.")
+                tone_html(self, f"Signed in as {user.name}", ok=True)
+                + note
+                + "<br>Click <b>Continue</b> to save this site and open your courses."
+            )
             self.signin_button.setText("Continue")
             self.signin_button.setFocus()
 
@@ -650,8 +675,15 @@ class SignInDialog(QDialog):
 
     # ------------------------------------------------------------------ busy state
     def _set_busy(self, busy: bool, status: _Status | None = None, text: str = "") -> None:
-        for widget in (self.connect_button, self.demo_button, self.sites_box, self.url_edit,
-                       self.token_edit, self.name_edit, self.signin_button):
+        for widget in (
+            self.connect_button,
+            self.demo_button,
+            self.sites_box,
+            self.url_edit,
+            self.token_edit,
+            self.name_edit,
+            self.signin_button,
+        ):
             widget.setEnabled(not busy)
         if busy and status is not None:
             status.busy(text)

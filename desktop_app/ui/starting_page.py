@@ -53,7 +53,6 @@ class StartingPage(QWidget):
         self.status.setText(text)
 
 
-
 def _centred(widget: QWidget) -> QHBoxLayout:
     """A row that keeps `widget` at its own width, in the middle."""
     row = QHBoxLayout()

@@ -128,8 +128,9 @@ class FocusRingDelegate(QStyledItemDelegate):
     Keyboard users need to see which checkbox Space will toggle (WCAG 2.4.7).
     """
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
         if not focused:
             super().paint(painter, option, index)

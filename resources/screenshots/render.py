@@ -43,12 +43,18 @@ def dark_palette():  # type: ignore[no-untyped-def]
 
     p = QPalette(QColor("#34343a"), QColor("#2b2b2f"))  # derives light/mid/dark/shadow too
     roles = {
-        QPalette.ColorRole.Window: "#2b2b2f", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1f1f23", QPalette.ColorRole.AlternateBase: "#27272c",
-        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#34343a",
-        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d7fd6",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#34343a",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#8a8a90",
+        QPalette.ColorRole.Window: "#2b2b2f",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1f1f23",
+        QPalette.ColorRole.AlternateBase: "#27272c",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#34343a",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.Highlight: "#3d7fd6",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#34343a",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.PlaceholderText: "#8a8a90",
     }
     for role, color in roles.items():
         p.setColor(role, QColor(color))
@@ -59,11 +65,13 @@ def dark_palette():  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------------------- widget shots
 
+
 def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
     """The selection tree (Common Cartridge, then Zip), the history panel and the context
     picker, each filled with realistic sample data."""
     from PySide6.QtCore import Qt
 
+    from desktop_app.app.jobs import JobView
     from desktop_app.canvas.models import (
         ContentItem,
         Context,
@@ -73,7 +81,6 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     )
     from desktop_app.engine.events import JobStatus
     from desktop_app.ui.context_picker import ContextPicker
-    from desktop_app.app.jobs import JobView
     from desktop_app.ui.history_model import HistoryModel
     from desktop_app.ui.history_view import HistoryPanel
     from desktop_app.ui.selection_view import SelectionPanel
@@ -84,11 +91,17 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     content = course_content()
     F, X = SelectKey.FOLDERS, SelectKey.FILES
     extra = [
-        ContentItem(F, 20, "Assignments", 1), ContentItem(F, 21, "Images", 1), ContentItem(F, 22, "Readings", 1),
-        ContentItem(F, 23, "Exams", 1), ContentItem(F, 24, "Solutions", 23),
-        ContentItem(X, 2001, "essay-guidelines.pdf", 20, 84_000), ContentItem(X, 2002, "lab-template.docx", 20, 41_000),
-        ContentItem(X, 2003, "campus-map.png", 21, 1_200_000), ContentItem(X, 2004, "chapter-1.pdf", 22, 3_100_000),
-        ContentItem(X, 2005, "midterm-2024.pdf", 23, 220_000), ContentItem(X, 2006, "midterm-2024-key.pdf", 24, 230_000),
+        ContentItem(F, 20, "Assignments", 1),
+        ContentItem(F, 21, "Images", 1),
+        ContentItem(F, 22, "Readings", 1),
+        ContentItem(F, 23, "Exams", 1),
+        ContentItem(F, 24, "Solutions", 23),
+        ContentItem(X, 2001, "essay-guidelines.pdf", 20, 84_000),
+        ContentItem(X, 2002, "lab-template.docx", 20, 41_000),
+        ContentItem(X, 2003, "campus-map.png", 21, 1_200_000),
+        ContentItem(X, 2004, "chapter-1.pdf", 22, 3_100_000),
+        ContentItem(X, 2005, "midterm-2024.pdf", 23, 220_000),
+        ContentItem(X, 2006, "midterm-2024-key.pdf", 24, 230_000),
         ContentItem(X, 2007, "course-banner.jpg", 1, 640_000),
     ]
     content[SelectKey.FILES] = content[SelectKey.FILES] + extra
@@ -106,10 +119,14 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
             view.expand(child)
             for r in range(proxy.rowCount(child)):
                 view.expand(proxy.index(r, 0, child))
-            model.setData(proxy.mapToSource(proxy.index(0, 0, child)), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+            model.setData(
+                proxy.mapToSource(proxy.index(0, 0, child)), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole
+            )
     modules = model.branch_index(SelectKey.MODULES)
     model.setData(model.index(0, 0, modules), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
-    model.setData(model.index(1, 0, model.branch_index(SelectKey.PAGES)), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    model.setData(
+        model.index(1, 0, model.branch_index(SelectKey.PAGES)), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole
+    )
     view.expand(proxy.mapFromSource(modules))
     panel.resize(440, 620)
     panel.show()
@@ -123,24 +140,28 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     # --- history: running, downloading, saved, failed, expired rows
     history = HistoryPanel(model=HistoryModel(now=lambda: NOW))
     m = history.model
-    m.set_exports([
-        export(2051, state=WorkflowState.EXPORTING, age=timedelta(minutes=3)),
-        export(2050, export_type="zip", age=timedelta(minutes=20), size=1_340_000_000),
-        export(2049, age=timedelta(hours=5), size=48_200_000),
-        export(2047, export_type="qti", age=timedelta(days=2), size=730_000),
-        export(2044, state=WorkflowState.FAILED, age=timedelta(days=6)),
-        export(2040, export_type="zip", age=timedelta(days=17), size=912_000_000, user_id=43),
-        export(2031, age=timedelta(days=29, hours=20), size=52_800_000, user_id=44),
-        export(2012, state=WorkflowState.EXPIRED, age=timedelta(days=44), user_id=43),
-        export(1998, export_type="zip", state=WorkflowState.EXPIRED, age=timedelta(days=90)),
-    ])
+    m.set_exports(
+        [
+            export(2051, state=WorkflowState.EXPORTING, age=timedelta(minutes=3)),
+            export(2050, export_type="zip", age=timedelta(minutes=20), size=1_340_000_000),
+            export(2049, age=timedelta(hours=5), size=48_200_000),
+            export(2047, export_type="qti", age=timedelta(days=2), size=730_000),
+            export(2044, state=WorkflowState.FAILED, age=timedelta(days=6)),
+            export(2040, export_type="zip", age=timedelta(days=17), size=912_000_000, user_id=43),
+            export(2031, age=timedelta(days=29, hours=20), size=52_800_000, user_id=44),
+            export(2012, state=WorkflowState.EXPIRED, age=timedelta(days=44), user_id=43),
+            export(1998, export_type="zip", state=WorkflowState.EXPIRED, age=timedelta(days=90)),
+        ]
+    )
     m.set_user_names({42: "Jane Doe", 43: "Sam Lee", 44: "Alex Kim"})
     folder = Path.home() / "Downloads" / "Canvas exports" / "canvas.school.edu" / "Data Structures (course 12)"
     m.update_job(JobView(11, 2051, JobStatus.EXPORTING, "Exporting", 37.5))
     m.update_job(JobView(12, 2050, JobStatus.DOWNLOADING, "Downloading", 64.0, 857_600_000, 1_340_000_000))
     m.update_job(JobView(13, 2049, JobStatus.DONE, "Saved", saved_path=str(folder / "data-structures-export.imscc")))
     m.update_job(JobView(14, 2047, JobStatus.DONE, "Saved", saved_path=str(folder / "data-structures-quizzes.zip")))
-    m.update_job(JobView(15, None, JobStatus.CREATING, "Starting export", export_type="common_cartridge", created_at=NOW))
+    m.update_job(
+        JobView(15, None, JobStatus.CREATING, "Starting export", export_type="common_cartridge", created_at=NOW)
+    )
     history.resize(1060, 330)
     history.show()
     app.processEvents()
@@ -182,8 +203,12 @@ def render_package_viewer(app, out: Path, suffix: str) -> None:  # type: ignore[
     data = SampleData.build()
     course = data.courses[data.main_course_id]
     quizzes = data.ids("quizzes")
-    chosen = {"wiki_pages": data.ids("wiki_pages"), "assignments": data.ids("assignments"),
-              "quizzes": quizzes[:3], "calendar_events": data.ids("calendar_events")}
+    chosen = {
+        "wiki_pages": data.ids("wiki_pages"),
+        "assignments": data.ids("assignments"),
+        "quizzes": quizzes[:3],
+        "calendar_events": data.ids("calendar_events"),
+    }
     selection = Selection.parse({key: [str(i) for i in ids] for key, ids in chosen.items()})
     folder = Path(tempfile.mkdtemp(prefix="cem-viewer-shot-"))
     path = folder / "cs-101-export.imscc"
@@ -212,8 +237,9 @@ def render_package_viewer(app, out: Path, suffix: str) -> None:  # type: ignore[
     quiz_key = next(item.key for item in viewer.contents.of_kind("quizzes"))
     viewer.select_key(quiz_key)
     until(lambda: quiz_key in shown, "showing a quiz")
-    until(lambda: viewer.index is not None and viewer.statusBar().currentMessage().startswith("Search covers"),
-          "indexing")
+    until(
+        lambda: viewer.index is not None and viewer.statusBar().currentMessage().startswith("Search covers"), "indexing"
+    )
     app.processEvents()
     _save(viewer, out / f"package-viewer{suffix}.png")
     viewer.shutdown()
@@ -223,7 +249,7 @@ def render_package_viewer(app, out: Path, suffix: str) -> None:  # type: ignore[
 def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
     """The Activity view: jobs of three courses, a group and My files in every state,
     the interrupted one selected with its details; then the details pane alone."""
-    from datetime import timedelta
+    from datetime import datetime, timedelta, timezone
 
     from desktop_app.app.details import describe_job
     from desktop_app.app.jobs import JobTracker
@@ -232,31 +258,75 @@ def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-unt
     from desktop_app.engine.store import Job
     from desktop_app.ui.activity_view import ActivityPanel
     from desktop_app.ui.details_pane import DetailsPane
-    from datetime import datetime, timezone
 
     site = "https://canvas.school.edu"
     now = datetime.now(timezone.utc)  # the live events are stamped with the real time too
     root = Path("/home/ada/Downloads/Canvas exports/canvas.school.edu")  # a user's, not this machine's
-    titles = {"course:12": "Introduction to Programming", "course:13": "Data Structures",
-              "course:15": "Linear Algebra", "group:301": "Project team Alpha"}
+    titles = {
+        "course:12": "Introduction to Programming",
+        "course:13": "Data Structures",
+        "course:15": "Linear Algebra",
+        "group:301": "Project team Alpha",
+    }
 
     def job(job_id: int, context: str, export_type: str, state: JobStatus, minutes: int, **extra):  # type: ignore[no-untyped-def]
         when = now - timedelta(minutes=minutes)
-        return Job(id=job_id, site=site, context=context, export_type=export_type, state=state, created_at=when,
-                   updated_at=when + timedelta(minutes=2), export_created_at=when, **extra)
+        return Job(
+            id=job_id,
+            site=site,
+            context=context,
+            export_type=export_type,
+            state=state,
+            created_at=when,
+            updated_at=when + timedelta(minutes=2),
+            export_created_at=when,
+            **extra,
+        )
 
     cs = root / "Introduction to Programming (course 12)"
-    interrupted = job(7, "course:15", "common_cartridge", JobStatus.INTERRUPTED, 14, export_id=2061,
-                      selection={"modules": [1, 2], "pages": [401, 402, 403], "quizzes": [88]},
-                      last_error="Canvas answered 503 Service Unavailable, five times in a row.",
-                      error_kind="ServerError", dest_dir=root / "Linear Algebra (course 15)")
+    interrupted = job(
+        7,
+        "course:15",
+        "common_cartridge",
+        JobStatus.INTERRUPTED,
+        14,
+        export_id=2061,
+        selection={"modules": [1, 2], "pages": [401, 402, 403], "quizzes": [88]},
+        last_error="Canvas answered 503 Service Unavailable, five times in a row.",
+        error_kind="ServerError",
+        dest_dir=root / "Linear Algebra (course 15)",
+    )
     jobs = [
-        job(1, "course:12", "common_cartridge", JobStatus.DONE, 60 * 26, export_id=2041, size=48_200_000,
-            saved_path=cs / "introduction-to-programming-export.imscc"),
-        job(2, "user:self", "zip", JobStatus.DONE, 60 * 5, export_id=2044, size=3_900_000,
-            saved_path=root / "My files" / "files-export.zip"),
-        job(3, "group:301", "zip", JobStatus.FAILED, 60 * 3, export_id=2047,
-            last_error="Canvas says the export failed.", error_kind="ExportFailedError"),
+        job(
+            1,
+            "course:12",
+            "common_cartridge",
+            JobStatus.DONE,
+            60 * 26,
+            export_id=2041,
+            size=48_200_000,
+            saved_path=cs / "introduction-to-programming-export.imscc",
+        ),
+        job(
+            2,
+            "user:self",
+            "zip",
+            JobStatus.DONE,
+            60 * 5,
+            export_id=2044,
+            size=3_900_000,
+            saved_path=root / "My files" / "files-export.zip",
+        ),
+        job(
+            3,
+            "group:301",
+            "zip",
+            JobStatus.FAILED,
+            60 * 3,
+            export_id=2047,
+            last_error="Canvas says the export failed.",
+            error_kind="ExportFailedError",
+        ),
         job(4, "course:13", "qti", JobStatus.EXPIRED, 60 * 2, export_id=2052),
         job(5, "course:12", "zip", JobStatus.STOPPED, 50, export_id=2055),
         job(6, "course:13", "common_cartridge", JobStatus.QUEUED, 30, export_id=2058),
@@ -271,8 +341,14 @@ def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-unt
     tracker.apply(JobProgress(9, 62.0, "Exporting"))
     tracker.apply(JobState(10, JobStatus.DOWNLOADING, "Downloading", "", 2066))
     tracker.apply(JobDownload(10, 857_600_000, 1_340_000_000))
-    names = {("modules", 1): "Week 1: Vectors", ("modules", 2): "Week 2: Matrices", ("pages", 401): "Syllabus",
-             ("pages", 402): "Office hours", ("pages", 403): "Exam rules", ("quizzes", 88): "Quiz 1"}
+    names = {
+        ("modules", 1): "Week 1: Vectors",
+        ("modules", 2): "Week 2: Matrices",
+        ("pages", 401): "Syllabus",
+        ("pages", 402): "Office hours",
+        ("pages", 403): "Exam rules",
+        ("quizzes", 88): "Quiz 1",
+    }
 
     panel = ActivityPanel(tracker)
     panel.set_site(site)
@@ -282,8 +358,9 @@ def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-unt
     panel.show()
     app.processEvents()
     panel.select_job(7)
-    panel.details.set_details(describe_job(tracker.get(7), interrupted, titles=titles,
-                                           name_of=lambda k, i: names.get((k, i))))
+    panel.details.set_details(
+        describe_job(tracker.get(7), interrupted, titles=titles, name_of=lambda k, i: names.get((k, i)))
+    )
     panel.view.setFocus()
     app.processEvents()
     _save(panel, out / f"activity{suffix}.png")
@@ -300,6 +377,7 @@ def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-unt
 
 
 # ---------------------------------------------------------------------------- app shots
+
 
 def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[no-untyped-def]
     """welcome, starting (the first frame at launch), main-window (mid-export) and
@@ -318,8 +396,13 @@ def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[
     keyring.set_keyring(MemoryKeyring())
     settings = AppSettings(home / "ui.ini")
     settings.download_dir = home / "Downloads" / "Canvas exports"
-    ctl = AppController(settings=settings, store_path=home / "jobs.sqlite3", demo_knobs={"export_duration": 16.0},
-                        profiles=ProfileStore(home / "profiles.json"), quit_app_on_close=False)
+    ctl = AppController(
+        settings=settings,
+        store_path=home / "jobs.sqlite3",
+        demo_knobs={"export_duration": 16.0},
+        profiles=ProfileStore(home / "profiles.json"),
+        quit_app_on_close=False,
+    )
     jobs: list[int] = []
 
     def later(ms: int, fn: Callable[[], None]) -> None:
@@ -345,8 +428,12 @@ def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[
             window = ctl.start(demo=True)  # the first frame: the starting page, before any panel
             window.resize(QSize(*WINDOW_SIZE))
             _save(window, out / f"starting{suffix}.png")
-            wait_for(lambda: ctl.window is not None and ctl.window.session_ready
-                     and ctl.window.picker.courses.rowCount() > 0, choose)
+            wait_for(
+                lambda: (
+                    ctl.window is not None and ctl.window.session_ready and ctl.window.picker.courses.rowCount() > 0
+                ),
+                choose,
+            )
 
         later(400, shoot)  # the saved sites are read in the background first
 
@@ -357,8 +444,10 @@ def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[
         model, view, proxy = window.selection.model, window.selection.view, window.selection.proxy
         for key in (SelectKey.FILES, SelectKey.MODULES, SelectKey.PAGES, SelectKey.QUIZZES):
             view.expand(proxy.mapFromSource(model.branch_index(key)))
-        wait_for(lambda: all(model.branch_state(k).count for k in (SelectKey.PAGES, SelectKey.QUIZZES, SelectKey.MODULES)),
-                 tick)
+        wait_for(
+            lambda: all(model.branch_state(k).count for k in (SelectKey.PAGES, SelectKey.QUIZZES, SelectKey.MODULES)),
+            tick,
+        )
 
     def tick() -> None:
         window = ctl.window
@@ -369,7 +458,9 @@ def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[
         pages = model.branch_index(SelectKey.PAGES)
         for row in range(min(3, model.rowCount(pages))):
             model.setData(model.index(row, 0, pages), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
-        model.setData(model.branch_index(SelectKey.QUIZZES), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+        model.setData(
+            model.branch_index(SelectKey.QUIZZES), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole
+        )
         window.options.set_export_type(ExportType.ZIP)
         window.exportStarted.connect(jobs.append)
         window.start_export()

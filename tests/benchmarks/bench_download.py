@@ -79,16 +79,27 @@ def _child(mode: str, base_url: str, url: str, part: str, size: int) -> None:
             started = time.perf_counter()
             with open_part(Path(part)) as part_file:  # opened and locked as the engine does
                 assert part_file.try_lock()
-                result = await download_to_part(client, url, part_file, expected_size=size, on_bytes=on_bytes,
-                                                policy=DownloadPolicy())
+                result = await download_to_part(
+                    client, url, part_file, expected_size=size, on_bytes=on_bytes, policy=DownloadPolicy()
+                )
                 await fsync_part(part_file)  # the engine's fsync before the commit (here without the zip check)
             elapsed = time.perf_counter() - started
             assert result.size == size, result
             return elapsed, _cpu(resource.RUSAGE_SELF) - cpu
 
     seconds, cpu = asyncio.run(run())
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "idle": idle, "peak": status("VmHWM"),
-                      "peak_reset": peak_reset, "callbacks": calls[0]}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": cpu,
+                "idle": idle,
+                "peak": status("VmHWM"),
+                "peak_reset": peak_reset,
+                "callbacks": calls[0],
+            }
+        )
+    )
 
 
 def _cpu(who: int) -> float:
@@ -132,8 +143,9 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     args = parser.parse_args()
 
-    from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
     from static_server import serve_folder
+
+    from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 
     curl = shutil.which("curl")
     if curl is None:
@@ -143,8 +155,11 @@ def main() -> None:
     env = harness.child_env()
     env[TOKEN_ENV] = TEACHER_TOKEN
 
-    with tempfile.TemporaryDirectory(prefix="bench-dl-", dir=harness.BENCH_DIR) as out_dir, \
-            serve_folder(package.parent) as static, SimulatedCanvas(export_duration=0.05) as sim:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-dl-", dir=harness.BENCH_DIR) as out_dir,
+        serve_folder(package.parent) as static,
+        SimulatedCanvas(export_duration=0.05) as sim,
+    ):
         export_id = asyncio.run(_prepare_export(sim.base_url, TEACHER_TOKEN))
         sim.serve_package_from(export_id, f"{static}/{package.name}", size)
         url, announced = asyncio.run(_attachment(sim.base_url, TEACHER_TOKEN, export_id))
@@ -165,8 +180,9 @@ def main() -> None:
 
         def ours() -> float:
             clean()
-            out, _ = run_child([sys.executable, __file__, "--child", "download", sim.base_url, url, str(part),
-                                   str(size)], env=env)
+            out, _ = run_child(
+                [sys.executable, __file__, "--child", "download", sim.base_url, url, str(part), str(size)], env=env
+            )
             assert part.stat().st_size == size
             facts = json.loads(out)
             growth.append(facts["peak"] - facts["idle"])
@@ -176,8 +192,12 @@ def main() -> None:
         def with_curl() -> float:
             clean()
             cpu = _cpu(resource.RUSAGE_CHILDREN)
-            done = subprocess.run([curl, "-s", "-S", "-L", "-o", str(target), "-w", "%{time_total}", url],
-                                  check=True, capture_output=True, text=True)
+            done = subprocess.run(
+                [curl, "-s", "-S", "-L", "-o", str(target), "-w", "%{time_total}", url],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             assert target.stat().st_size == size, "curl did not fetch the whole package"
             seconds = float(done.stdout.strip())
             cpu_curl.append(_cpu(resource.RUSAGE_CHILDREN) - cpu)
@@ -199,30 +219,54 @@ def main() -> None:
 
         idle: list[int] = []
         for _ in range(3):
-            out, _ = run_child([sys.executable, __file__, "--child", "idle", sim.base_url, url, str(part), "0"],
-                                  env=env)
+            out, _ = run_child(
+                [sys.executable, __file__, "--child", "idle", sim.base_url, url, str(part), "0"], env=env
+            )
             idle.append(json.loads(out)["idle"])
 
     ours_mbs, curl_mbs, sync_mbs = median(speeds["ours"]), median(speeds["curl"]), median(curl_sync)
     ratio = ours_mbs / curl_mbs
     extra_mb = median(growth) / 1e6
     banner("results")
-    print(table(
-        ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
-        [
-            [f"download {size / MiB:.0f} MiB via redirect to nginx", f"{ours_mbs:.0f} MiB/s",
-             f"curl {curl_mbs:.0f} MiB/s", f"{ratio:.2f}x (>= {THROUGHPUT_TARGET}x)",
-             verdict(ratio >= THROUGHPUT_TARGET)],
-            ["  same, baseline curl + fsync (ours fsyncs)", f"{ours_mbs:.0f} MiB/s", f"{sync_mbs:.0f} MiB/s",
-             f"{ours_mbs / sync_mbs:.2f}x", "info"],
-            ["  CPU seconds per GiB (user + sys, all threads)", f"{median(cpu_ours) * GiB / size:.2f} s",
-             f"curl {median(cpu_curl) * GiB / size:.2f} s", f"{median(cpu_curl) / median(cpu_ours):.2f}x", "info"],
-            ["peak RSS while downloading, above idle", f"{extra_mb:.1f} MB",
-             f"idle {median(idle) / 1e6:.1f} MB", f"< {MEMORY_TARGET_MB:.0f} MB", verdict(extra_mb < MEMORY_TARGET_MB)],
-        ],
-    ))
-    print(f"\nruns (MiB/s): ours {[round(v) for v in speeds['ours']]}, curl {[round(v) for v in speeds['curl']]}; "
-          f"peak above idle {[round(g / 1e6, 1) for g in growth]} MB")
+    print(
+        table(
+            ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
+            [
+                [
+                    f"download {size / MiB:.0f} MiB via redirect to nginx",
+                    f"{ours_mbs:.0f} MiB/s",
+                    f"curl {curl_mbs:.0f} MiB/s",
+                    f"{ratio:.2f}x (>= {THROUGHPUT_TARGET}x)",
+                    verdict(ratio >= THROUGHPUT_TARGET),
+                ],
+                [
+                    "  same, baseline curl + fsync (ours fsyncs)",
+                    f"{ours_mbs:.0f} MiB/s",
+                    f"{sync_mbs:.0f} MiB/s",
+                    f"{ours_mbs / sync_mbs:.2f}x",
+                    "info",
+                ],
+                [
+                    "  CPU seconds per GiB (user + sys, all threads)",
+                    f"{median(cpu_ours) * GiB / size:.2f} s",
+                    f"curl {median(cpu_curl) * GiB / size:.2f} s",
+                    f"{median(cpu_curl) / median(cpu_ours):.2f}x",
+                    "info",
+                ],
+                [
+                    "peak RSS while downloading, above idle",
+                    f"{extra_mb:.1f} MB",
+                    f"idle {median(idle) / 1e6:.1f} MB",
+                    f"< {MEMORY_TARGET_MB:.0f} MB",
+                    verdict(extra_mb < MEMORY_TARGET_MB),
+                ],
+            ],
+        )
+    )
+    print(
+        f"\nruns (MiB/s): ours {[round(v) for v in speeds['ours']]}, curl {[round(v) for v in speeds['curl']]}; "
+        f"peak above idle {[round(g / 1e6, 1) for g in growth]} MB"
+    )
 
 
 if __name__ == "__main__":

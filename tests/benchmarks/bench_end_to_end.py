@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -80,13 +80,20 @@ class Measured(float):
         return value
 
 
-def timed_process(argv: list[str], env: dict[str, str], *, stdout: Any = subprocess.DEVNULL,
-                  cwd: Path | None = None) -> tuple[Measured, str]:
+def timed_process(
+    argv: list[str], env: dict[str, str], *, stdout: Any = subprocess.DEVNULL, cwd: Path | None = None
+) -> tuple[Measured, str]:
     """Run argv under GNU time: (wall from spawn to exit, its CPU and peak RSS), stdout."""
     with tempfile.NamedTemporaryFile("r", prefix="bench-time-", suffix=".txt") as report:
         started = time.perf_counter()
-        done = subprocess.run([GNU_TIME, "-f", "%U %S %M", "-o", report.name, *argv], env=env, cwd=cwd,
-                              stdout=stdout, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            [GNU_TIME, "-f", "%U %S %M", "-o", report.name, *argv],
+            env=env,
+            cwd=cwd,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         wall = time.perf_counter() - started
         if done.returncode != 0:
             raise RuntimeError(f"{argv[:4]} failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -135,22 +142,30 @@ def enough_disk(size: int, package_exists: bool) -> tuple[bool, str]:
 class Bench:
     """One package size: nginx, the simulator, the export, the runs and their figures."""
 
-    def __init__(self, args: argparse.Namespace, size_mib: int, static: str, package: Path, facts: dict,
-                 work: Path) -> None:
+    def __init__(
+        self, args: argparse.Namespace, size_mib: int, static: str, package: Path, facts: dict, work: Path
+    ) -> None:
         from desktop_app.simulator import TEACHER_TOKEN
 
         self.args, self.facts, self.work, self.package = args, facts, work, package
         self.size = package.stat().st_size
         self.ctx = f"course:{facts['main_course_id']}"
-        mine = [e for e in facts["exported"][self.ctx]
-                if e["user_id"] == facts["teacher_id"] and e["type"] == "common_cartridge"]
+        mine = [
+            e
+            for e in facts["exported"][self.ctx]
+            if e["user_id"] == facts["teacher_id"] and e["type"] == "common_cartridge"
+        ]
         self.export_id = int(mine[0]["id"])
         self.token = TEACHER_TOKEN
-        self.url, announced, self.name = asyncio.run(_attachment(facts["base_url"], TEACHER_TOKEN, self.ctx,
-                                                                 self.export_id))
+        self.url, announced, self.name = asyncio.run(
+            _attachment(facts["base_url"], TEACHER_TOKEN, self.ctx, self.export_id)
+        )
         assert announced == self.size, f"the attachment announces {announced} bytes, the package has {self.size}"
-        print(f"export {self.export_id} ({self.name}, {self.size / MiB:.0f} MiB) in {self.ctx}: the attachment URL "
-              f"redirects to {static}/{package.name}", flush=True)
+        print(
+            f"export {self.export_id} ({self.name}, {self.size / MiB:.0f} MiB) in {self.ctx}: the attachment URL "
+            f"redirects to {static}/{package.name}",
+            flush=True,
+        )
         print("hashing the package once (to check every copy)...", flush=True)
         self.sha256 = file_sha256(package)
         self.curl = shutil.which("curl") or "curl"
@@ -163,9 +178,16 @@ class Bench:
         env = {k: v for k, v in harness.child_env().items() if not k.startswith("CANVAS_")}
         if self.args.app_root:  # a copy of the app, e.g. with an engine change to try
             env["PYTHONPATH"] = str(Path(self.args.app_root).resolve()) + os.pathsep + env["PYTHONPATH"]
-        env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
-                   XDG_STATE_HOME=str(home / "state"), XDG_CACHE_HOME=str(home / "cache"),
-                   CANVAS_BASE_URL=self.facts["base_url"], CANVAS_TOKEN=self.token, PYTHONUNBUFFERED="1")
+        env.update(
+            HOME=str(home),
+            XDG_DATA_HOME=str(home / "data"),
+            XDG_CONFIG_HOME=str(home / "config"),
+            XDG_STATE_HOME=str(home / "state"),
+            XDG_CACHE_HOME=str(home / "cache"),
+            CANVAS_BASE_URL=self.facts["base_url"],
+            CANVAS_TOKEN=self.token,
+            PYTHONUNBUFFERED="1",
+        )
         # An installed app starts from compiled bytecode; a development shell may forbid
         # writing it (PYTHONDONTWRITEBYTECODE), and then every run compiles its modules
         # again (~0.1 s of CPU). The warm-up fills a cache of the benchmark's own.
@@ -192,8 +214,12 @@ class Bench:
         dest = folder / "dest"
         dest.mkdir()
         try:
-            measured, out = timed_process([*CLI, "--json", "download", self.ctx, str(self.export_id), "--to", str(dest)],
-                                          self.cli_env(folder / "home"), stdout=subprocess.PIPE, cwd=folder)
+            measured, out = timed_process(
+                [*CLI, "--json", "download", self.ctx, str(self.export_id), "--to", str(dest)],
+                self.cli_env(folder / "home"),
+                stdout=subprocess.PIPE,
+                cwd=folder,
+            )
             result = json.loads(out.strip().splitlines()[-1])
             saved = Path(result["path"])
             assert result["sha256"] == self.sha256, "the command's SHA-256 is not the package's"
@@ -208,8 +234,9 @@ class Bench:
         target = folder / self.name
         try:
             # `sh -c` so that GNU time sums curl's and sync's CPU, as the user's shell would run them
-            measured, _ = timed_process(["sh", "-c", 'curl -s -S -L -o "$1" "$2" && sync', "sh", str(target), self.url],
-                                        harness.child_env())
+            measured, _ = timed_process(
+                ["sh", "-c", 'curl -s -S -L -o "$1" "$2" && sync', "sh", str(target), self.url], harness.child_env()
+            )
             self.check_copy(target)
         finally:
             clean_folder(folder)
@@ -240,8 +267,9 @@ class Bench:
             argv += ["--", "--json", "download", self.ctx, str(self.export_id), "--to", str(dest)]
             try:
                 env["BENCH_SPAWNED_AT"] = repr(time.monotonic())
-                proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                      cwd=folder)
+                proc = subprocess.run(
+                    argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=folder
+                )
                 ended = time.monotonic()
                 if proc.returncode != 0:
                     raise RuntimeError(f"phase run failed: {proc.stderr[-2000:]}")
@@ -254,8 +282,9 @@ class Bench:
             for name, at, cpu in facts["marks"]:
                 collected.setdefault(name, []).append((at - spawned, cpu))
             collected.setdefault("process exited", []).append((ended - spawned, float("nan")))
-        return {name: (median([v[0] for v in values]), median([v[1] for v in values]))
-                for name, values in collected.items()}
+        return {
+            name: (median([v[0] for v in values]), median([v[1] for v in values])) for name, values in collected.items()
+        }
 
 
 # ------------------------------------------------------------------ the app
@@ -383,9 +412,11 @@ def measure(args: argparse.Namespace, size_mib: int) -> tuple[list[list[str]], l
     package = big_package(size_mib * MiB)
     size = package.stat().st_size
     label = f"{size / GiB:.0f} GiB" if size >= GiB else f"{size / MiB:.0f} MiB"
-    with tempfile.TemporaryDirectory(prefix="bench-e2e-", dir=harness.BENCH_DIR) as tmp, \
-            serve_folder(package.parent) as static, \
-            simulator_process(export_duration=0.5, redirect_all=(f"{static}/{package.name}", size)) as facts:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-e2e-", dir=harness.BENCH_DIR) as tmp,
+        serve_folder(package.parent) as static,
+        simulator_process(export_duration=0.5, redirect_all=(f"{static}/{package.name}", size)) as facts,
+    ):
         bench = Bench(args, size_mib, static, package, facts, Path(tmp))
         subprocess.run(["cat", str(package)], stdout=subprocess.DEVNULL, check=True)  # nginx reads from page cache
 
@@ -394,19 +425,36 @@ def measure(args: argparse.Namespace, size_mib: int) -> tuple[list[list[str]], l
         curl: list[Measured] = []
         banner(f"{label}: `canvas-exports download` vs `curl -s -L -o FILE URL && sync` (s), warm-up not counted")
         bench.ours_cli([]), bench.curl_sync([])
-        alternate(args.runs, {"canvas-exports download": lambda: bench.ours_cli(ours),
-                              "curl + sync": lambda: bench.curl_sync(curl)})
+        alternate(
+            args.runs,
+            {"canvas-exports download": lambda: bench.ours_cli(ours), "curl + sync": lambda: bench.curl_sync(curl)},
+        )
         idle_imports, idle_version = bench.idle_peaks()
-        print(f"  ours: CPU {[round(m.cpu, 2) for m in ours]} s, peak RSS {[round(m.peak / 1e6, 1) for m in ours]} MB;"
-              f" curl + sync: CPU {[round(m.cpu, 2) for m in curl]} s, peak RSS "
-              f"{[round(m.peak / 1e6, 1) for m in curl]} MB; idle peaks: imports {idle_imports / 1e6:.1f} MB, "
-              f"--version {idle_version / 1e6:.1f} MB", flush=True)
-        rows += _rows(f"{label}, command line `download`", ours, curl, idle_imports,
-                      f"idle process (modules imported) {idle_imports / 1e6:.1f} MB")
+        print(
+            f"  ours: CPU {[round(m.cpu, 2) for m in ours]} s, peak RSS {[round(m.peak / 1e6, 1) for m in ours]} MB;"
+            f" curl + sync: CPU {[round(m.cpu, 2) for m in curl]} s, peak RSS "
+            f"{[round(m.peak / 1e6, 1) for m in curl]} MB; idle peaks: imports {idle_imports / 1e6:.1f} MB, "
+            f"--version {idle_version / 1e6:.1f} MB",
+            flush=True,
+        )
+        rows += _rows(
+            f"{label}, command line `download`",
+            ours,
+            curl,
+            idle_imports,
+            f"idle process (modules imported) {idle_imports / 1e6:.1f} MB",
+        )
         peak = median([m.peak for m in ours])
-        rows.append([f"  peak RSS above `canvas-exports --version` ({idle_version / 1e6:.1f} MB)",
-                     f"+{(peak - idle_version) / 1e6:.1f} MB", f"curl + sync peak {median([m.peak for m in curl]) / 1e6:.1f} MB",
-                     "", "", "info"])
+        rows.append(
+            [
+                f"  peak RSS above `canvas-exports --version` ({idle_version / 1e6:.1f} MB)",
+                f"+{(peak - idle_version) / 1e6:.1f} MB",
+                f"curl + sync peak {median([m.peak for m in curl]) / 1e6:.1f} MB",
+                "",
+                "",
+                "info",
+            ]
+        )
 
         # 2. the app
         if not args.skip_gui:
@@ -416,14 +464,25 @@ def measure(args: argparse.Namespace, size_mib: int) -> tuple[list[list[str]], l
             runs = GuiRuns(bench)
             try:
                 runs.run([]), bench.curl_sync([])
-                alternate(args.gui_runs, {"app Download -> Saved": lambda: runs.run(gui),
-                                          "curl + sync": lambda: bench.curl_sync(curl_gui)})
+                alternate(
+                    args.gui_runs,
+                    {"app Download -> Saved": lambda: runs.run(gui), "curl + sync": lambda: bench.curl_sync(curl_gui)},
+                )
             finally:
                 runs.close()
-            print(f"  app: CPU {[round(m.cpu, 2) for m in gui]} s, VmHWM growth {[round(m.peak / 1e6, 1) for m in gui]}"
-                  f" MB; curl + sync: CPU {[round(m.cpu, 2) for m in curl_gui]} s", flush=True)
-            rows += _rows(f"{label}, app: Download in the history -> row shows Saved", gui, curl_gui, 0,
-                          "the app's RSS before the click", growth=True)
+            print(
+                f"  app: CPU {[round(m.cpu, 2) for m in gui]} s, VmHWM growth {[round(m.peak / 1e6, 1) for m in gui]}"
+                f" MB; curl + sync: CPU {[round(m.cpu, 2) for m in curl_gui]} s",
+                flush=True,
+            )
+            rows += _rows(
+                f"{label}, app: Download in the history -> row shows Saved",
+                gui,
+                curl_gui,
+                0,
+                "the app's RSS before the click",
+                growth=True,
+            )
 
         # 3. phases of the command (info)
         if args.phase_runs:
@@ -434,8 +493,9 @@ def measure(args: argparse.Namespace, size_mib: int) -> tuple[list[list[str]], l
     return rows, notes
 
 
-def _rows(title: str, ours: list[Measured], curl: list[Measured], idle: int, idle_text: str, *,
-          growth: bool = False) -> list[list[str]]:
+def _rows(
+    title: str, ours: list[Measured], curl: list[Measured], idle: int, idle_text: str, *, growth: bool = False
+) -> list[list[str]]:
     wall, base_wall = median(ours), median(curl)
     cpu, base_cpu = median([m.cpu for m in ours]), median([m.cpu for m in curl])
     above = median([m.peak for m in ours]) - idle
@@ -443,13 +503,30 @@ def _rows(title: str, ours: list[Measured], curl: list[Measured], idle: int, idl
     runs = ", ".join(f"{m:.2f}" for m in ours)
     base_runs = ", ".join(f"{m:.2f}" for m in curl)
     return [
-        [f"{title}: wall, spawn/click to the verified file (median of {len(ours)})", f"{wall:.2f} s ({runs})",
-         f"curl + sync {base_wall:.2f} s ({base_runs})", f"{speed:.2f}x", f">= {WALL_TARGET}x",
-         verdict(speed >= WALL_TARGET)],
-        [f"  CPU, user + sys{' (whole app process)' if growth else ''}", f"{cpu:.2f} s", f"curl + sync {base_cpu:.2f} s",
-         f"{cpu / base_cpu:.2f}x", f"<= {CPU_TARGET}x", verdict(cpu / base_cpu <= CPU_TARGET)],
-        [f"  peak RSS {'(VmHWM) growth' if growth else 'above idle'}", f"+{above / 1e6:.1f} MB", idle_text, "",
-         f"<= {MEMORY_TARGET_MB:.0f} MB", verdict(above / 1e6 <= MEMORY_TARGET_MB)],
+        [
+            f"{title}: wall, spawn/click to the verified file (median of {len(ours)})",
+            f"{wall:.2f} s ({runs})",
+            f"curl + sync {base_wall:.2f} s ({base_runs})",
+            f"{speed:.2f}x",
+            f">= {WALL_TARGET}x",
+            verdict(speed >= WALL_TARGET),
+        ],
+        [
+            f"  CPU, user + sys{' (whole app process)' if growth else ''}",
+            f"{cpu:.2f} s",
+            f"curl + sync {base_cpu:.2f} s",
+            f"{cpu / base_cpu:.2f}x",
+            f"<= {CPU_TARGET}x",
+            verdict(cpu / base_cpu <= CPU_TARGET),
+        ],
+        [
+            f"  peak RSS {'(VmHWM) growth' if growth else 'above idle'}",
+            f"+{above / 1e6:.1f} MB",
+            idle_text,
+            "",
+            f"<= {MEMORY_TARGET_MB:.0f} MB",
+            verdict(above / 1e6 <= MEMORY_TARGET_MB),
+        ],
     ]
 
 
@@ -465,7 +542,8 @@ def _phase_table(label: str, marks: dict[str, tuple[float, float]]) -> str:
         if cpu == cpu:
             previous_cpu = cpu
     return f"{label}, phases of the command line's download:\n" + table(
-        ["boundary", "s since spawn", "s in this phase", "CPU s so far", "CPU s in this phase"], rows)
+        ["boundary", "s since spawn", "s in this phase", "CPU s so far", "CPU s in this phase"], rows
+    )
 
 
 # ------------------------------------------------------------------ main

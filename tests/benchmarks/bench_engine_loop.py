@@ -71,8 +71,9 @@ def _mix(facts: dict, jobs: int) -> list[tuple[str, str]]:
     return [kinds[i % len(kinds)] for i in range(jobs)]
 
 
-async def _run_jobs(facts: dict, jobs: int, folder: Path, *, all_at_once: bool, recorder: GapRecorder,
-                    tracer: StallTracer | None = None) -> dict:
+async def _run_jobs(
+    facts: dict, jobs: int, folder: Path, *, all_at_once: bool, recorder: GapRecorder, tracer: StallTracer | None = None
+) -> dict:
     from desktop_app.canvas.client import CanvasClient
     from desktop_app.engine import Engine, EngineConfig, JobStore
     from desktop_app.simulator import TEACHER_TOKEN
@@ -103,8 +104,12 @@ async def _run_jobs(facts: dict, jobs: int, folder: Path, *, all_at_once: bool, 
             beat.cancel()
             await asyncio.gather(beat, return_exceptions=True)
     states = Counter(job.state.value for job in finished)
-    return {"seconds": time.perf_counter() - started, "states": dict(states), "events": dict(events),
-            "bytes": sum(job.size or 0 for job in finished)}
+    return {
+        "seconds": time.perf_counter() - started,
+        "states": dict(states),
+        "events": dict(events),
+        "bytes": sum(job.size or 0 for job in finished),
+    }
 
 
 async def _idle(seconds: float, recorder: GapRecorder) -> None:
@@ -138,8 +143,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--export-duration", type=float, default=3.0)
-    parser.add_argument("--switch-interval", type=float, default=None,
-                        help="sys.setswitchinterval (s) for the run; Python's default is 0.005")
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="sys.setswitchinterval (s) for the run; Python's default is 0.005",
+    )
     args = parser.parse_args()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
@@ -147,9 +156,13 @@ def main() -> None:
     rows = []
     with simulator_process(export_duration=args.export_duration) as facts:
         results: dict[str, list[GapRecorder]] = {
-            "idle loop": [], "idle loop, same jobs in another process": [], "defaults (4/3)": [], "all at once": []}
+            "idle loop": [],
+            "idle loop, same jobs in another process": [],
+            "defaults (4/3)": [],
+            "all at once": [],
+        }
         for run in range(args.runs):
-            for name in (list(results) if run % 2 == 0 else list(results)[::-1]):
+            for name in list(results) if run % 2 == 0 else list(results)[::-1]:
                 recorder = GapRecorder()
                 if name == "idle loop":
                     asyncio.run(_idle(3.0, recorder))
@@ -159,14 +172,18 @@ def main() -> None:
                     info = "engine + simulator busy in other processes"
                 else:
                     with tempfile.TemporaryDirectory(prefix="bench-loop-") as tmp:
-                        out = asyncio.run(_run_jobs(facts, args.jobs, Path(tmp), all_at_once=name == "all at once",
-                                                    recorder=recorder))
+                        out = asyncio.run(
+                            _run_jobs(facts, args.jobs, Path(tmp), all_at_once=name == "all at once", recorder=recorder)
+                        )
                     info = f"{out['seconds']:.1f} s, {out['states']}, {out['bytes'] / 1e6:.0f} MB"
                     assert out["states"] == {"done": args.jobs}, out
                 results[name].append(recorder)
-                print(f"  run {run + 1}/{args.runs} {name}: longest gap {recorder.max_ms:.1f} ms, "
-                      f"p99 {recorder.p99_ms():.1f} ms, over {TARGET_MS:.0f} ms: {recorder.over(TARGET_MS)} "
-                      f"of {len(recorder.gaps)} ({info})", flush=True)
+                print(
+                    f"  run {run + 1}/{args.runs} {name}: longest gap {recorder.max_ms:.1f} ms, "
+                    f"p99 {recorder.p99_ms():.1f} ms, over {TARGET_MS:.0f} ms: {recorder.over(TARGET_MS)} "
+                    f"of {len(recorder.gaps)} ({info})",
+                    flush=True,
+                )
 
         idle = results["idle loop"]
         beside = results["idle loop, same jobs in another process"]
@@ -174,37 +191,65 @@ def main() -> None:
             recs = results[name]
             worst = max(r.max_ms for r in recs)
             typical = median([r.max_ms for r in recs])
-            rows.append([f"{args.jobs} exports polled + downloaded, engine {name}: longest loop gap "
-                         f"(median of runs; worst)", f"{typical:.1f} ms; {worst:.1f} ms",
-                         f"idle loop beside the same load {median([r.max_ms for r in beside]):.1f} ms; "
-                         f"{max(r.max_ms for r in beside):.1f} ms",
-                         f"<= {TARGET_MS:.0f} ms", verdict(typical <= TARGET_MS)])
-            rows.append([f"  p99 gap (heartbeat every {HEARTBEAT * 1000:g} ms)", f"{median([r.p99_ms() for r in recs]):.1f} ms",
-                         f"{median([r.p99_ms() for r in beside]):.1f} ms", "", "info"])
-        rows.append(["  (idle loop, machine quiet: longest gap; p99)", "",
-                     f"{median([r.max_ms for r in idle]):.1f} ms; {median([r.p99_ms() for r in idle]):.1f} ms",
-                     "", "info"])
+            rows.append(
+                [
+                    f"{args.jobs} exports polled + downloaded, engine {name}: longest loop gap (median of runs; worst)",
+                    f"{typical:.1f} ms; {worst:.1f} ms",
+                    f"idle loop beside the same load {median([r.max_ms for r in beside]):.1f} ms; "
+                    f"{max(r.max_ms for r in beside):.1f} ms",
+                    f"<= {TARGET_MS:.0f} ms",
+                    verdict(typical <= TARGET_MS),
+                ]
+            )
+            rows.append(
+                [
+                    f"  p99 gap (heartbeat every {HEARTBEAT * 1000:g} ms)",
+                    f"{median([r.p99_ms() for r in recs]):.1f} ms",
+                    f"{median([r.p99_ms() for r in beside]):.1f} ms",
+                    "",
+                    "info",
+                ]
+            )
+        rows.append(
+            [
+                "  (idle loop, machine quiet: longest gap; p99)",
+                "",
+                f"{median([r.max_ms for r in idle]):.1f} ms; {median([r.p99_ms() for r in idle]):.1f} ms",
+                "",
+                "info",
+            ]
+        )
 
         if any(max(r.max_ms for r in results[n]) > TARGET_MS for n in ("defaults (4/3)", "all at once")):
-            banner("diagnosis: one more run of each setting, timing every callback and garbage collection "
-                   "(not counted: the timing itself costs a little)")
+            banner(
+                "diagnosis: one more run of each setting, timing every callback and garbage collection "
+                "(not counted: the timing itself costs a little)"
+            )
             for all_at_once in (False, True):
                 tracer = StallTracer(0.015)
                 recorder = GapRecorder()
                 with tempfile.TemporaryDirectory(prefix="bench-loop-") as tmp:
-                    asyncio.run(_run_jobs(facts, args.jobs, Path(tmp), all_at_once=all_at_once, recorder=recorder,
-                                          tracer=tracer))
+                    asyncio.run(
+                        _run_jobs(
+                            facts, args.jobs, Path(tmp), all_at_once=all_at_once, recorder=recorder, tracer=tracer
+                        )
+                    )
                 print(f"  {'all at once' if all_at_once else 'defaults (4/3)'}: longest gap {recorder.max_ms:.1f} ms")
                 if tracer.cpu:
                     wall = sum(w for w, _ in tracer.cpu)
-                    print(f"  callbacks over 15 ms: {len(tracer.cpu)}, {1000 * wall:.0f} ms wall, of which this "
-                          f"thread ran {1000 * sum(c for _, c in tracer.cpu):.0f} ms (the rest: waiting for the GIL "
-                          f"or a core)")
-                for line in tracer.summary() or ["none over 15 ms: the long gaps were many short callbacks in a "
-                                                 "row, or the machine (a core, the GIL)"]:
+                    print(
+                        f"  callbacks over 15 ms: {len(tracer.cpu)}, {1000 * wall:.0f} ms wall, of which this "
+                        f"thread ran {1000 * sum(c for _, c in tracer.cpu):.0f} ms (the rest: waiting for the GIL "
+                        f"or a core)"
+                    )
+                for line in tracer.summary() or [
+                    "none over 15 ms: the long gaps were many short callbacks in a "
+                    "row, or the machine (a core, the GIL)"
+                ]:
                     print(f"    {line}")
             banner(f"diagnosis: asyncio debug mode, callbacks over {TARGET_MS:.0f} ms (debug mode is slower)")
             with SlowCallbackLog() as slow, tempfile.TemporaryDirectory(prefix="bench-loop-") as tmp:
+
                 async def diagnose() -> None:
                     loop = asyncio.get_running_loop()
                     loop.slow_callback_duration = TARGET_MS / 1000
@@ -231,8 +276,11 @@ def _short(line: str) -> tuple[str, float]:
     (the coroutine or callback and where it was, without addresses; milliseconds)."""
     import re
 
-    where = (re.search(r"coro=<(\S+ (?:running|done, defined) at \S+?)>", line)
-             or re.search(r"<Handle ([^>]*)>", line) or re.search(r"<(.*?)>", line))
+    where = (
+        re.search(r"coro=<(\S+ (?:running|done, defined) at \S+?)>", line)
+        or re.search(r"<Handle ([^>]*)>", line)
+        or re.search(r"<(.*?)>", line)
+    )
     took = re.search(r"took ([0-9.]+) seconds", line)
     text = re.sub(r" at 0x[0-9a-f]+", "", where.group(1) if where else line)[:150]
     return text, float(took.group(1)) * 1000 if took else float("nan")

@@ -112,21 +112,31 @@ class App:
         settings = AppSettings(folder / "ui.ini")
         settings.download_dir = folder / "downloads"
         settings.auto_download = False  # the 10 exports are watched at Canvas only
-        self.controller = AppController(settings=settings, store_path=folder / "jobs.sqlite3",
-                                        engine_config=EngineConfig(max_concurrent=4),
-                                        profiles=ProfileStore(folder / "profiles.json"), quit_app_on_close=False)
+        self.controller = AppController(
+            settings=settings,
+            store_path=folder / "jobs.sqlite3",
+            engine_config=EngineConfig(max_concurrent=4),
+            profiles=ProfileStore(folder / "profiles.json"),
+            quit_app_on_close=False,
+        )
         self.done: set[int] = set()
         self.timeline: list[tuple[float, str]] = []  # (perf_counter, job event), to place the stalls
         self.errors: list[str] = []
         freeze_gc_after_first_window(self.controller)  # as the app's main() does
         self.controller.bridge.jobEvent.connect(self._on_event)
-        signin = SignIn(Profile("Benchmark Canvas", facts["base_url"], "Ada Lovelace"), TEACHER_TOKEN,
-                        User(facts["teacher_id"], "Ada Lovelace"))
+        signin = SignIn(
+            Profile("Benchmark Canvas", facts["base_url"], "Ada Lovelace"),
+            TEACHER_TOKEN,
+            User(facts["teacher_id"], "Ada Lovelace"),
+        )
         self.controller.begin(signin)
         self.window = self.controller.window
         assert self.window is not None
-        wait_until(lambda: self.window.session_ready and self.window.picker.courses.rowCount() > 0, 30,
-                   "sign-in and the course list")
+        wait_until(
+            lambda: self.window.session_ready and self.window.picker.courses.rowCount() > 0,
+            30,
+            "sign-in and the course list",
+        )
         self.ctx = Context.parse(f"course:{facts['main_course_id']}")
         loaded: list[object] = []
         self.window.historyLoaded.connect(loaded.append)
@@ -254,8 +264,9 @@ def main() -> None:
     parser.add_argument("--export-duration", type=float, default=8.0)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--verbose", action="store_true", help="place the longest gaps among the job events")
-    parser.add_argument("--switch-interval", type=float, default=None,
-                        help="sys.setswitchinterval (s); Python's default is 0.005")
+    parser.add_argument(
+        "--switch-interval", type=float, default=None, help="sys.setswitchinterval (s); Python's default is 0.005"
+    )
     args = parser.parse_args()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
@@ -267,13 +278,19 @@ def main() -> None:
     results: dict[str, list[GapRecorder]] = {"ours": [], "idle window": [], "idle window, same jobs elsewhere": []}
     seconds: dict[str, list[float]] = {name: [] for name in results}
     stalls: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp, serve_folder(package.parent) as static, \
-            simulator_process(export_duration=args.export_duration,
-                              redirect_all=(f"{static}/{package.name}", size)) as facts:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp,
+        serve_folder(package.parent) as static,
+        simulator_process(
+            export_duration=args.export_duration, redirect_all=(f"{static}/{package.name}", size)
+        ) as facts,
+    ):
         app = App(facts, Path(tmp))
         try:
-            banner(f"GUI heartbeat (5 ms) while {EXPORTS} exports are polled and a {size >> 20} MiB package "
-                   f"downloads; {args.runs} alternating runs")
+            banner(
+                f"GUI heartbeat (5 ms) while {EXPORTS} exports are polled and a {size >> 20} MiB package "
+                f"downloads; {args.runs} alternating runs"
+            )
             last = 10.0
             for run in range(args.runs):
                 names = list(results) if run % 2 == 0 else list(results)[::-1]
@@ -299,11 +316,16 @@ def main() -> None:
                     if name == "ours" and args.verbose:
                         for at, gap, cpu in recorder.longest(3):
                             before = [what for when, what in app.timeline if when <= at][-2:]
-                            print(f"    gap {gap:.0f} ms (GUI CPU {cpu:.0f} ms) at +{at - started:.2f} s, after {before}")
-                    print(f"  run {run + 1}/{args.runs} {name}: longest gap {recorder.max_ms:.1f} ms "
-                          f"(GUI thread CPU in it {recorder.cpu_in_longest_ms():.1f} ms), p99 {recorder.p99_ms():.1f} "
-                          f"ms, over {TARGET_MS:.0f} ms: {recorder.over(TARGET_MS)} of {len(recorder.gaps)} "
-                          f"({took:.1f} s)", flush=True)
+                            print(
+                                f"    gap {gap:.0f} ms (GUI CPU {cpu:.0f} ms) at +{at - started:.2f} s, after {before}"
+                            )
+                    print(
+                        f"  run {run + 1}/{args.runs} {name}: longest gap {recorder.max_ms:.1f} ms "
+                        f"(GUI thread CPU in it {recorder.cpu_in_longest_ms():.1f} ms), p99 {recorder.p99_ms():.1f} "
+                        f"ms, over {TARGET_MS:.0f} ms: {recorder.over(TARGET_MS)} of {len(recorder.gaps)} "
+                        f"({took:.1f} s)",
+                        flush=True,
+                    )
         finally:
             app.close()
 
@@ -314,21 +336,43 @@ def main() -> None:
     ours, idle, beside = results["ours"], results["idle window"], results["idle window, same jobs elsewhere"]
     typical = median([r.max_ms for r in ours])
     banner("results")
-    print(table(
-        ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
-        [
-            [f"GUI stall, {EXPORTS} exports polled + {size >> 20} MiB download (longest gap, median of runs; "
-             f"worst)", f"{typical:.1f} ms; {max(r.max_ms for r in ours):.1f} ms",
-             f"idle window beside the same jobs {median([r.max_ms for r in beside]):.1f} ms; "
-             f"{max(r.max_ms for r in beside):.1f} ms", f"<= {TARGET_MS:.0f} ms", verdict(typical <= TARGET_MS)],
-            ["  p99 gap (heartbeat every 5 ms)", f"{median([r.p99_ms() for r in ours]):.1f} ms",
-             f"{median([r.p99_ms() for r in beside]):.1f} ms", "", "info"],
-            ["  (idle window, nothing running: longest gap; p99)", "",
-             f"{median([r.max_ms for r in idle]):.1f} ms; {median([r.p99_ms() for r in idle]):.1f} ms", "", "info"],
-            ["  time for the 11 jobs", f"{median(seconds['ours']):.1f} s",
-             f"other process {median(seconds['idle window, same jobs elsewhere']):.1f} s", "", "info"],
-        ],
-    ))
+    print(
+        table(
+            ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
+            [
+                [
+                    f"GUI stall, {EXPORTS} exports polled + {size >> 20} MiB download (longest gap, median of runs; "
+                    f"worst)",
+                    f"{typical:.1f} ms; {max(r.max_ms for r in ours):.1f} ms",
+                    f"idle window beside the same jobs {median([r.max_ms for r in beside]):.1f} ms; "
+                    f"{max(r.max_ms for r in beside):.1f} ms",
+                    f"<= {TARGET_MS:.0f} ms",
+                    verdict(typical <= TARGET_MS),
+                ],
+                [
+                    "  p99 gap (heartbeat every 5 ms)",
+                    f"{median([r.p99_ms() for r in ours]):.1f} ms",
+                    f"{median([r.p99_ms() for r in beside]):.1f} ms",
+                    "",
+                    "info",
+                ],
+                [
+                    "  (idle window, nothing running: longest gap; p99)",
+                    "",
+                    f"{median([r.max_ms for r in idle]):.1f} ms; {median([r.p99_ms() for r in idle]):.1f} ms",
+                    "",
+                    "info",
+                ],
+                [
+                    "  time for the 11 jobs",
+                    f"{median(seconds['ours']):.1f} s",
+                    f"other process {median(seconds['idle window, same jobs elsewhere']):.1f} s",
+                    "",
+                    "info",
+                ],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -17,15 +17,14 @@ import argparse
 import sys
 
 from _gui_bench import Heartbeat, app, report, settle, timed
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
-from desktop_app.engine.events import JobStatus
 from desktop_app.app.jobs import JobView
+from desktop_app.engine.events import JobStatus
 from desktop_app.ui.history_model import Column, HistoryModel
 from desktop_app.ui.history_view import HistoryPanel
 from tests.gui.factories import NOW, many_exports
-
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 ORDERS = (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder)
 
@@ -77,8 +76,11 @@ def one_run(exports) -> dict[str, float | list[float]]:  # type: ignore[no-untyp
     steps.append(lambda: view.sortByColumn(Column.STARTED, Qt.SortOrder.DescendingOrder))
     for step in range(10):
         for n, export_id in enumerate(running):
-            steps.append(lambda n=n, e=export_id, s=step: model.update_job(
-                JobView(n + 1, e, JobStatus.DOWNLOADING, "Downloading", float(s * 10), s * 1000, 10_000)))
+            steps.append(
+                lambda n=n, e=export_id, s=step: model.update_job(
+                    JobView(n + 1, e, JobStatus.DOWNLOADING, "Downloading", float(s * 10), s * 1000, 10_000)
+                )
+            )
     out["heartbeat: longest GUI stall over all steps"] = beat.run(steps)
     panel.close()
     panel.deleteLater()

@@ -62,11 +62,17 @@ def launch(variant: str, *, pyc: bool = True) -> float:
         else:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
             env.pop("PYTHONPYCACHEPREFIX", None)
-        env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=f"{home}/config", XDG_DATA_HOME=f"{home}/data",
-                   XDG_CACHE_HOME=f"{home}/cache", XDG_STATE_HOME=f"{home}/state")
+        env.update(
+            QT_QPA_PLATFORM="offscreen",
+            XDG_CONFIG_HOME=f"{home}/config",
+            XDG_DATA_HOME=f"{home}/data",
+            XDG_CACHE_HOME=f"{home}/cache",
+            XDG_STATE_HOME=f"{home}/state",
+        )
         started = time.monotonic()
-        done = subprocess.run([sys.executable, str(CHILD), variant], env=env, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [sys.executable, str(CHILD), variant], env=env, capture_output=True, text=True, timeout=120
+        )
         lines = done.stdout.strip().splitlines()
         if done.returncode != 0 or not lines:
             raise RuntimeError(f"{variant} launch failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -76,37 +82,68 @@ def launch(variant: str, *, pyc: bool = True) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-pyc", action="store_true",
-                        help="no bytecode cache: every launch compiles every Python module from source")
+    parser.add_argument(
+        "--no-pyc", action="store_true", help="no bytecode cache: every launch compiles every Python module from source"
+    )
     args = parser.parse_args()
     pyc = not args.no_pyc
 
     banner("warm-up: one uncounted launch of each (file cache" + (", .pyc files)" if pyc else "; no .pyc files)"))
     for variant in ("bare", "app", "window", "widgets", "ready"):
         print(f"  {variant}: {launch(variant, pyc=pyc):.0f} ms", flush=True)
-    banner(f"launch to the main window's first frame (ms), {args.runs} alternating runs"
-           + ("" if pyc else ", compiling from source"))
-    times = alternate(args.runs, {"bare": lambda: launch("bare", pyc=pyc), "app --demo": lambda: launch("app", pyc=pyc),
-                                  "MainWindow only": lambda: launch("window", pyc=pyc),
-                                  "same widgets, plain PySide6": lambda: launch("widgets", pyc=pyc),
-                                  "--demo until ready": lambda: launch("ready", pyc=pyc)})
+    banner(
+        f"launch to the main window's first frame (ms), {args.runs} alternating runs"
+        + ("" if pyc else ", compiling from source")
+    )
+    times = alternate(
+        args.runs,
+        {
+            "bare": lambda: launch("bare", pyc=pyc),
+            "app --demo": lambda: launch("app", pyc=pyc),
+            "MainWindow only": lambda: launch("window", pyc=pyc),
+            "same widgets, plain PySide6": lambda: launch("widgets", pyc=pyc),
+            "--demo until ready": lambda: launch("ready", pyc=pyc),
+        },
+    )
     bare, demo, window = median(times["bare"]), median(times["app --demo"]), median(times["MainWindow only"])
     plain = median(times["same widgets, plain PySide6"])
     ready = median(times["--demo until ready"])
     banner("results")
-    print(table(
-        ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
-        [
-            ["launch to the main window's first frame (`--demo`)", f"{demo:.0f} ms",
-             f"bare QMainWindow {bare:.0f} ms", f"{demo / bare:.2f}x (<= {TARGET}x)", verdict(demo / bare <= TARGET)],
-            ["  our MainWindow with all its panels, built at once (no demo Canvas, no sign-in)", f"{window:.0f} ms", f"{bare:.0f} ms",
-             f"{window / bare:.2f}x", "info"],
-            ["  a plain PySide6 window with the same kinds of widgets, no app code", f"{plain:.0f} ms", f"{bare:.0f} ms",
-             f"{plain / bare:.2f}x", "info"],
-            ["  `--demo` until signed in with the courses listed", f"{ready:.0f} ms", f"{bare:.0f} ms",
-             f"{ready / bare:.2f}x", "info"],
-        ],
-    ))
+    print(
+        table(
+            ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
+            [
+                [
+                    "launch to the main window's first frame (`--demo`)",
+                    f"{demo:.0f} ms",
+                    f"bare QMainWindow {bare:.0f} ms",
+                    f"{demo / bare:.2f}x (<= {TARGET}x)",
+                    verdict(demo / bare <= TARGET),
+                ],
+                [
+                    "  our MainWindow with all its panels, built at once (no demo Canvas, no sign-in)",
+                    f"{window:.0f} ms",
+                    f"{bare:.0f} ms",
+                    f"{window / bare:.2f}x",
+                    "info",
+                ],
+                [
+                    "  a plain PySide6 window with the same kinds of widgets, no app code",
+                    f"{plain:.0f} ms",
+                    f"{bare:.0f} ms",
+                    f"{plain / bare:.2f}x",
+                    "info",
+                ],
+                [
+                    "  `--demo` until signed in with the courses listed",
+                    f"{ready:.0f} ms",
+                    f"{bare:.0f} ms",
+                    f"{ready / bare:.2f}x",
+                    "info",
+                ],
+            ],
+        )
+    )
     print("\nruns (ms): " + "; ".join(f"{k} {[round(v) for v in vs]}" for k, vs in times.items()))
 
 

@@ -103,8 +103,10 @@ def main() -> None:
     asyncio.set_event_loop(loop)
     real = time.perf_counter()
     try:
-        with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp, SimulatedCanvas(
-                export_duration=duration, clock=loop.wall_clock, throttle=ThrottleSettings(hwm=1e9)) as sim:
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp,
+            SimulatedCanvas(export_duration=duration, clock=loop.wall_clock, throttle=ThrottleSettings(hwm=1e9)) as sim,
+        ):
             banner(f"one {args.minutes:g}-minute export, watched in virtual time")
             ours = loop.run_until_complete(_ours(loop, sim, duration, Path(tmp)))
             print(f"  ours: {ours}", flush=True)
@@ -117,19 +119,28 @@ def main() -> None:
     ours_polls = ours["progress"] + ours["show"]
     naive_polls = naive["progress"] + naive["show"]
     banner("results")
-    print(table(
-        ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
-        [
-            [f"requests polling one {args.minutes:g}-min export (Progress + export GETs)",
-             f"{ours_polls} ({ours['progress']} + {ours['show']})",
-             f"1-s loop {naive_polls} ({naive['progress']} + {naive['show']})",
-             f"{ours_polls / naive_polls:.3f}x (<= {TARGET * args.minutes / 10:.0f})",
-             verdict(ours_polls <= TARGET * args.minutes / 10)],
-            ["  every request of the job (create, duplicate check, polls)", str(ours["all"]),
-             f"1-s loop {naive['all']}", "", "info"],
-            ["  noticed the end after", f"{ours['lag_s']:.1f} s", f"1-s loop {naive['lag_s']:.1f} s", "", "info"],
-        ],
-    ))
+    print(
+        table(
+            ["benchmark", "ours", "baseline", "ratio / target", "pass?"],
+            [
+                [
+                    f"requests polling one {args.minutes:g}-min export (Progress + export GETs)",
+                    f"{ours_polls} ({ours['progress']} + {ours['show']})",
+                    f"1-s loop {naive_polls} ({naive['progress']} + {naive['show']})",
+                    f"{ours_polls / naive_polls:.3f}x (<= {TARGET * args.minutes / 10:.0f})",
+                    verdict(ours_polls <= TARGET * args.minutes / 10),
+                ],
+                [
+                    "  every request of the job (create, duplicate check, polls)",
+                    str(ours["all"]),
+                    f"1-s loop {naive['all']}",
+                    "",
+                    "info",
+                ],
+                ["  noticed the end after", f"{ours['lag_s']:.1f} s", f"1-s loop {naive['lag_s']:.1f} s", "", "info"],
+            ],
+        )
+    )
     print(f"\n(virtual seconds: ours {ours['virtual_s']:.0f}, loop {naive['virtual_s']:.0f}; real time {real:.1f} s)")
 
 

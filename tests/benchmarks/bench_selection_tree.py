@@ -19,12 +19,11 @@ import argparse
 import sys
 
 from _gui_bench import Heartbeat, app, report, settle, timed
+from PySide6.QtCore import Qt
 
 from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.selection_view import SelectionPanel
 from tests.gui.factories import file_tree
-
-from PySide6.QtCore import Qt
 
 
 def one_run(items) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -57,11 +56,18 @@ def one_run(items) -> dict[str, float]:  # type: ignore[no-untyped-def]
     assert len(hashes["cc"][SelectKey.FILES]) == 20_000  # type: ignore[index]
     out["select_hash(zip) alone"] = timed(lambda: model.select_hash(ExportType.ZIP))
     out["select_hash(CC), 20,000 ids"] = timed(lambda: model.select_hash(ExportType.COMMON_CARTRIDGE))
-    out["filter 'week03' + expand + paint"] = timed(lambda: (panel.set_filter_text("week03"), view.viewport().repaint()))
+    out["filter 'week03' + expand + paint"] = timed(
+        lambda: (panel.set_filter_text("week03"), view.viewport().repaint())
+    )
     out["clear filter"] = timed(lambda: (panel.set_filter_text(""), view.viewport().repaint()))
     # (a fresh proxy index: filtering invalidated the old one, as it does any non-persistent index)
-    out["uncheck root"] = timed(lambda: proxy.setData(proxy.mapFromSource(model.branch_index(SelectKey.FILES)),
-                                                      Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole))
+    out["uncheck root"] = timed(
+        lambda: proxy.setData(
+            proxy.mapFromSource(model.branch_index(SelectKey.FILES)),
+            Qt.CheckState.Unchecked,
+            Qt.ItemDataRole.CheckStateRole,
+        )
+    )
 
     # The same steps again, each in its own event-loop turn, under a 5 ms heartbeat.
     panel.reset()
@@ -71,13 +77,19 @@ def one_run(items) -> dict[str, float]:  # type: ignore[no-untyped-def]
     steps = [
         lambda: model.set_branch_items(SelectKey.FILES, items),
         lambda: view.expand(proxy.mapFromSource(model.branch_index(SelectKey.FILES))),
-        lambda: proxy.setData(proxy.mapFromSource(model.branch_index(SelectKey.FILES)), Qt.CheckState.Checked,
-                              Qt.ItemDataRole.CheckStateRole),
+        lambda: proxy.setData(
+            proxy.mapFromSource(model.branch_index(SelectKey.FILES)),
+            Qt.CheckState.Checked,
+            Qt.ItemDataRole.CheckStateRole,
+        ),
         lambda: model.select_hash(ExportType.ZIP),
         lambda: model.select_hash(ExportType.COMMON_CARTRIDGE),
         lambda: model.set_export_type(ExportType.COMMON_CARTRIDGE),
-        lambda: proxy.setData(proxy.mapFromSource(model.branch_index(SelectKey.FILES)), Qt.CheckState.Unchecked,
-                              Qt.ItemDataRole.CheckStateRole),
+        lambda: proxy.setData(
+            proxy.mapFromSource(model.branch_index(SelectKey.FILES)),
+            Qt.CheckState.Unchecked,
+            Qt.ItemDataRole.CheckStateRole,
+        ),
     ]
     out["heartbeat: longest GUI stall over all steps"] = beat.run(steps)
     panel.close()

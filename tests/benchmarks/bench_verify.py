@@ -53,8 +53,9 @@ def _ours(path: Path, with_sha256: bool, peaks: list[int]) -> float:
 def _tool(argv: list[str], peaks: list[int]) -> float:
     """Runs a baseline under GNU time; its peak RSS (bytes) goes to `peaks`."""
     started = time.perf_counter()
-    done = subprocess.run([GNU_TIME, "-f", "%M", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, check=True)
+    done = subprocess.run(
+        [GNU_TIME, "-f", "%M", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True
+    )
     elapsed = time.perf_counter() - started
     peaks.append(int(done.stderr.split()[-1]) * 1024)
     return elapsed
@@ -67,7 +68,9 @@ def main() -> None:
     args = parser.parse_args()
     path = big_package(args.size_mib * MiB, name=f"verify-bench-{args.size_mib}MiB.imscc")
     try:
-        subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # every case starts from the page cache
+        subprocess.run(
+            ["cat", str(path)], stdout=subprocess.DEVNULL, check=True
+        )  # every case starts from the page cache
         peaks: dict[str, list[int]] = {}
         cases = {
             "verify_package (SHA-256 given)": lambda: _ours(path, False, peaks.setdefault("given", [])),
@@ -78,9 +81,13 @@ def main() -> None:
         banner(f"{path.stat().st_size / MiB:.0f} MiB package, {args.runs} alternating runs")
         times = alternate(args.runs, cases)
         rows = [
-            [name, f"{median(times[name]):.2f}", f"{path.stat().st_size / MiB / median(times[name]):.0f}",
-             f"{max(peaks[key]) / MiB:.1f}"]
-            for name, key in zip(cases, ("given", "sha", "sha256sum", "unzip"))
+            [
+                name,
+                f"{median(times[name]):.2f}",
+                f"{path.stat().st_size / MiB / median(times[name]):.0f}",
+                f"{max(peaks[key]) / MiB:.1f}",
+            ]
+            for name, key in zip(cases, ("given", "sha", "sha256sum", "unzip"), strict=True)
         ]
         print(table(["case", "median s", "MiB/s", "peak RSS MiB (ours: growth over idle)"], rows))
     finally:

@@ -25,8 +25,10 @@ import zipfile
 from pathlib import Path
 
 FILES, PAGES, TARGET = 20_000, 2_000, 2 << 30
-WORDS = ("engine loom card bernoulli note difference logic binary algorithm store mill compiler punch "
-         "lovelace babbage jacquard menabrea analytical operation variable").split()
+WORDS = (
+    "engine loom card bernoulli note difference logic binary algorithm store mill compiler punch "
+    "lovelace babbage jacquard menabrea analytical operation variable"
+).split()
 
 
 def build(path: Path) -> None:
@@ -36,25 +38,40 @@ def build(path: Path) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
         for n in range(PAGES):
             words = " ".join(WORDS[(n * 7 + k) % len(WORDS)] for k in range(250))
-            z.writestr(f"wiki_content/page-{n}.html", f"<html><head><title>Page {n}</title></head><body><p>{words} "
-                       f"token{n}</p></body></html>", zipfile.ZIP_DEFLATED)
-            resources.append(f'<resource identifier="wiki_page_{n}" type="webcontent" href="wiki_content/page-{n}.html">'
-                             f'<file href="wiki_content/page-{n}.html"/></resource>')
+            z.writestr(
+                f"wiki_content/page-{n}.html",
+                f"<html><head><title>Page {n}</title></head><body><p>{words} token{n}</p></body></html>",
+                zipfile.ZIP_DEFLATED,
+            )
+            resources.append(
+                f'<resource identifier="wiki_page_{n}" type="webcontent" href="wiki_content/page-{n}.html">'
+                f'<file href="wiki_content/page-{n}.html"/></resource>'
+            )
         for n in range(FILES - PAGES):
             start = (n * 4099) % ((1 << 20) - 1)
-            data = (block[start:] + block)[: each] if each <= (1 << 20) else (block * (each // len(block) + 1))[:each]
+            data = (block[start:] + block)[:each] if each <= (1 << 20) else (block * (each // len(block) + 1))[:each]
             name = f"web_resources/folder {n % 40}/sub {n % 7}/file-{n}.bin"
             z.writestr(name, data)
-            resources.append(f'<resource identifier="attachment_{n}" type="webcontent" href="{name}"><file href="{name}"/></resource>')
+            resources.append(
+                f'<resource identifier="attachment_{n}" type="webcontent" href="{name}"><file href="{name}"/></resource>'
+            )
         for m in range(20):
-            items = "".join(f'<item identifier="content_tag_{m}_{k}" identifierref="wiki_page_{m * 50 + k}"><title>Item {k}</title></item>'
-                            for k in range(50))
+            items = "".join(
+                f'<item identifier="content_tag_{m}_{k}" identifierref="wiki_page_{m * 50 + k}"><title>Item {k}</title></item>'
+                for k in range(50)
+            )
             org.append(f'<item identifier="context_module_{m}"><title>Module {m}</title>{items}</item>')
-        z.writestr("imsmanifest.xml", '<?xml version="1.0"?><manifest identifier="m" '
-                   'xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"><metadata><schema>IMS Common Cartridge'
-                   '</schema></metadata><organizations><organization><item identifier="LearningModules">'
-                   + "".join(org) + "</item></organization></organizations><resources>" + "".join(resources)
-                   + "</resources></manifest>", zipfile.ZIP_DEFLATED)
+        z.writestr(
+            "imsmanifest.xml",
+            '<?xml version="1.0"?><manifest identifier="m" '
+            'xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"><metadata><schema>IMS Common Cartridge'
+            '</schema></metadata><organizations><organization><item identifier="LearningModules">'
+            + "".join(org)
+            + "</item></organization></organizations><resources>"
+            + "".join(resources)
+            + "</resources></manifest>",
+            zipfile.ZIP_DEFLATED,
+        )
 
 
 CHILD = r"""
@@ -114,24 +131,41 @@ def main() -> None:
     root = Path(__file__).resolve().parents[2]
     runs = []
     for _ in range(args.runs):
-        out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, cwd=root,
-                             env={**os.environ, "PYTHONPATH": str(root)}, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path)],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            check=True,
+        )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     ms = lambda key: " / ".join(f"{r[key] * 1000:.0f}" for r in runs)  # noqa: E731
     print("| benchmark (2 GiB, 20,000 files, 2,000 pages) | runs | median | target | pass? |")
     print("|---|---|---|---|---|")
-    print(f"| first paint of the viewer with its tree | {ms('first')} ms | {med['first'] * 1000:.0f} ms | < 1 s | "
-          f"{'yes' if med['first'] < 1 else 'no'} |")
-    print(f"| peak memory above the idle app (idle: {med['base'] / 1e6:.0f} MB) | "
-          + " / ".join(f"{r['mem'] / 1e6:.0f}" for r in runs) + f" MB | {med['mem'] / 1e6:.0f} MB | < 100 MB | "
-          f"{'yes' if med['mem'] < 100e6 else 'no'} |")
-    print(f"| search covers the text of {runs[0]['indexed']:,} pages (from opening) | {ms('index')} ms | "
-          f"{med['index'] * 1000:.0f} ms | | info |")
-    print(f"| search + filtering the tree, median of 4 queries | {ms('search')} ms | {med['search'] * 1000:.0f} ms | "
-          f"< 200 ms | {'yes' if med['search'] < 0.2 else 'no'} |")
-    print(f"| — the slowest query | {ms('search_max')} ms | {med['search_max'] * 1000:.0f} ms | < 200 ms | "
-          f"{'yes' if med['search_max'] < 0.2 else 'no'} |")
+    print(
+        f"| first paint of the viewer with its tree | {ms('first')} ms | {med['first'] * 1000:.0f} ms | < 1 s | "
+        f"{'yes' if med['first'] < 1 else 'no'} |"
+    )
+    print(
+        f"| peak memory above the idle app (idle: {med['base'] / 1e6:.0f} MB) | "
+        + " / ".join(f"{r['mem'] / 1e6:.0f}" for r in runs)
+        + f" MB | {med['mem'] / 1e6:.0f} MB | < 100 MB | "
+        f"{'yes' if med['mem'] < 100e6 else 'no'} |"
+    )
+    print(
+        f"| search covers the text of {runs[0]['indexed']:,} pages (from opening) | {ms('index')} ms | "
+        f"{med['index'] * 1000:.0f} ms | | info |"
+    )
+    print(
+        f"| search + filtering the tree, median of 4 queries | {ms('search')} ms | {med['search'] * 1000:.0f} ms | "
+        f"< 200 ms | {'yes' if med['search'] < 0.2 else 'no'} |"
+    )
+    print(
+        f"| — the slowest query | {ms('search_max')} ms | {med['search_max'] * 1000:.0f} ms | < 200 ms | "
+        f"{'yes' if med['search_max'] < 0.2 else 'no'} |"
+    )
     print(f"| — the index lookup alone | {ms('search_only')} ms | {med['search_only'] * 1000:.1f} ms | | info |")
     if not args.keep:
         path.unlink()

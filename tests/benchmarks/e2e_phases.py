@@ -45,8 +45,15 @@ def _once(name: str) -> Callable[[], None]:
     return note
 
 
-def _wrap_sync(owner: Any, attr: str, before: str | None, after: str | None, *, first_only: bool = False,
-               last: list[tuple[float, float]] | None = None) -> None:
+def _wrap_sync(
+    owner: Any,
+    attr: str,
+    before: str | None,
+    after: str | None,
+    *,
+    first_only: bool = False,
+    last: list[tuple[float, float]] | None = None,
+) -> None:
     """Wrap owner.attr (a plain function): note `before` at its start, `after` at its end.
     `last` keeps the end of the most recent call instead (noted at the end of the run)."""
     original = getattr(owner, attr)
@@ -82,8 +89,8 @@ def _wrap_async(owner: Any, attr: str, after: str) -> None:
 
 def main() -> int:
     out_path = sys.argv[1]
-    profile = "--profile" in sys.argv[2:sys.argv.index("--")]
-    cli_args = sys.argv[sys.argv.index("--") + 1:]
+    profile = "--profile" in sys.argv[2 : sys.argv.index("--")]
+    cli_args = sys.argv[sys.argv.index("--") + 1 :]
 
     import desktop_app.cli as cli
 

@@ -84,7 +84,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A markdown table (pasteable into the README)."""
     cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in cells]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 
@@ -485,17 +485,26 @@ def run_child(argv: list[str], *, env: dict[str, str] | None = None, timeout: fl
 
 
 @contextlib.contextmanager
-def simulator_process(export_duration: float = 2.0, redirect: dict[int, tuple[str, int]] | None = None,
-                      redirect_all: tuple[str, int] | None = None) -> Iterator[dict[str, Any]]:
+def simulator_process(
+    export_duration: float = 2.0,
+    redirect: dict[int, tuple[str, int]] | None = None,
+    redirect_all: tuple[str, int] | None = None,
+) -> Iterator[dict[str, Any]]:
     """A SimulatedCanvas in its own process, so its Python threads do not compete for our
     GIL: what we measure is our loop, not the simulator; it runs at a lower CPU priority
     (nice 10), as a remote Canvas would not use our cores at all. Yields its facts (base_url,
     files_base_url, main_course_id, group_id, exported history export ids by context)."""
-    spec = {"export_duration": export_duration, "redirect": {str(k): v for k, v in (redirect or {}).items()},
-            "redirect_all": redirect_all}
+    spec = {
+        "export_duration": export_duration,
+        "redirect": {str(k): v for k, v in (redirect or {}).items()},
+        "redirect_all": redirect_all,
+    }
     proc = subprocess.Popen(
         [sys.executable, __file__, "serve-sim", json.dumps(spec)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=child_env(),
+        text=True,
     )
     assert proc.stdout is not None and proc.stdin is not None
     try:
@@ -530,14 +539,23 @@ def _serve_sim(spec_text: str) -> None:
         sim.package_redirect = lambda export_id: redirects.get(export_id) or everything  # type: ignore[assignment]
         exported: dict[str, list[dict[str, Any]]] = {}  # context -> finished, downloadable exports
         for rec in sim.store.records.values():
-            if not rec.deleted and rec.outcome == "exported" and not sim.store.expired(rec) \
-                    and rec.export_type != "quizzes2":
+            if (
+                not rec.deleted
+                and rec.outcome == "exported"
+                and not sim.store.expired(rec)
+                and rec.export_type != "quizzes2"
+            ):
                 exported.setdefault(f"{rec.context[0]}:{rec.context[1]}", []).append(
-                    {"id": rec.id, "user_id": rec.user_id, "type": rec.export_type})
+                    {"id": rec.id, "user_id": rec.user_id, "type": rec.export_type}
+                )
         facts = {
-            "base_url": sim.base_url, "files_base_url": sim.files_base_url,
-            "main_course_id": sim.data.main_course_id, "group_id": sim.data.group_id,
-            "teacher_id": sim.data.teacher_id, "course_ids": sorted(sim.data.courses), "exported": exported,
+            "base_url": sim.base_url,
+            "files_base_url": sim.files_base_url,
+            "main_course_id": sim.data.main_course_id,
+            "group_id": sim.data.group_id,
+            "teacher_id": sim.data.teacher_id,
+            "course_ids": sorted(sim.data.courses),
+            "exported": exported,
         }
         print(json.dumps(facts), flush=True)
         sys.stdin.read()  # until the parent closes our stdin

@@ -99,8 +99,8 @@ def window_only() -> None:
 
 
 def plain_widgets() -> None:
-    from PySide6.QtWidgets import QApplication
     from plain_window import plain_main_window  # next to this file
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication([sys.argv[0]])
     window = plain_main_window()
@@ -110,5 +110,10 @@ def plain_widgets() -> None:
 
 
 if __name__ == "__main__":
-    {"bare": bare, "app": app_demo, "ready": lambda: app_demo(until_ready=True),
-     "window": window_only, "widgets": plain_widgets}[sys.argv[1]]()
+    {
+        "bare": bare,
+        "app": app_demo,
+        "ready": lambda: app_demo(until_ready=True),
+        "window": window_only,
+        "widgets": plain_widgets,
+    }[sys.argv[1]]()

@@ -36,19 +36,38 @@ from PySide6.QtWidgets import (
 
 ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
 
-BRANCHES = (("Files", "folder"), ("Modules", "module"), ("Pages", "page"), ("Assignments", "assignment"),
-            ("Quizzes", "quiz"), ("Announcements", "announcement"), ("Discussions", "discussion"),
-            ("Calendar events", "calendar"), ("Rubrics", "rubric"))
+BRANCHES = (
+    ("Files", "folder"),
+    ("Modules", "module"),
+    ("Pages", "page"),
+    ("Assignments", "assignment"),
+    ("Quizzes", "quiz"),
+    ("Announcements", "announcement"),
+    ("Discussions", "discussion"),
+    ("Calendar events", "calendar"),
+    ("Rubrics", "rubric"),
+)
 HISTORY_COLUMNS = ("ID", "Started", "By", "Type", "State", "Size", "Expires", "Saved file")
 MENUS = {
     "&File": [("Switch site…", "Ctrl+Shift+O"), ("Settings…", "Ctrl+,"), ("Quit", "Ctrl+Q")],
-    "&Export": [("Start export", "Ctrl+Return"), ("Download", "Ctrl+D"), ("Re-export", "Ctrl+E"),
-                ("Stop watching", "Del"), ("Refresh", "F5")],
+    "&Export": [
+        ("Start export", "Ctrl+Return"),
+        ("Download", "Ctrl+D"),
+        ("Re-export", "Ctrl+E"),
+        ("Stop watching", "Del"),
+        ("Refresh", "F5"),
+    ],
     "&View": [("Find course", "Ctrl+F"), ("Filter exports", "Ctrl+Shift+F"), ("Reset layout", "")],
     "&Help": [("Where to create a token", ""), ("About", "F1")],
 }
-TOOLBAR = (("Download", "download"), ("Open file", "open"), ("Show in folder", "show-in-folder"),
-           ("Copy path", "copy"), ("Re-export", "reexport"), ("Stop watching", "stop"))
+TOOLBAR = (
+    ("Download", "download"),
+    ("Open file", "open"),
+    ("Show in folder", "show-in-folder"),
+    ("Copy path", "copy"),
+    ("Re-export", "reexport"),
+    ("Stop watching", "stop"),
+)
 
 
 def _icon(name: str) -> QIcon:

@@ -72,7 +72,8 @@ http {{
                     break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit(f"nginx did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+                        why = proc.stderr.read().decode() if proc.stderr else ""
+                        raise SystemExit(f"nginx did not start: {why}") from None
                     time.sleep(0.05)  # waiting for an external process to listen; not test sync
             yield f"http://127.0.0.1:{port}"
         finally:

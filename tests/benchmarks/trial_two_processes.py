@@ -32,18 +32,20 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+from engine_support import CLI, cli_env, posts  # noqa: E402
+
 from desktop_app.engine.status import Goal, JobStatus  # noqa: E402
 from desktop_app.engine.store import JobStore  # noqa: E402
 from desktop_app.simulator import SimulatedCanvas  # noqa: E402
-from engine_support import CLI, cli_env, posts  # noqa: E402
 
 FILES_SPEED = 2_000_000
 """Bytes per second of the simulated files host: the 6.7 MB course zip takes ~3 s."""
 
 
 def run(home: Path, sim: SimulatedCanvas, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([*CLI, *args], env=cli_env(home, sim), cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*CLI, *args], env=cli_env(home, sim), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def digest(data: bytes) -> str:
@@ -54,8 +56,14 @@ def download_trial(root: Path, rng: random.Random) -> tuple[bool, str]:
     sim = SimulatedCanvas(export_duration=0.3).start()
     try:
         course = sim.data.main_course_id
-        made = subprocess.run([*CLI, "create", f"course:{course}", "--type", "zip", "--wait"],
-                              env=cli_env(root / "maker", sim), cwd=REPO, capture_output=True, text=True, timeout=100)
+        made = subprocess.run(
+            [*CLI, "create", f"course:{course}", "--type", "zip", "--wait"],
+            env=cli_env(root / "maker", sim),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=100,
+        )
         export_id = int(made.stdout.split()[1].rstrip(":"))
         dest = root / "shared"
         sim.faults.slow_files(FILES_SPEED)
@@ -66,9 +74,16 @@ def download_trial(root: Path, rng: random.Random) -> tuple[bool, str]:
         out1, err1 = first.communicate(timeout=100)
         out2, err2 = second.communicate(timeout=100)
         files = sorted(dest.iterdir()) if dest.is_dir() else []
-        paths = {out1.strip().splitlines()[-1] if out1.strip() else "", out2.strip().splitlines()[-1] if out2.strip() else ""}
-        good = (first.returncode, second.returncode) == (0, 0) and len(paths) == 1 and len(files) == 1 \
+        paths = {
+            out1.strip().splitlines()[-1] if out1.strip() else "",
+            out2.strip().splitlines()[-1] if out2.strip() else "",
+        }
+        good = (
+            (first.returncode, second.returncode) == (0, 0)
+            and len(paths) == 1
+            and len(files) == 1
             and digest(files[0].read_bytes()) == digest(sim.package_bytes(export_id))
+        )
         line = f"second started {delay:.2f} s in; exits {first.returncode}/{second.returncode}; files {[f.name for f in files]}"
         return good, line if good else f"{line}\n{err1}{err2}"
     finally:
@@ -80,8 +95,14 @@ def resume_trial(root: Path, rng: random.Random) -> tuple[bool, int, str]:
     try:
         home = root / "home"
         with JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3") as store:
-            job = store.add(site=sim.base_url, context=f"course:{sim.data.main_course_id}", export_type="zip",
-                            state=JobStatus.INTERRUPTED, goal=Goal.SAVED, dest_dir=root / "dl")
+            job = store.add(
+                site=sim.base_url,
+                context=f"course:{sim.data.main_course_id}",
+                export_type="zip",
+                state=JobStatus.INTERRUPTED,
+                goal=Goal.SAVED,
+                dest_dir=root / "dl",
+            )
         sim.faults.slow_files(FILES_SPEED)
         first = run(home, sim, "resume")
         delay = rng.uniform(0, 1)
@@ -92,8 +113,12 @@ def resume_trial(root: Path, rng: random.Random) -> tuple[bool, int, str]:
         with JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3") as store:
             done = store.get(job.id)
         count = len(posts(sim))
-        good = done is not None and done.state is JobStatus.DONE and done.saved_path is not None \
+        good = (
+            done is not None
+            and done.state is JobStatus.DONE
+            and done.saved_path is not None
             and digest(done.saved_path.read_bytes()) == digest(sim.package_bytes(done.export_id))
+        )
         line = f"second started {delay:.2f} s in; exits {first.returncode}/{second.returncode}; POSTs {count}"
         return good, count, line if good else f"{line}\n{err1}{err2}"
     finally:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-
 OFFSCREEN_NOISE = (
     # the offscreen platform cannot pass min/max sizes to a window manager; harmless there
     "This plugin does not support propagateSizeHints",
@@ -128,14 +127,16 @@ def teacher_signin(sim):  # type: ignore[no-untyped-def]
     from desktop_app.simulator import TEACHER_TOKEN
     from desktop_app.ui.accounts import SignIn
 
-    return SignIn(Profile("Test Canvas", sim.base_url, "Ada Lovelace"), TEACHER_TOKEN,
-                  User(sim.data.teacher_id, "Ada Lovelace"))
+    return SignIn(
+        Profile("Test Canvas", sim.base_url, "Ada Lovelace"), TEACHER_TOKEN, User(sim.data.teacher_id, "Ada Lovelace")
+    )
 
 
 @pytest.fixture
 def window(qtbot, controller, sim):
     """A main window signed in to the simulator as the teacher, courses loaded."""
     controller.begin(teacher_signin(sim))
-    qtbot.waitUntil(lambda: controller.window.session_ready and controller.window.picker.courses.rowCount() > 0,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: controller.window.session_ready and controller.window.picker.courses.rowCount() > 0, timeout=10_000
+    )
     return controller.window

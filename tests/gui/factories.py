@@ -22,8 +22,18 @@ from desktop_app.canvas.models import (
 ROOT_FOLDER_ID = 1
 
 _TOPICS = [
-    "Lecture notes", "Lab handouts", "Readings", "Problem sets", "Slides", "Exams",
-    "Solutions", "Images", "Datasets", "Syllabus", "Recordings", "Templates",
+    "Lecture notes",
+    "Lab handouts",
+    "Readings",
+    "Problem sets",
+    "Slides",
+    "Exams",
+    "Solutions",
+    "Images",
+    "Datasets",
+    "Syllabus",
+    "Recordings",
+    "Templates",
 ]
 _EXT = [".pdf", ".docx", ".pptx", ".png", ".csv", ".mp4", ".txt", ".xlsx"]
 
@@ -78,14 +88,14 @@ def small_files() -> list[ContentItem]:
 
 def small_modules() -> list[ContentItem]:
     """Module 501 "Week 1" (items 601, 602), module 502 "Week 2" (item 603), module 503 (empty)."""
-    M, I = SelectKey.MODULES, SelectKey.MODULE_ITEMS
+    M, ITEM = SelectKey.MODULES, SelectKey.MODULE_ITEMS
     return [
         ContentItem(M, 501, "Week 1: Getting started", None),
         ContentItem(M, 502, "Week 2: Control flow", None),
         ContentItem(M, 503, "Week 3: (coming soon)", None),
-        ContentItem(I, 601, "Welcome page", 501),
-        ContentItem(I, 602, "Intro quiz", 501),
-        ContentItem(I, 603, "Loops lecture", 502),
+        ContentItem(ITEM, 601, "Welcome page", 501),
+        ContentItem(ITEM, 602, "Intro quiz", 501),
+        ContentItem(ITEM, 603, "Loops lecture", 502),
     ]
 
 
@@ -125,7 +135,9 @@ def export(
     attachment = None
     if state is WorkflowState.EXPORTED and size is not None:
         ext = {"common_cartridge": "imscc", "qti": "zip", "zip": "zip"}.get(export_type, "zip")
-        attachment = Attachment(export_id * 10, f"export-{export_id}.{ext}", size, f"https://canvas.example/files/{export_id * 10}/download")
+        attachment = Attachment(
+            export_id * 10, f"export-{export_id}.{ext}", size, f"https://canvas.example/files/{export_id * 10}/download"
+        )
     running = state.is_running
     return ContentExport(
         id=export_id,
@@ -135,7 +147,9 @@ def export(
         user_id=user_id,
         course_id=12,
         attachment=attachment,
-        progress_url=f"https://canvas.example/api/v1/progress/{export_id + 5000}" if running or state is WorkflowState.EXPORTED else None,
+        progress_url=f"https://canvas.example/api/v1/progress/{export_id + 5000}"
+        if running or state is WorkflowState.EXPORTED
+        else None,
     )
 
 

@@ -11,9 +11,9 @@ from PySide6.QtCore import QUrl
 
 from desktop_app.app.activity import StateFilter
 from desktop_app.app.details import describe_job
-from desktop_app.app.jobs import JobTracker, JobView
-from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState
+from desktop_app.app.jobs import JobTracker
 from desktop_app.canvas.errors import ServerError
+from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState
 from desktop_app.engine.status import JobStatus
 from desktop_app.engine.store import Job
 from desktop_app.ui.activity_model import ActivityColumn, ActivityModel
@@ -61,7 +61,12 @@ def model(qapp, qtmodeltester, tracker: JobTracker) -> ActivityModel:  # type: i
 def test_every_job_of_the_site_newest_first_named_as_people_say(model: ActivityModel, tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
     seed(tracker, tmp_path)
     assert column(model, ActivityColumn.WHAT) == [
-        "Data Structures", "Data Structures", "Project team Alpha", "My files", "Data Structures"]
+        "Data Structures",
+        "Data Structures",
+        "Project team Alpha",
+        "My files",
+        "Data Structures",
+    ]
     assert column(model, ActivityColumn.TYPE) == ["Common Cartridge", "QTI", "Zip", "Zip", "Common Cartridge"]
     assert column(model, ActivityColumn.STATE) == ["Downloading 25%", "New Quizzes…", "Failed", "Interrupted", "Saved"]
     assert model.index(0, ActivityColumn.STATE).data(ActivityModel.ProgressRole) == 25.0
@@ -73,8 +78,9 @@ def test_every_job_of_the_site_newest_first_named_as_people_say(model: ActivityM
     assert "Waiting for New Quizzes" in tip
 
 
-def test_changes_reach_only_their_row_and_new_jobs_are_inserted_at_the_top(model: ActivityModel, tracker,
-                                                                          tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_changes_reach_only_their_row_and_new_jobs_are_inserted_at_the_top(
+    model: ActivityModel, tracker, tmp_path, qtbot
+) -> None:  # type: ignore[no-untyped-def]
     seed(tracker, tmp_path)
     changed: list[tuple[int, int]] = []
     model.dataChanged.connect(lambda tl, br, roles=(): changed.append((tl.row(), br.row())))
@@ -111,8 +117,14 @@ def test_filters_by_state_and_by_text(qtbot, tracker, tmp_path, qtmodeltester) -
     qtmodeltester.check(panel.proxy)
     ids = lambda: [v.job_id for v in panel.visible_jobs()]  # noqa: E731
     assert ids() == [6, 5, 3, 2, 1]
-    expected = {StateFilter.RUNNING: [6], StateFilter.WAITING: [5], StateFilter.INTERRUPTED: [2],
-                StateFilter.FAILED: [3], StateFilter.SAVED: [1], StateFilter.ALL: [6, 5, 3, 2, 1]}
+    expected = {
+        StateFilter.RUNNING: [6],
+        StateFilter.WAITING: [5],
+        StateFilter.INTERRUPTED: [2],
+        StateFilter.FAILED: [3],
+        StateFilter.SAVED: [1],
+        StateFilter.ALL: [6, 5, 3, 2, 1],
+    }
     for state, jobs in expected.items():
         panel.state_combo.setCurrentIndex(panel.state_combo.findData(state))  # as a user picks it
         assert ids() == jobs, state
@@ -175,9 +187,18 @@ def test_actions_follow_the_selected_job(qtbot, tracker, tmp_path) -> None:  # t
 def test_details_pane_shows_the_selection_and_the_whole_error_with_what_to_do(qtbot, tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
     panel = panel_with_jobs(qtbot, tracker, tmp_path)
     view = tracker.get(2)
-    job = Job(id=2, site=SITE, context="user:self", export_type="zip", state=JobStatus.INTERRUPTED,
-              selection={"folders": [4], "files": [10, 11]}, export_id=502, last_error=view.error,
-              error_kind="ServerError", created_at=datetime(2025, 3, 1, 9, 30, tzinfo=timezone.utc))
+    job = Job(
+        id=2,
+        site=SITE,
+        context="user:self",
+        export_type="zip",
+        state=JobStatus.INTERRUPTED,
+        selection={"folders": [4], "files": [10, 11]},
+        export_id=502,
+        last_error=view.error,
+        error_kind="ServerError",
+        created_at=datetime(2025, 3, 1, 9, 30, tzinfo=timezone.utc),
+    )
     names = {("folders", 4): "Readings"}
     panel.details.set_details(describe_job(view, job, titles=TITLES, name_of=lambda k, i: names.get((k, i))))
     text = panel.details.text()

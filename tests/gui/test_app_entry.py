@@ -11,8 +11,9 @@ import desktop_app
 
 def run_app(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "desktop_app.ui.app", *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_app.ui.app", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def test_version() -> None:
@@ -36,8 +37,9 @@ def test_self_test_fails_when_it_cannot_finish_in_time() -> None:
 
 def test_self_test_runs_without_any_display() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
-    done = subprocess.run([sys.executable, "-m", "desktop_app.ui.app", "--self-test"], capture_output=True,
-                          text=True, timeout=90, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop_app.ui.app", "--self-test"], capture_output=True, text=True, timeout=90, env=env
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -50,8 +52,9 @@ def test_gc_is_frozen_once_after_the_main_window_first_shows(qtbot, controller, 
     from .conftest import teacher_signin
 
     frozen: list[bool] = []
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(controller.window is not None
-                                                            and controller.window.isVisible()))
+    monkeypatch.setattr(
+        gc, "freeze", lambda: frozen.append(controller.window is not None and controller.window.isVisible())
+    )
     freeze_gc_after_first_window(controller)
     assert frozen == []
     controller.begin(teacher_signin(sim))
@@ -62,8 +65,11 @@ def test_gc_is_frozen_once_after_the_main_window_first_shows(qtbot, controller, 
 
 
 def _without_display() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR")
+    }
 
 
 def test_demo_without_a_display_says_what_to_do_instead_of_aborting() -> None:

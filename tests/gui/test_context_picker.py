@@ -49,14 +49,21 @@ def test_models_pass_the_model_tester(qtmodeltester) -> None:  # type: ignore[no
 
 def test_terms_most_recent_first() -> None:
     assert term_order(["Fall 2024", "Spring 2026", NO_TERM, "Fall 2025", "Spring 2025", "Default Term"]) == [
-        "Spring 2026", "Fall 2025", "Spring 2025", "Fall 2024", "Default Term", NO_TERM,
+        "Spring 2026",
+        "Fall 2025",
+        "Spring 2025",
+        "Fall 2024",
+        "Default Term",
+        NO_TERM,
     ]
 
 
 def test_courses_are_grouped_by_term_newest_first(picker: ContextPicker) -> None:
     assert shown(picker.course_view) == [
-        "Academic Writing", "Linear Algebra",  # Spring 2026
-        "Data Structures", "Introduction to Programming",  # Fall 2025
+        "Academic Writing",
+        "Linear Algebra",  # Spring 2026
+        "Data Structures",
+        "Introduction to Programming",  # Fall 2025
         "Organic Chemistry I",  # Fall 2024
         "Sandbox: Jane Doe",  # no term
     ]
@@ -65,7 +72,9 @@ def test_courses_are_grouped_by_term_newest_first(picker: ContextPicker) -> None
     # newest term first is a descending sort on Term, and its arrow says so
     header = picker.course_view.header()
     assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
-        CourseListModel.TERM, Qt.SortOrder.DescendingOrder)
+        CourseListModel.TERM,
+        Qt.SortOrder.DescendingOrder,
+    )
     if picker.style().name().lower() == "fusion":
         assert arrow_direction(header, CourseListModel.TERM) == "down"
     picker.course_view.sortByColumn(CourseListModel.TERM, Qt.SortOrder.AscendingOrder)
@@ -122,7 +131,9 @@ def test_groups_and_my_files(picker: ContextPicker, qtbot) -> None:  # type: ign
     picker.tabs.setCurrentIndex(ContextPicker.GROUPS_TAB)
     view = picker.group_view
     with qtbot.waitSignal(picker.contextChosen) as blocker:
-        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(view.model().index(0, 0)).center())
+        qtbot.mouseClick(
+            view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(view.model().index(0, 0)).center()
+        )
     assert blocker.args == [Context.parse("group:301"), "Project team Alpha"]
     with qtbot.waitSignal(picker.contextChosen) as blocker:
         picker.tabs.setCurrentIndex(ContextPicker.MY_FILES_TAB)

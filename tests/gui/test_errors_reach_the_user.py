@@ -18,8 +18,13 @@ from .test_main_window import course_ctx
 
 
 def test_describe_store_and_malformed_answers() -> None:
-    store = describe(StoreError("The job store x could not be written: the disk is full; free some space.",
-                                detail="OperationalError: database or disk is full"), "Could not record the export job")
+    store = describe(
+        StoreError(
+            "The job store x could not be written: the disk is full; free some space.",
+            detail="OperationalError: database or disk is full",
+        ),
+        "Could not record the export job",
+    )
     assert store.message.startswith("The job store x could not be written: the disk is full")
     assert "job" in store.hint and "bug" not in store.hint
     assert "Details: OperationalError" in store.details and "Canvas said" not in store.details
@@ -41,8 +46,9 @@ def test_a_malformed_export_list_is_told_in_a_sentence(qtbot, window: MainWindow
 def test_a_store_that_cannot_be_opened_is_told_in_a_sentence(qtbot, controller, sim, tmp_path: Path) -> None:
     (tmp_path / "jobs.sqlite3").mkdir()  # a folder where the store should be
     controller.begin(teacher_signin(sim))
-    qtbot.waitUntil(lambda: controller.window is not None and controller.window.presenter.current is not None,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: controller.window is not None and controller.window.presenter.current is not None, timeout=10_000
+    )
     box = controller.window.presenter.current
     assert "Could not sign in" in box.text()  # signing in starts the engine, which opens the store
     assert "could not be opened: it must be a file (not a folder)" in box.informativeText()
@@ -67,8 +73,9 @@ def test_a_hint_the_message_already_gives_is_not_repeated() -> None:
 
     from desktop_app.canvas.responses import error_for_transport
 
-    unreachable = error_for_transport(httpx.ConnectError("refused"), action="check who you are",
-                                      host="127.0.0.1:1", ambiguous=False)
+    unreachable = error_for_transport(
+        httpx.ConnectError("refused"), action="check who you are", host="127.0.0.1:1", ambiguous=False
+    )
     told = describe(unreachable)
     assert "127.0.0.1:1" in told.message
     assert (told.message + " " + told.hint).count("Check your internet connection") == 1

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
+from desktop_app.app.jobs import JobView
 from desktop_app.canvas.errors import ServerError
 from desktop_app.canvas.models import WorkflowState
 from desktop_app.engine.events import JobCreated, JobDone, JobDownload, JobError, JobProgress, JobState, JobStatus
-from desktop_app.app.jobs import JobView
 from desktop_app.ui.history_model import (
     Column,
     HistoryModel,
@@ -37,7 +37,9 @@ def model(qapp, qtmodeltester) -> HistoryModel:  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------- model
 def test_rows_merge_canvas_and_jobs_newest_first(model: HistoryModel) -> None:
-    model.set_exports([export(3, age=timedelta(hours=1)), export(1, age=timedelta(days=2)), export(2, age=timedelta(days=1))])
+    model.set_exports(
+        [export(3, age=timedelta(hours=1)), export(1, age=timedelta(days=2)), export(2, age=timedelta(days=1))]
+    )
     assert texts(model, Column.ID) == ["3", "2", "1"]
     model.update_job(JobView(7, export_id=2, status=JobStatus.DONE, saved_path="/tmp/x/export-2.imscc"))
     assert model.rowCount() == 3
@@ -48,7 +50,9 @@ def test_rows_merge_canvas_and_jobs_newest_first(model: HistoryModel) -> None:
 
 def test_a_new_job_gets_a_row_then_merges_with_canvas_row(model: HistoryModel, qtbot) -> None:  # type: ignore[no-untyped-def]
     model.set_exports([export(1)])
-    model.update_job(JobView(9, status=JobStatus.CREATING, state_text="Starting export", export_type="zip", created_at=NOW))
+    model.update_job(
+        JobView(9, status=JobStatus.CREATING, state_text="Starting export", export_type="zip", created_at=NOW)
+    )
     assert model.rowCount() == 2
     assert model.index(0, Column.ID).data() == "—"
     assert model.index(0, Column.BY).data() == "You"
@@ -68,15 +72,21 @@ def test_a_new_job_gets_a_row_then_merges_with_canvas_row(model: HistoryModel, q
 def test_progress_update_emits_datachanged_for_that_row_only(model: HistoryModel, qtbot) -> None:  # type: ignore[no-untyped-def]
     model.set_exports(many_exports(50))
     running = many_exports(50)[0]
-    model.update_job(JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=10.0))
+    model.update_job(
+        JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=10.0)
+    )
     row = model.row_for_export(running.id)
     changes: list[tuple[int, int, int, int]] = []
     model.dataChanged.connect(lambda tl, br, roles=(): changes.append((tl.row(), tl.column(), br.row(), br.column())))
     with qtbot.assertNotEmitted(model.layoutChanged):
-        model.update_job(JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=55.0))
+        model.update_job(
+            JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=55.0)
+        )
     assert changes == [(row, Column.STATE, row, Column.STATE)]
     changes.clear()
-    model.update_job(JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=55.0))
+    model.update_job(
+        JobView(1, export_id=running.id, status=JobStatus.EXPORTING, state_text="Exporting", progress=55.0)
+    )
     assert changes == []  # nothing visible changed: no signal at all
 
 
@@ -88,11 +98,13 @@ def test_set_exports_drops_rows_canvas_no_longer_lists_unless_a_job_has_them(mod
 
 
 def test_user_names_expiry_and_type_labels(model: HistoryModel) -> None:
-    model.set_exports([
-        export(1, age=timedelta(days=18), export_type="zip", user_id=42),
-        export(2, age=timedelta(days=40), state=WorkflowState.EXPIRED, export_type="qti", user_id=43),
-        export(3, age=timedelta(hours=2), state=WorkflowState.FAILED, export_type="quizzes2", user_id=99),
-    ])
+    model.set_exports(
+        [
+            export(1, age=timedelta(days=18), export_type="zip", user_id=42),
+            export(2, age=timedelta(days=40), state=WorkflowState.EXPIRED, export_type="qti", user_id=43),
+            export(3, age=timedelta(hours=2), state=WorkflowState.FAILED, export_type="quizzes2", user_id=99),
+        ]
+    )
     model.set_user_names({42: "Jane Doe", 43: "Sam Lee"})
     rows = {model.index(r, Column.ID).data(): r for r in range(3)}
     assert model.index(rows["1"], Column.BY).data() == "Jane Doe"
@@ -122,12 +134,14 @@ def test_sort_by_size_and_date_by_value_not_text(model: HistoryModel, qtmodeltes
     proxy = HistoryProxyModel()
     proxy.setSourceModel(model)
     qtmodeltester.check(proxy)
-    model.set_exports([
-        export(1, size=900, age=timedelta(days=3)),  # "900 bytes"
-        export(2, size=10_000_000, age=timedelta(days=1)),  # "10.0 MB"
-        export(3, size=2_000_000_000, age=timedelta(days=10)),  # "2.0 GB"
-        export(4, size=None, state=WorkflowState.FAILED, age=timedelta(hours=5)),
-    ])
+    model.set_exports(
+        [
+            export(1, size=900, age=timedelta(days=3)),  # "900 bytes"
+            export(2, size=10_000_000, age=timedelta(days=1)),  # "10.0 MB"
+            export(3, size=2_000_000_000, age=timedelta(days=10)),  # "2.0 GB"
+            export(4, size=None, state=WorkflowState.FAILED, age=timedelta(hours=5)),
+        ]
+    )
     proxy.sort(Column.SIZE, Qt.SortOrder.AscendingOrder)
     assert texts(proxy, Column.ID) == ["4", "1", "2", "3"]  # text order would put "10.0 MB" first
     proxy.sort(Column.SIZE, Qt.SortOrder.DescendingOrder)
@@ -192,8 +206,10 @@ def test_job_info_folds_engine_events() -> None:
     assert info.status is JobStatus.DONE and info.saved_path == "/tmp/a.zip" and not info.is_watching
     other = info.apply(JobProgress(5, 99.0))
     assert other is info  # not this job
-    failed = JobView(6).apply(JobError(6, ServerError("boom"), "Canvas had a problem (503)")).apply(
-        JobState(6, JobStatus.FAILED, "Failed", message="")
+    failed = (
+        JobView(6)
+        .apply(JobError(6, ServerError("boom"), "Canvas had a problem (503)"))
+        .apply(JobState(6, JobStatus.FAILED, "Failed", message=""))
     )
     assert failed.error == "Canvas had a problem (503)" and failed.status is JobStatus.FAILED
 
@@ -232,15 +248,17 @@ def panel(qtbot, qtmodeltester, tmp_path: Path) -> HistoryPanel:  # type: ignore
     qtbot.addWidget(p)
     qtmodeltester.check(p.proxy)
     m = p.model
-    m.set_exports([
-        export(1, age=timedelta(days=5)),  # exported, not downloaded
-        export(2, age=timedelta(days=4)),  # saved locally
-        export(3, age=timedelta(days=3), state=WorkflowState.EXPORTING),  # watched
-        export(4, age=timedelta(days=2), state=WorkflowState.FAILED),
-        export(5, age=timedelta(days=45), state=WorkflowState.EXPIRED),
-        export(6, age=timedelta(days=1)),  # downloading now
-        export(7, age=timedelta(hours=1), export_type="user_data"),
-    ])
+    m.set_exports(
+        [
+            export(1, age=timedelta(days=5)),  # exported, not downloaded
+            export(2, age=timedelta(days=4)),  # saved locally
+            export(3, age=timedelta(days=3), state=WorkflowState.EXPORTING),  # watched
+            export(4, age=timedelta(days=2), state=WorkflowState.FAILED),
+            export(5, age=timedelta(days=45), state=WorkflowState.EXPIRED),
+            export(6, age=timedelta(days=1)),  # downloading now
+            export(7, age=timedelta(hours=1), export_type="user_data"),
+        ]
+    )
     m.update_job(JobView(20, 2, JobStatus.DONE, saved_path=str(tmp_path / "course export.imscc")))
     m.update_job(JobView(30, 3, JobStatus.EXPORTING, "Exporting", 12.0))
     m.update_job(JobView(60, 6, JobStatus.DOWNLOADING, "Downloading", 50.0, 5, 10))
@@ -252,8 +270,14 @@ def panel(qtbot, qtmodeltester, tmp_path: Path) -> HistoryPanel:  # type: ignore
 
 
 def enabled(panel: HistoryPanel) -> set[str]:
-    actions = (panel.download_action, panel.open_action, panel.show_in_folder_action, panel.copy_path_action,
-               panel.reexport_action, panel.stop_action)
+    actions = (
+        panel.download_action,
+        panel.open_action,
+        panel.show_in_folder_action,
+        panel.copy_path_action,
+        panel.reexport_action,
+        panel.stop_action,
+    )
     return {a.text() for a in actions if a.isEnabled()}
 
 
@@ -340,8 +364,18 @@ def test_context_menu_offers_the_actions_with_the_default_in_bold(panel: History
     panel.select_export(2)
     menu = panel.build_context_menu()
     texts_ = [a.text() for a in menu.actions() if not a.isSeparator()]
-    assert texts_ == ["Download", "Open file", "Show in folder", "Copy path", "View contents", "Re-export", "Resume",
-                      "Retry", "Stop watching", "Refresh"]
+    assert texts_ == [
+        "Download",
+        "Open file",
+        "Show in folder",
+        "Copy path",
+        "View contents",
+        "Re-export",
+        "Resume",
+        "Retry",
+        "Stop watching",
+        "Refresh",
+    ]
     assert menu.defaultAction() is panel.open_action
     panel.select_export(1)
     assert panel.build_context_menu().defaultAction() is panel.download_action
@@ -355,7 +389,9 @@ def test_running_rows_paint_a_progress_bar(panel: HistoryPanel) -> None:
     highlight = panel.view.palette().color(QPalette.ColorRole.Highlight)
 
     def near(c: QColor) -> bool:
-        return abs(c.red() - highlight.red()) + abs(c.green() - highlight.green()) + abs(c.blue() - highlight.blue()) < 90
+        return (
+            abs(c.red() - highlight.red()) + abs(c.green() - highlight.green()) + abs(c.blue() - highlight.blue()) < 90
+        )
 
     left = [image.pixelColor(x, rect.center().y()) for x in range(rect.left() + 4, rect.left() + rect.width() // 3)]
     right = [image.pixelColor(x, rect.center().y()) for x in range(rect.right() - 10, rect.right() - 4)]
@@ -369,7 +405,10 @@ def test_sort_arrow_matches_the_order_of_the_rows(panel: HistoryPanel) -> None:
     header = panel.view.horizontalHeader()
     started = [panel.proxy.index(r, Column.STARTED).data(HistoryModel.SortRole) for r in range(panel.proxy.rowCount())]
     assert started == sorted(started, reverse=True)
-    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (Column.STARTED, Qt.SortOrder.DescendingOrder)
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        Column.STARTED,
+        Qt.SortOrder.DescendingOrder,
+    )
     if panel.style().name().lower() == "fusion":  # the style the arrow fix applies to (and the tests run)
         assert arrow_direction(header, Column.STARTED) == "down"
     panel.view.sortByColumn(Column.STARTED, Qt.SortOrder.AscendingOrder)  # what a click on "Started" does now
@@ -380,8 +419,15 @@ def test_sort_arrow_matches_the_order_of_the_rows(panel: HistoryPanel) -> None:
 
 
 def test_controls_have_names_and_tooltips(panel: HistoryPanel) -> None:
-    for action in (panel.download_action, panel.open_action, panel.show_in_folder_action, panel.copy_path_action,
-                   panel.reexport_action, panel.stop_action, panel.refresh_action):
+    for action in (
+        panel.download_action,
+        panel.open_action,
+        panel.show_in_folder_action,
+        panel.copy_path_action,
+        panel.reexport_action,
+        panel.stop_action,
+        panel.refresh_action,
+    ):
         assert action.toolTip() and not action.shortcut().isEmpty()
     assert panel.view.accessibleName() and panel.filter_edit.accessibleName()
     assert panel.model.headerData(Column.EXPIRES, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
@@ -431,19 +477,33 @@ def test_progress_label_stays_readable_over_the_chunk(qapp) -> None:  # type: ig
 # ---------------------------------------------------------------- resume, retry, open failures (#4, #5, #9, #12)
 def test_resume_and_retry_follow_the_job_state(panel: HistoryPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel.model.update_job(JobView(40, 4, JobStatus.FAILED, "Failed", error="Canvas says the export failed."))
-    panel.model.update_job(JobView(80, None, JobStatus.INTERRUPTED, "Interrupted (can resume)", export_type="zip",
-                                   created_at=NOW, error="No answer from Canvas.", error_kind="UnreachableError"))
+    panel.model.update_job(
+        JobView(
+            80,
+            None,
+            JobStatus.INTERRUPTED,
+            "Interrupted (can resume)",
+            export_type="zip",
+            created_at=NOW,
+            error="No answer from Canvas.",
+            error_kind="UnreachableError",
+        )
+    )
     panel.view.setFocus()
     panel.select_export(4)
     assert panel.retry_action.isEnabled() and not panel.resume_action.isEnabled()
     with qtbot.waitSignal(panel.retryRequested) as blocker:
-        qtbot.keyClick(panel.view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(
+            panel.view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        )
     assert blocker.args == [40]
     row = panel.proxy.mapFromSource(panel.model.index(panel.model.row_for_job(80), 0))
     panel.view.selectRow(row.row())
     assert panel.resume_action.isEnabled() and not panel.retry_action.isEnabled()
     with qtbot.waitSignal(panel.resumeRequested) as blocker:
-        qtbot.keyClick(panel.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(
+            panel.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        )
     assert blocker.args == [80]
     panel.select_export(3)  # running: neither
     assert not panel.resume_action.isEnabled() and not panel.retry_action.isEnabled()
@@ -466,7 +526,8 @@ def test_state_labels_are_short_and_the_tooltip_says_the_rest(panel: HistoryPane
 
 
 def test_open_file_without_a_program_says_so_and_offers_the_folder_or_the_path(
-        panel: HistoryPanel, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel: HistoryPanel, qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     saved = str(tmp_path / "course export.imscc")
     opener = FakeOpener(answer=False)  # what openUrl returns when nothing handles .imscc
     panel.set_url_opener(opener)

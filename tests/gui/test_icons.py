@@ -23,8 +23,12 @@ def test_every_icon_file_is_valid_svg(name: str) -> None:
 
 def _ink(icon_: QIcon, mode: QIcon.Mode = QIcon.Mode.Normal) -> list[QColor]:
     image = icon_.pixmap(QSize(24, 24), mode).toImage()
-    return [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())
-            if image.pixelColor(x, y).alpha() > 200]
+    return [
+        image.pixelColor(x, y)
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).alpha() > 200
+    ]
 
 
 def test_icons_render_in_the_palette_text_colour(qapp) -> None:  # type: ignore[no-untyped-def]
@@ -67,7 +71,9 @@ def test_missing_icon_is_null_not_an_error(qapp) -> None:  # type: ignore[no-unt
     assert icon("no-such-icon").isNull()
 
 
-def test_resource_path_from_source_and_from_a_pyinstaller_bundle(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_resource_path_from_source_and_from_a_pyinstaller_bundle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert resource_path("icons/app.svg").is_file()  # the checkout
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert resource_path("icons/folder.svg") == tmp_path / "resources" / "icons" / "folder.svg"

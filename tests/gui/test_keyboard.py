@@ -22,8 +22,13 @@ def test_tab_leaves_each_view_at_once(qtbot, window: MainWindow, sim) -> None:  
     activate(qtbot, window)
     qtbot.waitUntil(lambda: window.history.proxy.rowCount() >= 3)
     window.show_activity()
-    views = [window.picker.course_view, window.picker.group_view, window.selection.view,
-             window.history.view, window.activity.view]
+    views = [
+        window.picker.course_view,
+        window.picker.group_view,
+        window.selection.view,
+        window.history.view,
+        window.activity.view,
+    ]
     for view in views:
         assert not view.tabKeyNavigation(), view.accessibleName()
     for view in (window.history.view, window.picker.course_view, window.selection.view):

@@ -65,12 +65,20 @@ def test_pick_tick_export_and_save(qtbot, window: MainWindow, sim, controller) -
     saved = Path(row.saved_path)
     # <download folder>/<site host>/<course name (course id)>/, created on demand
     assert saved.is_file() and saved.parent == (
-        controller.settings.download_dir / "127.0.0.1" / f"Analytical Engines - Foundations of Computing (course {ctx.id})")
+        controller.settings.download_dir
+        / "127.0.0.1"
+        / f"Analytical Engines - Foundations of Computing (course {ctx.id})"
+    )
     assert saved.suffix == ".imscc"
     assert hashlib.sha256(saved.read_bytes()).digest() == hashlib.sha256(sim.package_bytes(row.export_id)).digest()
     # Canvas's row arrives too (re-read after the phase change): exported, with a size
-    qtbot.waitUntil(lambda: job_row(window, job_id).export is not None
-                    and job_row(window, job_id).export.workflow_state is WorkflowState.EXPORTED, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            job_row(window, job_id).export is not None
+            and job_row(window, job_id).export.workflow_state is WorkflowState.EXPORTED
+        ),
+        timeout=10_000,
+    )
     assert "Saved" in row.state_text
     assert window.notifier.last is not None and window.notifier.last.title == "Export saved"
     # the create request carried exactly the two pages and skip_notifications
@@ -118,8 +126,10 @@ def test_reexport_repeats_type_and_selection(qtbot, window: MainWindow, sim) -> 
     window.options.set_export_type(ExportType.QTI)
     with qtbot.waitSignal(window.exportStarted, timeout=10_000) as first:
         window.start_action.trigger()
-    qtbot.waitUntil(lambda: job_row(window, first.args[0]) is not None
-                    and job_row(window, first.args[0]).export_id is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: job_row(window, first.args[0]) is not None and job_row(window, first.args[0]).export_id is not None,
+        timeout=10_000,
+    )
     window.selection.select_none()  # the tree no longer matters: the job remembers
     with qtbot.waitSignal(window.exportStarted, timeout=10_000) as second:
         assert window.history.select_export(job_row(window, first.args[0]).export_id)

@@ -36,8 +36,9 @@ def test_activity_opens_from_the_view_menu_and_the_status_bar(qtbot, window: Mai
     qtbot.waitUntil(lambda: activity.model.row_for_job(job_id) is not None, timeout=5000)
     row = activity.model.row_for_job(job_id)
     assert activity.model.index(row, 0).data() == window._titles[str(course_ctx(sim))]
-    qtbot.waitUntil(lambda: activity.model.job_at(activity.model.row_for_job(job_id)).saved_path is not None,
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: activity.model.job_at(activity.model.row_for_job(job_id)).saved_path is not None, timeout=30_000
+    )
     assert activity.model.index(activity.model.row_for_job(job_id), 2).data() == "Saved"
 
 
@@ -98,8 +99,10 @@ def test_retry_a_failed_export_starts_a_new_one_of_the_same_selection(qtbot, win
     with qtbot.waitSignal(window.exportStarted, timeout=10_000) as again:
         window.history.retry_action.trigger()
     assert again.args[0] != job_id
-    qtbot.waitUntil(lambda: job_row(window, again.args[0]) is not None
-                    and job_row(window, again.args[0]).saved_path is not None, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: job_row(window, again.args[0]) is not None and job_row(window, again.args[0]).saved_path is not None,
+        timeout=30_000,
+    )
 
 
 def test_interrupted_exports_carry_on_by_themselves_once_canvas_answers(qtbot, window: MainWindow, sim) -> None:  # type: ignore[no-untyped-def]

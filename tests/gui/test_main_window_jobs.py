@@ -51,8 +51,9 @@ def test_an_export_that_expired_before_download_says_so(qtbot, window: MainWindo
     call = window.download_export(export_id)
     with qtbot.waitSignal(call.finished, timeout=10_000):
         pass
-    qtbot.waitUntil(lambda: window.notifier.last is not None and "expired" in window.notifier.last.title.lower(),
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.notifier.last is not None and "expired" in window.notifier.last.title.lower(), timeout=20_000
+    )
     assert not list(Path(controller.settings.download_dir).rglob("*.zip"))
 
 
@@ -65,8 +66,13 @@ def test_a_failing_export_ends_failed_and_is_told(qtbot, window: MainWindow, sim
     assert row.failed and row.state_text.startswith("Failed")
     assert window.notifier.last is not None and not window.notifier.last.ok
     assert window.presenter.current is None  # job failures go to the row and a notice, not a modal box
-    qtbot.waitUntil(lambda: job_row(window, job_id).export is not None
-                    and job_row(window, job_id).export.workflow_state is WorkflowState.FAILED, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            job_row(window, job_id).export is not None
+            and job_row(window, job_id).export.workflow_state is WorkflowState.FAILED
+        ),
+        timeout=10_000,
+    )
 
 
 def test_revoked_token_mid_export_asks_again_and_keeps_the_job(qtbot, window: MainWindow, sim, controller) -> None:
@@ -127,8 +133,9 @@ def test_exports_started_elsewhere_are_refreshed_while_running(qtbot, window: Ma
     assert window.unwatched_running_exports() == []
 
 
-def test_notices_use_the_tray_or_an_alert_only_when_the_window_is_inactive(qtbot, window: MainWindow,
-                                                                        monkeypatch) -> None:
+def test_notices_use_the_tray_or_an_alert_only_when_the_window_is_inactive(
+    qtbot, window: MainWindow, monkeypatch
+) -> None:
     monkeypatch.setattr(window, "isActiveWindow", lambda: True)
     assert window.notifier.notify("Export saved", "x.imscc").via == "none"
     monkeypatch.setattr(window, "isActiveWindow", lambda: False)
@@ -148,13 +155,20 @@ def test_download_stop_and_reexport_from_the_history(qtbot, window: MainWindow, 
     choose(qtbot, window, course_ctx(sim))
     model = window.history.model
     # Download an export this app did not start (Canvas's list has a finished zip)
-    seeded = next(model.row_at(r) for r in range(model.row_count())
-                  if model.row_at(r).can_download and model.row_at(r).job is None)
+    seeded = next(
+        model.row_at(r)
+        for r in range(model.row_count())
+        if model.row_at(r).can_download and model.row_at(r).job is None
+    )
     assert window.history.select_export(seeded.export_id)
     with qtbot.waitSignal(window.bridge.jobEvent, timeout=10_000):
         window.history.download_action.trigger()
-    qtbot.waitUntil(lambda: (r := model.row_at(model.row_for_export(seeded.export_id))).job is not None
-                    and r.saved_path is not None, timeout=30_000)  # JobDone carries the path
+    qtbot.waitUntil(
+        lambda: (
+            (r := model.row_at(model.row_for_export(seeded.export_id))).job is not None and r.saved_path is not None
+        ),
+        timeout=30_000,
+    )  # JobDone carries the path
     assert Path(model.row_at(model.row_for_export(seeded.export_id)).saved_path).is_file()
 
     # Re-export it: not started here, so Canvas does not say what it held: the app asks
@@ -201,22 +215,27 @@ def test_reexport_after_download_uses_the_original_selection(qtbot, window: Main
     another = next(b for b in asked.args[0].buttons() if b.text() == "Save another copy")
     with qtbot.waitSignal(window.bridge.jobEvent, timeout=10_000):
         another.click()
-    qtbot.waitUntil(lambda: len(window.bridge.jobs.views()) >= 2
-                    and window.bridge.jobs.views()[0].status is JobStatus.DONE, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: len(window.bridge.jobs.views()) >= 2 and window.bridge.jobs.views()[0].status is JobStatus.DONE,
+        timeout=30_000,
+    )
 
     window.selection.reset()  # nothing ticked now: the recorded selection must be used
     with qtbot.waitSignal(window.exportStarted, timeout=10_000) as again:
         assert window.history.select_export(export_id)
         window.history.reexport_action.trigger()
-    qtbot.waitUntil(lambda: job_row(window, again.args[0]) is not None
-                    and job_row(window, again.args[0]).export_id is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: job_row(window, again.args[0]) is not None and job_row(window, again.args[0]).export_id is not None,
+        timeout=10_000,
+    )
     record = sim.store.records[job_row(window, again.args[0]).export_id]
     assert not record.selection.everything
     assert record.selection.assets["wiki_pages"] == frozenset(f"wiki_page_{i}" for i in ticked)
 
 
-def test_another_account_on_the_same_canvas_sees_none_of_the_first_one_s_jobs(qtbot, window: MainWindow, sim,
-                                                                           controller) -> None:
+def test_another_account_on_the_same_canvas_sees_none_of_the_first_one_s_jobs(
+    qtbot, window: MainWindow, sim, controller
+) -> None:
     """Issue 13, defect 3: signed in as the student after the teacher exported, the
     teacher's job was listed "By: You" and the tree kept the teacher's ticks."""
     from desktop_app.canvas.models import User
@@ -228,13 +247,15 @@ def test_another_account_on_the_same_canvas_sees_none_of_the_first_one_s_jobs(qt
     choose(qtbot, window, ctx)
     expand_branch(qtbot, window, SelectKey.PAGES)
     pages = window.selection.model.branch_index(SelectKey.PAGES)
-    window.selection.model.setData(window.selection.model.index(0, 0, pages), Qt.CheckState.Checked.value,
-                                   Qt.ItemDataRole.CheckStateRole)
+    window.selection.model.setData(
+        window.selection.model.index(0, 0, pages), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole
+    )
     job_id = start(qtbot, window, ExportType.COMMON_CARTRIDGE)
     qtbot.waitUntil(lambda: job_row(window, job_id).saved_path is not None, timeout=30_000)
 
-    student = SignIn(Profile("Student", sim.base_url, "Alan Turing"), STUDENT_TOKEN,
-                     User(sim.data.student_id, "Alan Turing"))
+    student = SignIn(
+        Profile("Student", sim.base_url, "Alan Turing"), STUDENT_TOKEN, User(sim.data.student_id, "Alan Turing")
+    )
     with qtbot.waitSignal(window.contextsLoaded, timeout=10_000):
         controller.begin(student)
     assert window.context is None and window.selection.select_hash() == {}
@@ -243,8 +264,9 @@ def test_another_account_on_the_same_canvas_sees_none_of_the_first_one_s_jobs(qt
     assert job_row(window, job_id) is None  # the teacher's job is not the student's
 
 
-def test_download_on_a_saved_row_offers_the_file_instead_of_a_silent_second_copy(qtbot, window: MainWindow,
-                                                                                 sim) -> None:
+def test_download_on_a_saved_row_offers_the_file_instead_of_a_silent_second_copy(
+    qtbot, window: MainWindow, sim
+) -> None:
     """Issue 13, defect 1: Download on a saved row silently saved `… (2).imscc`."""
     choose(qtbot, window, course_ctx(sim))
     job_id = start(qtbot, window, ExportType.ZIP)
@@ -265,9 +287,11 @@ def test_jobs_carry_the_context_label_that_names_their_package(qtbot, window: Ma
     from desktop_app.canvas.models import Context, ContextKind
 
     labels = {}
-    for ctx, export_type in ((course_ctx(sim), ExportType.COMMON_CARTRIDGE),
-                             (Context(ContextKind.GROUP, str(sim.data.group_id)), ExportType.ZIP),
-                             (Context(ContextKind.USER, "self"), ExportType.ZIP)):
+    for ctx, export_type in (
+        (course_ctx(sim), ExportType.COMMON_CARTRIDGE),
+        (Context(ContextKind.GROUP, str(sim.data.group_id)), ExportType.ZIP),
+        (Context(ContextKind.USER, "self"), ExportType.ZIP),
+    ):
         choose(qtbot, window, ctx)
         labels[start(qtbot, window, export_type)] = window.context_label(ctx)
     choose(qtbot, window, course_ctx(sim))

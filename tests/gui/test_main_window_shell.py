@@ -132,7 +132,11 @@ def test_menus_shortcuts_and_accessible_names(qtbot, window: MainWindow) -> None
     assert menus == ["File", "Export", "View", "Help"]
     file_menu = window.menuBar().actions()[0].menu()
     assert [a.text().replace("&", "") for a in file_menu.actions() if a.text()] == [
-        "Open package…", "Switch Canvas site…", "Settings…", "Quit"]
+        "Open package…",
+        "Switch Canvas site…",
+        "Settings…",
+        "Quit",
+    ]
     # window shortcuts are unique and none clashes with the history table's own
     window_keys = [a.shortcut() for a in window.actions() if not a.shortcut().isEmpty()]
     assert len({k.toString() for k in window_keys}) == len(window_keys)
@@ -149,8 +153,9 @@ def test_menus_shortcuts_and_accessible_names(qtbot, window: MainWindow) -> None
 def test_status_bar_tells_what_runs_and_who(qtbot, window: MainWindow, sim) -> None:
     assert window.user_label.text() == "Signed in as Ada Lovelace · Test Canvas"
     qtbot.waitUntil(lambda: window.activity_label.text() == "Ready", timeout=5000)
-    with qtbot.waitSignal(window.bridge.activityChanged, timeout=5000,
-                          check_params_cb=lambda text: "export history" in text):
+    with qtbot.waitSignal(
+        window.bridge.activityChanged, timeout=5000, check_params_cb=lambda text: "export history" in text
+    ):
         window.picker.select_context(course_ctx(sim))
 
 
@@ -177,8 +182,9 @@ def test_exports_at_once_applies_to_the_running_engine(qtbot, window: MainWindow
     dialog = window.open_settings()
     assert dialog.concurrent.value() == 3
     dialog.concurrent.setValue(5)
-    with qtbot.waitSignal(window.statusBar().messageChanged, timeout=5000,
-                          check_params_cb=lambda text: "Up to 5 exports" in text):
+    with qtbot.waitSignal(
+        window.statusBar().messageChanged, timeout=5000, check_params_cb=lambda text: "Up to 5 exports" in text
+    ):
         dialog.accept()
     with qtbot.waitSignal(window.bridge.run(limits).succeeded, timeout=5000) as got:
         pass

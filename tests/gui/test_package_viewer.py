@@ -54,11 +54,18 @@ def test_opens_shows_items_checks_the_selection_and_searches(qtbot, viewer) -> N
         assert v.select_key("quiz_902")
     assert shown.args == ["quiz_902"]
     assert "Quiz 2: Mechanical Computation" in v.browser.toPlainText() and "(correct)" in v.browser.toPlainText()
-    qtbot.waitUntil(lambda: v.index is not None and v.index.indexed > 0 and v.statusBar().currentMessage()
-                    .startswith("Search covers"), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            v.index is not None and v.index.indexed > 0 and v.statusBar().currentMessage().startswith("Search covers")
+        ),
+        timeout=10_000,
+    )
     v.apply_search("question 5?")
-    keys = {v.proxy.index(r, 0, v.proxy.index(t, 0)).data(PackageModel.KeyRole)
-            for t in range(v.proxy.rowCount()) for r in range(v.proxy.rowCount(v.proxy.index(t, 0)))}
+    keys = {
+        v.proxy.index(r, 0, v.proxy.index(t, 0)).data(PackageModel.KeyRole)
+        for t in range(v.proxy.rowCount())
+        for r in range(v.proxy.rowCount(v.proxy.index(t, 0)))
+    }
     quizzes_with_5 = {f"quiz_{q}" for q in DATA.ids("quizzes") if len(DATA.content[q].questions) >= 5}
     assert quizzes_with_5 and keys - {None} == quizzes_with_5
     v.apply_search("")
@@ -70,8 +77,10 @@ def test_the_browser_loads_nothing_from_outside(qtbot) -> None:  # type: ignore[
 
     browser = SafeBrowser()
     qtbot.addWidget(browser)
-    browser.show_item('<img src="pkg:a.png"><img src="https://example.org/x.png"><img src="file:///etc/passwd">',
-                      {"pkg:a.png": b"\x89PNG not really"})
+    browser.show_item(
+        '<img src="pkg:a.png"><img src="https://example.org/x.png"><img src="file:///etc/passwd">',
+        {"pkg:a.png": b"\x89PNG not really"},
+    )
     for url in ("https://example.org/x.png", "file:///etc/passwd", "http://127.0.0.1:1/"):
         assert browser.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl(url)) is None
     assert browser.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl("pkg:a.png")) is not None
@@ -115,8 +124,9 @@ def test_history_view_contents_emits_the_saved_path(qtbot) -> None:  # type: ign
 def _viewers_on(path: Path) -> list[PackageViewer]:
     from PySide6.QtWidgets import QApplication
 
-    return [w for w in QApplication.topLevelWidgets()
-            if isinstance(w, PackageViewer) and w.path == path and w.isVisible()]
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, PackageViewer) and w.path == path and w.isVisible()
+    ]
 
 
 def test_a_file_open_event_opens_the_viewer_on_that_file(qtbot, qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -226,9 +236,13 @@ def _dark_palette():  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QColor, QPalette
 
     palette = QPalette(QColor("#34343a"), QColor("#2b2b2f"))
-    for role, colour in ((QPalette.ColorRole.Window, "#2b2b2f"), (QPalette.ColorRole.WindowText, "#e6e6e6"),
-                         (QPalette.ColorRole.Base, "#1f1f23"), (QPalette.ColorRole.AlternateBase, "#27272c"),
-                         (QPalette.ColorRole.Text, "#e6e6e6")):
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#2b2b2f"),
+        (QPalette.ColorRole.WindowText, "#e6e6e6"),
+        (QPalette.ColorRole.Base, "#1f1f23"),
+        (QPalette.ColorRole.AlternateBase, "#27272c"),
+        (QPalette.ColorRole.Text, "#e6e6e6"),
+    ):
         palette.setColor(role, QColor(colour))
     return palette
 
@@ -258,8 +272,13 @@ def test_titles_from_the_selection_tree_name_what_is_missing(qtbot, tmp_path: Pa
     from desktop_app.ui.selection_model import SelectionModel
 
     tree = SelectionModel()  # the window's selection tree, with the course's pages loaded
-    tree.set_branch_items(SelectKey.PAGES, [ContentItem(SelectKey.PAGES, 401, "Welcome", None, 0),
-                                            ContentItem(SelectKey.PAGES, 9999, "Syllabus draft", None, 0)])
+    tree.set_branch_items(
+        SelectKey.PAGES,
+        [
+            ContentItem(SelectKey.PAGES, 401, "Welcome", None, 0),
+            ContentItem(SelectKey.PAGES, 9999, "Syllabus draft", None, 0),
+        ],
+    )
     threads: list[str] = []
 
     def item_title(key: str, item_id: int) -> str | None:
@@ -286,8 +305,12 @@ def test_titles_match_a_package_whose_identifiers_are_not_canvas_ids(qtbot, tmp_
 
     data = rewrite(cc_bytes({"pages": [401]}), foreign)
     job = SimpleNamespace(id=9, export_type="common_cartridge", selection={"pages": [401, 402]})
-    v = open_package_viewer(write(tmp_path, "foreign.imscc", data), job=job, jobs=lambda: [],
-                            titles={"pages": {401: DATA.content[401].title, 402: "Not in it"}})
+    v = open_package_viewer(
+        write(tmp_path, "foreign.imscc", data),
+        job=job,
+        jobs=lambda: [],
+        titles={"pages": {401: DATA.content[401].title, 402: "Not in it"}},
+    )
     try:
         qtbot.waitUntil(lambda: v.check is not None, timeout=10_000)
         page = v.check.kinds[0]

@@ -162,7 +162,13 @@ def test_checking_a_folder_checks_all_descendants(model: SelectionModel, qtbot) 
     lectures = find(model, "Files", "Lectures")
     with qtbot.waitSignal(model.checksChanged):
         assert model.setData(lectures, C, CHECK)
-    for path in (("Week 1",), ("Week 2",), ("Week 1", "intro.pdf"), ("Week 1", "syllabus.pdf"), ("Week 2", "loops.pdf")):
+    for path in (
+        ("Week 1",),
+        ("Week 2",),
+        ("Week 1", "intro.pdf"),
+        ("Week 1", "syllabus.pdf"),
+        ("Week 2", "loops.pdf"),
+    ):
         assert state(find(model, *path, parent=lectures)) == C
     assert state(model.branch_index(SelectKey.FILES)) == P  # Empty and readme.txt are not checked
     assert state(find(model, "Files", "readme.txt")) == U
@@ -203,7 +209,9 @@ def test_clicking_a_partial_parent_checks_everything_below(model: SelectionModel
 def test_propagation_emits_datachanged_for_each_changed_level(model: SelectionModel, qtbot) -> None:  # type: ignore[no-untyped-def]
     intro = find(model, "Files", "Lectures", "Week 1", "intro.pdf")
     changed: list[str] = []
-    model.dataChanged.connect(lambda tl, br, roles=(): changed.append(tl.parent().data(SelectionModel.SearchRole) or "<root>"))
+    model.dataChanged.connect(
+        lambda tl, br, roles=(): changed.append(tl.parent().data(SelectionModel.SearchRole) or "<root>")
+    )
     model.setData(intro, C, CHECK)
     # the file's range, Week 1's range, Lectures' range, the branch's children, the branch row
     assert {"Week 1", "Lectures", "Files", "<root>"} <= set(changed)

@@ -185,7 +185,9 @@ def test_rows_arriving_while_filtered_are_filtered_too(panel: SelectionPanel) ->
     for key, items in course_content().items():
         panel.model.set_branch_items(key, items)
     assert [panel.proxy.index(r, 0).data(SelectionModel.SearchRole) for r in range(panel.proxy.rowCount())] == [
-        "Files", "Modules", "Quizzes",
+        "Files",
+        "Modules",
+        "Quizzes",
     ]
     assert proxy_find(panel, "Files", "Lectures", "Week 2", "loops.pdf").isValid()
 
@@ -236,7 +238,7 @@ def _ring_pixels(panel: SelectionPanel, index: QModelIndex) -> tuple[list, list]
 
 
 def _close(a, b, tolerance: int = 40) -> bool:  # type: ignore[no-untyped-def]
-    return all(abs(x - y) <= tolerance for x, y in zip(a.getRgb()[:3], b.getRgb()[:3]))
+    return all(abs(x - y) <= tolerance for x, y in zip(a.getRgb()[:3], b.getRgb()[:3], strict=True))
 
 
 @pytest.mark.parametrize("selected", [False, True])

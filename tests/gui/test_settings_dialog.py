@@ -80,8 +80,11 @@ def test_a_missing_folder_is_created_and_saved_as_a_full_path(qtbot, dialog, set
 def test_a_file_or_a_read_only_folder_is_refused(qtbot, dialog, settings, tmp_path) -> None:
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x")
-    for bad, words in ((a_file, "is a file"), (a_file / "below", "Cannot create"),
-                       (read_only_folder(tmp_path), "Cannot write")):
+    for bad, words in (
+        (a_file, "is a file"),
+        (a_file / "below", "Cannot create"),
+        (read_only_folder(tmp_path), "Cannot write"),
+    ):
         dialog.folder.setText(str(bad))
         press_ok(qtbot, dialog)
         assert dialog.isVisible() and words in dialog.folder_problem(), bad

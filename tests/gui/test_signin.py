@@ -136,7 +136,9 @@ def test_saved_sites_continue_rename_and_forget(qtbot, sim, accounts, profile_st
 
     with qtbot.waitSignal(dlg.rename_profile("School", "Main school").finished, timeout=5000):
         pass
-    qtbot.waitUntil(lambda: dlg.sites_list.count() == 1 and "Main school" in dlg.sites_list.item(0).text(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: dlg.sites_list.count() == 1 and "Main school" in dlg.sites_list.item(0).text(), timeout=5000
+    )
     assert (KEYRING_SERVICE, "Main school") in memory_keyring.secrets
 
     with qtbot.waitSignal(dlg.signedIn, timeout=10_000) as blocker:
@@ -149,7 +151,9 @@ def test_saved_sites_continue_rename_and_forget(qtbot, sim, accounts, profile_st
     assert memory_keyring.secrets == {}
 
 
-def test_saved_site_with_a_revoked_token_asks_for_a_new_one(qtbot, sim, accounts, profile_store, memory_keyring) -> None:
+def test_saved_site_with_a_revoked_token_asks_for_a_new_one(
+    qtbot, sim, accounts, profile_store, memory_keyring
+) -> None:
     profile_store.save(Profile("School", sim.base_url, "Ada Lovelace"))
     memory_keyring.secrets[(KEYRING_SERVICE, "School")] = TEACHER_TOKEN
     sim.faults.revoke_token(TEACHER_TOKEN)
@@ -165,8 +169,9 @@ def test_saved_site_with_a_revoked_token_asks_for_a_new_one(qtbot, sim, accounts
 
 
 def test_reauth_mode_opens_on_the_connect_page_with_the_reason(qtbot, accounts) -> None:
-    dlg = SignInDialog(accounts, reauth=Profile("School", "https://canvas.school.edu", "Ada"),
-                       reason="Revoked access token.")
+    dlg = SignInDialog(
+        accounts, reauth=Profile("School", "https://canvas.school.edu", "Ada"), reason="Revoked access token."
+    )
     qtbot.addWidget(dlg)
     dlg.show()
     assert dlg.pages.currentIndex() == SignInDialog.CONNECT
@@ -220,8 +225,10 @@ def test_check_failures_point_at_the_field_to_fix(qtbot, dialog) -> None:
     qtbot.waitActive(dialog)
     dialog.show_connect()
     cases = [
-        (ce.AuthError("Canvas says this is not a valid token for this Canvas site.", reason="invalid"),
-         dialog.token_edit),
+        (
+            ce.AuthError("Canvas says this is not a valid token for this Canvas site.", reason="invalid"),
+            dialog.token_edit,
+        ),
         (ce.NotAuthorizedError("not allowed"), dialog.token_edit),
         (ce.NotFoundError("no such API here"), dialog.url_edit),
         (ce.MalformedAnswerError("an answer", "that is not an object"), dialog.url_edit),

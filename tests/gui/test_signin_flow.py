@@ -23,8 +23,9 @@ def test_welcome_then_demo_opens_the_main_window(qtbot, controller) -> None:
     assert controller.dialog is None
 
 
-def test_switch_site_lists_saved_sites_and_signs_in_elsewhere(qtbot, controller, window, sim, profile_store,
-                                                             memory_keyring) -> None:
+def test_switch_site_lists_saved_sites_and_signs_in_elsewhere(
+    qtbot, controller, window, sim, profile_store, memory_keyring
+) -> None:
     profile_store.save(Profile("Other school", sim.base_url, "Ada Lovelace"))
     memory_keyring.set_password("canvas-export-manager", "Other school", TEACHER_TOKEN)
     window.switch_action.trigger()
@@ -45,8 +46,9 @@ def test_closing_the_first_welcome_screen_quits(qtbot, controller) -> None:
     assert not controller.bridge.running
 
 
-def test_the_last_site_s_unfinished_jobs_carry_on_while_the_welcome_screen_waits(qtbot, controller, sim, tmp_path,
-                                                                                profile_store, memory_keyring) -> None:
+def test_the_last_site_s_unfinished_jobs_carry_on_while_the_welcome_screen_waits(
+    qtbot, controller, sim, tmp_path, profile_store, memory_keyring
+) -> None:
     """Issue 13, defect 4: at start-up the last signed-in site's unfinished jobs resume
     without the user picking the site."""
     from desktop_app.engine.status import Goal, JobStatus
@@ -56,12 +58,24 @@ def test_the_last_site_s_unfinished_jobs_carry_on_while_the_welcome_screen_waits
     profile_store.set_last_used("School")
     memory_keyring.set_password("canvas-export-manager", "School", TEACHER_TOKEN)
     with JobStore(tmp_path / "jobs.sqlite3") as store:
-        job = store.add(site=sim.base_url, context=f"course:{sim.data.main_course_id}", export_type="zip",
-                        state=JobStatus.INTERRUPTED, goal=Goal.SAVED, dest_dir=tmp_path / "out",
-                        user_id=sim.data.teacher_id)
-        other_user = store.add(site=sim.base_url, context=f"course:{sim.data.main_course_id}", export_type="zip",
-                               state=JobStatus.INTERRUPTED, goal=Goal.SAVED, dest_dir=tmp_path / "out",
-                               user_id=sim.data.student_id)
+        job = store.add(
+            site=sim.base_url,
+            context=f"course:{sim.data.main_course_id}",
+            export_type="zip",
+            state=JobStatus.INTERRUPTED,
+            goal=Goal.SAVED,
+            dest_dir=tmp_path / "out",
+            user_id=sim.data.teacher_id,
+        )
+        other_user = store.add(
+            site=sim.base_url,
+            context=f"course:{sim.data.main_course_id}",
+            export_type="zip",
+            state=JobStatus.INTERRUPTED,
+            goal=Goal.SAVED,
+            dest_dir=tmp_path / "out",
+            user_id=sim.data.student_id,
+        )
     with qtbot.waitSignal(controller.lastSiteResumed, timeout=20_000) as resumed:
         controller.start()
     assert resumed.args[0] == [job.id]  # this user's job only, never another account's

@@ -19,9 +19,19 @@ from PySide6.QtWidgets import QWidget
 from desktop_app.ui.bridge import THREAD_NAME, EngineBridge
 from desktop_app.ui.first_paint import after_first_paint
 
-HEAVY = ("asyncio", "httpx", "keyring", "sqlite3", "desktop_app.engine.engine", "desktop_app.engine.store",
-         "desktop_app.engine.download", "desktop_app.canvas.client", "desktop_app.simulator",
-         "desktop_app.ui.signin_dialog", "desktop_app.ui.settings_dialog")
+HEAVY = (
+    "asyncio",
+    "httpx",
+    "keyring",
+    "sqlite3",
+    "desktop_app.engine.engine",
+    "desktop_app.engine.store",
+    "desktop_app.engine.download",
+    "desktop_app.canvas.client",
+    "desktop_app.simulator",
+    "desktop_app.ui.signin_dialog",
+    "desktop_app.ui.settings_dialog",
+)
 """Modules the first frame does not need (each costs milliseconds to tens of them)."""
 
 
@@ -48,9 +58,17 @@ def test_the_main_window_is_built_and_shown_without_the_heavy_modules() -> None:
     assert THREAD_NAME not in threads  # the bridge's thread starts with its first request
 
 
-PANELS = ("desktop_app.ui.context_picker", "desktop_app.ui.selection_model", "desktop_app.ui.selection_view",
-          "desktop_app.ui.history_model", "desktop_app.ui.history_view", "desktop_app.ui.export_options",
-          "desktop_app.ui.icons", "desktop_app.ui.style", "PySide6.QtSvg")
+PANELS = (
+    "desktop_app.ui.context_picker",
+    "desktop_app.ui.selection_model",
+    "desktop_app.ui.selection_view",
+    "desktop_app.ui.history_model",
+    "desktop_app.ui.history_view",
+    "desktop_app.ui.export_options",
+    "desktop_app.ui.icons",
+    "desktop_app.ui.style",
+    "PySide6.QtSvg",
+)
 """Modules only the main window's panels need: the first frame at launch has none of them."""
 
 
@@ -73,8 +91,12 @@ def test_the_first_frame_at_launch_needs_neither_the_panels_nor_the_qt_namespace
         "after_first_paint(window, painted)\n"
         "app.exec()\n"
     )
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"),
-               XDG_DATA_HOME=str(tmp_path / "data"))
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     loaded, state = done.stdout.strip().splitlines()
@@ -172,8 +194,13 @@ def test_a_demo_that_cannot_start_leaves_the_welcome_screen_with_the_reason(qtbo
     from desktop_app.ui.session import AppController
     from desktop_app.ui.settings import AppSettings
 
-    controller = AppController(settings=AppSettings(tmp_path / "ui.ini"), store_path=tmp_path / "jobs.sqlite3",
-                               demo_knobs={"no_such_knob": 1}, profiles=profile_store, quit_app_on_close=False)
+    controller = AppController(
+        settings=AppSettings(tmp_path / "ui.ini"),
+        store_path=tmp_path / "jobs.sqlite3",
+        demo_knobs={"no_such_knob": 1},
+        profiles=profile_store,
+        quit_app_on_close=False,
+    )
     try:
         with qtbot.waitSignal(controller.failed, timeout=10_000):
             controller.start(demo=True)
@@ -197,8 +224,9 @@ def test_the_demo_sign_in_does_not_ask_the_keyring(qtbot, accounts, sim) -> None
     from desktop_app.simulator import TEACHER_TOKEN
 
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    with qtbot.waitSignal(accounts.check(sim.base_url, TEACHER_TOKEN, probe_keyring=False).succeeded,
-                          timeout=10_000) as demo:
+    with qtbot.waitSignal(
+        accounts.check(sim.base_url, TEACHER_TOKEN, probe_keyring=False).succeeded, timeout=10_000
+    ) as demo:
         pass
     with qtbot.waitSignal(accounts.check(sim.base_url, TEACHER_TOKEN).succeeded, timeout=10_000) as normal:
         pass

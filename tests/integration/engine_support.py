@@ -16,14 +16,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-
 from desktop_app.canvas.client import CanvasClient
 from desktop_app.canvas.retry import RetryPolicy
 from desktop_app.engine import DownloadPolicy, Engine, EngineConfig, JobStore, PollPolicy
 from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 
-FAST_RETRY = RetryPolicy(base_delay=0.02, max_delay=0.2, max_total=20, throttle_base_delay=0.05,
-                         throttle_max_delay=2.0, max_pace_delay=0.2)
+FAST_RETRY = RetryPolicy(
+    base_delay=0.02, max_delay=0.2, max_total=20, throttle_base_delay=0.05, throttle_max_delay=2.0, max_pace_delay=0.2
+)
 FAST_ENGINE = EngineConfig(
     poll=PollPolicy(initial=0.05, backoff=1.5, ceiling=0.3),
     download=DownloadPolicy(base_delay=0.02, max_delay=0.2),
@@ -48,8 +48,9 @@ async def engine_for(
 ) -> AsyncIterator[tuple[Engine, CanvasClient]]:
     client = CanvasClient(sim.base_url, token, policy=FAST_RETRY, transport=transport)
     store = JobStore(store_path)
-    engine = Engine(store, {client.base_url: client}, (events.append if events is not None else None), config=config,
-                    sleep=sleep)
+    engine = Engine(
+        store, {client.base_url: client}, (events.append if events is not None else None), config=config, sleep=sleep
+    )
     try:
         yield engine, client
     finally:

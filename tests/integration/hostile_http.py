@@ -35,7 +35,12 @@ def gzip_bomb(decoded_mib: int) -> bytes:
     for _ in range(decoded_mib):
         crc = zlib.crc32(_MIB, crc)
     final_empty_block = b"\x03\x00"
-    return first + repeated * (decoded_mib - 1) + final_empty_block + struct.pack("<II", crc, (decoded_mib << 20) & 0xFFFFFFFF)
+    return (
+        first
+        + repeated * (decoded_mib - 1)
+        + final_empty_block
+        + struct.pack("<II", crc, (decoded_mib << 20) & 0xFFFFFFFF)
+    )
 
 
 def head(status: int = 200, length: int | None = None, **headers: str) -> bytes:
@@ -113,8 +118,9 @@ class HostileServer:
                 request_head = await reader.readuntil(b"\r\n\r\n")
                 lines = request_head.decode("latin-1").split("\r\n")
                 self.requests.append(lines[0])
-                length = next((int(line.split(":", 1)[1]) for line in lines
-                               if line.lower().startswith("content-length:")), 0)
+                length = next(
+                    (int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:")), 0
+                )
                 await reader.readexactly(length)
                 await self._answer(writer)
         except (asyncio.IncompleteReadError, ConnectionError):

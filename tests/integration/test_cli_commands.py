@@ -18,10 +18,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from engine_support import CLI, cli_env, file_ranges, posts, wait_until
 
 from desktop_app.simulator import EXPIRED_TOKEN, SimulatedCanvas
-
-from engine_support import CLI, cli_env, file_ranges, posts, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -40,8 +39,18 @@ def sha(path: Path) -> str:
 def test_acceptance_cartridge_of_one_page(sim: SimulatedCanvas, tmp_path: Path) -> None:
     page = sim.data.ids("wiki_pages")[1]
     course = sim.data.main_course_id
-    result = cli(tmp_path, sim, "create", f"course:{course}", "--type", "common_cartridge",
-                 "--select", f"pages={page}", "--download", str(tmp_path / "dl"))
+    result = cli(
+        tmp_path,
+        sim,
+        "create",
+        f"course:{course}",
+        "--type",
+        "common_cartridge",
+        "--select",
+        f"pages={page}",
+        "--download",
+        str(tmp_path / "dl"),
+    )
     assert result.returncode == 0, result.stderr
     saved = Path(result.stdout.strip().splitlines()[-1])
     assert saved.parent == tmp_path / "dl" and saved.suffix == ".imscc" and saved.exists()
@@ -55,7 +64,9 @@ def test_acceptance_cartridge_of_one_page(sim: SimulatedCanvas, tmp_path: Path) 
 
 def test_json_lines(sim: SimulatedCanvas, tmp_path: Path) -> None:
     course = sim.data.main_course_id
-    result = cli(tmp_path, sim, "--json", "create", f"course:{course}", "--type", "zip", "--download", str(tmp_path / "dl"))
+    result = cli(
+        tmp_path, sim, "--json", "create", f"course:{course}", "--type", "zip", "--download", str(tmp_path / "dl")
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     done = lines[-1]
@@ -101,12 +112,16 @@ def test_exit_codes(sim: SimulatedCanvas, tmp_path: Path) -> None:
     assert invalid.returncode == 2 and not posts(sim)
 
     sim.faults.fail_next_export()
-    failed = cli(tmp_path, sim, "create", f"course:{course}", "--type", "common_cartridge", "--download", str(tmp_path / "dl"))
+    failed = cli(
+        tmp_path, sim, "create", f"course:{course}", "--type", "common_cartridge", "--download", str(tmp_path / "dl")
+    )
     assert failed.returncode == 1 and "failed" in failed.stderr.lower()
 
     env = cli_env(tmp_path, sim)
     env["CANVAS_BASE_URL"] = "http://127.0.0.1:9"  # nothing listens there
-    unreachable = subprocess.run([*CLI, "list", f"course:{course}"], env=env, cwd=REPO, capture_output=True, text=True, timeout=100)
+    unreachable = subprocess.run(
+        [*CLI, "list", f"course:{course}"], env=env, cwd=REPO, capture_output=True, text=True, timeout=100
+    )
     assert unreachable.returncode == 4 and "Traceback" not in unreachable.stderr
 
 
@@ -118,9 +133,14 @@ def test_sigkill_mid_download_then_resume(sim: SimulatedCanvas, tmp_path: Path) 
     dest = tmp_path / "dl"
     proc = subprocess.Popen(
         [*CLI, "create", f"course:{course}", "--type", "zip", "--download", str(dest)],
-        env=cli_env(tmp_path, sim), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=cli_env(tmp_path, sim),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
+
         def part_size() -> int:
             parts = list(dest.glob("*.part")) if dest.exists() else []
             return parts[0].stat().st_size if parts else 0
@@ -166,7 +186,11 @@ def test_disk_full_then_resume(sim: SimulatedCanvas, tmp_path: Path) -> None:
     dest = tmp_path / "dl"
     full = subprocess.run(
         [*CLI, "create", f"course:{course}", "--type", "zip", "--download", str(dest)],
-        env=cli_env(tmp_path, sim), cwd=REPO, capture_output=True, text=True, timeout=100,
+        env=cli_env(tmp_path, sim),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=100,
         preexec_fn=_limit_file_size(2_000_000),
     )
     assert full.returncode == 1, full.stderr
@@ -222,8 +246,16 @@ def test_read_only_folder_then_resume(sim: SimulatedCanvas, tmp_path: Path) -> N
 
 def test_folder_below_a_file(sim: SimulatedCanvas, tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
-    result = cli(tmp_path, sim, "create", f"course:{sim.data.main_course_id}", "--type", "zip",
-                 "--download", str(tmp_path / "afile" / "dl"))
+    result = cli(
+        tmp_path,
+        sim,
+        "create",
+        f"course:{sim.data.main_course_id}",
+        "--type",
+        "zip",
+        "--download",
+        str(tmp_path / "afile" / "dl"),
+    )
     assert result.returncode == 1 and "Cannot write to the folder" in result.stderr
 
 
@@ -232,17 +264,34 @@ def test_demo_server_command(tmp_path: Path) -> None:
     against it; Ctrl+C ends it cleanly."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANVAS_")}
     env["PYTHONUNBUFFERED"] = "1"
-    server = subprocess.Popen([*CLI, "demo-server", "--port", "0"], env=env, cwd=REPO,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [*CLI, "demo-server", "--port", "0"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = server.stdout.readline()
         assert first.startswith("Simulated Canvas running at http://127.0.0.1:")
         base_url = first.rsplit(" ", 1)[-1].strip()
         token = next(line for line in iter(server.stdout.readline, "") if "teacher token" in line).split()[2]
-        client_env = {**env, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
-                      "XDG_CONFIG_HOME": str(tmp_path / "config"), "CANVAS_TOKEN": token}
-        listed = subprocess.run([*CLI, "--base-url", base_url, "list", "course:101"], env=client_env, cwd=REPO,
-                                capture_output=True, text=True, timeout=60)
+        client_env = {
+            **env,
+            "HOME": str(tmp_path),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "CANVAS_TOKEN": token,
+        }
+        listed = subprocess.run(
+            [*CLI, "--base-url", base_url, "list", "course:101"],
+            env=client_env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert listed.returncode == 0 and listed.stdout.strip(), listed.stderr
     finally:
         server.send_signal(signal.SIGINT)
@@ -256,13 +305,26 @@ def test_demo_server_command(tmp_path: Path) -> None:
 def test_reexport_uses_the_recorded_selection_even_after_a_download(sim: SimulatedCanvas, tmp_path: Path) -> None:
     course = sim.data.main_course_id
     pages = sim.data.ids("wiki_pages")[:2]
-    made = cli(tmp_path, sim, "--json", "create", f"course:{course}", "--type", "common_cartridge",
-               "--select", f"pages={pages[0]},{pages[1]}", "--download", str(tmp_path / "a"))
+    made = cli(
+        tmp_path,
+        sim,
+        "--json",
+        "create",
+        f"course:{course}",
+        "--type",
+        "common_cartridge",
+        "--select",
+        f"pages={pages[0]},{pages[1]}",
+        "--download",
+        str(tmp_path / "a"),
+    )
     assert made.returncode == 0, made.stderr
     export_id = json.loads(made.stdout.splitlines()[-1])["export_id"]
     again = cli(tmp_path, sim, "download", f"course:{course}", str(export_id), "--to", str(tmp_path / "b"))
     assert again.returncode == 0, again.stderr  # a second job for it, with no selection of its own
-    redo = cli(tmp_path, sim, "--json", "reexport", f"course:{course}", str(export_id), "--download", str(tmp_path / "c"))
+    redo = cli(
+        tmp_path, sim, "--json", "reexport", f"course:{course}", str(export_id), "--download", str(tmp_path / "c")
+    )
     assert redo.returncode == 0, redo.stderr
     record = sim.store.records[json.loads(redo.stdout.splitlines()[-1])["export_id"]]
     assert record.export_type == "common_cartridge"
@@ -272,8 +334,11 @@ def test_reexport_uses_the_recorded_selection_even_after_a_download(sim: Simulat
 def test_reexport_of_an_export_made_elsewhere_needs_everything(sim: SimulatedCanvas, tmp_path: Path) -> None:
     course = sim.data.main_course_id
     listed = cli(tmp_path, sim, "--json", "list", f"course:{course}")
-    elsewhere = next(e for e in map(json.loads, listed.stdout.splitlines())
-                     if e["workflow_state"] == "exported" and e["export_type"] in ("zip", "common_cartridge", "qti"))
+    elsewhere = next(
+        e
+        for e in map(json.loads, listed.stdout.splitlines())
+        if e["workflow_state"] == "exported" and e["export_type"] in ("zip", "common_cartridge", "qti")
+    )
     refused = cli(tmp_path, sim, "reexport", f"course:{course}", str(elsewhere["id"]))
     assert refused.returncode == 2 and "was not started by this app" in refused.stderr
     assert len(posts(sim)) == 0
@@ -303,6 +368,8 @@ def test_jobs_lists_this_user_s_jobs_unless_all_users(sim: SimulatedCanvas, tmp_
     assert cli(tmp_path, sim, "create", course, "--type", "zip", token=STUDENT_TOKEN).returncode == 0
     mine = [json.loads(line) for line in cli(tmp_path, sim, "--json", "jobs", token=STUDENT_TOKEN).stdout.splitlines()]
     assert [job["user_id"] for job in mine] == [sim.data.student_id]
-    everyone = [json.loads(line) for line in
-                cli(tmp_path, sim, "--json", "jobs", "--all-users", token=STUDENT_TOKEN).stdout.splitlines()]
+    everyone = [
+        json.loads(line)
+        for line in cli(tmp_path, sim, "--json", "jobs", "--all-users", token=STUDENT_TOKEN).stdout.splitlines()
+    ]
     assert sorted(job["user_id"] for job in everyone) == sorted([sim.data.teacher_id, sim.data.student_id])

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from engine_support import CLI, cli_env
 
 from desktop_app import cli as cli_module
 from desktop_app.simulator import SimulatedCanvas
 from desktop_app.simulator.faults import DROP, RawJson
-
-from engine_support import CLI, cli_env
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -25,8 +24,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run(home: Path, sim: SimulatedCanvas, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], env=cli_env(home, sim), cwd=REPO, capture_output=True, text=True,
-                          encoding="utf-8", timeout=100)
+    return subprocess.run(
+        [*CLI, *args], env=cli_env(home, sim), cwd=REPO, capture_output=True, text=True, encoding="utf-8", timeout=100
+    )
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:
@@ -39,8 +39,11 @@ def one_line(result: subprocess.CompletedProcess) -> str:
 def finished_export(sim: SimulatedCanvas) -> int:
     """The seeded teacher's zip of the main course: exported, with a package."""
     ctx = ("course", sim.data.main_course_id)
-    return next(r.id for r in sim.store.index(ctx, sim.data.teacher_id)
-                if r.export_type == "zip" and sim.export_state(r.id) == "exported")
+    return next(
+        r.id
+        for r in sim.store.index(ctx, sim.data.teacher_id)
+        if r.export_type == "zip" and sim.export_state(r.id) == "exported"
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,12 +56,16 @@ def finished_export(sim: SimulatedCanvas) -> int:
     ids=["no-workflow_state", "id-1e400", "attachment-string"],
 )
 @pytest.mark.parametrize("command", ["list", "show", "download"])
-def test_malformed_export_json_is_one_line(sim: SimulatedCanvas, tmp_path: Path, command: str,
-                                           change: dict[str, Any], words: str) -> None:
+def test_malformed_export_json_is_one_line(
+    sim: SimulatedCanvas, tmp_path: Path, command: str, change: dict[str, Any], words: str
+) -> None:
     export_id = finished_export(sim)
     course = f"course:{sim.data.main_course_id}"
-    args = {"list": ["list", course], "show": ["show", course, str(export_id)],
-            "download": ["download", course, str(export_id), "--to", str(tmp_path / "dl")]}[command]
+    args = {
+        "list": ["list", course],
+        "show": ["show", course, str(export_id)],
+        "download": ["download", course, str(export_id), "--to", str(tmp_path / "dl")],
+    }[command]
     sim.faults.malformed_exports(change)
     result = run(tmp_path, sim, *args)
     assert result.returncode == cli_module.EXIT_UNREACHABLE
@@ -96,8 +103,10 @@ def test_a_store_that_cannot_be_opened_is_one_line(sim: SimulatedCanvas, tmp_pat
     path = store_path(tmp_path)
     path.parent.mkdir(parents=True)
     spoil(path)
-    for args in (["jobs"], ["download", f"course:{sim.data.main_course_id}", str(finished_export(sim)),
-                            "--to", str(tmp_path / "dl")]):
+    for args in (
+        ["jobs"],
+        ["download", f"course:{sim.data.main_course_id}", str(finished_export(sim)), "--to", str(tmp_path / "dl")],
+    ):
         result = run(tmp_path, sim, *args)
         assert result.returncode == cli_module.EXIT_FAILED
         line = one_line(result)
@@ -105,7 +114,10 @@ def test_a_store_that_cannot_be_opened_is_one_line(sim: SimulatedCanvas, tmp_pat
 
 
 def test_unexpected_error_is_one_line_and_a_log_without_the_token(
-    sim: SimulatedCanvas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    sim: SimulatedCanvas,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     teacher_token: str,
 ) -> None:
     for name, value in cli_env(tmp_path, sim).items():
@@ -137,9 +149,10 @@ def test_a_lone_surrogate_in_the_package_name_is_saved(sim: SimulatedCanvas, tmp
     result = run(tmp_path, sim, "download", course, str(export_id), "--to", str(tmp_path / "dl"))
     assert result.returncode == 0, result.stderr
     saved = Path(result.stdout.strip().splitlines()[-1])
-    assert saved.name == "report\ufffd.zip" and saved.read_bytes() == sim.package_bytes(export_id)
-    again = run(tmp_path, sim, "jobs")  # the store holds the name too
+    assert saved.name.endswith(f"export {export_id}.zip") and saved.read_bytes() == sim.package_bytes(export_id)
+    again = run(tmp_path, sim, "--json", "jobs")  # the store holds Canvas's name too, made storable
     assert again.returncode == 0 and "Traceback" not in again.stderr
+    assert json.loads(again.stdout.splitlines()[-1])["attachment_name"] == "report\ufffd.zip"
 
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J"

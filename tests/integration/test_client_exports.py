@@ -18,8 +18,14 @@ from desktop_app.canvas.models import ContentExport, Context, ExportType, Progre
 from desktop_app.canvas.retry import RetryPolicy
 from desktop_app.simulator import STUDENT_TOKEN, TEACHER_TOKEN, SimulatedCanvas, resource_identifier
 
-FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, throttle_base_delay=0.05, throttle_max_delay=2.0, max_total=10.0,
-                   max_pace_delay=0.2)
+FAST = RetryPolicy(
+    base_delay=0.01,
+    max_delay=0.05,
+    throttle_base_delay=0.05,
+    throttle_max_delay=2.0,
+    max_total=10.0,
+    max_pace_delay=0.2,
+)
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -122,7 +128,8 @@ def test_selective_common_cartridge_lists_exactly_the_selection(sim: SimulatedCa
     async def go() -> bytes:
         async with client(sim) as api:
             export = await api.create_export(
-                Context.parse("course:101"), ExportType.COMMON_CARTRIDGE,
+                Context.parse("course:101"),
+                ExportType.COMMON_CARTRIDGE,
                 {SelectKey.PAGES: [page], SelectKey.QUIZZES: [quiz], SelectKey.MODULE_ITEMS: [item]},
                 skip_notifications=True,
             )
@@ -141,8 +148,11 @@ def test_selective_common_cartridge_lists_exactly_the_selection(sim: SimulatedCa
 def test_selective_zip_of_folder_and_file(sim: SimulatedCanvas, sim_clock: Any) -> None:
     readings = next(f for f in sim.data.folders.values() if f.name == "Readings" and f.context == ("course", 101))
     inside = {f.display_name for f in sim.data.files.values() if f.folder_id == readings.id}
-    loose = next(f for f in sim.data.files.values() if f.context == ("course", 101) and f.folder_id != readings.id
-                 and not sim.data.file_hidden(f))
+    loose = next(
+        f
+        for f in sim.data.files.values()
+        if f.context == ("course", 101) and f.folder_id != readings.id and not sim.data.file_hidden(f)
+    )
 
     async def go() -> bytes:
         async with client(sim) as api:

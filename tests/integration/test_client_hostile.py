@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from engine_support import CLI, cli_env
+from hostile_http import HostileServer, json_bomb, trickle
 
 from desktop_app.canvas.client import CanvasClient
 from desktop_app.canvas.errors import (
@@ -26,13 +28,16 @@ from desktop_app.canvas.models import Context
 from desktop_app.canvas.retry import RetryPolicy
 from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 
-from engine_support import CLI, cli_env
-from hostile_http import HostileServer, json_bomb, trickle
-
 pytestmark = pytest.mark.timeout(120)
 
-FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, throttle_base_delay=0.05, throttle_max_delay=2.0, max_total=10.0,
-                   max_pace_delay=0.2)
+FAST = RetryPolicy(
+    base_delay=0.01,
+    max_delay=0.05,
+    throttle_base_delay=0.05,
+    throttle_max_delay=2.0,
+    max_total=10.0,
+    max_pace_delay=0.2,
+)
 REPO = Path(__file__).resolve().parents[2]
 PEAK_RSS_LIMIT_KIB = 300 * 1024
 
@@ -64,7 +69,9 @@ def test_gzip_bomb_is_refused_at_the_size_limit() -> None:
         with pytest.raises(ResponseTooLargeError) as caught:
             run(exports_of(server.base_url, Context.parse("course:1"), limits=ApiLimits(max_body=1 << 20)))
         elapsed = time.monotonic() - started
-    assert str(caught.value).startswith("Canvas sent an answer larger than 1 MiB when asked to list the exports of course 1")
+    assert str(caught.value).startswith(
+        "Canvas sent an answer larger than 1 MiB when asked to list the exports of course 1"
+    )
     assert len(server.requests) == 1  # not retried: the same answer would come again
     assert elapsed < 5
 
@@ -76,15 +83,23 @@ def test_cli_list_against_a_gzip_bomb_keeps_memory_bounded(canvas_sim: Simulated
 
     Peak RSS is VmHWM, the high-water mark of the process's own memory since exec;
     `ru_maxrss` would also count the pytest process it was forked from."""
-    measure = ("import re, sys; from desktop_app.cli import main; code = main(sys.argv[1:]); "
-               "status = open('/proc/self/status').read(); "
-               "print('peak-rss-kib', re.search(r'VmHWM:\\s+(\\d+)', status).group(1), file=sys.stderr); "
-               "sys.exit(code)")
+    measure = (
+        "import re, sys; from desktop_app.cli import main; code = main(sys.argv[1:]); "
+        "status = open('/proc/self/status').read(); "
+        "print('peak-rss-kib', re.search(r'VmHWM:\\s+(\\d+)', status).group(1), file=sys.stderr); "
+        "sys.exit(code)"
+    )
     with HostileServer(json_bomb(decoded_mib=1024)) as server:
         env = cli_env(tmp_path, canvas_sim)
         env["CANVAS_BASE_URL"] = server.base_url
-        done = subprocess.run([sys.executable, "-c", measure, "list", "course:1"], env=env, cwd=REPO,
-                              capture_output=True, text=True, timeout=100)
+        done = subprocess.run(
+            [sys.executable, "-c", measure, "list", "course:1"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=100,
+        )
     peak = int(re.search(r"peak-rss-kib (\d+)", done.stderr).group(1))  # type: ignore[union-attr]
     assert done.returncode == 4, done.stderr
     assert "Canvas sent an answer larger than 32 MiB" in done.stderr and "Traceback" not in done.stderr
@@ -129,14 +144,22 @@ def test_a_day_long_retry_after_gives_up_at_once_and_says_until_when(canvas_sim:
     assert caught.value.retry_after == 86400
 
 
-def test_cli_create_wait_does_not_sleep_through_a_day_long_retry_after(canvas_sim: SimulatedCanvas, tmp_path: Path) -> None:
+def test_cli_create_wait_does_not_sleep_through_a_day_long_retry_after(
+    canvas_sim: SimulatedCanvas, tmp_path: Path
+) -> None:
     """Every poll is throttled with Retry-After: 86400. Before the ceiling, `create --wait`
     slept silently for a day; now it stops, exit 4, saying what Canvas asked for."""
     canvas_sim.faults.throttle(50, status=403, retry_after=86400, path="/content_exports/")
     canvas_sim.faults.throttle(50, status=403, retry_after=86400, path="/progress/")
     course = canvas_sim.data.main_course_id
-    done = subprocess.run([*CLI, "create", f"course:{course}", "--type", "zip", "--wait"], env=cli_env(tmp_path, canvas_sim),
-                          cwd=REPO, capture_output=True, text=True, timeout=100)
+    done = subprocess.run(
+        [*CLI, "create", f"course:{course}", "--type", "zip", "--wait"],
+        env=cli_env(tmp_path, canvas_sim),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
     assert done.returncode == 4, done.stderr
     assert "Canvas asked us to wait 24 hours" in done.stderr and "Try again after" in done.stderr
 
@@ -174,8 +197,14 @@ def test_next_link_cycle_is_an_error_and_repeats_no_row(make_canvas_sim: Callabl
 
 def test_cli_list_with_a_cycle_prints_no_duplicate_and_fails(canvas_sim: SimulatedCanvas, tmp_path: Path) -> None:
     canvas_sim.faults.hostile_pages("cycle")
-    done = subprocess.run([*CLI, "--json", "list", f"course:{canvas_sim.data.main_course_id}"],
-                          env=cli_env(tmp_path, canvas_sim), cwd=REPO, capture_output=True, text=True, timeout=100)
+    done = subprocess.run(
+        [*CLI, "--json", "list", f"course:{canvas_sim.data.main_course_id}"],
+        env=cli_env(tmp_path, canvas_sim),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
     lines = done.stdout.splitlines()
     assert done.returncode == 4, done.stderr
     assert lines and len(lines) == len(set(lines))

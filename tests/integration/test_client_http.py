@@ -24,8 +24,14 @@ from desktop_app.canvas.models import ContentExport, Context, ExportType, Select
 from desktop_app.canvas.retry import RetryPolicy
 from desktop_app.simulator import EXPIRED_TOKEN, STUDENT_TOKEN, TEACHER_TOKEN, SimulatedCanvas, ThrottleSettings
 
-FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, throttle_base_delay=0.05, throttle_max_delay=2.0, max_total=10.0,
-                   max_pace_delay=0.2)
+FAST = RetryPolicy(
+    base_delay=0.01,
+    max_delay=0.05,
+    throttle_base_delay=0.05,
+    throttle_max_delay=2.0,
+    max_total=10.0,
+    max_pace_delay=0.2,
+)
 COURSE = Context.parse("course:101")
 
 
@@ -38,8 +44,11 @@ def client(sim: SimulatedCanvas, token: str = TEACHER_TOKEN, policy: RetryPolicy
 
 
 def api_requests(sim: SimulatedCanvas, path: str | None = None, method: str | None = None) -> list[Any]:
-    return [r for r in sim.request_log if r.host == "api" and (path is None or r.path == path)
-            and (method is None or r.method == method)]
+    return [
+        r
+        for r in sim.request_log
+        if r.host == "api" and (path is None or r.path == path) and (method is None or r.method == method)
+    ]
 
 
 async def finished_export(sim: SimulatedCanvas, api: CanvasClient, clock: Any) -> ContentExport:
@@ -54,6 +63,7 @@ def sim(make_canvas_sim: Callable[..., SimulatedCanvas], sim_clock: Any) -> Simu
 
 
 # ---- pagination and picker data -------------------------------------------------------------
+
 
 def test_pagination_past_100_files(sim: SimulatedCanvas) -> None:
     expected = set(sim.data.ids("attachments"))
@@ -75,10 +85,16 @@ def test_pagination_past_100_files(sim: SimulatedCanvas) -> None:
 @pytest.mark.parametrize(
     "key,kind",
     [
-        (SelectKey.FOLDERS, "folders"), (SelectKey.MODULES, "context_modules"), (SelectKey.MODULE_ITEMS, "content_tags"),
-        (SelectKey.PAGES, "wiki_pages"), (SelectKey.ASSIGNMENTS, "assignments"), (SelectKey.QUIZZES, "quizzes"),
-        (SelectKey.ANNOUNCEMENTS, "announcements"), (SelectKey.DISCUSSION_TOPICS, "discussion_topics"),
-        (SelectKey.CALENDAR_EVENTS, "calendar_events"), (SelectKey.RUBRICS, "rubrics"),
+        (SelectKey.FOLDERS, "folders"),
+        (SelectKey.MODULES, "context_modules"),
+        (SelectKey.MODULE_ITEMS, "content_tags"),
+        (SelectKey.PAGES, "wiki_pages"),
+        (SelectKey.ASSIGNMENTS, "assignments"),
+        (SelectKey.QUIZZES, "quizzes"),
+        (SelectKey.ANNOUNCEMENTS, "announcements"),
+        (SelectKey.DISCUSSION_TOPICS, "discussion_topics"),
+        (SelectKey.CALENDAR_EVENTS, "calendar_events"),
+        (SelectKey.RUBRICS, "rubrics"),
     ],
 )
 def test_every_select_key_lists_the_ids_canvas_expects(sim: SimulatedCanvas, key: SelectKey, kind: str) -> None:
@@ -101,8 +117,10 @@ def test_group_and_user_files_and_folders(sim: SimulatedCanvas, context: str) ->
 
     async def go() -> tuple[list[Any], list[Any]]:
         async with client(sim) as api:
-            return ([i async for i in api.content(ctx, SelectKey.FOLDERS)],
-                    [i async for i in api.content(ctx, SelectKey.FILES)])
+            return (
+                [i async for i in api.content(ctx, SelectKey.FOLDERS)],
+                [i async for i in api.content(ctx, SelectKey.FILES)],
+            )
 
     folders, files = run(go())
     assert {f.id for f in folders} == {f.id for f in sim.data.folders.values() if f.context == owner}
@@ -139,6 +157,7 @@ def test_json_prefix_is_stripped(sim: SimulatedCanvas) -> None:
 
 # ---- throttling, pacing, 5xx ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("status,count", [(403, 2), (429, 1)])  # the 429 says Retry-After: 1, honoured
 def test_throttled_get_is_retried(sim: SimulatedCanvas, status: int, count: int) -> None:
     sim.faults.throttle(count, status=status)
@@ -168,7 +187,9 @@ def test_throttling_that_does_not_stop_raises_throttled_error(sim: SimulatedCanv
     sim.faults.throttle(50, status=403)
 
     async def go() -> None:
-        async with client(sim, policy=RetryPolicy(throttle_attempts=3, throttle_base_delay=0.01, max_pace_delay=0.05)) as api:
+        async with client(
+            sim, policy=RetryPolicy(throttle_attempts=3, throttle_base_delay=0.01, max_pace_delay=0.05)
+        ) as api:
             await api.get_self()
 
     with pytest.raises(ThrottledError, match="limiting how fast"):
@@ -189,6 +210,7 @@ def test_client_slows_down_before_it_is_throttled(make_canvas_sim: Callable[...,
 
     async def go() -> None:
         async with client(live, policy=pacing) as api:
+
             async def sleep(delay: float) -> None:
                 pauses.append(delay)
                 await asyncio.sleep(delay)
@@ -254,6 +276,7 @@ def test_create_is_not_retried_after_a_server_error(sim: SimulatedCanvas) -> Non
 
 # ---- tokens, reachability -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "token,reason,words",
     [("not-a-token", "invalid", "not a valid token"), (EXPIRED_TOKEN, "expired", "has expired")],
@@ -288,7 +311,9 @@ def test_unreachable_canvas() -> None:
         port = probe.getsockname()[1]  # closed again below: nothing listens there
 
     async def go() -> None:
-        async with CanvasClient(f"http://127.0.0.1:{port}", TEACHER_TOKEN, policy=RetryPolicy(max_attempts=2, base_delay=0.01)) as api:
+        async with CanvasClient(
+            f"http://127.0.0.1:{port}", TEACHER_TOKEN, policy=RetryPolicy(max_attempts=2, base_delay=0.01)
+        ) as api:
             await api.get_self()
 
     with pytest.raises(UnreachableError) as caught:
@@ -297,6 +322,7 @@ def test_unreachable_canvas() -> None:
 
 
 # ---- downloads ------------------------------------------------------------------------------
+
 
 def test_html_login_page_is_refused(sim: SimulatedCanvas, sim_clock: Any) -> None:
     """A profile whose address differs from the attachment's host sends no token there;

@@ -36,13 +36,17 @@ async def allowed(sim: SimulatedCanvas, token: str, ctx: str) -> dict[ExportType
 
 def test_simulator_answers_like_canvas_rights_status(sim: SimulatedCanvas) -> None:
     for token, expected in ((TEACHER_TOKEN, True), (STUDENT_TOKEN, False)):
-        answer = httpx.get(f"{sim.base_url}/api/v1/courses/101/permissions",
-                           params=[("permissions[]", "read_as_admin"), ("permissions[]", "no_such_right")],
-                           headers={"Authorization": f"Bearer {token}"})
+        answer = httpx.get(
+            f"{sim.base_url}/api/v1/courses/101/permissions",
+            params=[("permissions[]", "read_as_admin"), ("permissions[]", "no_such_right")],
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert answer.status_code == 200
         assert answer.json() == {"read_as_admin": expected, "no_such_right": False}
-    outsider = httpx.get(f"{sim.base_url}/api/v1/courses/102/permissions?permissions[]=read_as_admin",
-                         headers={"Authorization": f"Bearer {STUDENT_TOKEN}"})
+    outsider = httpx.get(
+        f"{sim.base_url}/api/v1/courses/102/permissions?permissions[]=read_as_admin",
+        headers={"Authorization": f"Bearer {STUDENT_TOKEN}"},
+    )
     assert outsider.status_code == 401  # Canvas checks :read on the course first
 
 
@@ -52,8 +56,9 @@ def test_client_reads_read_as_admin_per_course(sim: SimulatedCanvas) -> None:
     student = run(ask(sim, STUDENT_TOKEN, "course:101", ["read_as_admin", "manage_grades"]))
     assert not student.read_as_admin and not student.allows("manage_grades")
     sent = [r for r in sim.request_log if r.path.endswith("/permissions")]
-    assert sent and all("permissions%5B%5D=read_as_admin" in r.query or "permissions[]=read_as_admin" in r.query
-                        for r in sent)
+    assert sent and all(
+        "permissions%5B%5D=read_as_admin" in r.query or "permissions[]=read_as_admin" in r.query for r in sent
+    )
 
 
 def test_client_permission_errors_are_typed(sim: SimulatedCanvas) -> None:

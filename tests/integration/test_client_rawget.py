@@ -103,8 +103,10 @@ def fixed(response: bytes) -> Answer:
 
 def ok(body: bytes, *extra: str) -> bytes:
     headers = "".join(f"{h}\r\n" for h in extra)
-    return (f"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: {len(body)}\r\n{headers}\r\n"
-            .encode() + body)
+    return (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: {len(body)}\r\n{headers}\r\n".encode()
+        + body
+    )
 
 
 def header_names(head: bytes) -> list[str]:
@@ -240,17 +242,26 @@ def test_drop_mid_body_keeps_every_byte_then_fails_like_httpx(canvas_sim: Simula
 # ---------------------------------------------------------------- answers left to httpx
 
 GZIPPED = gzip.compress(b"hello package")
-HUGE_HEAD = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"y" * 1000) for i in range(70)) + \
-    b"Content-Length: 2\r\n\r\nok"
+HUGE_HEAD = (
+    b"HTTP/1.1 200 OK\r\n"
+    + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"y" * 1000) for i in range(70))
+    + b"Content-Length: 2\r\n\r\nok"
+)
 
 
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
-        (b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nTransfer-Encoding: chunked\r\n\r\n"
-         b"5\r\nhello\r\n8\r\n package\r\n0\r\n\r\n", b"hello package"),
-        (b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Encoding: gzip\r\n"
-         b"Content-Length: %d\r\n\r\n" % len(GZIPPED) + GZIPPED, b"hello package"),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5\r\nhello\r\n8\r\n package\r\n0\r\n\r\n",
+            b"hello package",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(GZIPPED) + GZIPPED,
+            b"hello package",
+        ),
         (b"HTTP/1.0 200 OK\r\nContent-Type: application/zip\r\n\r\nhello package", b"hello package"),
         (b"HTTP/1.1 203 Non-Authoritative Information\r\nContent-Length: 2\r\n\r\nok", b"ok"),
     ],
@@ -290,8 +301,12 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def failure_of(url: str, transport: httpx.AsyncBaseTransport | None, timeout: httpx.Timeout = TIMEOUT,
-                     base: str = "http://localhost:9") -> tuple[UnreachableError, bytes]:
+async def failure_of(
+    url: str,
+    transport: httpx.AsyncBaseTransport | None,
+    timeout: httpx.Timeout = TIMEOUT,
+    base: str = "http://localhost:9",
+) -> tuple[UnreachableError, bytes]:
     received = bytearray()
     async with CanvasClient(base, TEACHER_TOKEN, policy=FAST, transport=transport, timeout=timeout) as api:
         try:
@@ -343,8 +358,12 @@ def test_silence_is_a_read_timeout_as_with_httpx(silent_after_head: bool) -> Non
             loop = asyncio.get_running_loop()
             started = loop.time()
             try:
-                error, _ = await asyncio.wait_for(failure_of(server.url(), transport, httpx.Timeout(5.0, read=0.3),
-                                                             base=f"http://localhost:{server.port}"), 10.0)
+                error, _ = await asyncio.wait_for(
+                    failure_of(
+                        server.url(), transport, httpx.Timeout(5.0, read=0.3), base=f"http://localhost:{server.port}"
+                    ),
+                    10.0,
+                )
                 return error, loop.time() - started
             finally:
                 release.set()
@@ -402,8 +421,7 @@ def test_reading_pauses_while_the_caller_is_behind(monkeypatch: pytest.MonkeyPat
 
     async def go() -> tuple[bytes, bool, int, int]:
         async with ScriptedServer(fixed(ok(body))) as server:
-            response = await rawget.open_raw(httpx.URL(server.url()), user_agent=UA, timeout=TIMEOUT,
-                                             block_size=4096)
+            response = await rawget.open_raw(httpx.URL(server.url()), user_agent=UA, timeout=TIMEOUT, block_size=4096)
             assert response is not None
             for _ in range(50):
                 await asyncio.sleep(0)  # nobody takes a block: every chance to read on, which it must not
@@ -465,9 +483,13 @@ class Pki:
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
         now = datetime.datetime.now(datetime.timezone.utc)
         self.cert = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self.key.public_key())
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .sign(self.key, hashes.SHA256())
@@ -488,9 +510,11 @@ class Pki:
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(self._oid.COMMON_NAME, names[0])]))
-            .issuer_name(self.cert.subject).public_key(key.public_key())
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
             .add_extension(x509.SubjectAlternativeName(alt), critical=False)
             .sign(self.key, self._hashes.SHA256())
         )
@@ -517,8 +541,12 @@ def test_tls_download_checks_the_certificate_and_sends_sni(pki: Pki, monkeypatch
 
     async def go() -> tuple[rawget.RawResponse, bytes]:
         async with ScriptedServer(fixed(ok(body)), tls=server_tls) as server:
-            response = await rawget.open_raw(httpx.URL(server.url(host="localhost")), user_agent=UA,
-                                             timeout=TIMEOUT, ssl_context=rawget.make_ssl_context())
+            response = await rawget.open_raw(
+                httpx.URL(server.url(host="localhost")),
+                user_agent=UA,
+                timeout=TIMEOUT,
+                ssl_context=rawget.make_ssl_context(),
+            )
             assert response is not None
             try:
                 return response, (await body_of(response, 65536))[0]
@@ -545,8 +573,9 @@ def test_tls_refuses_a_certificate_it_cannot_verify(trusted: bool, pki: Pki, mon
         async with ScriptedServer(fixed(ok(b"secret")), tls=server_tls) as server:
             url = server.url(host="localhost")
             with pytest.raises(httpx.ConnectError) as raw_error:
-                await rawget.open_raw(httpx.URL(url), user_agent=UA, timeout=TIMEOUT,
-                                      ssl_context=rawget.make_ssl_context())
+                await rawget.open_raw(
+                    httpx.URL(url), user_agent=UA, timeout=TIMEOUT, ssl_context=rawget.make_ssl_context()
+                )
             error, got = await failure_of(url, transport, base=f"https://localhost.localdomain:{server.port}")
             assert got == b""
             return raw_error.value, error
@@ -565,8 +594,9 @@ def test_tls_redirect_chain_token_only_to_canvas(pki: Pki, monkeypatch: pytest.M
 
     async def go() -> tuple[bytes, ScriptedServer, ScriptedServer]:
         async with ScriptedServer(fixed(ok(body)), tls=pki.server_context("127.0.0.1")) as storage:
-            redirect = (f"HTTP/1.1 302 Found\r\nLocation: {storage.url('/bucket/pkg?X-Sig=abc')}\r\n"
-                        f"Content-Length: 0\r\n\r\n").encode()
+            redirect = (
+                f"HTTP/1.1 302 Found\r\nLocation: {storage.url('/bucket/pkg?X-Sig=abc')}\r\nContent-Length: 0\r\n\r\n"
+            ).encode()
             async with ScriptedServer(fixed(redirect), tls=pki.server_context("localhost")) as canvas:
                 async with CanvasClient(canvas.url("", host="localhost"), TEACHER_TOKEN, policy=FAST) as api:
                     async with api.open_package("/files/5/download?download_frd=1") as package:

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from engine_support import FAST_ENGINE, RecordingSleep, async_wait_until, engine_for, file_ranges, posts, sha256
 
 from desktop_app.canvas.errors import AuthError
 from desktop_app.canvas.models import Context, SelectKey
 from desktop_app.engine import (
+    STOP_MESSAGE,
     DiskFullError,
     ExportExpiredError,
     ExportFailedError,
@@ -26,14 +28,11 @@ from desktop_app.engine import (
     JobState,
     JobStatus,
     JobWarning,
-    STOP_MESSAGE,
 )
 from desktop_app.engine import download as download_module
 from desktop_app.engine import engine as engine_module
 from desktop_app.engine.partfile import PartFile
 from desktop_app.simulator import SimulatedCanvas
-
-from engine_support import FAST_ENGINE, RecordingSleep, async_wait_until, engine_for, file_ranges, posts, sha256
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -44,7 +43,9 @@ def run(coro):
 
 async def start_and_wait(sim, tmp_path, ctx, export_type, select=None, *, events=None, dest="out", **kw):
     async with engine_for(sim, tmp_path / "jobs.db", events, **kw) as (engine, client):
-        job_id = await engine.start_export(client.base_url, ctx, export_type, select, True, tmp_path / dest if dest else None)
+        job_id = await engine.start_export(
+            client.base_url, ctx, export_type, select, True, tmp_path / dest if dest else None
+        )
         return await engine.wait(job_id)
 
 
@@ -65,8 +66,16 @@ def manifest_of(path: Path) -> str:
 def test_common_cartridge_of_selected_pages(sim: SimulatedCanvas, tmp_path: Path) -> None:
     page = sim.data.ids("wiki_pages")[0]
     events: list = []
-    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "common_cartridge",
-                             {SelectKey.PAGES: [page]}, events=events))
+    job = run(
+        start_and_wait(
+            sim,
+            tmp_path,
+            f"course:{sim.data.main_course_id}",
+            "common_cartridge",
+            {SelectKey.PAGES: [page]},
+            events=events,
+        )
+    )
     assert job.state is JobStatus.DONE, job.last_error
     assert job.saved_path.suffix == ".imscc" and job.saved_path.parent == tmp_path / "out"
     assert job.sha256 == sha256(sim.package_bytes(job.export_id)) == sha256(job.saved_path.read_bytes())
@@ -169,7 +178,9 @@ def test_waiting_for_new_quizzes_is_shown_as_such(tmp_path: Path) -> None:
     with SimulatedCanvas(export_duration=1.5) as canvas:
         canvas.faults.new_quizzes(True)
         events: list = []
-        job = run(start_and_wait(canvas, tmp_path, f"course:{canvas.data.main_course_id}", "common_cartridge", events=events))
+        job = run(
+            start_and_wait(canvas, tmp_path, f"course:{canvas.data.main_course_id}", "common_cartridge", events=events)
+        )
         assert job.state is JobStatus.DONE, job.last_error
         waiting = [e for e in events if isinstance(e, JobState) and e.state is JobStatus.WAITING_FOR_EXTERNAL_TOOL]
         assert waiting and waiting[0].label == "Waiting for New Quizzes"
@@ -215,7 +226,9 @@ class DropAfterPost(httpx.AsyncBaseTransport):
 def test_ambiguous_create_makes_no_duplicate(sim: SimulatedCanvas, tmp_path: Path) -> None:
     transport = DropAfterPost()
     events: list = []
-    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, transport=transport))
+    job = run(
+        start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, transport=transport)
+    )
     assert transport.dropped == 1
     assert job.state is JobStatus.DONE, job.last_error
     assert len(posts(sim)) == 1  # never posted twice
@@ -224,8 +237,9 @@ def test_ambiguous_create_makes_no_duplicate(sim: SimulatedCanvas, tmp_path: Pat
 
 
 @pytest.mark.parametrize("first", [2, 4])
-def test_create_and_download_through_a_proxy_failing_every_fourth_request(sim: SimulatedCanvas, tmp_path: Path,
-                                                                         first: int) -> None:
+def test_create_and_download_through_a_proxy_failing_every_fourth_request(
+    sim: SimulatedCanvas, tmp_path: Path, first: int
+) -> None:
     """Every 4th API request gets 502/503 from a proxy Canvas never sees. With first=2 the
     create POST is one of them: the list read after it proves nothing was created, so the
     POST is sent again after a backoff, and exactly one export comes of it."""
@@ -249,8 +263,11 @@ def test_a_day_long_retry_after_interrupts_the_job_and_says_until_when(sim: Simu
         sim.faults.throttle(50, retry_after=86400, path=path)
     sleep, events = RecordingSleep(), []
     stay = replace(FAST_ENGINE, resume_when_canvas_allows=False)  # the waking up is the next test's
-    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, sleep=sleep,
-                             config=stay))
+    job = run(
+        start_and_wait(
+            sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, sleep=sleep, config=stay
+        )
+    )
     assert job.state is JobStatus.INTERRUPTED and job.error_kind == "RetryAfterTooLongError"
     assert max(sleep.waits, default=0.0) < 600  # before the ceiling: one silent sleep of a day
     stopped = [e for e in events if isinstance(e, JobState) and e.state is JobStatus.INTERRUPTED][-1]
@@ -259,7 +276,9 @@ def test_a_day_long_retry_after_interrupts_the_job_and_says_until_when(sim: Simu
     assert "Canvas asked us to wait 24 hours" in stopped.message and "Try again after" in stopped.message
 
 
-def test_the_app_carries_on_by_itself_when_the_wait_canvas_asked_for_is_over(sim: SimulatedCanvas, tmp_path: Path) -> None:
+def test_the_app_carries_on_by_itself_when_the_wait_canvas_asked_for_is_over(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
     """The job is interrupted and says until when; at that time it carries on without
     the user (twice here), with no second POST."""
     sim.faults.throttle(2, retry_after=86400, path="/content_exports/")
@@ -267,8 +286,9 @@ def test_the_app_carries_on_by_itself_when_the_wait_canvas_asked_for_is_over(sim
 
     async def go():
         async with engine_for(sim, tmp_path / "jobs.db", sleep=sleep) as (engine, client):
-            job_id = await engine.start_export(client.base_url, f"course:{sim.data.main_course_id}", "zip",
-                                               None, True, tmp_path / "out")
+            job_id = await engine.start_export(
+                client.base_url, f"course:{sim.data.main_course_id}", "zip", None, True, tmp_path / "out"
+            )
             await async_wait_until(lambda: engine.job(job_id).state is JobStatus.DONE, what="the job to carry on")
             return engine.job(job_id)
 
@@ -338,7 +358,9 @@ def test_stop_then_resume(sim: SimulatedCanvas, tmp_path: Path) -> None:
     assert ranges[-1] is not None and ranges[-1].startswith("bytes=")
 
 
-def test_disk_full_is_clear_and_resumable(sim: SimulatedCanvas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disk_full_is_clear_and_resumable(
+    sim: SimulatedCanvas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_write = os.write
     budget = {"left": 100_000}
 
@@ -376,7 +398,11 @@ def test_folder_that_cannot_be_created(sim: SimulatedCanvas, tmp_path: Path) -> 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")
     events: list = []
-    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, dest="not-a-folder/sub"))
+    job = run(
+        start_and_wait(
+            sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events, dest="not-a-folder/sub"
+        )
+    )
     assert job.state is JobStatus.INTERRUPTED
     (err,) = [e for e in events if isinstance(e, JobError)]
     assert isinstance(err.error, FolderNotWritableError) and err.resumable and "Cannot write" in err.message
@@ -400,8 +426,9 @@ def test_read_only_folder(sim: SimulatedCanvas, tmp_path: Path, monkeypatch: pyt
     assert not [p for p in out.iterdir() if not p.name.endswith(".part")] if out.exists() else True
 
 
-def test_the_package_is_fsynced_whole_before_it_gets_its_final_name(sim: SimulatedCanvas, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_package_is_fsynced_whole_before_it_gets_its_final_name(
+    sim: SimulatedCanvas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The fsync runs alongside the zip check, not after the download: still, the final
     name is given only once the whole part is on disk (a crash never leaves a named,
     half-written package)."""

@@ -9,11 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from engine_support import FAST_ENGINE, engine_for, file_ranges, sha256
 
 from desktop_app.engine import JobStatus
 from desktop_app.simulator import SimulatedCanvas
-
-from engine_support import FAST_ENGINE, engine_for, file_ranges, sha256
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -21,14 +20,17 @@ pytestmark = pytest.mark.timeout(90)
 def save(sim: SimulatedCanvas, tmp_path: Path, export_type: str = "zip", select=None, config=FAST_ENGINE):
     async def go():
         async with engine_for(sim, tmp_path / "jobs.db", config=config) as (engine, client):
-            job_id = await engine.start_export(client.base_url, f"course:{sim.data.main_course_id}", export_type,
-                                               select, True, tmp_path / "out")
+            job_id = await engine.start_export(
+                client.base_url, f"course:{sim.data.main_course_id}", export_type, select, True, tmp_path / "out"
+            )
             return await engine.wait(job_id)
 
     return asyncio.run(go())
 
 
-def test_a_host_that_ignores_range_and_breaks_off_gives_up_after_three_fresh_starts(sim: SimulatedCanvas, tmp_path: Path) -> None:
+def test_a_host_that_ignores_range_and_breaks_off_gives_up_after_three_fresh_starts(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
     """Before: every restart from zero counted as progress, ~200 full downloads."""
     sim.faults.ignore_range(True)
     sim.faults.drop_download_after(500_000, times=100)

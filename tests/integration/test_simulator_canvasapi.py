@@ -13,7 +13,6 @@ from canvasapi.exceptions import BadRequest, Forbidden, InvalidAccessToken, Rate
 
 from desktop_app.simulator import EXPIRED_TOKEN, SimulatedCanvas
 
-
 pytestmark = pytest.mark.filterwarnings("ignore:Canvas may respond unexpectedly:UserWarning")  # plain http on loopback
 
 
@@ -45,8 +44,9 @@ def test_current_user_courses_with_terms_and_groups(teacher: Canvas, sim: Simula
 def test_course_export_goes_through_progress_to_exported(teacher: Canvas, sim: SimulatedCanvas, sim_clock) -> None:
     course = teacher.get_course(sim.data.main_course_id)
     pages, quizzes = sim.data.ids("wiki_pages")[:2], sim.data.ids("quizzes")[:1]
-    export = course.export_content("common_cartridge", select={"pages": pages, "quizzes": quizzes},
-                                   skip_notifications=True)
+    export = course.export_content(
+        "common_cartridge", select={"pages": pages, "quizzes": quizzes}, skip_notifications=True
+    )
     assert export.workflow_state == "created"
     assert export.course_id == sim.data.main_course_id and not hasattr(export, "attachment")
     progress = teacher.get_progress(int(export.progress_url.rsplit("/", 1)[1]))
@@ -67,7 +67,9 @@ def test_course_export_goes_through_progress_to_exported(teacher: Canvas, sim: S
     assert done.attachment["content-type"] == "application/zip"
     assert done.attachment["display_name"].endswith("-export.imscc")
     assert done.attachment["size"] == len(sim.package_bytes(export.id))
-    assert done.attachment["url"].startswith(f"{sim.base_url}/files/{done.attachment['id']}/download?download_frd=1&verifier=")
+    assert done.attachment["url"].startswith(
+        f"{sim.base_url}/files/{done.attachment['id']}/download?download_frd=1&verifier="
+    )
 
 
 def test_course_history_is_newest_first_and_hides_what_canvas_hides(teacher: Canvas, sim: SimulatedCanvas) -> None:
@@ -115,7 +117,9 @@ def test_student_may_only_zip_and_sees_only_own_exports(teacher: Canvas, student
     assert own.id not in [e.id for e in teacher.get_course(sim.data.main_course_id).get_content_exports()]
 
 
-def test_bad_tokens_and_throttling_map_to_canvasapi_errors(sim: SimulatedCanvas, teacher: Canvas, teacher_token: str) -> None:
+def test_bad_tokens_and_throttling_map_to_canvasapi_errors(
+    sim: SimulatedCanvas, teacher: Canvas, teacher_token: str
+) -> None:
     with pytest.raises(InvalidAccessToken, match="Invalid access token"):
         Canvas(sim.base_url, "1~not-a-token").get_current_user()
     with pytest.raises(InvalidAccessToken, match="Expired access token"):

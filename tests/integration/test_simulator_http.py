@@ -66,13 +66,15 @@ def manifest(package: bytes) -> tuple[set[str], set[str]]:
 
 # --- pagination, throttling, errors --------------------------------------------------
 
+
 def test_link_header_is_canvas_formatted_and_per_page_is_clamped(sim: SimulatedCanvas, teacher: httpx.Client) -> None:
     course = f"courses/{sim.data.main_course_id}"
     first = teacher.get(f"{course}/files", params={"per_page": 100})
     url = f"{sim.base_url}/api/v1/{course}/files"
     assert first.headers["Link"] == (
         f'<{url}?page=1&per_page=100>; rel="current",<{url}?page=2&per_page=100>; rel="next",'
-        f'<{url}?page=1&per_page=100>; rel="first",<{url}?page=4&per_page=100>; rel="last"')
+        f'<{url}?page=1&per_page=100>; rel="first",<{url}?page=4&per_page=100>; rel="last"'
+    )
     second = teacher.get(f"{course}/files", params={"page": 2, "per_page": 100})
     assert [rel for rel in second.links] == ["current", "next", "prev", "first", "last"]
     assert len(teacher.get(f"{course}/files", params={"per_page": 1000}).json()) == 100
@@ -133,8 +135,9 @@ def test_issue_token_gives_a_new_valid_token_that_survives_revoking_the_old(sim:
         sim.issue_token(424242)
 
 
-def test_error_bodies_match_canvas(make_canvas_sim, sim: SimulatedCanvas, teacher: httpx.Client,
-                                   student: httpx.Client) -> None:
+def test_error_bodies_match_canvas(
+    make_canvas_sim, sim: SimulatedCanvas, teacher: httpx.Client, student: httpx.Client
+) -> None:
     with client(sim, token=None) as anonymous:
         missing = anonymous.get("users/self")
     assert missing.status_code == 401 and missing.headers["WWW-Authenticate"] == 'Bearer realm="canvas-lms"'
@@ -148,21 +151,27 @@ def test_error_bodies_match_canvas(make_canvas_sim, sim: SimulatedCanvas, teache
     assert (bad.status_code, bad.json()) == (400, {"message": "invalid export_type"})
     assert teacher.post("users/self/content_exports", data={}).json() == {"message": "invalid export_type"}
 
-    refused = student.post(f"courses/{sim.data.main_course_id}/content_exports", data={"export_type": "common_cartridge"})
+    refused = student.post(
+        f"courses/{sim.data.main_course_id}/content_exports", data={"export_type": "common_cartridge"}
+    )
     assert (refused.status_code, refused.json()) == (401, UNAUTHORIZED) and "WWW-Authenticate" not in refused.headers
     assert student.get(f"users/{sim.data.teacher_id}/content_exports").status_code == 401
     assert student.get(f"courses/{sim.data.main_course_id}/rubrics").status_code == 401
 
     strict = make_canvas_sim(unauthorized_status=403)
     with client(strict, STUDENT_TOKEN) as http:
-        assert http.post(f"courses/{strict.data.main_course_id}/content_exports",
-                         data={"export_type": "qti"}).status_code == 403
+        assert (
+            http.post(f"courses/{strict.data.main_course_id}/content_exports", data={"export_type": "qti"}).status_code
+            == 403
+        )
 
 
 # --- the download chain and the files host -----------------------------------------
 
-def test_download_chain_login_trap_and_files_host(sim: SimulatedCanvas, teacher: httpx.Client, student: httpx.Client,
-                                                  sim_clock) -> None:
+
+def test_download_chain_login_trap_and_files_host(
+    sim: SimulatedCanvas, teacher: httpx.Client, student: httpx.Client, sim_clock
+) -> None:
     course = f"courses/{sim.data.main_course_id}"
     export = finished(teacher, sim_clock, course, create(teacher, course, export_type="zip"))
     attachment = export["attachment"]
@@ -203,8 +212,9 @@ def test_download_chain_login_trap_and_files_host(sim: SimulatedCanvas, teacher:
     assert expired.status_code == 403 and b"expired" in expired.content
 
 
-def test_package_downloads_can_be_redirected_for_benchmarks(sim: SimulatedCanvas, teacher: httpx.Client,
-                                                            sim_clock) -> None:
+def test_package_downloads_can_be_redirected_for_benchmarks(
+    sim: SimulatedCanvas, teacher: httpx.Client, sim_clock
+) -> None:
     course = f"courses/{sim.data.main_course_id}"
     export = create(teacher, course, export_type="zip")
     sim.serve_package_from(export["id"], "http://127.0.0.1:9/big.zip", 3_000_000_000)
@@ -237,6 +247,7 @@ def test_dropped_and_slow_downloads(sim: SimulatedCanvas, teacher: httpx.Client)
 
 # --- lifecycle knobs ---------------------------------------------------------------
 
+
 def test_lifecycle_knobs_failure_new_quizzes_expiry(sim: SimulatedCanvas, teacher: httpx.Client, sim_clock) -> None:
     course = f"courses/{sim.data.main_course_id}"
     sim.faults.fail_next_export()
@@ -249,7 +260,9 @@ def test_lifecycle_knobs_failure_new_quizzes_expiry(sim: SimulatedCanvas, teache
     waiting = create(teacher, course, export_type="common_cartridge", select={"quizzes": [sim.data.ids("quizzes")[0]]})
     plain = create(teacher, course, export_type="common_cartridge", select={"pages": [sim.data.ids("wiki_pages")[0]]})
     sim_clock.advance(3.0)
-    assert teacher.get(f"{course}/content_exports/{waiting['id']}").json()["workflow_state"] == "waiting_for_external_tool"
+    assert (
+        teacher.get(f"{course}/content_exports/{waiting['id']}").json()["workflow_state"] == "waiting_for_external_tool"
+    )
     assert teacher.get(waiting["progress_url"]).json()["workflow_state"] == "waiting_for_external_tool"
     assert teacher.get(f"{course}/content_exports/{plain['id']}").json()["workflow_state"] == "exporting"
     sim_clock.advance(8.0)
@@ -266,20 +279,36 @@ def test_lifecycle_knobs_failure_new_quizzes_expiry(sim: SimulatedCanvas, teache
 
 # --- packages ----------------------------------------------------------------------
 
-def test_common_cartridge_manifest_lists_exactly_the_selection(sim: SimulatedCanvas, teacher: httpx.Client,
-                                                               sim_clock) -> None:
+
+def test_common_cartridge_manifest_lists_exactly_the_selection(
+    sim: SimulatedCanvas, teacher: httpx.Client, sim_clock
+) -> None:
     course, d = f"courses/{sim.data.main_course_id}", sim.data
     page, page2 = d.ids("wiki_pages")[:2]
     quiz, announcement = d.ids("quizzes")[0], d.ids("announcements")[0]
     file_id = d.ids("attachments")[3]
     slug = d.content[d.ids("wiki_pages")[5]].slug  # a slug is not an id: it selects nothing
-    export = create(teacher, course, export_type="common_cartridge", skip_notifications=True,
-                    select={"pages": [page, str(page2), slug], "quizzes": [quiz], "files": [file_id],
-                            "announcements": [announcement]})
+    export = create(
+        teacher,
+        course,
+        export_type="common_cartridge",
+        skip_notifications=True,
+        select={
+            "pages": [page, str(page2), slug],
+            "quizzes": [quiz],
+            "files": [file_id],
+            "announcements": [announcement],
+        },
+    )
     package = sim.package_bytes(finished(teacher, sim_clock, course, export)["id"])
     resources, items = manifest(package)
-    assert resources == {f"wiki_page_{page}", f"wiki_page_{page2}", f"quiz_{quiz}", f"attachment_{file_id}",
-                         f"discussion_topic_{announcement}"}
+    assert resources == {
+        f"wiki_page_{page}",
+        f"wiki_page_{page2}",
+        f"quiz_{quiz}",
+        f"attachment_{file_id}",
+        f"discussion_topic_{announcement}",
+    }
     assert items == set()
     archive = zipfile.ZipFile(io.BytesIO(package))
     assert archive.testzip() is None
@@ -287,9 +316,14 @@ def test_common_cartridge_manifest_lists_exactly_the_selection(sim: SimulatedCan
     assert [archive.read(n) for n in stored] == [d.file_bytes(file_id)]
 
     module = d.modules[d.ids("context_modules")[0]]
-    form = teacher.post(f"{course}/content_exports", data={
-        "export_type": "common_cartridge", f"select[context_modules][context_module_{module.id}]": "1",
-        f"select[context_modules][{d.ids('context_modules')[1]}]": "1"})  # a bare id in the hash form: ignored
+    form = teacher.post(
+        f"{course}/content_exports",
+        data={
+            "export_type": "common_cartridge",
+            f"select[context_modules][context_module_{module.id}]": "1",
+            f"select[context_modules][{d.ids('context_modules')[1]}]": "1",
+        },
+    )  # a bare id in the hash form: ignored
     resources, items = manifest(sim.package_bytes(form.json()["id"]))
     assert items == {f"context_module_{module.id}"} | {f"content_tag_{i}" for i in module.item_ids}
     linked = {d.module_items[i] for i in module.item_ids if d.module_items[i].type not in ("SubHeader",)}
@@ -312,8 +346,9 @@ def test_qti_and_files_zips(sim: SimulatedCanvas, teacher: httpx.Client, student
         assert ET.fromstring(archive.read(f"quiz_{q}/quiz_{q}.xml")).tag.endswith("questestinterop")
 
     readings = next(f for f in d.folders.values() if f.name == "Readings")
-    zipped = finished(teacher, sim_clock, course, create(teacher, course, export_type="zip",
-                                                         select={"folders": [readings.id]}))
+    zipped = finished(
+        teacher, sim_clock, course, create(teacher, course, export_type="zip", select={"folders": [readings.id]})
+    )
     assert zipped["attachment"]["display_name"] == "Readings_export.zip"
     archive = zipfile.ZipFile(io.BytesIO(sim.package_bytes(zipped["id"])))
     below = [f for f in d.files.values() if d.folders[f.folder_id].full_name.startswith(readings.full_name + "/")]
@@ -334,12 +369,17 @@ def test_qti_and_files_zips(sim: SimulatedCanvas, teacher: httpx.Client, student
     nothing = create(teacher, course, export_type="zip", select={"pages": d.ids("wiki_pages")[:1]})
     assert finished(teacher, sim_clock, course, nothing)["workflow_state"] == "failed"
     group = create(teacher, f"groups/{d.group_id}", export_type="zip")
-    assert finished(teacher, sim_clock, f"groups/{d.group_id}", group)["attachment"]["display_name"] == "files_export.zip"
+    assert (
+        finished(teacher, sim_clock, f"groups/{d.group_id}", group)["attachment"]["display_name"] == "files_export.zip"
+    )
 
 
 # --- the selection-tree endpoints ---------------------------------------------------
 
-def test_content_lists_for_the_selection_tree(sim: SimulatedCanvas, teacher: httpx.Client, student: httpx.Client) -> None:
+
+def test_content_lists_for_the_selection_tree(
+    sim: SimulatedCanvas, teacher: httpx.Client, student: httpx.Client
+) -> None:
     course, d = f"courses/{sim.data.main_course_id}", sim.data
     pages = teacher.get(f"{course}/pages", params={"per_page": 100}).json()
     assert {p["page_id"] for p in pages} == set(d.ids("wiki_pages")) and all(p["url"] for p in pages)
@@ -377,8 +417,9 @@ def test_content_lists_for_the_selection_tree(sim: SimulatedCanvas, teacher: htt
 def test_serve_prints_base_url_and_token_and_stops() -> None:
     out, stop, ready = io.StringIO(), threading.Event(), threading.Event()
     running: list[SimulatedCanvas] = []
-    thread = threading.Thread(target=serve, kwargs={"out": out, "stop": stop,
-                                                    "ready": lambda s: (running.append(s), ready.set())})
+    thread = threading.Thread(
+        target=serve, kwargs={"out": out, "stop": stop, "ready": lambda s: (running.append(s), ready.set())}
+    )
     thread.start()
     try:
         assert ready.wait(10)

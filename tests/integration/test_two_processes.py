@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 import subprocess
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from engine_support import CLI, cli_env, posts, wait_until
 
 from desktop_app.engine.download import part_path_for
 from desktop_app.engine.names import package_name
@@ -19,16 +20,15 @@ from desktop_app.engine.status import Goal, JobStatus
 from desktop_app.engine.store import JobStore
 from desktop_app.simulator import SimulatedCanvas
 
-from engine_support import CLI, cli_env, posts, wait_until
-
 pytestmark = pytest.mark.timeout(120)
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def start(home: Path, sim: SimulatedCanvas, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([*CLI, *args], env=cli_env(home, sim), cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [*CLI, *args], env=cli_env(home, sim), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
@@ -38,22 +38,34 @@ def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
 
 def finished_export(sim: SimulatedCanvas, tmp_path: Path) -> int:
     """An export of the main course that Canvas has finished, made by one CLI run."""
-    made = subprocess.run([*CLI, "create", f"course:{sim.data.main_course_id}", "--type", "zip", "--wait"],
-                          env=cli_env(tmp_path / "maker", sim), cwd=REPO, capture_output=True, text=True, timeout=100)
+    made = subprocess.run(
+        [*CLI, "create", f"course:{sim.data.main_course_id}", "--type", "zip", "--wait"],
+        env=cli_env(tmp_path / "maker", sim),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
     assert made.returncode == 0, made.stderr
     return int(made.stdout.split()[1].rstrip(":"))
 
 
-def test_two_downloads_of_one_export_into_one_folder_give_one_verified_file(sim: SimulatedCanvas, tmp_path: Path) -> None:
+def test_two_downloads_of_one_export_into_one_folder_give_one_verified_file(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
     """Before: the second process appended to the first one's `.part` after it was linked
     to the final name: a final file larger than the package that fails its zip check."""
     export_id = finished_export(sim, tmp_path)
     dest = tmp_path / "shared"
     sim.faults.slow_files(1_500_000)  # a few seconds for the course zip
-    first = start(tmp_path / "a", sim, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest))
+    first = start(
+        tmp_path / "a", sim, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest)
+    )
     try:
         wait_until(lambda: any(p.stat().st_size > 0 for p in dest.glob("*.part")), what="the first download to begin")
-        second = start(tmp_path / "b", sim, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest))
+        second = start(
+            tmp_path / "b", sim, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest)
+        )
         code2, out2, err2 = finish(second)
         code1, out1, err1 = finish(first)
     finally:
@@ -76,8 +88,14 @@ def test_two_resumes_on_one_job_store_send_one_post(sim: SimulatedCanvas, tmp_pa
     home = tmp_path / "home"
     dest = tmp_path / "dl"
     with JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3") as store:
-        job = store.add(site=sim.base_url, context=f"course:{sim.data.main_course_id}", export_type="zip",
-                        state=JobStatus.INTERRUPTED, goal=Goal.SAVED, dest_dir=dest)
+        job = store.add(
+            site=sim.base_url,
+            context=f"course:{sim.data.main_course_id}",
+            export_type="zip",
+            state=JobStatus.INTERRUPTED,
+            goal=Goal.SAVED,
+            dest_dir=dest,
+        )
     sim.faults.slow_files(1_500_000)  # the winner holds the job for seconds
     procs = [start(home, sim, "resume"), start(home, sim, "resume")]
     results = [finish(p) for p in procs]
@@ -101,14 +119,31 @@ def test_a_symlink_planted_at_the_part_name_changes_nothing_outside(sim: Simulat
     dest.mkdir()
     victim = tmp_path / "victim.txt"
     victim.write_bytes(b"precious")
-    listed = subprocess.run([*CLI, "--json", "show", f"course:{sim.data.main_course_id}", str(export_id)],
-                            env=cli_env(tmp_path / "a", sim), cwd=REPO, capture_output=True, text=True, timeout=100)
+    listed = subprocess.run(
+        [*CLI, "--json", "show", f"course:{sim.data.main_course_id}", str(export_id)],
+        env=cli_env(tmp_path / "a", sim),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
     shown = json.loads(listed.stdout)
-    name = package_name(f"course {sim.data.main_course_id}", shown["export_type"],
-                        datetime.fromisoformat(shown["created_at"]), export_id, shown["attachment"]["display_name"])
+    name = package_name(
+        f"course {sim.data.main_course_id}",
+        shown["export_type"],
+        datetime.fromisoformat(shown["created_at"]),
+        export_id,
+        shown["attachment"]["display_name"],
+    )
     part_path_for(dest, name, export_id).symlink_to(victim)
-    result = subprocess.run([*CLI, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest)],
-                            env=cli_env(tmp_path / "a", sim), cwd=REPO, capture_output=True, text=True, timeout=100)
+    result = subprocess.run(
+        [*CLI, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest)],
+        env=cli_env(tmp_path / "a", sim),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
     assert result.returncode == 1, result.stderr
     assert "holds something unexpected" in result.stderr and "Traceback" not in result.stderr
     assert victim.read_bytes() == b"precious"

@@ -56,8 +56,10 @@ def rewrite(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
     return out.getvalue()
 
 
-_ASSET = re.compile(r'(identifier(?:ref)?=")((?:wiki_page|assignment|quiz|discussion_topic|calendar_event|rubric|'
-                    r'attachment|context_module|content_tag)_(\d+))"')
+_ASSET = re.compile(
+    r'(identifier(?:ref)?=")((?:wiki_page|assignment|quiz|discussion_topic|calendar_event|rubric|'
+    r'attachment|context_module|content_tag)_(\d+))"'
+)
 
 
 def canvas_identifiers(data: bytes, prefix: str = "i", shard: int | None = None) -> bytes:
@@ -117,10 +119,10 @@ def canvas_layout_cc(png: bytes = b"") -> bytes:
     </lomimscc:title></lomimscc:general></lomimscc:lom></metadata>
   <organizations><organization identifier="org_1" structure="rooted-hierarchy">
     <item identifier="LearningModules">
-      <item identifier="{canvas_key('context_module_1')}"><title>Week 1</title>
-        <item identifier="{canvas_key('content_tag_1')}" identifierref="{ASSIGNMENT_KEY}"><title>Essay 1</title></item>
-        <item identifier="{canvas_key('content_tag_2')}" identifierref="{LTI_KEY}"><title>Lab simulator</title></item>
-        <item identifier="{canvas_key('content_tag_3')}" identifierref="{LINK_KEY}"><title>Style guide</title></item>
+      <item identifier="{canvas_key("context_module_1")}"><title>Week 1</title>
+        <item identifier="{canvas_key("content_tag_1")}" identifierref="{ASSIGNMENT_KEY}"><title>Essay 1</title></item>
+        <item identifier="{canvas_key("content_tag_2")}" identifierref="{LTI_KEY}"><title>Lab simulator</title></item>
+        <item identifier="{canvas_key("content_tag_3")}" identifierref="{LINK_KEY}"><title>Style guide</title></item>
       </item>
     </item>
   </organization></organizations>
@@ -142,7 +144,7 @@ def canvas_layout_cc(png: bytes = b"") -> bytes:
     <resource identifier="{LINK_KEY}" type="imswl_xmlv1p1">
       <file href="{LINK_KEY}.xml"/>
     </resource>
-    {f'<resource identifier="{IMAGE_KEY}" type="webcontent" href="web_resources/Images/diagram.png"><file href="web_resources/Images/diagram.png"/></resource>' if png else ''}
+    {f'<resource identifier="{IMAGE_KEY}" type="webcontent" href="web_resources/Images/diagram.png"><file href="web_resources/Images/diagram.png"/></resource>' if png else ""}
   </resources>
 </manifest>'''
     rubrics = f'''<?xml version="1.0" encoding="UTF-8"?>
@@ -188,7 +190,7 @@ def canvas_layout_cc(png: bytes = b"") -> bytes:
   <grading_type>points</grading_type><submission_types>online_text_entry,online_upload</submission_types>
   <rubric_identifierref>{RUBRIC_KEY}</rubric_identifierref><rubric_use_for_grading>true</rubric_use_for_grading>
 </assignment>'''
-    lti = '''<?xml version="1.0" encoding="UTF-8"?>
+    lti = """<?xml version="1.0" encoding="UTF-8"?>
 <cartridge_basiclti_link xmlns="http://www.imsglobal.org/xsd/imslticc_v1p0"
   xmlns:blti="http://www.imsglobal.org/xsd/imsbasiclti_v1p0" xmlns:lticm="http://www.imsglobal.org/xsd/imslticm_v1p0"
   xmlns:lticp="http://www.imsglobal.org/xsd/imslticp_v1p0">
@@ -200,18 +202,20 @@ def canvas_layout_cc(png: bytes = b"") -> bytes:
     <lticm:property name="privacy_level">public</lticm:property>
     <lticm:property name="domain">lab.example.org</lticm:property>
   </blti:extensions>
-</cartridge_basiclti_link>'''
-    link = '''<?xml version="1.0" encoding="UTF-8"?>
+</cartridge_basiclti_link>"""
+    link = """<?xml version="1.0" encoding="UTF-8"?>
 <webLink xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imswl_v1p1">
   <title>Style guide</title><url href="https://style.example.org/guide" target="_blank"/>
-</webLink>'''
+</webLink>"""
     image = '<p><img src="$IMS-CC-FILEBASE$/Images/diagram.png" alt="Diagram"></p>' if png else ""
     page = f"<html><head><title>Essay 1</title></head><body><p>Write 800 words.</p>{image}</body></html>"
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("imsmanifest.xml", manifest)
-        z.writestr("course_settings/course_settings.xml", f'<course identifier="{COURSE_KEY}" xmlns="{_CANVAS_NS}">'
-                   "<title>Canvas Layout 101</title></course>")
+        z.writestr(
+            "course_settings/course_settings.xml",
+            f'<course identifier="{COURSE_KEY}" xmlns="{_CANVAS_NS}"><title>Canvas Layout 101</title></course>',
+        )
         z.writestr("course_settings/rubrics.xml", rubrics)
         z.writestr("course_settings/events.xml", events)
         z.writestr("course_settings/external_tools.xml", tools)

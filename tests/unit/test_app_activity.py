@@ -53,7 +53,9 @@ def test_contexts_are_named_as_people_say_them() -> None:
 
 def test_only_passing_problems_are_retried_by_themselves() -> None:
     assert is_transient("ServerError") and is_transient("MalformedAnswerError")
-    assert is_transient("UnreachableError") and is_transient("ThrottledError") and is_transient("RetryAfterTooLongError")
+    assert (
+        is_transient("UnreachableError") and is_transient("ThrottledError") and is_transient("RetryAfterTooLongError")
+    )
     assert not is_transient("AuthError") and not is_transient("DiskFullError") and not is_transient(None)
     views = [
         JobView(1, status=JobStatus.INTERRUPTED, error_kind="ServerError", site=SITE),
@@ -84,11 +86,23 @@ def test_details_name_what_was_selected_and_the_whole_error() -> None:
     assert selection_lines({}) == ["Everything"]
     names = {("pages", 1): "Syllabus", ("pages", 2): "Week 1"}
     assert selection_lines({"pages": [1, 2], "quizzes": [9]}, lambda k, i: names.get((k, i))) == [
-        "2 pages: Syllabus, Week 1", "1 quiz"]
-    job = Job(id=3, site=SITE, context="user:self", export_type="zip", state=JobStatus.INTERRUPTED,
-              selection={"files": [1, 2, 3]}, export_id=77, sha256=None, last_error="No answer from Canvas.",
-              error_kind="UnreachableError", created_at=datetime(2025, 3, 1, tzinfo=timezone.utc),
-              dest_dir=Path("/tmp/d"))
+        "2 pages: Syllabus, Week 1",
+        "1 quiz",
+    ]
+    job = Job(
+        id=3,
+        site=SITE,
+        context="user:self",
+        export_type="zip",
+        state=JobStatus.INTERRUPTED,
+        selection={"files": [1, 2, 3]},
+        export_id=77,
+        sha256=None,
+        last_error="No answer from Canvas.",
+        error_kind="UnreachableError",
+        created_at=datetime(2025, 3, 1, tzinfo=timezone.utc),
+        dest_dir=Path("/tmp/d"),
+    )
     view = JobView.from_job(job)
     details = describe_job(view, job)
     rows = dict(details.rows)

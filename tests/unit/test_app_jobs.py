@@ -50,8 +50,14 @@ def test_a_store_row_older_than_the_events_does_not_go_back_in_time(tmp_path: Pa
 
 def test_a_job_first_seen_in_the_store_takes_the_store_s_state(tmp_path: Path) -> None:
     with JobStore(tmp_path / "jobs.sqlite3") as store:
-        job = store.add(site=SITE, context="group:3", export_type="zip", state=JobStatus.DONE,
-                        saved_path=tmp_path / "g.zip", size=12)
+        job = store.add(
+            site=SITE,
+            context="group:3",
+            export_type="zip",
+            state=JobStatus.DONE,
+            saved_path=tmp_path / "g.zip",
+            size=12,
+        )
         tracker = JobTracker()
         (view,) = tracker.merge(store.jobs())
     assert view.job_id == job.id and view.status is JobStatus.DONE
@@ -60,8 +66,13 @@ def test_a_job_first_seen_in_the_store_takes_the_store_s_state(tmp_path: Path) -
 
 def test_counts_say_what_the_status_bar_says() -> None:
     tracker = JobTracker()
-    for job_id, state in ((1, JobStatus.QUEUED), (2, JobStatus.EXPORTING), (3, JobStatus.VERIFYING),
-                          (4, JobStatus.INTERRUPTED), (5, JobStatus.DONE)):
+    for job_id, state in (
+        (1, JobStatus.QUEUED),
+        (2, JobStatus.EXPORTING),
+        (3, JobStatus.VERIFYING),
+        (4, JobStatus.INTERRUPTED),
+        (5, JobStatus.DONE),
+    ):
         tracker.apply(JobState(job_id, state, state.label))
     assert tracker.counts() == (2, 1)
     tracker.apply(JobDone(3, Path("x.zip"), "ab", 3))

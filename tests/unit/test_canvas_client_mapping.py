@@ -35,8 +35,13 @@ BASE = "https://canvas.example.edu"
 TOKEN = "7~SECRETtokenVALUE1234567890abcdef"
 COURSE = Context.parse("course:12")
 EXPORT = {
-    "id": 9001, "user_id": 42, "created_at": "2025-01-01T12:00:00Z", "workflow_state": "created",
-    "export_type": "common_cartridge", "course_id": 12, "progress_url": f"{BASE}/api/v1/progress/777",
+    "id": 9001,
+    "user_id": 42,
+    "created_at": "2025-01-01T12:00:00Z",
+    "workflow_state": "created",
+    "export_type": "common_cartridge",
+    "course_id": 12,
+    "progress_url": f"{BASE}/api/v1/progress/777",
 }
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -85,6 +90,7 @@ def ok(json: Any, **headers: str) -> httpx.Response:
 
 # ---- headers and the token ----------------------------------------------------------------
 
+
 def test_headers_on_api_requests() -> None:
     rec = Recorder(sequence(ok({"id": 42, "name": "Ada Teacher"})))
 
@@ -105,9 +111,13 @@ def test_headers_on_api_requests() -> None:
 
 def test_token_never_in_repr_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    rec = Recorder(sequence(httpx.Response(
-        401, json={"errors": [{"message": "Invalid access token."}]}, headers={"WWW-Authenticate": "Bearer"}
-    )))
+    rec = Recorder(
+        sequence(
+            httpx.Response(
+                401, json={"errors": [{"message": "Invalid access token."}]}, headers={"WWW-Authenticate": "Bearer"}
+            )
+        )
+    )
     client = rec.client()
     assert TOKEN not in repr(client) and TOKEN not in str(client)
     assert TOKEN not in repr(vars(client))
@@ -136,8 +146,11 @@ def test_empty_token_is_refused() -> None:
 
 # ---- JSON quirks -----------------------------------------------------------------------------
 
+
 def test_while1_prefix_is_stripped() -> None:
-    rec = Recorder(sequence(httpx.Response(200, text='while(1);{"id":1,"name":"A"}', headers={"content-type": "application/json"})))
+    rec = Recorder(
+        sequence(httpx.Response(200, text='while(1);{"id":1,"name":"A"}', headers={"content-type": "application/json"}))
+    )
 
     async def go() -> str:
         async with rec.client() as client:
@@ -158,7 +171,9 @@ def test_html_instead_of_json_says_check_the_address() -> None:
 
 
 def test_api_redirect_to_another_site_is_reported_not_followed() -> None:
-    rec = Recorder(sequence(httpx.Response(301, headers={"location": "https://school.instructure.com/api/v1/users/self"})))
+    rec = Recorder(
+        sequence(httpx.Response(301, headers={"location": "https://school.instructure.com/api/v1/users/self"}))
+    )
 
     async def go() -> None:
         async with rec.client() as client:
@@ -170,6 +185,7 @@ def test_api_redirect_to_another_site_is_reported_not_followed() -> None:
 
 
 # ---- pagination ------------------------------------------------------------------------------
+
 
 def test_pagination_follows_next_exactly_and_stops() -> None:
     page2 = f"{BASE}/api/v1/courses/12/content_exports?page=bookmark:WyJ4Il0&per_page=100"
@@ -190,10 +206,16 @@ def test_pagination_follows_next_exactly_and_stops() -> None:
 
 
 def test_courses_ask_for_terms_and_skip_restricted() -> None:
-    rec = Recorder(sequence(ok([
-        {"id": 1, "name": "Biology", "term": {"name": "Fall 2025"}, "enrollments": [{"type": "teacher"}]},
-        {"id": 2, "access_restricted_by_date": True},
-    ])))
+    rec = Recorder(
+        sequence(
+            ok(
+                [
+                    {"id": 1, "name": "Biology", "term": {"name": "Fall 2025"}, "enrollments": [{"type": "teacher"}]},
+                    {"id": 2, "access_restricted_by_date": True},
+                ]
+            )
+        )
+    )
 
     async def go() -> list[Any]:
         async with rec.client() as client:
@@ -215,13 +237,16 @@ def test_content_of_unsupported_key_fails_before_any_request() -> None:
 
 # ---- exports and progress -------------------------------------------------------------------------
 
+
 def test_create_export_posts_form_and_parses_200() -> None:
     rec = Recorder(sequence(ok(EXPORT)))
 
     async def go() -> Any:
         async with rec.client() as client:
             return await client.create_export(
-                COURSE, ExportType.COMMON_CARTRIDGE, {SelectKey.PAGES: [555], SelectKey.FILES: [678, 679]},
+                COURSE,
+                ExportType.COMMON_CARTRIDGE,
+                {SelectKey.PAGES: [555], SelectKey.FILES: [678, 679]},
                 skip_notifications=True,
             )
 
@@ -232,8 +257,11 @@ def test_create_export_posts_form_and_parses_200() -> None:
     assert str(request.url) == f"{BASE}/api/v1/courses/12/content_exports"
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
     assert parse_qsl(request.content.decode()) == [
-        ("export_type", "common_cartridge"), ("skip_notifications", "true"),
-        ("select[pages][]", "555"), ("select[files][]", "678"), ("select[files][]", "679"),
+        ("export_type", "common_cartridge"),
+        ("skip_notifications", "true"),
+        ("select[pages][]", "555"),
+        ("select[files][]", "678"),
+        ("select[files][]", "679"),
     ]
 
 
@@ -264,6 +292,7 @@ def test_progress_float_completion_and_all_states() -> None:
 
 
 # ---- retries -------------------------------------------------------------------------------------
+
 
 def test_get_retries_5xx_then_succeeds() -> None:
     rec = Recorder(sequence(httpx.Response(503), httpx.Response(502), ok({"id": 1, "name": "A"})))
@@ -317,8 +346,12 @@ def test_post_is_not_retried_on_5xx() -> None:
 
 @pytest.mark.parametrize(
     "exc,ambiguous",
-    [(httpx.ReadTimeout("timed out"), True), (httpx.RemoteProtocolError("Server disconnected"), True),
-     (httpx.ConnectError("refused"), False), (httpx.ConnectTimeout("timed out"), False)],
+    [
+        (httpx.ReadTimeout("timed out"), True),
+        (httpx.RemoteProtocolError("Server disconnected"), True),
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("timed out"), False),
+    ],
 )
 def test_post_network_failure_is_not_retried_and_says_if_ambiguous(exc: Exception, ambiguous: bool) -> None:
     rec = Recorder(sequence(exc, ok(EXPORT)))
@@ -335,8 +368,10 @@ def test_post_network_failure_is_not_retried_and_says_if_ambiguous(exc: Exceptio
 
 @pytest.mark.parametrize(
     "throttled",
-    [httpx.Response(403, text="403 Forbidden (Rate Limit Exceeded)", headers={"X-Rate-Limit-Remaining": "0.0"}),
-     httpx.Response(429, text="slow down", headers={"Retry-After": "3"})],
+    [
+        httpx.Response(403, text="403 Forbidden (Rate Limit Exceeded)", headers={"X-Rate-Limit-Remaining": "0.0"}),
+        httpx.Response(429, text="slow down", headers={"Retry-After": "3"}),
+    ],
 )
 def test_post_is_retried_when_throttled(throttled: httpx.Response) -> None:
     rec = Recorder(sequence(throttled, ok(EXPORT)))
@@ -363,7 +398,14 @@ def test_throttled_too_long_raises_throttled_error() -> None:
 
 
 def test_permission_403_is_not_retried() -> None:
-    rec = Recorder(sequence(httpx.Response(403, json={"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]})))
+    rec = Recorder(
+        sequence(
+            httpx.Response(
+                403,
+                json={"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]},
+            )
+        )
+    )
 
     async def go() -> None:
         async with rec.client() as client:
@@ -375,8 +417,12 @@ def test_permission_403_is_not_retried() -> None:
 
 
 def test_slows_down_when_rate_limit_runs_low() -> None:
-    rec = Recorder(sequence(ok({"id": 1, "name": "A"}, **{"X-Rate-Limit-Remaining": "30.0"}),
-                            ok({"id": 1, "name": "A"}, **{"X-Rate-Limit-Remaining": "590.0"})))
+    rec = Recorder(
+        sequence(
+            ok({"id": 1, "name": "A"}, **{"X-Rate-Limit-Remaining": "30.0"}),
+            ok({"id": 1, "name": "A"}, **{"X-Rate-Limit-Remaining": "590.0"}),
+        )
+    )
 
     async def go() -> float | None:
         async with rec.client(RetryPolicy(low_remaining=150.0, outflow_per_second=10.0, max_pace_delay=60.0)) as client:
@@ -407,7 +453,9 @@ def package_chain(final: httpx.Response) -> Handler:
 
 
 def test_package_follows_redirects_and_drops_token_off_origin() -> None:
-    rec = Recorder(package_chain(httpx.Response(200, content=b"PK\x03\x04data", headers={"content-type": "application/zip"})))
+    rec = Recorder(
+        package_chain(httpx.Response(200, content=b"PK\x03\x04data", headers={"content-type": "application/zip"}))
+    )
 
     async def go() -> tuple[Any, bytes]:
         async with rec.client() as client:
@@ -427,8 +475,13 @@ def test_package_follows_redirects_and_drops_token_off_origin() -> None:
 
 
 def test_package_range_resume() -> None:
-    rec = Recorder(package_chain(httpx.Response(206, content=b"rest", headers={
-        "content-type": "application/zip", "content-range": "bytes 6-9/10"})))
+    rec = Recorder(
+        package_chain(
+            httpx.Response(
+                206, content=b"rest", headers={"content-type": "application/zip", "content-range": "bytes 6-9/10"}
+            )
+        )
+    )
 
     async def go() -> Any:
         async with rec.client() as client:
@@ -441,7 +494,9 @@ def test_package_range_resume() -> None:
 
 
 def test_package_range_ignored_means_restart() -> None:
-    rec = Recorder(package_chain(httpx.Response(200, content=b"0123456789", headers={"content-type": "application/zip"})))
+    rec = Recorder(
+        package_chain(httpx.Response(200, content=b"0123456789", headers={"content-type": "application/zip"}))
+    )
 
     async def go() -> Any:
         async with rec.client() as client:
@@ -453,7 +508,11 @@ def test_package_range_ignored_means_restart() -> None:
 
 
 def test_package_html_is_a_login_page() -> None:
-    rec = Recorder(package_chain(httpx.Response(200, text="<html>Log in</html>", headers={"content-type": "text/html; charset=utf-8"})))
+    rec = Recorder(
+        package_chain(
+            httpx.Response(200, text="<html>Log in</html>", headers={"content-type": "text/html; charset=utf-8"})
+        )
+    )
 
     async def go() -> None:
         async with rec.client() as client:
@@ -480,7 +539,9 @@ def test_package_redirect_loop_is_bounded() -> None:
 
 
 def test_package_hop_retries_5xx() -> None:
-    answers = iter([httpx.Response(503), httpx.Response(200, content=b"PK", headers={"content-type": "application/zip"})])
+    answers = iter(
+        [httpx.Response(503), httpx.Response(200, content=b"PK", headers={"content-type": "application/zip"})]
+    )
     rec = Recorder(lambda r: next(answers))
 
     async def go() -> int:
@@ -516,7 +577,9 @@ class _BreakingStream(httpx.AsyncByteStream):
 
 
 def test_broken_body_yields_every_received_byte_before_the_error() -> None:
-    final = httpx.Response(200, stream=_BreakingStream(), headers={"content-type": "application/zip", "content-length": "9000"})
+    final = httpx.Response(
+        200, stream=_BreakingStream(), headers={"content-type": "application/zip", "content-length": "9000"}
+    )
     rec = Recorder(package_chain(final))
     received = bytearray()
 

@@ -23,8 +23,11 @@ COURSE = Context.parse("course:12")
         (SelectKey.QUIZZES, "courses/12/quizzes", []),
         (SelectKey.ANNOUNCEMENTS, "courses/12/discussion_topics", [("only_announcements", "true")]),
         (SelectKey.DISCUSSION_TOPICS, "courses/12/discussion_topics", []),
-        (SelectKey.CALENDAR_EVENTS, "calendar_events",
-         [("context_codes[]", "course_12"), ("type", "event"), ("all_events", "true")]),
+        (
+            SelectKey.CALENDAR_EVENTS,
+            "calendar_events",
+            [("context_codes[]", "course_12"), ("type", "event"), ("all_events", "true")],
+        ),
         (SelectKey.RUBRICS, "courses/12/rubrics", []),
     ],
 )
@@ -59,11 +62,15 @@ def test_module_item_id_is_the_item_not_its_content() -> None:
 
 
 def test_folders_and_files_carry_their_tree_position() -> None:
-    folder = PARSERS[SelectKey.FOLDERS]({"id": 45, "name": "Week 1", "full_name": "course files/Week 1", "parent_folder_id": 1})
+    folder = PARSERS[SelectKey.FOLDERS](
+        {"id": 45, "name": "Week 1", "full_name": "course files/Week 1", "parent_folder_id": 1}
+    )
     assert folder == ContentItem(SelectKey.FOLDERS, 45, "Week 1", parent_id=1)
     root = PARSERS[SelectKey.FOLDERS]({"id": 1, "name": "course files", "parent_folder_id": None})
     assert root is not None and root.parent_id is None
-    file = PARSERS[SelectKey.FILES]({"id": 678, "display_name": "notes.pdf", "filename": "notes-1.pdf", "folder_id": 45, "size": 1234})
+    file = PARSERS[SelectKey.FILES](
+        {"id": 678, "display_name": "notes.pdf", "filename": "notes-1.pdf", "folder_id": 45, "size": 1234}
+    )
     assert file == ContentItem(SelectKey.FILES, 678, "notes.pdf", parent_id=45, size=1234)
 
 

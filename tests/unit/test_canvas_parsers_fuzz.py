@@ -22,20 +22,54 @@ from desktop_app.canvas.responses import canvas_message
 
 FUZZ = settings(max_examples=200, deadline=None, database=None)  # database=None: no .hypothesis folder
 
-ATTACHMENT = {"id": 60001, "display_name": "course-export.imscc", "filename": "course-export.imscc",
-              "size": 2048, "url": "https://canvas.example.edu/files/60001/download?verifier=abc",
-              "content-type": "application/zip"}
-EXPORT = {"id": 9101, "user_id": 7, "course_id": 12, "created_at": "2025-01-01T12:00:00Z",
-          "workflow_state": "exported", "export_type": "common_cartridge", "attachment": ATTACHMENT,
-          "progress_url": "https://canvas.example.edu/api/v1/progress/7001"}
-PROGRESS = {"id": 7001, "workflow_state": "running", "completion": 37.5, "message": None,
-            "updated_at": "2025-01-01T12:00:05Z"}
+ATTACHMENT = {
+    "id": 60001,
+    "display_name": "course-export.imscc",
+    "filename": "course-export.imscc",
+    "size": 2048,
+    "url": "https://canvas.example.edu/files/60001/download?verifier=abc",
+    "content-type": "application/zip",
+}
+EXPORT = {
+    "id": 9101,
+    "user_id": 7,
+    "course_id": 12,
+    "created_at": "2025-01-01T12:00:00Z",
+    "workflow_state": "exported",
+    "export_type": "common_cartridge",
+    "attachment": ATTACHMENT,
+    "progress_url": "https://canvas.example.edu/api/v1/progress/7001",
+}
+PROGRESS = {
+    "id": 7001,
+    "workflow_state": "running",
+    "completion": 37.5,
+    "message": None,
+    "updated_at": "2025-01-01T12:00:05Z",
+}
 USER = {"id": 7, "name": "Tess Teacher", "short_name": "Tess", "login_id": "tess"}
-COURSE = {"id": 12, "name": "Biology", "course_code": "BIO-101", "workflow_state": "available",
-          "term": {"id": 1, "name": "Fall"}, "enrollments": [{"type": "teacher", "role": "TeacherEnrollment"}]}
+COURSE = {
+    "id": 12,
+    "name": "Biology",
+    "course_code": "BIO-101",
+    "workflow_state": "available",
+    "term": {"id": 1, "name": "Fall"},
+    "enrollments": [{"type": "teacher", "role": "TeacherEnrollment"}],
+}
 GROUP = {"id": 3, "name": "Lab partners", "context_name": "Biology"}
-ITEM = {"id": 41, "page_id": 41, "module_id": 5, "parent_folder_id": 2, "folder_id": 2, "size": 10,
-        "name": "Item", "title": "Item", "display_name": "item.pdf", "url": "item", "full_name": "course files/item"}
+ITEM = {
+    "id": 41,
+    "page_id": 41,
+    "module_id": 5,
+    "parent_folder_id": 2,
+    "folder_id": 2,
+    "size": 10,
+    "name": "Item",
+    "title": "Item",
+    "display_name": "item.pdf",
+    "url": "item",
+    "full_name": "course files/item",
+}
 
 Parser = Callable[[Any], object]
 _DISTINCT_CONTENT_PARSERS = (SelectKey.FOLDERS, SelectKey.FILES, SelectKey.PAGES, SelectKey.MODULES)

@@ -65,8 +65,9 @@ def test_open_raw_declines_without_connecting_when_a_proxy_is_set(monkeypatch: p
     import asyncio
 
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
-    result = asyncio.run(rawget.open_raw(httpx.URL("http://127.0.0.1:9/x"), user_agent="UA",
-                                         timeout=httpx.Timeout(1.0)))
+    result = asyncio.run(
+        rawget.open_raw(httpx.URL("http://127.0.0.1:9/x"), user_agent="UA", timeout=httpx.Timeout(1.0))
+    )
     assert result is None
 
 
@@ -76,8 +77,11 @@ def test_head_parsing() -> None:
         b"Content-Length:5\r\n\r\n"
     )
     assert (version, status, reason) == ("HTTP/1.1", 206, "Partial Content")
-    assert headers == [(b"Content-Type", b"application/zip"), (b"Content-Range", b"bytes 5-9/10"),
-                       (b"Content-Length", b"5")]
+    assert headers == [
+        (b"Content-Type", b"application/zip"),
+        (b"Content-Range", b"bytes 5-9/10"),
+        (b"Content-Length", b"5"),
+    ]
     assert rawget._parse_head(b"HTTP/1.0 200\r\n\r\n")[:3] == ("HTTP/1.0", 200, "")
 
 

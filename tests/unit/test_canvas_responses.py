@@ -33,14 +33,17 @@ def err(status: int, body: str = "", headers: dict[str, str] | None = None, **kw
 
 # ---- Canvas's message shapes ----------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "body,expected",
     [
         ('{"message":"invalid export_type"}', "invalid export_type"),
         ('{"errors":[{"message":"The specified resource does not exist."}]}', "The specified resource does not exist."),
         ('{"errors":"Invalid as_user_id"}', "Invalid as_user_id"),
-        ('{"errors":[{"field":"search_term","code":"invalid","message":"3 or more characters is required"}]}',
-         "3 or more characters is required"),
+        (
+            '{"errors":[{"field":"search_term","code":"invalid","message":"3 or more characters is required"}]}',
+            "3 or more characters is required",
+        ),
         ('{"errors":{"export_type":[{"attribute":"export_type","message":"is invalid"}]}}', "is invalid"),
         ('{"errors":[{"message":"a"},{"message":"b"}]}', "a; b"),
         ('while(1);{"message":"quiz_id required and must be a valid ID"}', "quiz_id required and must be a valid ID"),
@@ -48,8 +51,10 @@ def err(status: int, body: str = "", headers: dict[str, str] | None = None, **kw
         ("<html><body>Log in</body></html>", None),
         ("", None),
         ("{}", None),
-        ('{"status":"unauthorized","errors":[{"message":"user not authorized to perform that action"}]}',
-         "user not authorized to perform that action"),
+        (
+            '{"status":"unauthorized","errors":[{"message":"user not authorized to perform that action"}]}',
+            "user not authorized to perform that action",
+        ),
     ],
 )
 def test_canvas_message_shapes(body: str, expected: str | None) -> None:
@@ -65,12 +70,13 @@ def test_while1_prefix_stripped() -> None:
     assert strip_json_prefix('while(1);[{"id":1}]') == '[{"id":1}]'
     assert strip_json_prefix('  while(1);{"a":1}') == '{"a":1}'
     assert strip_json_prefix('{"a":"while(1);"}') == '{"a":"while(1);"}'
-    assert parse_json('while(1);[1,2]') == [1, 2]
+    assert parse_json("while(1);[1,2]") == [1, 2]
     with pytest.raises(ValueError):
         parse_json("<html>")
 
 
 # ---- 401 with WWW-Authenticate: the token -----------------------------------------------
+
 
 @pytest.mark.parametrize(
     "message,reason,words",
@@ -100,10 +106,13 @@ def test_expired_message_is_the_one_from_the_brief() -> None:
 
 
 def test_www_authenticate_header_name_is_case_insensitive() -> None:
-    assert isinstance(err(401, '{"errors":[{"message":"Invalid access token."}]}', {"www-authenticate": "Bearer"}), AuthError)
+    assert isinstance(
+        err(401, '{"errors":[{"message":"Invalid access token."}]}', {"www-authenticate": "Bearer"}), AuthError
+    )
 
 
 # ---- 401/403 without throttle text: permission --------------------------------------------
+
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_not_authorized(status: int) -> None:
@@ -126,8 +135,11 @@ def test_invalid_as_user_id_is_not_an_auth_error() -> None:
 
 # ---- throttling --------------------------------------------------------------------------
 
+
 def test_403_rate_limit_exceeded_is_throttled() -> None:
-    error = err(403, "403 Forbidden (Rate Limit Exceeded)", {"X-Rate-Limit-Remaining": "0.0", "Content-Type": "text/plain"})
+    error = err(
+        403, "403 Forbidden (Rate Limit Exceeded)", {"X-Rate-Limit-Remaining": "0.0", "Content-Type": "text/plain"}
+    )
     assert type(error) is ThrottledError
     assert error.retry_after is None
     assert "X-Rate-Limit-Remaining 0" in error.detail
@@ -146,6 +158,7 @@ def test_throttle_text_is_matched_case_insensitively() -> None:
 
 
 # ---- the rest ----------------------------------------------------------------------------
+
 
 def test_404() -> None:
     error = err(404, '{"errors":[{"message":"The specified resource does not exist."}]}')
@@ -181,6 +194,7 @@ def test_detail_includes_where_but_message_stays_plain() -> None:
 
 
 # ---- transport -----------------------------------------------------------------------------
+
 
 def test_connect_failure_is_not_ambiguous() -> None:
     exc = httpx.ConnectError("[Errno 111] Connection refused")

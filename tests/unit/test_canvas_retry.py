@@ -20,15 +20,23 @@ from desktop_app.canvas.retry import (
 )
 
 POLICY = RetryPolicy(
-    max_attempts=4, base_delay=1.0, max_delay=8.0, max_total=100.0,
-    throttle_attempts=5, throttle_base_delay=2.0, throttle_max_delay=30.0,
+    max_attempts=4,
+    base_delay=1.0,
+    max_delay=8.0,
+    max_total=100.0,
+    throttle_attempts=5,
+    throttle_base_delay=2.0,
+    throttle_max_delay=30.0,
 )
 HIGH = lambda: 0.999999  # noqa: E731 - the largest "random" value
 LOW = lambda: 0.0  # noqa: E731
 HALF = lambda: 0.5  # noqa: E731
 
 
-@pytest.mark.parametrize("method,expected", [("GET", True), ("get", True), ("HEAD", True), ("POST", False), ("PUT", False), ("DELETE", False)])
+@pytest.mark.parametrize(
+    "method,expected",
+    [("GET", True), ("get", True), ("HEAD", True), ("POST", False), ("PUT", False), ("DELETE", False)],
+)
 def test_only_get_and_head_are_idempotent(method: str, expected: bool) -> None:
     assert is_idempotent(method) is expected
 

@@ -8,7 +8,14 @@ import json
 import pytest
 
 from desktop_app import cli
-from desktop_app.canvas.errors import AuthError, CorruptPackageError, NotFoundError, ServerError, ThrottledError, UnreachableError
+from desktop_app.canvas.errors import (
+    AuthError,
+    CorruptPackageError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+    UnreachableError,
+)
 from desktop_app.canvas.models import SelectKey
 from desktop_app.engine.errors import DiskFullError, ExportExpiredError, ExportFailedError
 
@@ -76,7 +83,9 @@ def test_validation_before_any_request(monkeypatch) -> None:
 def test_global_options_after_the_command(monkeypatch) -> None:
     args = cli.build_parser().parse_args(["jobs", "--json"])
     assert args.json is True
-    args = cli.build_parser().parse_args(["--json", "create", "course:1", "--type", "zip", "--select", "files=1,2", "--select", "folders=3"])
+    args = cli.build_parser().parse_args(
+        ["--json", "create", "course:1", "--type", "zip", "--select", "files=1,2", "--select", "folders=3"]
+    )
     assert args.json and args.select == [(SelectKey.FILES, [1, 2]), (SelectKey.FOLDERS, [3])]
 
 
@@ -114,7 +123,14 @@ def test_export_json_leaves_out_the_url() -> None:
 
     from desktop_app.canvas.models import Attachment, ContentExport, WorkflowState
 
-    export = ContentExport(5, "zip", WorkflowState.EXPORTED, datetime(2025, 1, 1, tzinfo=timezone.utc), 1, None,
-                           Attachment(9, "f.zip", 10, "https://x/files/9/download?verifier=SECRET"))
+    export = ContentExport(
+        5,
+        "zip",
+        WorkflowState.EXPORTED,
+        datetime(2025, 1, 1, tzinfo=timezone.utc),
+        1,
+        None,
+        Attachment(9, "f.zip", 10, "https://x/files/9/download?verifier=SECRET"),
+    )
     text = json.dumps(cli.export_json(export))
     assert "SECRET" not in text and '"expires_at": "2025-01-31' in text

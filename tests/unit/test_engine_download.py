@@ -4,8 +4,8 @@ disk errors. The real HTTP versions of these run in tests/integration."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import errno
+import hashlib
 import os
 import shutil
 import threading
@@ -15,14 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from zips import make_zip
 
 from desktop_app.canvas.errors import CorruptPackageError, SizeMismatchError, UnreachableError
 from desktop_app.engine import download as dl
 from desktop_app.engine.download import DiskFullError, DownloadPolicy, FolderNotWritableError, download_to_part
 from desktop_app.engine.partfile import PartFile, open_part
 from desktop_app.engine.zipcheck import StreamedEntries
-
-from zips import make_zip
 
 DATA = bytes(range(256)) * 40  # 10 KiB
 
@@ -48,8 +47,9 @@ class FakeResponse:
 class FakeHost:
     """Serves DATA; `drops` lists byte counts after which successive attempts break."""
 
-    def __init__(self, *, honour_range: bool = True, drops: list[int] | None = None, fail_open: int = 0,
-                 body: bytes = DATA) -> None:
+    def __init__(
+        self, *, honour_range: bool = True, drops: list[int] | None = None, fail_open: int = 0, body: bytes = DATA
+    ) -> None:
         self.honour_range, self.drops, self.fail_open = honour_range, list(drops or []), fail_open
         self.body = body
         self.starts: list[int] = []
@@ -233,8 +233,12 @@ def test_only_an_attempt_that_ends_early_is_fsynced(tmp_path: Path, monkeypatch:
     fetch(FakeHost(), tmp_path / "complete.part", expected_size=len(DATA))
     assert synced == []
     with pytest.raises(UnreachableError, match="ended early"):  # the host has 10 bytes fewer than announced
-        fetch(FakeHost(), tmp_path / "short.part", expected_size=len(DATA) + 10,
-              policy=DownloadPolicy(max_stalled_attempts=1))
+        fetch(
+            FakeHost(),
+            tmp_path / "short.part",
+            expected_size=len(DATA) + 10,
+            policy=DownloadPolicy(max_stalled_attempts=1),
+        )
     assert synced and set(synced) == {len(DATA)}
 
 
@@ -242,16 +246,19 @@ def test_writeback_starts_at_every_step_the_part_completes(tmp_path: Path, monke
     monkeypatch.setattr(dl, "WRITEBACK_STEP", 3000)
     started: list[tuple[int, int]] = []
     monkeypatch.setattr(PartFile, "start_writeback", lambda part, start, length: started.append((start, length)))
-    fetch(FakeHost(drops=[4500]), tmp_path / "x.part", expected_size=len(DATA),
-          policy=DownloadPolicy(chunk_size=2000))
+    fetch(FakeHost(drops=[4500]), tmp_path / "x.part", expected_size=len(DATA), policy=DownloadPolicy(chunk_size=2000))
     assert started == [(0, 3000), (3000, 3000), (6000, 3000)]  # 10,240 bytes: the last 1,240 wait for the fsync
 
 
 def test_the_digest_takes_the_pieces_in_byte_order_while_they_are_written(tmp_path: Path) -> None:
     """Written and hashed in two threads at once: the digest still sees byte order."""
     body = os.urandom(1 << 20)
-    result = fetch(FakeHost(body=body, drops=[300_000]), tmp_path / "x.part", expected_size=len(body),
-                   policy=DownloadPolicy(chunk_size=5000))
+    result = fetch(
+        FakeHost(body=body, drops=[300_000]),
+        tmp_path / "x.part",
+        expected_size=len(body),
+        policy=DownloadPolicy(chunk_size=5000),
+    )
     assert (tmp_path / "x.part").read_bytes() == body
     assert result.sha256 == hashlib.sha256(body).hexdigest()
 
@@ -290,13 +297,18 @@ def test_fsync_alongside_reports_a_failed_fsync_as_a_storage_error(tmp_path: Pat
 
 
 def test_zip_entries_are_streamed_across_resumes_and_a_part_from_an_earlier_run(tmp_path: Path) -> None:
-    package = make_zip({"imsmanifest.xml": b"<manifest/>", "a.bin": os.urandom(20_000), "b.bin": os.urandom(9_000)},
-                       zipfile.ZIP_STORED)
+    package = make_zip(
+        {"imsmanifest.xml": b"<manifest/>", "a.bin": os.urandom(20_000), "b.bin": os.urandom(9_000)}, zipfile.ZIP_STORED
+    )
     whole = StreamedEntries(len(package))
     whole.feed(package)
     assert len(whole.entries) == 3
     part = tmp_path / "x.part"
     part.write_bytes(package[:7_000])  # an earlier run's bytes: read once, like the digest
-    result = fetch(FakeHost(body=package, drops=[5_000, 4_000]), part, expected_size=len(package),
-                   policy=DownloadPolicy(chunk_size=3_000))
+    result = fetch(
+        FakeHost(body=package, drops=[5_000, 4_000]),
+        part,
+        expected_size=len(package),
+        policy=DownloadPolicy(chunk_size=3_000),
+    )
     assert result.resumed and result.streamed.entries == whole.entries

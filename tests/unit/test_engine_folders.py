@@ -28,7 +28,8 @@ def test_course_and_group_folders_carry_name_and_id() -> None:
 
 def test_names_are_safe_on_every_platform() -> None:
     assert context_folder_name(Context.parse("course:1"), "Math 101/102: Proofs? <draft>") == (
-        "Math 101-102 - Proofs_ _draft_ (course 1)")
+        "Math 101-102 - Proofs_ _draft_ (course 1)"
+    )
     assert context_folder_name(Context.parse("course:2"), "..") == "(course 2)"
     assert context_folder_name(Context.parse("course:3"), "  Two\n lines  ") == "Two lines (course 3)"
     long = context_folder_name(Context.parse("course:4"), "Ä" * 400)

@@ -28,6 +28,7 @@ from desktop_app.canvas.models import (
     WorkflowState,
 )
 from desktop_app.engine import (
+    STOP_MESSAGE,
     Engine,
     EngineConfig,
     ExportExpiredError,
@@ -40,7 +41,6 @@ from desktop_app.engine import (
     JobStore,
     JobWarning,
     PollPolicy,
-    STOP_MESSAGE,
 )
 from desktop_app.engine.download import DownloadPolicy
 
@@ -71,10 +71,15 @@ class FakeCanvas:
         self.package = cartridge()
         self.package_reads: list[int] = []
 
-    def add(self, *, state=WorkflowState.EXPORTING, user_id=ME, export_type="common_cartridge", created_at=None, reads=0) -> int:
+    def add(
+        self, *, state=WorkflowState.EXPORTING, user_id=ME, export_type="common_cartridge", created_at=None, reads=0
+    ) -> int:
         self.next_id += 1
         self.exports[self.next_id] = {
-            "state": state, "user_id": user_id, "type": export_type, "reads": reads,
+            "state": state,
+            "user_id": user_id,
+            "type": export_type,
+            "reads": reads,
             "created_at": created_at or datetime.now(timezone.utc),
         }
         return self.next_id
@@ -83,8 +88,12 @@ class FakeCanvas:
         e = self.exports[eid]
         att = None
         if e["state"] is WorkflowState.EXPORTED:
-            att = Attachment(id=eid * 10, display_name="My Course-export.imscc", size=len(self.package), url=f"https://x/files/{eid}")
-        return ContentExport(eid, e["type"], e["state"], e["created_at"], e["user_id"], None, att, f"{SITE}/api/v1/progress/{eid}")
+            att = Attachment(
+                id=eid * 10, display_name="My Course-export.imscc", size=len(self.package), url=f"https://x/files/{eid}"
+            )
+        return ContentExport(
+            eid, e["type"], e["state"], e["created_at"], e["user_id"], None, att, f"{SITE}/api/v1/progress/{eid}"
+        )
 
     def _advance(self, eid: int) -> None:
         e = self.exports[eid]
@@ -102,6 +111,7 @@ class FakeCanvas:
         async def gen():
             for eid in sorted(self.exports, reverse=True):
                 yield self.view(eid)
+
         return gen()
 
     async def get_export(self, ctx: Context, eid: int) -> ContentExport:
@@ -153,7 +163,9 @@ async def fast_sleep(_: float) -> None:
     await asyncio.sleep(0)
 
 
-CONFIG = EngineConfig(poll=PollPolicy(initial=0.01, ceiling=0.02), download=DownloadPolicy(base_delay=0.001), poll_failure_delay=0.001)
+CONFIG = EngineConfig(
+    poll=PollPolicy(initial=0.01, ceiling=0.02), download=DownloadPolicy(base_delay=0.001), poll_failure_delay=0.001
+)
 
 
 def make_engine(tmp_path: Path, canvas: FakeCanvas, events: list) -> Engine:
@@ -257,8 +269,14 @@ def test_restart_after_kill_during_post_adopts_instead_of_posting(tmp_path: Path
     canvas = FakeCanvas()
     store = JobStore(tmp_path / "jobs.db")
     started = datetime.now(timezone.utc)
-    job = store.add(site=SITE, context="course:1", export_type="zip", state=JobStatus.CREATING,
-                    dest_dir=tmp_path, create_started_at=started)
+    job = store.add(
+        site=SITE,
+        context="course:1",
+        export_type="zip",
+        state=JobStatus.CREATING,
+        dest_dir=tmp_path,
+        create_started_at=started,
+    )
     canvas.add(export_type="zip", created_at=started + timedelta(seconds=1))
     store.close()
 
@@ -371,8 +389,15 @@ def test_resume_download_from_part_after_restart(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "jobs.db")
     part = tmp_path / f"My Course-export.imscc.{eid}.part"
     part.write_bytes(canvas.package[:3000])
-    job = store.add(site=SITE, context="course:1", export_type="common_cartridge", state=JobStatus.DOWNLOADING,
-                    export_id=eid, dest_dir=tmp_path, part_path=part)
+    job = store.add(
+        site=SITE,
+        context="course:1",
+        export_type="common_cartridge",
+        state=JobStatus.DOWNLOADING,
+        export_id=eid,
+        dest_dir=tmp_path,
+        part_path=part,
+    )
     store.close()
 
     async def go():
@@ -392,10 +417,18 @@ def test_crash_after_rename_is_recognised(tmp_path: Path) -> None:
     saved = tmp_path / "My Course-export.imscc"
     saved.write_bytes(canvas.package)
     store = JobStore(tmp_path / "jobs.db")
-    job = store.add(site=SITE, context="course:1", export_type="common_cartridge", state=JobStatus.VERIFYING,
-                    export_id=eid, dest_dir=tmp_path, attachment_name="My Course-export.imscc",
-                    part_path=tmp_path / f"My Course-export.imscc.{eid}.part",
-                    sha256=hashlib.sha256(canvas.package).hexdigest(), size=len(canvas.package))
+    job = store.add(
+        site=SITE,
+        context="course:1",
+        export_type="common_cartridge",
+        state=JobStatus.VERIFYING,
+        export_id=eid,
+        dest_dir=tmp_path,
+        attachment_name="My Course-export.imscc",
+        part_path=tmp_path / f"My Course-export.imscc.{eid}.part",
+        sha256=hashlib.sha256(canvas.package).hexdigest(),
+        size=len(canvas.package),
+    )
     store.close()
 
     async def go():
@@ -414,8 +447,15 @@ def test_bad_bytes_from_an_old_part_trigger_one_fresh_download(tmp_path: Path) -
     part = tmp_path / f"My Course-export.imscc.{eid}.part"
     part.write_bytes(b"\0" * 3000)  # not this package's bytes
     store = JobStore(tmp_path / "jobs.db")
-    job = store.add(site=SITE, context="course:1", export_type="common_cartridge", state=JobStatus.DOWNLOADING,
-                    export_id=eid, dest_dir=tmp_path, part_path=part)
+    job = store.add(
+        site=SITE,
+        context="course:1",
+        export_type="common_cartridge",
+        state=JobStatus.DOWNLOADING,
+        export_id=eid,
+        dest_dir=tmp_path,
+        part_path=part,
+    )
     store.close()
 
     async def go():
@@ -459,8 +499,15 @@ def test_download_limit_can_change_while_jobs_wait(tmp_path: Path) -> None:
     first, second = canvas.add(state=WorkflowState.EXPORTED), canvas.add(state=WorkflowState.EXPORTED)
 
     async def go():
-        engine = Engine(JobStore(tmp_path / "jobs.db"), {SITE: canvas}, None, config=CONFIG, sleep=fast_sleep,
-                        max_concurrent=1, max_downloads=1)
+        engine = Engine(
+            JobStore(tmp_path / "jobs.db"),
+            {SITE: canvas},
+            None,
+            config=CONFIG,
+            sleep=fast_sleep,
+            max_concurrent=1,
+            max_downloads=1,
+        )
         jobs = [await engine.attach(SITE, "course:1", eid, tmp_path / str(eid)) for eid in (first, second)]
         await until(lambda: all(engine.job(j).state is JobStatus.DOWNLOADING for j in jobs) and canvas.opened == 1)
         for _ in range(50):  # the second one really waits for a slot
@@ -520,8 +567,11 @@ def test_a_new_phase_is_reported_before_the_progress_of_the_same_poll(tmp_path: 
         return await engine.wait(job_id)
 
     assert run(go()).state is JobStatus.DONE
-    phases = [(type(e).__name__, getattr(e, "state", None) or getattr(e, "completion", None))
-              for e in events if isinstance(e, (JobState, JobProgress))]
+    phases = [
+        (type(e).__name__, getattr(e, "state", None) or getattr(e, "completion", None))
+        for e in events
+        if isinstance(e, (JobState, JobProgress))
+    ]
     assert phases.index(("JobState", JobStatus.EXPORTING)) + 1 == phases.index(("JobProgress", 40.0))
     assert phases.index(("JobProgress", 40.0)) < phases.index(("JobProgress", 70.0))
 
@@ -536,8 +586,9 @@ def test_a_store_that_fails_mid_run_is_told_as_a_job_error(tmp_path: Path) -> No
     canvas, events = FakeCanvas(), []
 
     async def go():
-        engine = Engine(JobStore(tmp_path / "jobs.db", timeout=0.05), {SITE: canvas}, events.append, config=CONFIG,
-                        sleep=fast_sleep)
+        engine = Engine(
+            JobStore(tmp_path / "jobs.db", timeout=0.05), {SITE: canvas}, events.append, config=CONFIG, sleep=fast_sleep
+        )
         job_id = await engine.start_export(SITE, "course:1", "common_cartridge", None, False, tmp_path / "out")
         other = sqlite3.connect(tmp_path / "jobs.db", isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")

@@ -95,6 +95,8 @@ def test_safe_filename_drops_bidi_controls_and_replaces_unencodable(raw: str, ex
     name.encode("utf-8")  # every file system can take it
 
 
-@pytest.mark.parametrize("raw", ["CONIN$", "conout$.zip", "COM\u00b9", "com\u00b2.imscc", "LPT\u00b3.zip", "COM0", "lpt0.zip"])
+@pytest.mark.parametrize(
+    "raw", ["CONIN$", "conout$.zip", "COM\u00b9", "com\u00b2.imscc", "LPT\u00b3.zip", "COM0", "lpt0.zip"]
+)
 def test_windows_reserved_names_with_superscripts_and_console_buffers(raw: str) -> None:
     assert safe_filename(raw) == "_" + raw

@@ -80,7 +80,9 @@ def test_commit_links_the_file_we_wrote_even_if_the_name_was_swapped(folder: Pat
     assert path.is_symlink()  # what sits at the .part name is not ours: left alone
 
 
-def test_commit_without_proc_checks_the_name_is_still_ours(folder: Path, outside: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commit_without_proc_checks_the_name_is_still_ours(
+    folder: Path, outside: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(partfile, "_link_by_fd", lambda fd, final: False)  # no /proc: another OS
     path = folder / "course.imscc.9.part"
     with open_part(path) as part:
@@ -92,7 +94,9 @@ def test_commit_without_proc_checks_the_name_is_still_ours(folder: Path, outside
     assert not (folder / NAME).exists() and outside.read_bytes() == b"do not touch"
 
 
-def test_a_second_writer_waits_and_reports_where_the_first_saved_it(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_writer_waits_and_reports_where_the_first_saved_it(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(partfile, "LOCK_POLL_INTERVAL", 0.01)
     path = folder / "course.imscc.9.part"
 
@@ -121,7 +125,9 @@ def test_a_second_writer_waits_and_reports_where_the_first_saved_it(folder: Path
     assert sorted(os.listdir(folder)) == [NAME]
 
 
-def test_a_second_writer_starts_afresh_when_the_first_discarded_its_part(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_writer_starts_afresh_when_the_first_discarded_its_part(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(partfile, "LOCK_POLL_INTERVAL", 0.01)
     path = folder / "course.imscc.9.part"
 
@@ -164,9 +170,16 @@ def test_an_empty_part_we_created_is_removed_but_not_one_we_found(folder: Path) 
 
 @pytest.mark.parametrize(
     ("candidate", "expected"),
-    [("course.imscc", True), ("course (2).imscc", True), ("course (17).imscc", True),
-     ("course (1).imscc", False), ("course (02).imscc", False), ("course (x).imscc", False),
-     ("other.imscc", False), ("course.imscc.9.part", False)],
+    [
+        ("course.imscc", True),
+        ("course (2).imscc", True),
+        ("course (17).imscc", True),
+        ("course (1).imscc", False),
+        ("course (02).imscc", False),
+        ("course (x).imscc", False),
+        ("other.imscc", False),
+        ("course.imscc.9.part", False),
+    ],
 )
 def test_only_the_package_s_own_names_count_as_saved(candidate: str, expected: bool) -> None:
     assert partfile._is_copy_name(candidate, NAME) is expected

@@ -10,13 +10,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from zips import make_zip
 
 from desktop_app.canvas.errors import CorruptPackageError, LoginPageError, SizeMismatchError
 from desktop_app.engine import zipcheck
 from desktop_app.engine.verify import verify_package
 from desktop_app.engine.zipcheck import StreamedEntries
-
-from zips import make_zip
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -100,7 +99,7 @@ def test_damaged_deflate_stream(tmp_path: Path) -> None:
     data = bytearray(make_zip({"imsmanifest.xml": b"<m/>", "page.html": b"<p>hello</p>" * 2000}))
     entry = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("page.html")
     start = entry.header_offset + 30 + len("page.html")
-    data[start:start + 8] = b"\xff" * 8  # not a valid deflate block any more
+    data[start : start + 8] = b"\xff" * 8  # not a valid deflate block any more
     with pytest.raises(CorruptPackageError, match="page.html"):
         verify_package(write(tmp_path, "c.imscc", bytes(data)), len(data))
 
@@ -176,7 +175,7 @@ def test_damage_anywhere_is_reported_as_a_package_error(tmp_path: Path) -> None:
 def streamed_entries(data: bytes, piece: int) -> StreamedEntries:
     streamed = StreamedEntries(len(data))
     for at in range(0, len(data), piece):
-        streamed.feed(data[at:at + piece])
+        streamed.feed(data[at : at + piece])
     return streamed
 
 
@@ -198,8 +197,9 @@ MIXED = {"imsmanifest.xml": b"<manifest/>", "media/a.bin": bytes(range(256)) * 4
 
 @pytest.mark.parametrize("piece", [1, 7, 4096, 1 << 20])
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
-def test_entries_streamed_while_writing_are_not_read_back(tmp_path: Path, piece: int, method: int,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entries_streamed_while_writing_are_not_read_back(
+    tmp_path: Path, piece: int, method: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = make_zip(MIXED, method)
     names = read_back_names(monkeypatch)
     result = verify_package(write(tmp_path, "c.imscc", data), len(data), streamed=streamed_entries(data, piece))
@@ -241,8 +241,9 @@ def test_a_central_directory_disagreeing_with_the_streamed_crc_is_read_back_and_
         verify_package(write(tmp_path, "c.imscc", bytes(data)), len(data), streamed=streamed)
 
 
-def test_entries_with_a_data_descriptor_stop_the_stream_and_are_read_back(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entries_with_a_data_descriptor_stop_the_stream_and_are_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """zipfile writing to a pipe puts the sizes after the data (flag bit 3): the next
     header cannot be found while streaming, so the rest is read back."""
 

@@ -17,13 +17,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from zips import make_zip
 
 from desktop_app.canvas.errors import CorruptPackageError
 from desktop_app.engine import verify as verify_module
 from desktop_app.engine import zipcheck
 from desktop_app.engine.verify import MAX_MANIFEST_BYTES, verify_package
-
-from zips import make_zip
 
 MANIFEST = b'<?xml version="1.0" encoding="UTF-8"?><manifest identifier="m"><resources/></manifest>'
 CENTRAL = struct.Struct("<4s6H3L5H2L")
@@ -61,7 +60,7 @@ def streamed_entries(data: bytes) -> zipcheck.StreamedEntries:
     """The stored entries' CRCs as a download computes them while writing `data`."""
     streamed = zipcheck.StreamedEntries(len(data))
     for at in range(0, len(data), STREAM_PIECE):
-        streamed.feed(data[at:at + STREAM_PIECE])
+        streamed.feed(data[at : at + STREAM_PIECE])
     return streamed
 
 
@@ -88,8 +87,9 @@ def verify_bytes(tmp_path: Path, data: bytes, name: str = "course.imscc"):
 def hand_made_zip(name: bytes, method: int, body: bytes, crc: int, size: int, records: int = 1) -> bytes:
     """One local entry, and `records` central directory records that all point at it."""
     local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0, crc, len(body), size, len(name), 0)
-    record = CENTRAL.pack(b"PK\x01\x02", 20, 20, 0, method, 0, 0, crc, len(body), size,
-                          len(name), 0, 0, 0, 0, 0, 0) + name
+    record = (
+        CENTRAL.pack(b"PK\x01\x02", 20, 20, 0, method, 0, 0, crc, len(body), size, len(name), 0, 0, 0, 0, 0, 0) + name
+    )
     start = len(local) + len(name) + len(body)
     directory = record * records
     end = END.pack(b"PK\x05\x06", 0, 0, records, records, len(directory), start, 0)
@@ -119,7 +119,9 @@ def test_memory_stays_flat_whatever_the_package_size(tmp_path: Path) -> None:
         zf.writestr("imsmanifest.xml", MANIFEST, zipfile.ZIP_DEFLATED)
         zf.writestr("media/video.bin", os.urandom(48 << 20), zipfile.ZIP_STORED)
         zf.writestr("web/log.txt", os.urandom(12 << 20).hex().encode(), zipfile.ZIP_DEFLATED)
-    done = subprocess.run([sys.executable, "-c", PEAK_GROWTH_CHILD, str(path)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_GROWTH_CHILD, str(path)], capture_output=True, text=True, check=True
+    )
     entries, growth = json.loads(done.stdout)
     assert entries == 3
     assert path.stat().st_size > 60 << 20
@@ -212,7 +214,9 @@ def test_more_entries_than_the_limit_in_the_end_record(tmp_path: Path) -> None:
         verify_bytes(tmp_path, bytes(data))
 
 
-def test_more_records_than_the_limit_whatever_the_end_record_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_more_records_than_the_limit_whatever_the_end_record_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(zipcheck, "MAX_ENTRIES", 50)
     data = bytearray(make_zip({f"f{i}.txt": b"x" for i in range(51)}))
     struct.pack_into("<2H", data, data.rindex(b"PK\x05\x06") + 8, 3, 3)
@@ -243,12 +247,16 @@ def test_a_stored_entry_declaring_another_size_is_damaged(tmp_path: Path) -> Non
         verify_bytes(tmp_path, bomb, "files.zip")
 
 
-@pytest.mark.parametrize("manifest", [
-    b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]><m>&d;&d;&d;</m>',
-    b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY secret SYSTEM "file:///etc/passwd">]><m>&secret;</m>',
-    b'<?xml version="1.0"?><manifest><resources></manifest>',
-], ids=["billion-laughs", "external-entity", "malformed"])
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]><m>&d;&d;&d;</m>',
+        b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY secret SYSTEM "file:///etc/passwd">]><m>&secret;</m>',
+        b'<?xml version="1.0"?><manifest><resources></manifest>',
+    ],
+    ids=["billion-laughs", "external-entity", "malformed"],
+)
 def test_a_manifest_that_is_not_plain_xml_is_refused(tmp_path: Path, manifest: bytes) -> None:
     data = make_zip({"imsmanifest.xml": manifest, "a.html": b"<p/>"})
     with pytest.raises(CorruptPackageError, match="not a valid export: its imsmanifest.xml is not plain"):
@@ -284,7 +292,7 @@ def _central_records(data: bytes) -> list[tuple[int, bytes]]:
     records, at = [], data.find(b"PK\x01\x02")
     while at >= 0:
         name_length = struct.unpack_from("<H", data, at + 28)[0]
-        records.append((at, data[at + 46:at + 46 + name_length]))
+        records.append((at, data[at + 46 : at + 46 + name_length]))
         at = data.find(b"PK\x01\x02", at + 46 + name_length)
     return records
 

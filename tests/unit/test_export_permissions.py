@@ -22,9 +22,14 @@ def test_course_admins_and_unknown_permissions_offer_every_type(may_read_as_admi
 def test_without_read_as_admin_a_course_is_zip_only_with_one_reason() -> None:
     allowed = allowed_export_types(ContextKind.COURSE, False)
     assert allowed[ZIP] is None
-    assert allowed[CC] == allowed[QTI] == (
-        "Only teachers, TAs and designers of this course can make Common Cartridge or QTI exports; "
-        "you can export its files as a zip.")
+    assert (
+        allowed[CC]
+        == allowed[QTI]
+        == (
+            "Only teachers, TAs and designers of this course can make Common Cartridge or QTI exports; "
+            "you can export its files as a zip."
+        )
+    )
 
 
 @pytest.mark.parametrize("kind", [ContextKind.GROUP, ContextKind.USER])
@@ -44,8 +49,10 @@ def test_the_request_check_uses_the_same_rule() -> None:
         assert str(caught.value) == allowed_export_types(ContextKind.COURSE, False)[export_type]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (True, True), (False, False), ("true", True), ("false", False), (" TRUE ", True), (None, False)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), (False, False), ("true", True), ("false", False), (" TRUE ", True), (None, False)],
+)
 def test_flag_reads_booleans_and_canvas_documented_strings(value: object, expected: bool) -> None:
     assert Fields({"read_as_admin": value}, "a permissions answer").flag("read_as_admin") is expected
     assert Fields({}, "a permissions answer").flag("read_as_admin") is False

@@ -26,13 +26,21 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_the_rule_sees_the_core_modules() -> None:
     relative = {str(p.relative_to(PACKAGE)) for p in QT_FREE}
-    assert {"cli.py", "canvas/client.py", "engine/engine.py", "simulator/server.py", "app/usecases.py",
-            "app/jobs.py"} <= relative
+    assert {
+        "cli.py",
+        "canvas/client.py",
+        "engine/engine.py",
+        "simulator/server.py",
+        "app/usecases.py",
+        "app/jobs.py",
+    } <= relative
 
 
 def test_no_qt_outside_ui() -> None:
     offenders = {
-        str(path.relative_to(PACKAGE)): sorted(m for m in imported_modules(path) if m.split(".")[0] in {"PySide6", "shiboken6"})
+        str(path.relative_to(PACKAGE)): sorted(
+            m for m in imported_modules(path) if m.split(".")[0] in {"PySide6", "shiboken6"}
+        )
         for path in QT_FREE
     }
     assert {k: v for k, v in offenders.items() if v} == {}

@@ -32,8 +32,12 @@ def test_the_first_frame_does_not_need_the_engine_events() -> None:
 
 
 def test_profiles_and_their_config_folder_do_not_load_keyring() -> None:
-    assert loaded_after("from desktop_app.profiles import config_dir, ProfileStore, TokenVault; TokenVault()",
-                        ("keyring",)) == []
+    assert (
+        loaded_after(
+            "from desktop_app.profiles import config_dir, ProfileStore, TokenVault; TokenVault()", ("keyring",)
+        )
+        == []
+    )
 
 
 def test_the_engine_package_still_exports_its_api() -> None:

@@ -15,7 +15,6 @@ from desktop_app.engine.download import MAX_NAME_BYTES, safe_filename
 from desktop_app.engine.names import context_label_of, package_name
 from desktop_app.engine.status import JobStatus
 from desktop_app.engine.store import MIGRATIONS, JobStore, migrate
-
 from tests.unit.test_engine_jobs import SITE, FakeCanvas, make_engine
 
 UTC = timezone.utc
@@ -24,11 +23,14 @@ NOON = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 def test_the_name_a_person_sorts_by() -> None:
     assert package_name("BIO-101", ExportType.COMMON_CARTRIDGE, NOON, 9027, "biology-101-export.imscc", tz=UTC) == (
-        "BIO-101 Common Cartridge 2026-12-06 export 9027.imscc")
+        "BIO-101 Common Cartridge 2026-12-06 export 9027.imscc"
+    )
     assert package_name("Project Team", "zip", NOON, 12, "files_export.zip", tz=UTC) == (
-        "Project Team Zip 2026-12-06 export 12.zip")
+        "Project Team Zip 2026-12-06 export 12.zip"
+    )
     assert package_name("My files", ExportType.QTI, NOON, 7, "x-quiz-export.zip", tz=UTC) == (
-        "My files QTI 2026-12-06 export 7.zip")
+        "My files QTI 2026-12-06 export 7.zip"
+    )
 
 
 def test_the_date_is_the_exports_creation_day_in_the_given_zone() -> None:
@@ -131,10 +133,20 @@ def test_a_crash_after_saving_under_the_new_name_is_recognised(tmp_path: Path) -
     canvas = FakeCanvas()
     eid = canvas.add(state=WorkflowState.EXPORTED)
     store = JobStore(tmp_path / "jobs.db")
-    job = store.add(site=SITE, context="course:1", export_type="common_cartridge", state=JobStatus.VERIFYING,
-                    export_id=eid, export_created_at=NOON, dest_dir=tmp_path, context_label="BIO-101",
-                    attachment_name="My Course-export.imscc", part_path=tmp_path / "gone.part",
-                    sha256=hashlib.sha256(canvas.package).hexdigest(), size=len(canvas.package))
+    job = store.add(
+        site=SITE,
+        context="course:1",
+        export_type="common_cartridge",
+        state=JobStatus.VERIFYING,
+        export_id=eid,
+        export_created_at=NOON,
+        dest_dir=tmp_path,
+        context_label="BIO-101",
+        attachment_name="My Course-export.imscc",
+        part_path=tmp_path / "gone.part",
+        sha256=hashlib.sha256(canvas.package).hexdigest(),
+        size=len(canvas.package),
+    )
     store.close()
     saved = tmp_path / package_name("BIO-101", "common_cartridge", NOON, eid, "My Course-export.imscc")
     saved.write_bytes(canvas.package)

@@ -30,10 +30,15 @@ def test_a_whole_course_cartridge_lists_every_kind_and_its_modules_in_order(tmp_
         assert contents.format == "common_cartridge"
         assert contents.title == "Analytical Engines: Foundations of Computing"
         assert contents.counts() == {
-            "pages": len(ids("wiki_pages")), "assignments": len(ids("assignments")), "quizzes": len(ids("quizzes")),
-            "discussion_topics": len(ids("discussion_topics")), "announcements": len(ids("announcements")),
-            "calendar_events": len(ids("calendar_events")), "rubrics": len(ids("rubrics")),
-            "files": len(ids("attachments")), "web_links": len(ids("context_modules")),
+            "pages": len(ids("wiki_pages")),
+            "assignments": len(ids("assignments")),
+            "quizzes": len(ids("quizzes")),
+            "discussion_topics": len(ids("discussion_topics")),
+            "announcements": len(ids("announcements")),
+            "calendar_events": len(ids("calendar_events")),
+            "rubrics": len(ids("rubrics")),
+            "files": len(ids("attachments")),
+            "web_links": len(ids("context_modules")),
         }
         first = contents.modules[0]
         module = DATA.modules[ids("context_modules")[0]]
@@ -84,15 +89,22 @@ def test_search_finds_text_after_indexing_and_titles_before(tmp_path: Path) -> N
 
 
 def test_sanitize_drops_scripts_and_resolves_the_file_base(tmp_path: Path) -> None:
-    path = write(tmp_path, "p.imscc", make_zip({"imsmanifest.xml": b"<manifest/>", "web_resources/a b.png": b"x",
-                                                "wiki_content/p.html": b""}))
+    path = write(
+        tmp_path,
+        "p.imscc",
+        make_zip({"imsmanifest.xml": b"<manifest/>", "web_resources/a b.png": b"x", "wiki_content/p.html": b""}),
+    )
     with PackageReader(path) as reader:
         html, text, _, blocked = sanitize(
             '<p onclick="x()" style="color:red">Hi<script>alert(1)</script></p>'
             '<img src="$IMS-CC-FILEBASE$/a%20b.png"><img src="%24IMS-CC-FILEBASE%24/a b.png?canvas_download=1">'
             '<img src="https://tracker.example/p.gif" alt="pixel"><img src="../../etc/passwd">'
             '<iframe src="https://evil.example"></iframe><a href="javascript:alert(1)">j</a>'
-            '<a href="https://example.org/x">web</a>', reader, None, "wiki_content/p.html")
+            '<a href="https://example.org/x">web</a>',
+            reader,
+            None,
+            "wiki_content/p.html",
+        )
         assert "script" not in html and "onclick" not in html and "style" not in html and "iframe" not in html
         assert html.count('src="pkg:web_resources/a%20b.png"') == 2
         assert "tracker.example" not in html and blocked == 2
@@ -115,14 +127,17 @@ def test_qti_answers_marked_correct() -> None:
 # ------------------------------------------------------------------ hostile packages
 
 
-@pytest.mark.parametrize("name, parts, flagged", [
-    ("../../etc/passwd", ("etc", "passwd"), True),
-    ("/abs/x.txt", ("abs", "x.txt"), True),
-    ("C:\\Windows\\x.dll", ("Windows", "x.dll"), True),
-    ("web_resources/a/./b.txt", ("web_resources", "a", "b.txt"), False),
-    ("web_resources/CON.txt", ("web_resources", "_CON.txt"), True),
-    ("a/b:c?.txt", ("a", "b_c_.txt"), True),
-])
+@pytest.mark.parametrize(
+    "name, parts, flagged",
+    [
+        ("../../etc/passwd", ("etc", "passwd"), True),
+        ("/abs/x.txt", ("abs", "x.txt"), True),
+        ("C:\\Windows\\x.dll", ("Windows", "x.dll"), True),
+        ("web_resources/a/./b.txt", ("web_resources", "a", "b.txt"), False),
+        ("web_resources/CON.txt", ("web_resources", "_CON.txt"), True),
+        ("a/b:c?.txt", ("a", "b_c_.txt"), True),
+    ],
+)
 def test_entry_names_are_neutralised(name: str, parts: tuple[str, ...], flagged: bool) -> None:
     got, reason = safe_parts(name)
     assert got == parts and bool(reason) is flagged
@@ -150,11 +165,14 @@ def test_a_manifest_pointing_at_missing_files_is_reported(tmp_path: Path) -> Non
         assert contents.by_identifier("quiz_901").missing
 
 
-@pytest.mark.parametrize("payload, message", [
-    (b"<html><body>Sign in</body></html>", "web page"),
-    (b"not a zip at all", "not a zip"),
-    (b"PK\x03\x04 truncated", "damaged"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"<html><body>Sign in</body></html>", "web page"),
+        (b"not a zip at all", "not a zip"),
+        (b"PK\x03\x04 truncated", "damaged"),
+    ],
+)
 def test_files_that_are_not_packages_are_refused(tmp_path: Path, payload: bytes, message: str) -> None:
     with pytest.raises(CorruptPackageError, match=message):
         PackageReader(write(tmp_path, "x.imscc", payload))
@@ -190,20 +208,36 @@ def test_overlapping_entries_are_refused_at_open(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ Canvas's single-file layouts
 def test_canvas_course_settings_lists_every_event_rubric_and_tool(tmp_path: Path) -> None:
     from tests.unit.package_support import (
-        EVENT_KEYS, LINK_KEY, LTI_KEY, OLD_TOOL_KEY, OTHER_RUBRIC_KEY, RUBRIC_KEY, canvas_layout_cc,
+        EVENT_KEYS,
+        LINK_KEY,
+        LTI_KEY,
+        OLD_TOOL_KEY,
+        OTHER_RUBRIC_KEY,
+        RUBRIC_KEY,
+        canvas_layout_cc,
     )
 
     reader, contents = open_contents(write(tmp_path, "canvas.imscc", canvas_layout_cc()))
     with reader:
         assert contents.problems == []
-        assert contents.counts() == {"assignments": 1, "calendar_events": 2, "rubrics": 2, "web_links": 1,
-                                     "external_tools": 2}
+        assert contents.counts() == {
+            "assignments": 1,
+            "calendar_events": 2,
+            "rubrics": 2,
+            "web_links": 1,
+            "external_tools": 2,
+        }
         assert sorted((i.identifier, i.title) for i in contents.of_kind("calendar_events")) == sorted(
-            zip(EVENT_KEYS, ("Midterm review", "Field trip")))
+            zip(EVENT_KEYS, ("Midterm review", "Field trip"), strict=True)
+        )
         assert {i.identifier: i.title for i in contents.of_kind("rubrics")} == {
-            RUBRIC_KEY: "Essay rubric", OTHER_RUBRIC_KEY: "Lab report rubric"}
+            RUBRIC_KEY: "Essay rubric",
+            OTHER_RUBRIC_KEY: "Lab report rubric",
+        }
         assert {i.identifier: i.title for i in contents.of_kind("external_tools")} == {
-            LTI_KEY: "Lab simulator", OLD_TOOL_KEY: "Citation helper"}
+            LTI_KEY: "Lab simulator",
+            OLD_TOOL_KEY: "Citation helper",
+        }
         assert contents.of_kind("web_links")[0].title == "Style guide"
         kinds = [contents.items[e.item_key].kind for e in contents.modules[0].entries]
         assert kinds == ["assignments", "external_tools", "web_links"]

@@ -23,11 +23,16 @@ from tests.unit.package_support import DATA, canvas_identifiers, cc_bytes, files
 from tests.unit.zips import make_zip
 
 EVERY_KEY = {
-    "pages": DATA.ids("wiki_pages")[:3], "assignments": DATA.ids("assignments")[:2],
-    "quizzes": DATA.ids("quizzes")[:2], "discussion_topics": DATA.ids("discussion_topics")[:2],
-    "announcements": DATA.ids("announcements")[:2], "calendar_events": DATA.ids("calendar_events")[:2],
-    "rubrics": DATA.ids("rubrics")[:2], "files": DATA.ids("attachments")[:4],
-    "modules": DATA.ids("context_modules")[:1], "module_items": DATA.ids("content_tags")[8:10],
+    "pages": DATA.ids("wiki_pages")[:3],
+    "assignments": DATA.ids("assignments")[:2],
+    "quizzes": DATA.ids("quizzes")[:2],
+    "discussion_topics": DATA.ids("discussion_topics")[:2],
+    "announcements": DATA.ids("announcements")[:2],
+    "calendar_events": DATA.ids("calendar_events")[:2],
+    "rubrics": DATA.ids("rubrics")[:2],
+    "files": DATA.ids("attachments")[:4],
+    "modules": DATA.ids("context_modules")[:1],
+    "module_items": DATA.ids("content_tags")[8:10],
 }
 
 
@@ -42,8 +47,19 @@ def test_every_select_key_lands_in_the_demo_cartridge(tmp_path: Path) -> None:
     assert check.ok, check.summary()
     assert [(k.key, k.asked, k.found, k.method) for k in check.kinds] == [
         (key, len(EVERY_KEY[key]), len(EVERY_KEY[key]), "identifier")
-        for key in ["modules", "module_items", "pages", "assignments", "quizzes", "discussion_topics",
-                    "announcements", "calendar_events", "rubrics", "files"]]
+        for key in [
+            "modules",
+            "module_items",
+            "pages",
+            "assignments",
+            "quizzes",
+            "discussion_topics",
+            "announcements",
+            "calendar_events",
+            "rubrics",
+            "files",
+        ]
+    ]
     assert check.summary().startswith("1 of 1 modules, 2 of 2 module items, 3 of 3 pages")
 
 
@@ -55,15 +71,16 @@ def test_a_missing_quiz_is_named_with_its_title_and_the_reason(tmp_path: Path) -
         if name == "imsmanifest.xml":
             text = data.decode()
             start = text.index(f'<resource identifier="quiz_{quiz}"')
-            return name, (text[:start] + text[text.index("</resource>", start) + 11:]).encode()
+            return name, (text[:start] + text[text.index("</resource>", start) + 11 :]).encode()
         return None if name.startswith(f"quiz_{quiz}/") else (name, data)
 
     selection = {"modules": [module.id], "quizzes": [quiz]}
     contents = contents_of(write(tmp_path, "nq.imscc", rewrite(cc_bytes(selection), drop_quiz)))
     check = check_selection(contents, selection)
     assert not check.ok
-    assert check.summary() == ("1 of 1 modules, 0 of 1 quizzes: missing 'Midterm Exam' "
-                               "(New Quizzes are exported by their own tool)")
+    assert check.summary() == (
+        "1 of 1 modules, 0 of 1 quizzes: missing 'Midterm Exam' (New Quizzes are exported by their own tool)"
+    )
 
 
 @pytest.mark.parametrize("prefix, shard", [("i", None), ("g", 7), ("g", 1234)])
@@ -108,7 +125,10 @@ def test_find_job_by_saved_path_then_by_sha256(tmp_path: Path) -> None:
     calls: list[Path] = []
     by_hash = SimpleNamespace(saved_path=None, sha256="feed", size=7)
     assert find_job([by_hash], copy, lambda p: calls.append(p) or "feed") is by_hash
-    assert find_job([SimpleNamespace(saved_path=None, sha256="feed", size=8)], copy, lambda p: calls.append(p) or "x") is None
+    assert (
+        find_job([SimpleNamespace(saved_path=None, sha256="feed", size=8)], copy, lambda p: calls.append(p) or "x")
+        is None
+    )
     assert calls == [copy]  # no digest computed when no job has the file's size
 
 
@@ -116,8 +136,11 @@ def test_find_job_by_saved_path_then_by_sha256(tmp_path: Path) -> None:
 
 
 def test_extract_never_leaves_the_folder_and_never_overwrites(tmp_path: Path) -> None:
-    path = write(tmp_path, "evil.zip", make_zip({"../../escape.txt": b"1", "/abs/x.txt": b"2",
-                                                 "C:\\win.txt": b"3", "dir/ok.txt": b"4"}))
+    path = write(
+        tmp_path,
+        "evil.zip",
+        make_zip({"../../escape.txt": b"1", "/abs/x.txt": b"2", "C:\\win.txt": b"3", "dir/ok.txt": b"4"}),
+    )
     dest = tmp_path / "out"
     dest.mkdir()
     (dest / "dir").mkdir()
@@ -126,7 +149,12 @@ def test_extract_never_leaves_the_folder_and_never_overwrites(tmp_path: Path) ->
         result = extract(reader, list(reader.entries), dest)
     assert not (tmp_path / "escape.txt").exists()
     assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()) == [
-        "abs/x.txt", "dir/ok (2).txt", "dir/ok.txt", "escape.txt", "win.txt"]
+        "abs/x.txt",
+        "dir/ok (2).txt",
+        "dir/ok.txt",
+        "escape.txt",
+        "win.txt",
+    ]
     assert (dest / "dir" / "ok.txt").read_bytes() == b"mine" and (dest / "dir" / "ok (2).txt").read_bytes() == b"4"
     assert len(result.renamed) == 1 and result.skipped == []
 
@@ -173,10 +201,21 @@ def test_inspect_summarises_and_checks_the_job_that_saved_the_file(tmp_path: Pat
     code, out, _ = run("inspect", str(path))
     assert code == EXIT_OK and "Pages: 3" in out and "Selection" not in out
     with JobStore() as store:
-        job = store.add(site="https://canvas.example", context="course:101", export_type="common_cartridge",
-                        state=JobStatus.DONE, selection={"pages": [*EVERY_KEY["pages"], 999]}, saved_path=path)
-        good = store.add(site="https://canvas.example", context="course:101", export_type="common_cartridge",
-                         state=JobStatus.DONE, selection={"pages": EVERY_KEY["pages"]})
+        job = store.add(
+            site="https://canvas.example",
+            context="course:101",
+            export_type="common_cartridge",
+            state=JobStatus.DONE,
+            selection={"pages": [*EVERY_KEY["pages"], 999]},
+            saved_path=path,
+        )
+        good = store.add(
+            site="https://canvas.example",
+            context="course:101",
+            export_type="common_cartridge",
+            state=JobStatus.DONE,
+            selection={"pages": EVERY_KEY["pages"]},
+        )
     code, out, _ = run("inspect", str(path))
     assert code == EXIT_FAILED and f"Selection (job {job.id}): 3 of 4 pages: missing page 999" in out
     code, out, _ = run("inspect", str(path), "--job", str(good.id), "--json")
@@ -196,7 +235,7 @@ def _flip_a_byte_in(data: bytes, name: bytes) -> bytes:
     local = out.find(b"PK\x03\x04")
     while local >= 0:
         name_len, extra_len = struct.unpack_from("<HH", out, local + 26)
-        if out[local + 30: local + 30 + name_len] == name:
+        if out[local + 30 : local + 30 + name_len] == name:
             out[local + 30 + name_len + extra_len] ^= 0xFF
             return bytes(out)
         local = out.find(b"PK\x03\x04", local + 4)
