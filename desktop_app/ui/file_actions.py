@@ -68,7 +68,7 @@ class FileActions(QObject):
     def copy_path(self, path: str) -> None:
         QGuiApplication.clipboard().setText(path)
         self.copied.emit(path)
-        self.message.emit(f"Copied {path}")
+        self.message.emit(copied_text(path))
 
     def _fail(self, path: str, what: str, hint: str, *, folder: bool) -> None:
         self.message.emit(f"{what} {PurePath(path).name} is in {PurePath(path).parent}.")
@@ -95,3 +95,9 @@ class FileActions(QObject):
         self.box = box
         box.open()
         self.failed.emit(box)
+
+
+def copied_text(path: str) -> str:
+    """The status bar's short confirmation: the file's name, not its whole path (a long
+    path was clipped there; the clipboard holds it all)."""
+    return f"Copied the path of {PurePath(path).name}"

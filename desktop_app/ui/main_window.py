@@ -453,6 +453,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.user_label)
 
     def _connect(self) -> None:
+        from desktop_app.ui.file_actions import copied_text  # loaded with the panels
+
         self.bridge.jobEvent.connect(self._on_job_event)
         self._unsubscribe_jobs = self.bridge.jobs.subscribe(self._job_changed)
         self.picker.contextChosen.connect(self.set_context)
@@ -467,7 +469,7 @@ class MainWindow(QMainWindow):
         self.history.retryRequested.connect(self.retry_job)
         self.history.refreshRequested.connect(self.load_history)
         self.history.viewContentsRequested.connect(self.view_package)
-        self.history.pathCopied.connect(lambda path: self.statusBar().showMessage(f"Copied {path}", 4000))
+        self.history.pathCopied.connect(lambda path: self.statusBar().showMessage(copied_text(path), 4000))
         self.history.currentRowChanged.connect(self._history_row_changed)
         a = self.activity
         a.resumeRequested.connect(self.resume_job)

@@ -564,3 +564,10 @@ def test_an_empty_history_says_how_to_start(qtbot) -> None:  # type: ignore[no-u
     assert not p.placeholder.isVisible()
     p.set_filter_text("nothing like this")
     assert p.placeholder.isVisible() and "matches" in p.placeholder.text()
+
+
+def test_copied_says_the_file_name_not_the_whole_path(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13, #9: "Copied /a/very/long/path…" was clipped in the status bar."""
+    long_path = "/" + "/".join(["a-rather-long-folder-name"] * 8) + "/CS 101 Zip 2026-12-06 export 9101.zip"
+    window.history.pathCopied.emit(long_path)
+    assert window.statusBar().currentMessage() == "Copied the path of CS 101 Zip 2026-12-06 export 9101.zip"
