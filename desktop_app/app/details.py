@@ -19,7 +19,7 @@ from desktop_app.sizes import human_size
 
 if TYPE_CHECKING:
     from desktop_app.app.jobs import JobView
-    from desktop_app.canvas.models import ContentExport
+    from desktop_app.canvas.models import ContentExport, SelectKey
     from desktop_app.engine.store import Job
 
 NameOf = Callable[[str, int], "str | None"]
@@ -67,7 +67,7 @@ def type_label(export_type: str | None) -> str:
     return TYPE_LABELS.get(export_type, export_type.replace("_", " ").capitalize())
 
 
-def selection_lines(selection: Mapping[str, list[int]], name_of: NameOf | None = None) -> list[str]:
+def selection_lines(selection: Mapping[SelectKey, list[int]], name_of: NameOf | None = None) -> list[str]:
     """ "3 pages: Syllabus, Week 1, Week 2" per kind; "Everything" when nothing was ticked."""
     if not selection:
         return ["Everything"]

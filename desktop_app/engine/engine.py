@@ -50,7 +50,7 @@ from desktop_app.canvas.models import (
     SelectKey,
     WorkflowState,
 )
-from desktop_app.canvas.validation import coerce_export_type, validate_export_request
+from desktop_app.canvas.validation import coerce_export_type, coerce_select_key, validate_export_request
 from desktop_app.engine.download import (
     DownloadPolicy,
     download_to_part,
@@ -243,10 +243,7 @@ class Engine:
         goal = goal or (Goal.SAVED if dest_dir is not None else Goal.EXPORTED)
         if goal == Goal.SAVED and dest_dir is None:
             raise ValueError("a job that saves the package needs dest_dir")
-        selection = {
-            (k.value if isinstance(k, SelectKey) else str(k)): [int(i) for i in ids]
-            for k, ids in (select or {}).items()
-        }
+        selection = {coerce_select_key(k): [int(i) for i in ids] for k, ids in (select or {}).items()}
         job = self.store.add(
             site=site,
             context=str(ctx),

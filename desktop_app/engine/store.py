@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import platformdirs
 
-from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, parse_time
+from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, SelectKey, parse_time
 from desktop_app.engine.errors import StoreError
 from desktop_app.engine.ownership import Holder
 from desktop_app.engine.status import Goal, JobStatus
@@ -143,7 +143,8 @@ class Job:
     context: str
     export_type: str
     state: JobStatus
-    selection: dict[str, list[int]] = field(default_factory=dict)
+    selection: dict[SelectKey, list[int]] = field(default_factory=dict)
+    """What was ticked, as the API's `select` hash: key -> ids (empty: everything)."""
     skip_notifications: bool = False
     goal: Goal = Goal.SAVED
     canvas_state: str | None = None
@@ -212,9 +213,7 @@ def _to_db(name: str, value: Any) -> Any:
     if name in _PATH_COLUMNS:
         return str(value)
     if name == "selection":
-        return json.dumps(
-            {str(k.value if hasattr(k, "value") else k): sorted(int(i) for i in v) for k, v in value.items()}
-        )
+        return json.dumps({SelectKey(k).value: sorted(int(i) for i in v) for k, v in value.items()})
     if name == "state":
         return JobStatus(value).value
     if name == "goal":
@@ -236,7 +235,7 @@ def _from_row(row: sqlite3.Row) -> Job:
             elif key in _PATH_COLUMNS:
                 value = Path(value)
             elif key == "selection":
-                value = json.loads(value)
+                value = {SelectKey(k): [int(i) for i in ids] for k, ids in json.loads(value).items()}
             elif key == "state":
                 value = JobStatus(value)
             elif key == "goal":

@@ -153,3 +153,22 @@ def test_a_store_that_cannot_be_opened(tmp_path: Path, spoil, words: str) -> Non
     spoil(path)
     with pytest.raises(StoreError, match=words):
         JobStore(path)
+
+
+def test_the_selection_is_kept_as_select_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The ticked items stay typed from the window to the store and back (issue 13)."""
+    from desktop_app.canvas.models import SelectKey
+    from desktop_app.engine.status import JobStatus
+    from desktop_app.engine.store import JobStore
+
+    with JobStore(tmp_path / "jobs.sqlite3") as store:
+        job = store.add(
+            site="https://canvas.test",
+            context="course:1",
+            export_type="common_cartridge",
+            state=JobStatus.CREATING,
+            selection={SelectKey.PAGES: [7, 3], SelectKey.QUIZZES: [9]},
+        )
+        again = store.get(job.id)
+    assert again is not None and again.selection == {SelectKey.PAGES: [3, 7], SelectKey.QUIZZES: [9]}
+    assert all(type(key) is SelectKey for key in again.selection)
