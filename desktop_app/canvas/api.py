@@ -1,15 +1,15 @@
 """What the engine, the application layer and the tests' fakes expect of a Canvas client.
 
-`CanvasClient` (client.py) is the real one; `tests/unit/test_engine_jobs.py`'s
-`FakeCanvas` is a fake that mypy checks against this same Protocol, so a method the
-engine starts to use cannot be forgotten in either.
+`CanvasClient` (client.py) is the real one (`CanvasApi`); `tests/unit/test_engine_jobs.py`'s
+`FakeCanvas` is the engine's fake, checked against `ExportsApi` by a test, so a method
+the engine starts to use cannot be forgotten in either.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from desktop_app.canvas.models import (
     ContentExport,
@@ -36,18 +36,12 @@ class PackageStream(Protocol):
     def aiter_bytes(self, chunk_size: int = ...) -> AsyncIterator[bytes | bytearray]: ...
 
 
-class CanvasApi(Protocol):
-    """The Canvas operations this app uses (see client.py for what each one promises)."""
+@runtime_checkable
+class ExportsApi(Protocol):
+    """What the export engine asks of Canvas: who am I, the exports, their progress and
+    packages. The engine's fakes in the tests implement exactly this."""
 
     async def get_self(self) -> User: ...
-
-    async def allowed_export_types(self, ctx: Context) -> dict[ExportType, str | None]: ...
-
-    def courses(self) -> AsyncIterator[Course]: ...
-
-    def groups(self) -> AsyncIterator[Group]: ...
-
-    def content(self, ctx: Context, key: SelectKey | str) -> AsyncIterator[ContentItem]: ...
 
     def list_exports(self, ctx: Context) -> AsyncIterator[ContentExport]: ...
 
@@ -65,5 +59,19 @@ class CanvasApi(Protocol):
     async def get_progress(self, progress_id: int) -> Progress: ...
 
     def open_package(self, url: str, *, start: int = 0) -> AbstractAsyncContextManager[PackageStream]: ...
+
+
+@runtime_checkable
+class CanvasApi(ExportsApi, Protocol):
+    """Everything this app asks of Canvas (see client.py for what each call promises):
+    the engine's part, and what the window and the command line read besides."""
+
+    async def allowed_export_types(self, ctx: Context) -> dict[ExportType, str | None]: ...
+
+    def courses(self) -> AsyncIterator[Course]: ...
+
+    def groups(self) -> AsyncIterator[Group]: ...
+
+    def content(self, ctx: Context, key: SelectKey | str) -> AsyncIterator[ContentItem]: ...
 
     async def aclose(self) -> None: ...

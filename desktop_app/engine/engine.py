@@ -32,6 +32,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from desktop_app.canvas.api import ExportsApi
 from desktop_app.canvas.errors import (
     AuthError,
     CanvasError,
@@ -89,7 +90,7 @@ from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
 
 log = logging.getLogger(__name__)
 
-ClientSource = Mapping[str, Any] | Callable[[str], Any]
+ClientSource = Mapping[str, ExportsApi] | Callable[[str], ExportsApi]
 """site (base URL) -> CanvasClient: a dict, or a factory (it may raise AuthError('missing'))."""
 
 
@@ -438,7 +439,7 @@ class Engine:
                 job_task.cancel()
                 return
 
-    def _client(self, site: str) -> Any:
+    def _client(self, site: str) -> ExportsApi:
         source = self._clients
         if callable(source) and not isinstance(source, Mapping):
             return source(site)
@@ -461,12 +462,15 @@ class Engine:
             limiter = self._download_limits[site] = ResizableLimiter(self.config.max_downloads)
         return limiter
 
-    def _set_state(self, job: Job, state: JobStatus, message: str = "", **values: Any) -> Job:
-        """Record a state (and other facts) first, then tell the listeners."""
+    def _set_state(
+        self, job: Job, state: JobStatus, message: str = "", *, export: ContentExport | None = None, **values: Any
+    ) -> Job:
+        """Record a state (and other facts) first, then tell the listeners (with Canvas's
+        export when the state came from it, so no view needs to read it again)."""
         changed = job.state is not state
         job = self.store.update(job.id, state=state, **values)
         if changed or message:
-            self._emit(JobState(job.id, state, state.label, message, job.export_id, job.expires_at))
+            self._emit(JobState(job.id, state, state.label, message, job.export_id, job.expires_at, export))
         return job
 
     # ------------------------------------------------------------------ the job
@@ -546,7 +550,13 @@ class Engine:
         if wakeup is not None and wakeup is not asyncio.current_task():
             wakeup.cancel()
 
-    def _finish_done(self, job: Job, saved: Path | None, verified: VerifiedPackage | None = None) -> Job:
+    def _finish_done(
+        self,
+        job: Job,
+        saved: Path | None,
+        verified: VerifiedPackage | None = None,
+        export: ContentExport | None = None,
+    ) -> Job:
         values: dict[str, Any] = {"finished_at": _utcnow(), "last_error": None, "error_kind": None}
         if saved is not None:
             values.update(saved_path=saved, part_path=None)
@@ -560,8 +570,8 @@ class Engine:
                 if saved is not None
                 else ("Created at Canvas" if job.goal == Goal.CREATED else "Exported at Canvas")
             )
-            self._emit(JobState(job.id, JobStatus.DONE, label, "", job.export_id, job.expires_at))
-        self._emit(JobDone(job.id, saved, job.sha256, job.size))
+            self._emit(JobState(job.id, JobStatus.DONE, label, "", job.export_id, job.expires_at, export))
+        self._emit(JobDone(job.id, saved, job.sha256, job.size, export))
         return job
 
     # ---- create, without duplicates
@@ -629,6 +639,7 @@ class Engine:
         return self._set_state(
             job,
             _STATUS_OF.get(export.workflow_state, JobStatus.EXPORTING),
+            export=export,
             export_id=export.id,
             export_created_at=export.created_at,
             canvas_state=export.workflow_state.value,
@@ -751,7 +762,7 @@ class Engine:
             values["export_created_at"] = export.created_at
         state = _STATUS_OF.get(export.workflow_state)
         if state is not None and state is not job.state:
-            return self._set_state(job, state, **values)
+            return self._set_state(job, state, export=export, **values)
         if values:
             return self.store.update(job.id, **values)
         return job
@@ -776,7 +787,7 @@ class Engine:
                 f"after the export was created. Start a new export."
             )
         if job.goal != Goal.SAVED:
-            self._finish_done(job, None)
+            self._finish_done(job, None, export=export)
             return
         await self._download(job, client, ctx, export)
 
@@ -818,6 +829,7 @@ class Engine:
         job = self._set_state(
             job,
             JobStatus.DOWNLOADING,
+            export=export,
             attachment_id=attachment.id,
             attachment_name=attachment.display_name,
             attachment_size=attachment.size,
@@ -843,7 +855,7 @@ class Engine:
             )
             if isinstance(claimed, AlreadySaved):
                 verified = await asyncio.to_thread(verify_package, claimed.path, attachment.size or None, name=name)
-                self._finish_done(job, claimed.path, verified)
+                self._finish_done(job, claimed.path, verified, export)
                 return
             with claimed:
                 try:
@@ -853,7 +865,7 @@ class Engine:
                     final = await asyncio.to_thread(commit_part, claimed, claimed.folder, name)
                 finally:
                     claimed.discard_if_empty()  # nothing to resume from: no empty .part left behind
-        self._finish_done(job, final, verified)
+        self._finish_done(job, final, verified, export)
 
     async def _fetch_verified(
         self,

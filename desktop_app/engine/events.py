@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_app.canvas.errors import CanvasError
 from desktop_app.engine.status import JobStatus
+
+if TYPE_CHECKING:
+    from desktop_app.canvas.models import ContentExport
 
 __all__ = [
     "STOP_MESSAGE",
@@ -58,6 +62,9 @@ class JobState(JobEvent):
     message: str = ""
     export_id: int | None = None
     expires_at: datetime | None = None
+    export: ContentExport | None = None
+    """Canvas's export as the engine last read it, when this phase came from it: views
+    show it without reading it again."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,8 @@ class JobDone(JobEvent):
     path: Path | None
     sha256: str | None
     size: int | None
+    export: ContentExport | None = None
+    """Canvas's finished export (with its attachment), as the engine last read it."""
 
 
 @dataclass(frozen=True)

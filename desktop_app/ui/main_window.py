@@ -784,16 +784,16 @@ class MainWindow(QMainWindow):
 
     def _on_job_event(self, event: JobEvent) -> None:
         """What an event means beyond the job's row (the tracker has applied it already):
-        Canvas's row is stale after a phase change, warnings go to the status bar, and
-        endings are notified."""
+        Canvas's row comes with the phase that read it, warnings go to the status bar,
+        and endings are notified."""
         from desktop_app.engine.events import JobDone, JobError, JobState, JobWarning  # loaded with the engine
 
         view = self.bridge.jobs.get(event.job_id)
         if view is not None and view.site and view.site != self.site:
             return  # another site's job (its own window will say)
         shown = view is not None and self.context is not None and view.context == str(self.context)
-        if shown and isinstance(event, (JobDone, JobState)) and view is not None and view.export_id is not None:
-            self._read_exports(self.context, [view.export_id])  # type: ignore[arg-type]
+        if shown and isinstance(event, (JobDone, JobState)) and event.export is not None:
+            self.history.model.upsert_exports([event.export])  # Canvas's row as the engine read it
         if isinstance(event, JobWarning):
             self.statusBar().showMessage(event.message, 15000)
         if shown and isinstance(event, JobError) and view is not None and view.export_id is None:

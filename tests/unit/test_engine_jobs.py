@@ -197,6 +197,11 @@ def test_happy_path_saves_verified_package(tmp_path: Path) -> None:
     assert states[0] is JobStatus.QUEUED and states[-3:] == [JobStatus.DOWNLOADING, JobStatus.VERIFYING, JobStatus.DONE]
     assert canvas.posts == 1
     assert not list((tmp_path / "out").glob("*.part"))
+    # Canvas's export travels with the phases it decided, so views need not read it again
+    queued = next(e for e in events if isinstance(e, JobState) and e.state is JobStatus.QUEUED)
+    assert queued.export is not None and queued.export.id == job.export_id
+    done = events[-1]
+    assert done.export is not None and done.export.attachment is not None and done.export.id == job.export_id
 
 
 def test_validation_refused_before_anything_is_recorded(tmp_path: Path) -> None:
@@ -603,3 +608,14 @@ def test_a_store_that_fails_mid_run_is_told_as_a_job_error(tmp_path: Path) -> No
     assert isinstance(error.error, StoreError) and error.resumable
     assert "another program is using it" in error.message
     assert job.state is JobStatus.CREATING  # as last recorded: `resume` carries it on
+
+
+def test_the_fake_canvas_is_what_the_engine_asks_of_canvas() -> None:
+    """The fake is tied to the engine's own Protocol: a call the engine starts to make
+    that the fake lacks fails here, not in a confusing engine test. The real client
+    implements the whole of CanvasApi."""
+    from desktop_app.canvas.api import CanvasApi, ExportsApi
+    from desktop_app.canvas.client import CanvasClient
+
+    assert isinstance(FakeCanvas(), ExportsApi)
+    assert isinstance(CanvasClient("https://canvas.test", "t"), CanvasApi)
