@@ -46,9 +46,9 @@ from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
+from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet on this Canvas site. Start one in the Export area."
-NO_MATCH_TEXT = "No export matches the filter."
 
 
 class ActivityPanel(QWidget):
@@ -106,12 +106,6 @@ class ActivityPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(ActivityColumn.WHAT, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
-
-        self.placeholder = QLabel(EMPTY_TEXT, self.view.viewport())
-        self.placeholder.setObjectName("activityPlaceholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setEnabled(False)  # drawn in the palette's quiet text colour
 
         self.open_action = self._action("Open file", "open", "Open the saved package", "Ctrl+Return")
         self.show_in_folder_action = self._action(
@@ -202,16 +196,10 @@ class ActivityPanel(QWidget):
         self.view.activated.connect(lambda _i: self._default_action() and self._default_action().trigger())
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._current_changed())
-        for signal in (
-            self.proxy.rowsInserted,
-            self.proxy.rowsRemoved,
-            self.proxy.modelReset,
-            self.proxy.layoutChanged,
-        ):
-            signal.connect(self._update_placeholder)
+        self.placeholder = TablePlaceholder(self.view, self.proxy, self.model, EMPTY_TEXT, "activityPlaceholder")
         self.model.dataChanged.connect(self._row_data_changed)
         self._update_actions()
-        self._update_placeholder()
+        self.placeholder.refresh()
 
     # ------------------------------------------------------------------ construction
     def _action(self, text: str, icon_name: str, tip: str, shortcut: QKeySequence | str) -> QAction:
@@ -237,13 +225,13 @@ class ActivityPanel(QWidget):
         index = self.state_combo.findData(state)
         if index >= 0 and index != self.state_combo.currentIndex():
             self.state_combo.setCurrentIndex(index)
-        self._update_placeholder()
+        self.placeholder.refresh()
         self._current_changed()
 
     def set_filter_text(self, text: str) -> None:
         self._filter_pause.show_text(text)
         self.proxy.set_text(text)
-        self._update_placeholder()
+        self.placeholder.refresh()
         self._current_changed()
 
     def current_job(self) -> JobView | None:
@@ -288,7 +276,7 @@ class ActivityPanel(QWidget):
         if current is not None and self.model.row_for_job(current.job_id) == top_left.row():
             self._current_changed()
         if self.proxy.state() is not StateFilter.ALL:
-            self._update_placeholder()
+            self.placeholder.refresh()
 
     def _current_changed(self) -> None:
         self._update_actions()
@@ -305,21 +293,6 @@ class ActivityPanel(QWidget):
         self.reexport_action.setEnabled(
             bool(job and job.export_id is not None and job.export_type in {t.value for t in ExportType})
         )
-
-    def _update_placeholder(self) -> None:
-        empty = self.proxy.rowCount() == 0
-        self.placeholder.setText(EMPTY_TEXT if self.model.rowCount() == 0 else NO_MATCH_TEXT)
-        self.placeholder.setVisible(empty)
-        if empty:
-            self.placeholder.setGeometry(self.view.viewport().rect().adjusted(12, 12, -12, -12))
-
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        self._update_placeholder()
-
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
-        super().showEvent(event)
-        self._update_placeholder()
 
     def _default_action(self) -> QAction | None:
         for action in (self.open_action, self.resume_action, self.retry_action):

@@ -38,6 +38,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QGuiApplication, QPalette
 
 from desktop_app.app.activity import long_label, short_label
+from desktop_app.app.details import type_label
 from desktop_app.app.jobs import JobView
 from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, ContentExport, ExportType, WorkflowState
 from desktop_app.engine.status import JobStatus
@@ -85,21 +86,6 @@ _HEADER_TIPS = {
     Column.EXPIRES: "Canvas deletes packages a number of days after they were created",
     Column.SAVED: "Where this app saved the package",
 }
-
-TYPE_LABELS = {
-    "common_cartridge": "Common Cartridge",
-    "qti": "QTI",
-    "zip": "Zip",
-    "quizzes2": "New Quizzes",
-    "user_data": "User data",
-}
-
-
-def type_label(export_type: str | None) -> str:
-    if not export_type:
-        return ""
-    return TYPE_LABELS.get(export_type, export_type.replace("_", " ").capitalize())
-
 
 _SHORT_WORKFLOW = {WorkflowState.CREATED: "Queued", WorkflowState.WAITING_FOR_EXTERNAL_TOOL: "New Quizzes…"}
 """Canvas's states that do not fit a cell; the tooltip says them in full."""

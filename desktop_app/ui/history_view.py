@@ -31,7 +31,6 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QLabel,
     QMenu,
     QSizePolicy,
     QTableView,
@@ -47,9 +46,9 @@ from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.style import use_readable_sort_arrows
+from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet — start one above."
-NO_MATCH_TEXT = "No export matches the filter."
 
 
 class HistoryPanel(QWidget):
@@ -233,18 +232,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.view, 1)
 
-        self.placeholder = QLabel(EMPTY_TEXT, self.view.viewport())
-        self.placeholder.setObjectName("historyPlaceholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
-        self.placeholder.setEnabled(False)  # the palette's quiet text colour
-        for signal in (
-            self.proxy.rowsInserted,
-            self.proxy.rowsRemoved,
-            self.proxy.modelReset,
-            self.proxy.layoutChanged,
-        ):
-            signal.connect(self._update_placeholder)
+        self.placeholder = TablePlaceholder(self.view, self.proxy, self.model, EMPTY_TEXT, "historyPlaceholder")
 
         self.setFocusProxy(self.view)  # keyboard users land in the table, where the shortcuts live
         self.view.customContextMenuRequested.connect(self._context_menu)
@@ -265,7 +253,7 @@ class HistoryPanel(QWidget):
         self._clock.timeout.connect(self.model.refresh_relative_times)
         self._clock.start()
         self._update_actions()
-        self._update_placeholder()
+        self.placeholder.refresh()
 
     # ------------------------------------------------------------------ construction
     def _action(self, text: str, icon_name: str, tip: str, shortcut: QKeySequence) -> QAction:
@@ -299,28 +287,12 @@ class HistoryPanel(QWidget):
         """Replace ``QDesktopServices.openUrl`` (tests, sandboxes); None restores it."""
         self.files.set_opener(opener)
 
-    def _update_placeholder(self) -> None:
-        """ "No exports yet — start one above" over an empty table (or "none matches")."""
-        empty = self.proxy.rowCount() == 0
-        self.placeholder.setText(EMPTY_TEXT if self.model.rowCount() == 0 else NO_MATCH_TEXT)
-        self.placeholder.setVisible(empty)
-        if empty:
-            self.placeholder.setGeometry(self.view.viewport().rect().adjusted(12, 12, -12, -12))
-
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
-        super().resizeEvent(event)
-        self._update_placeholder()
-
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt API
-        super().showEvent(event)
-        self._update_placeholder()
-
     def set_filter_text(self, text: str) -> None:
         """Filter now (typing in the box filters after a short pause)."""
         self._filter_pause.show_text(text)
         self.proxy.set_text_filter(text)
         self._update_actions()
-        self._update_placeholder()
+        self.placeholder.refresh()
 
     def current_row(self) -> HistoryRow | None:
         index = self.view.selectionModel().currentIndex()
