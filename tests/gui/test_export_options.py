@@ -143,3 +143,11 @@ def test_a_course_after_a_group_opens_with_its_own_type_in_the_window(qtbot, win
     qtbot.waitUntil(lambda: window.options.allowed(QTI), timeout=2000)
     assert window.options.export_type() is QTI
     assert window.selection.model.export_type() is QTI  # the tree greys what QTI cannot hold, not zip's
+
+
+def test_the_summary_never_touches_start_export(options) -> None:
+    """Issue 13, #9: "Exports: 1 module, 3 pages, 4 quizzes" ran into the button."""
+    options.set_context_kind(ContextKind.COURSE)
+    options.set_summary_text("1 module, 3 pages, 4 quizzes, 12 files, 2 rubrics, 5 discussions, 7 assignments")
+    summary, button = options.summary.geometry(), options.start_button.geometry()
+    assert summary.right() + 8 < button.left()
