@@ -21,7 +21,7 @@ The panel never runs anything itself: the window connects the signals to use cas
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +46,7 @@ from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
+from desktop_app.ui.table_base import select_index, select_source_row
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet on this Canvas site. Start one in the Export area."
@@ -241,17 +242,7 @@ class ActivityPanel(QWidget):
         return index.data(ActivityModel.JobRole)
 
     def select_job(self, job_id: int) -> bool:
-        row = self.model.row_for_job(job_id)
-        if row is None:
-            return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
-        self.view.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        )
-        self.view.scrollTo(index)
-        return True
+        return select_source_row(self.view, self.proxy, self.model.row_for_job(job_id))
 
     def visible_jobs(self) -> list[JobView]:
         """The rows shown, top to bottom (tests, screenshots)."""
@@ -301,11 +292,7 @@ class ActivityPanel(QWidget):
         return None
 
     def _context_menu(self, pos: QPoint) -> None:
-        index = self.view.indexAt(pos)
-        if index.isValid():
-            self.view.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            )
+        select_index(self.view, self.view.indexAt(pos))
         self.build_context_menu().popup(self.view.viewport().mapToGlobal(pos))
 
     def _with_path(self, act) -> None:  # type: ignore[no-untyped-def]

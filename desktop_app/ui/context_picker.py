@@ -21,7 +21,6 @@ import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -45,7 +44,7 @@ from desktop_app.canvas.models import Context, ContextKind, Course, Group
 from desktop_app.ui.icons import icon
 from desktop_app.ui.search_field import search_field
 from desktop_app.ui.style import use_readable_sort_arrows
-from desktop_app.ui.table_base import ReadOnlyTableModel
+from desktop_app.ui.table_base import ReadOnlyTableModel, select_source_row
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -391,7 +390,7 @@ class ContextPicker(QWidget):
             self.term_combo.blockSignals(False)
             self.course_proxy.set_term(self.term_combo.currentText())
             if keep is not None:
-                self._select_row(self.course_view, self.course_proxy, self.courses.row_of(keep))
+                select_source_row(self.course_view, self.course_proxy, self.courses.row_of(keep))
         finally:
             self._restoring = False
         self.set_loading("" if courses else "You are not enrolled in any course.")
@@ -403,7 +402,7 @@ class ContextPicker(QWidget):
         try:
             self.groups.set_groups(groups)
             if keep is not None:
-                self._select_row(self.group_view, self.group_proxy, self.groups.row_of(keep))
+                select_source_row(self.group_view, self.group_proxy, self.groups.row_of(keep))
         finally:
             self._restoring = False
         self._apply_pending()
@@ -464,7 +463,7 @@ class ContextPicker(QWidget):
             self.tabs.setCurrentIndex(tab)
         finally:
             self._restoring = False
-        self._select_row(view, proxy, row)
+        select_source_row(view, proxy, row)
         self._row_chosen(view.currentIndex())
         return True
 
@@ -505,22 +504,12 @@ class ContextPicker(QWidget):
                     continue
                 row = model.row_of(context)
                 if row is not None and proxy.mapFromSource(model.index(row, 0)).isValid():
-                    self._select_row(view, proxy, row)
+                    select_source_row(view, proxy, row)
                 else:
                     view.selectionModel().clearSelection()
                     view.selectionModel().clearCurrentIndex()
         finally:
             self._restoring = restoring
-
-    def _select_row(self, view: QTreeView, proxy: QSortFilterProxyModel, row: int | None) -> None:
-        if row is None:
-            return
-        index = proxy.mapFromSource(proxy.sourceModel().index(row, 0))
-        if index.isValid():
-            view.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            )
-            view.scrollTo(index)
 
     def _row_chosen(self, index: QModelIndex) -> None:
         if self._restoring or not index.isValid():

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +46,7 @@ from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.style import use_readable_sort_arrows
+from desktop_app.ui.table_base import select_index, select_source_row
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet — start one above."
@@ -305,25 +306,11 @@ class HistoryPanel(QWidget):
         first when none is current, so Enter and the row shortcuts act at once."""
         self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
         if self.current_row() is None and self.proxy.rowCount() > 0:
-            index = self.proxy.index(0, 0)
-            self.view.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            )
-            self.view.scrollTo(index)
+            select_index(self.view, self.proxy.index(0, 0))
 
     def select_export(self, export_id: int) -> bool:
         """Select (and scroll to) the row of ``export_id``; False if it is not shown."""
-        row = self.model.row_for_export(export_id)
-        if row is None:
-            return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
-        self.view.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        )
-        self.view.scrollTo(index)
-        return True
+        return select_source_row(self.view, self.proxy, self.model.row_for_export(export_id))
 
     # ------------------------------------------------------------------ behaviour
     def _on_current_changed(self) -> None:
@@ -342,11 +329,7 @@ class HistoryPanel(QWidget):
         self.stop_action.setEnabled(bool(row and row.can_stop))
 
     def _context_menu(self, pos: QPoint) -> None:
-        index = self.view.indexAt(pos)
-        if index.isValid():
-            self.view.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            )
+        select_index(self.view, self.view.indexAt(pos))
         menu = self.build_context_menu()
         menu.popup(self.view.viewport().mapToGlobal(pos))
 

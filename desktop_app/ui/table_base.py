@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import QAbstractItemView
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -43,3 +52,24 @@ class ReadOnlyTableModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         return _READ_ONLY_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+
+def select_index(view: QAbstractItemView, index: QModelIndex) -> bool:
+    """Make `index` (of the view's own model) the current, selected row and scroll to it;
+    False when it is not a valid index."""
+    if not index.isValid():
+        return False
+    view.selectionModel().setCurrentIndex(
+        index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    )
+    view.scrollTo(index)
+    return True
+
+
+def select_source_row(view: QAbstractItemView, proxy: QAbstractItemModel, row: int | None) -> bool:
+    """Select the row `row` of the proxy's source model; False when there is none or the
+    proxy's filter hides it."""
+    if row is None:
+        return False
+    source = proxy.sourceModel()  # type: ignore[attr-defined]  # a QAbstractProxyModel
+    return select_index(view, proxy.mapFromSource(source.index(row, 0)))  # type: ignore[attr-defined]

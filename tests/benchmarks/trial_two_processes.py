@@ -69,7 +69,7 @@ def download_trial(root: Path, rng: random.Random) -> tuple[bool, str]:
         sim.faults.slow_files(FILES_SPEED)
         first = run(root / "a", sim, "download", f"course:{course}", str(export_id), "--to", str(dest))
         delay = rng.uniform(0, 3)
-        time.sleep(delay)
+        time.sleep(delay)  # the random moment the second process starts is the trial itself, not a wait
         second = run(root / "b", sim, "download", f"course:{course}", str(export_id), "--to", str(dest))
         out1, err1 = first.communicate(timeout=100)
         out2, err2 = second.communicate(timeout=100)
@@ -106,7 +106,7 @@ def resume_trial(root: Path, rng: random.Random) -> tuple[bool, int, str]:
         sim.faults.slow_files(FILES_SPEED)
         first = run(home, sim, "resume")
         delay = rng.uniform(0, 1)
-        time.sleep(delay)
+        time.sleep(delay)  # the random moment the second process starts is the trial itself, not a wait
         second = run(home, sim, "resume")
         _, err1 = first.communicate(timeout=100)
         _, err2 = second.communicate(timeout=100)
