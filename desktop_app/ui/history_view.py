@@ -50,6 +50,7 @@ from desktop_app.ui.table_base import select_index, select_source_row
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet — start one above."
+NOTHING_CHOSEN_TEXT = "Choose a course, a group or My files to see its exports."
 
 
 class HistoryPanel(QWidget):
@@ -233,7 +234,9 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.view, 1)
 
-        self.placeholder = TablePlaceholder(self.view, self.proxy, self.model, EMPTY_TEXT, "historyPlaceholder")
+        self.placeholder = TablePlaceholder(
+            self.view, self.proxy, self.model, NOTHING_CHOSEN_TEXT, "historyPlaceholder"
+        )
 
         self.setFocusProxy(self.view)  # keyboard users land in the table, where the shortcuts live
         self.view.customContextMenuRequested.connect(self._context_menu)
@@ -300,6 +303,10 @@ class HistoryPanel(QWidget):
         if not index.isValid() or not self.view.selectionModel().isRowSelected(index.row(), QModelIndex()):
             return None
         return index.data(HistoryModel.RowRole)
+
+    def set_context_chosen(self, chosen: bool) -> None:
+        """An empty table says what to do next: choose a context first, or start an export."""
+        self.placeholder.set_empty_text(EMPTY_TEXT if chosen else NOTHING_CHOSEN_TEXT)
 
     def focus_table(self) -> None:
         """Put the keyboard in the table (Ctrl+3) on a row: the current one, or the

@@ -28,6 +28,11 @@ class TablePlaceholder(QLabel):
         view.viewport().installEventFilter(self)
         self.refresh()
 
+    def set_empty_text(self, text: str) -> None:
+        """What to say while there is nothing at all (e.g. before anything is chosen)."""
+        self._empty_text = text
+        self.refresh()
+
     def refresh(self) -> None:
         empty = self._proxy.rowCount() == 0
         self.setText(self._empty_text if self._source.rowCount() == 0 else NO_MATCH_TEXT)

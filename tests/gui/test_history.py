@@ -559,6 +559,8 @@ def test_an_empty_history_says_how_to_start(qtbot) -> None:  # type: ignore[no-u
     p.resize(800, 300)
     p.show()
     qtbot.waitExposed(p)
+    assert p.placeholder.isVisible() and p.placeholder.text().startswith("Choose a course")  # nothing chosen yet
+    p.set_context_chosen(True)
     assert p.placeholder.isVisible() and p.placeholder.text() == "No exports yet — start one above."
     p.model.set_exports([export(1)])
     assert not p.placeholder.isVisible()
@@ -571,3 +573,12 @@ def test_copied_says_the_file_name_not_the_whole_path(qtbot, window) -> None:  #
     long_path = "/" + "/".join(["a-rather-long-folder-name"] * 8) + "/CS 101 Zip 2026-12-06 export 9101.zip"
     window.history.pathCopied.emit(long_path)
     assert window.statusBar().currentMessage() == "Copied the path of CS 101 Zip 2026-12-06 export 9101.zip"
+
+
+def test_the_window_s_empty_history_says_what_to_do_next(qtbot, window, sim) -> None:  # type: ignore[no-untyped-def]
+    """Signed in, nothing chosen: "choose a course", not "start one above"."""
+    from .test_main_window import choose, course_ctx
+
+    assert window.history.placeholder.text().startswith("Choose a course, a group or My files")
+    choose(qtbot, window, course_ctx(sim))
+    assert not window.history.placeholder.text().startswith("Choose a course")
