@@ -24,14 +24,12 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHeaderView,
     QLabel,
     QMenu,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -46,7 +44,7 @@ from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
-from desktop_app.ui.table_base import select_index, select_source_row
+from desktop_app.ui.table_base import row_table, select_index, select_source_row
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet on this Canvas site. Start one in the Export area."
@@ -69,26 +67,12 @@ class ActivityPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.files = FileActions(self)
 
-        self.view = QTableView(self)
-        self.view.setTabKeyNavigation(False)  # one Tab stop: Tab leaves, arrow keys move inside
+        self.view = row_table(self, self.proxy, "Every export of this Canvas site")
         self.view.setObjectName("activityTable")
-        self.view.setModel(self.proxy)
-        self.view.setAccessibleName("Every export of this Canvas site")
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setShowGrid(False)
-        self.view.setWordWrap(False)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.setItemDelegateForColumn(
             ActivityColumn.STATE, ProgressDelegate(ActivityModel.ProgressRole, self.view)
         )
-        vheader = self.view.verticalHeader()
-        vheader.setVisible(False)
-        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vheader.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.view.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(True)

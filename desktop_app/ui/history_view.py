@@ -29,11 +29,8 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QMenu,
     QSizePolicy,
-    QTableView,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -46,7 +43,7 @@ from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.style import use_readable_sort_arrows
-from desktop_app.ui.table_base import select_index, select_source_row
+from desktop_app.ui.table_base import row_table, select_index, select_source_row
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet — start one above."
@@ -96,23 +93,9 @@ class HistoryPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.files = FileActions(self)
 
-        self.view = QTableView(self)
-        self.view.setTabKeyNavigation(False)  # one Tab stop: Tab leaves, arrow keys move inside
-        self.view.setModel(self.proxy)
-        self.view.setAccessibleName("Export history")
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setAlternatingRowColors(True)
-        self.view.setShowGrid(False)
-        self.view.setWordWrap(False)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view = row_table(self, self.proxy, "Export history")
         self.view.setItemDelegateForColumn(Column.STATE, ProgressDelegate(HistoryModel.ProgressRole, self.view))
-        vheader = self.view.verticalHeader()
-        vheader.setVisible(False)
-        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
-        vheader.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.view.horizontalHeader()
         header.setHighlightSections(False)
         use_readable_sort_arrows(header)  # newest first shows a down arrow

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -73,3 +73,25 @@ def select_source_row(view: QAbstractItemView, proxy: QAbstractItemModel, row: i
         return False
     source = proxy.sourceModel()  # type: ignore[attr-defined]  # a QAbstractProxyModel
     return select_index(view, proxy.mapFromSource(source.index(row, 0)))  # type: ignore[attr-defined]
+
+
+def row_table(parent: QWidget, model: QAbstractItemModel, accessible_name: str) -> QTableView:
+    """A read-only table of whole rows, as the history and the Activity view show them:
+    one Tab stop (arrow keys move inside), single row selection, no grid, middle-elided
+    text, a context menu, rows of one fixed height (no per-row measuring)."""
+    view = QTableView(parent)
+    view.setTabKeyNavigation(False)
+    view.setModel(model)
+    view.setAccessibleName(accessible_name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    rows = view.verticalHeader()
+    rows.setVisible(False)
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    return view
