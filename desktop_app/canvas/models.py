@@ -13,10 +13,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 from .fields import Fields
 
 DEFAULT_EXPIRE_DAYS = 30
+SIS_COURSE_PREFIX = "sis_course_id:"
+"""Canvas accepts `sis_course_id:XYZ` wherever a course id goes in a URL."""
 """Canvas's `content_exports_expire_after_days` default: packages vanish 30 days after created_at."""
 
 
@@ -52,14 +55,27 @@ class Context:
         if ident == "self":
             if kind is not ContextKind.USER:
                 raise ValueError("only user:self is allowed; courses and groups need a numeric id")
+        elif ident.lower().startswith(SIS_COURSE_PREFIX):
+            if kind is not ContextKind.COURSE:
+                raise ValueError("only courses are named by SIS id here: course:sis_course_id:ID")
+            sis = ident[len(SIS_COURSE_PREFIX) :].strip()
+            if not sis or any(ord(c) < 32 for c in sis):
+                raise ValueError(f"'{ident}' has no SIS id: use course:sis_course_id:ID")
+            ident = SIS_COURSE_PREFIX + sis
         elif not ident.isdigit():
             raise ValueError(f"'{ident}' is not a numeric {kind.value} id")
         return cls(kind, ident)
 
     @property
+    def sis_id(self) -> str | None:
+        """The SIS id when the context is named by one (`course:sis_course_id:BIO-1`)."""
+        return self.id[len(SIS_COURSE_PREFIX) :] if self.id.startswith(SIS_COURSE_PREFIX) else None
+
+    @property
     def api_path(self) -> str:
-        """`courses/12`: the path prefix under /api/v1."""
-        return f"{self.kind.collection}/{self.id}"
+        """`courses/12` (or `courses/sis_course_id:BIO%2F1`): the path prefix under /api/v1.
+        SIS ids are percent-encoded, so one holding `/`, `?` or `#` stays one path segment."""
+        return f"{self.kind.collection}/{quote(self.id, safe=':')}"
 
     def __str__(self) -> str:
         return f"{self.kind.value}:{self.id}"
@@ -318,24 +334,80 @@ class Course:
     term: str | None = None  # enrollment term name, from include[]=term
     workflow_state: str = ""
     is_teacher: bool = False  # teacher, TA or designer: may create every export type
+    sis_course_id: str | None = None  # shown to those who may read SIS data
+    term_id: int | None = None  # enrollment_term_id
+    account_id: int | None = None
+    teachers: tuple[str, ...] = ()  # display names, from include[]=teachers
 
     @classmethod
     def from_json(cls, data: Any) -> "Course":
         f = Fields(data, "a course")
         term = f.optional_object("term")
         roles = {Fields(e, "a course enrollment").text("type").lower() for e in f.objects("enrollments")}
+        term_fields = Fields(term, "a course's term") if term is not None else None
         return cls(
             id=f.id(),
             name=f.text("name"),
             course_code=f.text("course_code"),
-            term=Fields(term, "a course's term").optional_text("name") if term is not None else None,
+            term=term_fields.optional_text("name") if term_fields is not None else None,
             workflow_state=f.text("workflow_state"),
             is_teacher=bool(roles & {"teacher", "ta", "designer"}),
+            sis_course_id=f.optional_text("sis_course_id"),
+            term_id=f.optional_id("enrollment_term_id") or (term_fields.optional_id("id") if term_fields else None),
+            account_id=f.optional_id("account_id"),
+            teachers=tuple(Fields(t, "a course's teacher").text("display_name", "name") for t in f.objects("teachers")),
         )
 
     @property
     def context(self) -> Context:
         return Context(ContextKind.COURSE, str(self.id))
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account (or sub-account) the user administers."""
+
+    id: int
+    name: str
+    parent_account_id: int | None = None
+    root_account_id: int | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Account":
+        f = Fields(data, "an account")
+        return cls(
+            id=f.id(),
+            name=f.text("name"),
+            parent_account_id=f.optional_id("parent_account_id"),
+            root_account_id=f.optional_id("root_account_id"),
+        )
+
+
+@dataclass(frozen=True)
+class Term:
+    """An enrollment term (`GET /accounts/:id/terms`)."""
+
+    id: int
+    name: str
+    sis_term_id: str | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Term":
+        f = Fields(data, "a term")
+        return cls(
+            id=f.id(),
+            name=f.text("name"),
+            sis_term_id=f.optional_text("sis_term_id"),
+            start_at=f.time("start_at"),
+            end_at=f.time("end_at"),
+        )
+
+    def matches(self, text: str) -> bool:
+        """`--term` names a term by its id, its name or its SIS id (case-insensitive)."""
+        wanted = text.strip().casefold()
+        return wanted in {str(self.id), self.name.casefold(), (self.sis_term_id or "").casefold()} - {""}
 
 
 @dataclass(frozen=True)
