@@ -167,6 +167,7 @@ class Engine:
         self.config = config
         self._clients = clients
         self._emit_cb = emit
+        self._listeners: list[Callable[[Event], None]] = []
         self._sleep = sleep
         self._clock = clock
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -228,8 +229,12 @@ class Engine:
         goal: Goal | None = None,
         user_id: int | None = None,
         context_label: str | None = None,
+        batch: tuple[int, int] | None = None,
     ) -> int:
         """Record a new export job and start it; returns the job id at once.
+
+        `batch` = (batch id, position) records the job as that batch item's, linked in
+        the same transaction (`JobStore.add`).
 
         `context_label` (a course code, a group's name) starts the saved package's name
         (names.py); without it the context's kind and id do ("course 101").
@@ -257,6 +262,8 @@ class Engine:
             expire_days=self.config.expire_days,
             user_id=user_id,
             context_label=context_label,
+            batch_id=batch[0] if batch else None,
+            batch_position=batch[1] if batch else None,
         )
         self._emit(
             JobCreated(job.id, site, job.context, job.export_type, None, str(job.dest_dir) if job.dest_dir else None)
@@ -387,13 +394,25 @@ class Engine:
 
     # ------------------------------------------------------------------ plumbing
 
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Also tell `listener` every event (the batch runner follows its jobs this way);
+        returns the call that unsubscribes it. Call on the engine's loop."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
     def _emit(self, event: Event) -> None:
-        if self._emit_cb is None:
-            return
-        try:
-            self._emit_cb(event)
-        except Exception:  # a listener's bug must never break a job
-            log.exception("event listener failed on %s", type(event).__name__)
+        for listener in (self._emit_cb, *self._listeners):
+            if listener is None:
+                continue
+            try:
+                listener(event)
+            except Exception:  # a listener's bug must never break a job
+                log.exception("event listener failed on %s", type(event).__name__)
 
     def _claim_and_spawn(self, job_id: int) -> None:
         """Take the job's lease, then run it; JobBusyError when another process holds it.

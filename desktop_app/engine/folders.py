@@ -50,12 +50,17 @@ def context_folder_name(ctx: Context, name: str | None = None) -> str:
     if ctx.kind is ContextKind.USER and ctx.id == "self":
         return MY_FILES
     label = f"{ctx.kind.value} {ctx.id}"
-    title = _READABLE_COLON.sub(" - ", name or "").replace("/", "-").replace("\\", "-")
-    title = " ".join(title.split())  # one line, single spaces
+    title = readable_name(name or "")
     if not title:
         return safe_filename(label.capitalize(), fallback=label)
-    title = _cut(title, NAME_BYTES)
     return safe_filename(f"{title} ({label})", fallback=label)
+
+
+def readable_name(name: str) -> str:
+    """A course or term name ready to name a folder: colons and slashes read as dashes,
+    one line with single spaces, cut to `NAME_BYTES` (so an id after it always fits)."""
+    title = _READABLE_COLON.sub(" - ", name).replace("/", "-").replace("\\", "-")
+    return _cut(" ".join(title.split()), NAME_BYTES)
 
 
 def default_dest_dir(

@@ -95,6 +95,47 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN context_label TEXT;
     """,
+    # 7: batches (term-end bulk export): one item per course, each exported by one job
+    """
+    ALTER TABLE jobs ADD COLUMN batch_id INTEGER;
+    ALTER TABLE jobs ADD COLUMN removed_at TEXT;
+    CREATE INDEX jobs_by_batch ON jobs(batch_id);
+    CREATE INDEX jobs_by_context ON jobs(site, context, export_type);
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        site TEXT NOT NULL,
+        user_id INTEGER,
+        export_type TEXT NOT NULL,
+        selection TEXT NOT NULL DEFAULT '{}',
+        skip_notifications INTEGER NOT NULL DEFAULT 1,
+        folder TEXT NOT NULL,
+        max_at_canvas INTEGER NOT NULL DEFAULT 5,
+        skip_within_days REAL,
+        keep INTEGER,
+        extra_columns TEXT NOT NULL DEFAULT '[]',
+        source TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'running',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE TABLE batch_items (
+        batch_id INTEGER NOT NULL REFERENCES batches(id),
+        position INTEGER NOT NULL,
+        course_id INTEGER,
+        sis_course_id TEXT,
+        course_code TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL DEFAULT '',
+        term TEXT NOT NULL DEFAULT '',
+        extra TEXT NOT NULL DEFAULT '{}',
+        state TEXT NOT NULL DEFAULT 'waiting',
+        job_id INTEGER,
+        reason TEXT,
+        skipped_job_id INTEGER,
+        PRIMARY KEY (batch_id, position)
+    );
+    """,
 )
 
 
@@ -171,6 +212,10 @@ class Job:
     context_label: str | None = None
     """What a person calls the context: a course code, a group's name, "My files"; it
     starts the saved package's name (None: recorded before schema 6, or not known)."""
+    batch_id: int | None = None
+    """The batch the job exports a course of (None: a single export)."""
+    removed_at: datetime | None = None
+    """When `--keep` deleted the saved package (the record stays, the file is gone)."""
 
     @property
     def expires_at(self) -> datetime | None:
@@ -196,7 +241,7 @@ class Job:
         return out
 
 
-_DATE_COLUMNS = {"export_created_at", "create_started_at", "created_at", "updated_at", "finished_at"}
+_DATE_COLUMNS = {"export_created_at", "create_started_at", "created_at", "updated_at", "finished_at", "removed_at"}
 _PATH_COLUMNS = {"dest_dir", "part_path", "saved_path"}
 _COLUMNS = {f.name for f in fields(Job)}
 
@@ -317,22 +362,37 @@ class JobStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def add(self, **values: Any) -> Job:
-        """Record a new job and return it. `site`, `context`, `export_type`, `state` needed."""
+    def add(self, *, batch_position: int | None = None, **values: Any) -> Job:
+        """Record a new job and return it. `site`, `context`, `export_type`, `state` needed.
+
+        With `batch_id` and `batch_position`, the batch's item for that course is linked
+        to the job in the same transaction: whatever kills the process, a course's job
+        is either recorded and linked or neither, so a resumed batch never starts a
+        second export for it."""
         unknown = set(values) - _COLUMNS
         if unknown:
             raise TypeError(f"unknown job fields: {sorted(unknown)}")
+        if (batch_position is None) != (values.get("batch_id") is None):
+            raise TypeError("a batch's job needs both batch_id and batch_position")
         now = _now()
         values.setdefault("created_at", now)
         values["updated_at"] = now
         names = list(values)
-        with self._using("written") as conn:
+        with self.transaction("written") as conn:
             cur = conn.execute(
                 f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
                 [_to_db(n, values[n]) for n in names],
             )
             job_id = cur.lastrowid
             assert job_id is not None  # an INSERT always has one
+            if batch_position is not None:
+                linked = conn.execute(
+                    "UPDATE batch_items SET job_id = ?, state = 'job', reason = NULL WHERE batch_id = ? AND position = ?",
+                    (job_id, values["batch_id"], batch_position),
+                )
+                if linked.rowcount != 1:
+                    raise KeyError((values["batch_id"], batch_position))
+        with self._using("read"):
             return self._get(job_id)
 
     def update(self, job_id: int, **values: Any) -> Job:
@@ -350,6 +410,30 @@ class JobStore:
             if cur.rowcount != 1:
                 raise KeyError(job_id)
             return self._get(job_id)
+
+    @contextlib.contextmanager
+    def transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """The connection inside one `BEGIN IMMEDIATE` transaction (committed at the end,
+        rolled back on any error), for the batch tables (`batch/store.py`)."""
+        with self._using(doing) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def read(self, doing: str = "read") -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """The connection for reads (no transaction), under the store's lock."""
+        return self._using(doing)
+
+    def job_rows(self, where: str, params: Sequence[Any] = ()) -> list[Job]:
+        """Jobs matching an SQL condition (the batch queries), oldest first."""
+        with self._using("read") as conn:
+            rows = conn.execute(f"SELECT * FROM jobs WHERE {where} ORDER BY id", list(params)).fetchall()
+            return [_from_row(r) for r in rows]
 
     def _get(self, job_id: int) -> Job:
         row = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()

@@ -1,0 +1,130 @@
+"""`report.csv` and `SHA256SUMS` in the batch folder: written as the batch runs.
+
+The report is what an admin keeps with the archive and what a script reads: one row per
+course with its export, file, size, SHA-256, times and, for a failure, the reason; the
+input CSV's extra columns come along. `SHA256SUMS` lists every saved package in the
+format `sha256sum -c SHA256SUMS` checks from the batch folder, so the archive can be
+verified years later without this app.
+
+Both are rewritten whole (a few hundred KB for thousands of courses) into a temporary
+file and renamed over the old one, so a reader (or a `kill -9`) never sees half a
+report; the temporary file is created exclusively and never through a symlink.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop_app.batch.model import Batch, BatchItem
+from desktop_app.batch.rows import row_status, shown_path
+from desktop_app.engine.store import Job
+
+REPORT_NAME = "report.csv"
+SUMS_NAME = "SHA256SUMS"
+COLUMNS = (
+    "course_id",
+    "sis_course_id",
+    "course_code",
+    "name",
+    "term",
+    "export_id",
+    "state",
+    "file",
+    "size",
+    "sha256",
+    "started_at",
+    "finished_at",
+    "error",
+)
+
+
+def report_rows(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) -> list[list[str]]:
+    """The report's rows (header first), from the batch's items and jobs."""
+    extra = [c for c in batch.extra_columns if c not in COLUMNS]
+    rows = [[*COLUMNS, *extra]]
+    for item in items:
+        job = jobs.get(item.job_id) if item.job_id is not None else None
+        status = row_status(item, job, batch.state)
+        shown = jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else job
+        target = item.target
+        error = (job.last_error if job is not None and status.group.value == "failed" else None) or item.reason
+        saved = shown.saved_path if shown is not None and shown.removed_at is None else None
+        rows.append(
+            [
+                _text(target.course_id),
+                target.sis_course_id or "",
+                target.course_code,
+                target.name,
+                target.term,
+                _text(shown.export_id if shown else None),
+                status.value,
+                shown_path(saved, batch.options.folder) if saved else "",
+                _text(shown.size if shown and saved else None),
+                (shown.sha256 or "") if shown and saved else "",
+                _time(job.created_at if job else None),
+                _time(shown.finished_at if shown and saved else None),
+                error or "",
+                *(target.extra.get(c, "") for c in extra),
+            ]
+        )
+    return rows
+
+
+def sums_lines(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) -> list[str]:
+    """`SHA256SUMS` lines (`<hex>  <path>`), GNU's escaping for names with `\\` or a newline."""
+    lines = []
+    for item in items:
+        job_id = item.skipped_job_id if item.skipped_job_id is not None else item.job_id
+        job = jobs.get(job_id) if job_id is not None else None
+        if job is None or job.sha256 is None or job.saved_path is None or job.removed_at is not None:
+            continue
+        if job_id == item.job_id and row_status(item, job, batch.state).value != "saved":
+            continue
+        name = shown_path(job.saved_path, batch.options.folder)
+        if "\\" in name or "\n" in name or "\r" in name:
+            escaped = name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+            lines.append(f"\\{job.sha256}  {escaped}")
+        else:
+            lines.append(f"{job.sha256}  {name}")
+    return lines
+
+
+def write_report(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) -> Path:
+    """Write both files into the batch folder (created if needed); the report's path."""
+    folder = batch.options.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(report_rows(batch, items, jobs))
+    _replace(folder / REPORT_NAME, out.getvalue().encode("utf-8"))
+    sums = sums_lines(batch, items, jobs)
+    _replace(folder / SUMS_NAME, "".join(line + "\n" for line in sums).encode("utf-8"))
+    return folder / REPORT_NAME
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        tmp.unlink()  # left by a killed run of this process id
+    except FileNotFoundError:
+        pass
+    fd = os.open(tmp, flags, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def _time(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else ""

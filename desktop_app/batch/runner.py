@@ -1,0 +1,514 @@
+"""The batch runner: starts each course's job when its turn comes, kindly to Canvas.
+
+Rules, in the order they apply:
+
+* **One runner per batch**, across processes: the batch's lease (`store.lease_key`).
+  A second window or a cron `batch resume` finds it held and leaves it alone.
+* **At most N exports at Canvas** (`max_at_canvas`): a course's job counts while it is
+  creating, queued or exporting; once Canvas has finished the export, downloading it
+  costs Canvas nothing and the next course starts. Downloads are limited per site by the
+  engine as for single exports.
+* **Never a second export for a course**: a job is recorded and linked to its item in
+  one transaction (`JobStore.add`), and a job that exists is resumed (it adopts what an
+  interrupted POST created), never replaced, except by Retry failed for a course whose
+  export failed or expired at Canvas.
+* **A course that cannot be exported** (unknown SIS id, no permission, failed at
+  Canvas, a bad package) gets its reason in its row; the batch goes on. Server or
+  network trouble interrupts a job; it gets `retry_rounds` more tries, `retry_delay`
+  apart, before it counts as failed.
+* **A refused token pauses the batch** (`BatchState.SIGN_IN`): every following course
+  would fail the same way. Signing in again and resuming carries on.
+* **Skip and keep**: a course whose newest verified package of the same type is newer
+  than `skip_within_days` is skipped; after a course is saved, its packages beyond the
+  newest `keep` are deleted, but only files this app saved and recorded, still of the
+  recorded size and SHA-256, and not a symlink.
+* **The report** (`report.py`) is rewritten at most every `report_interval` seconds
+  while anything changes, and once more at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from desktop_app.app.batch_views import BatchState
+from desktop_app.batch.events import BatchChanged
+from desktop_app.batch.layout import course_folder
+from desktop_app.batch.model import Batch, BatchItem, BatchTarget, ItemState
+from desktop_app.batch.report import write_report
+from desktop_app.batch.store import BatchStore
+from desktop_app.canvas.errors import AuthError, CanvasError, NotAuthorizedError, NotFoundError, ValidationError
+from desktop_app.canvas.models import Context, Course
+from desktop_app.engine.engine import Engine
+from desktop_app.engine.errors import JobBusyError
+from desktop_app.engine.events import Event, JobEvent
+from desktop_app.engine.ownership import LEASE_TTL
+from desktop_app.engine.status import Goal, JobStatus
+from desktop_app.engine.store import Job
+from desktop_app.engine.verify import sha256_of
+
+log = logging.getLogger(__name__)
+
+AT_CANVAS = frozenset({JobStatus.CREATING, JobStatus.QUEUED, JobStatus.WAITING_FOR_EXTERNAL_TOOL, JobStatus.EXPORTING})
+"""Job states in which a course's export occupies Canvas."""
+CANVAS_ENDED = frozenset({"ExportFailedError", "ExportExpiredError"})
+"""Errors after which only a new export helps (Retry failed starts one)."""
+
+
+class BatchBusyError(CanvasError):
+    """Another process runs this batch."""
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    lease_ttl: float = LEASE_TTL
+    report_interval: float = 2.0
+    """Seconds between rewrites of report.csv while the batch runs."""
+    retry_rounds: int = 3
+    """More tries for a job interrupted by server or network trouble."""
+    retry_delay: float = 30.0
+    """Seconds before such a try (doubling each round)."""
+    tick: float = 1.0
+    """The longest the runner sleeps without looking (a pause from another process)."""
+
+
+CourseReader = Callable[[str, Context], Any]
+"""(site, context) -> awaitable Course: reads a course's details (a CSV row's SIS id)."""
+
+
+class BatchRunner:
+    """Runs one batch on the engine's loop until it is finished or paused."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        batches: BatchStore,
+        read_course: CourseReader,
+        emit: Callable[[object], None] | None = None,
+        config: RunnerConfig = RunnerConfig(),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self.batches = batches
+        self._read_course = read_course
+        self._emit_cb = emit
+        self.config = config
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._job_ids: set[int] = set()
+        self._retries = Retries(config.retry_rounds, config.retry_delay, clock)
+        self._started = clock()
+        self._settled = 0
+        self._dirty = True
+        self._last_report = float("-inf")
+
+    # ---- public
+
+    def wake(self) -> None:
+        """Look again now (the batch was paused or changed from outside)."""
+        self._wake.set()
+
+    def eta_seconds(self, remaining: int) -> float | None:
+        """Time left at the pace of this run (None until three courses settled)."""
+        if self._settled < 3 or remaining <= 0:
+            return None if remaining > 0 else 0.0
+        return (self._clock() - self._started) / self._settled * remaining
+
+    async def run(self, batch_id: int, *, retry_failed: bool = False) -> BatchState:
+        """Run the batch; its state when this run ends (finished, paused, sign-in).
+        BatchBusyError when another process runs it."""
+        other = self.batches.claim(batch_id, self.engine.holder, self.config.lease_ttl)
+        if other is not None:
+            raise BatchBusyError(
+                f"Batch {batch_id} is being run by another Canvas Export Manager ({other.describe()})."
+            )
+        unsubscribe = self.engine.subscribe(self._on_event)
+        renewer = asyncio.get_running_loop().create_task(self._renew(batch_id), name=f"batch-lease-{batch_id}")
+        try:
+            batch = self.batches.batch(batch_id)
+            if batch.state is not BatchState.RUNNING:
+                batch = self.batches.set_state(batch_id, BatchState.RUNNING)
+                self._emit(BatchChanged(batch_id))
+            if retry_failed:
+                await self._retry_failed(batch)
+            await self._skip_recent(batch, self.batches.items(batch_id))
+            state = await self._loop(batch_id)
+            return state
+        finally:
+            unsubscribe()
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
+            try:
+                self._write_report(batch_id)
+            finally:
+                self.batches.release(batch_id, self.engine.holder)
+
+    # ---- the loop
+
+    async def _loop(self, batch_id: int) -> BatchState:
+        while True:
+            batch = self.batches.batch(batch_id)
+            if batch.state is not BatchState.RUNNING:
+                await self._stop_jobs(batch_id)
+                return batch.state
+            items = self.batches.items(batch_id)
+            jobs = self.batches.batch_jobs(batch_id)
+            self._job_ids = set(jobs)
+            if any(self._refused_token(jobs.get(i.job_id)) for i in items if i.job_id is not None):
+                return self._pause_for_sign_in(batch_id)
+            at_canvas, busy, waiting = 0, 0, []
+            for item in items:
+                job = jobs.get(item.job_id) if item.job_id is not None else None
+                if item.state is ItemState.WAITING:
+                    waiting.append(item)
+                elif job is not None and item.state is ItemState.JOB:
+                    running, occupies = await self._keep_going(job)
+                    busy += running
+                    at_canvas += occupies
+            for item in waiting:
+                if at_canvas >= batch.options.max_at_canvas:
+                    break
+                if not self._retries.due(_item_key(item)):
+                    continue
+                started = await self._start(batch, item)
+                if started is None:
+                    return self._pause_for_sign_in(batch_id)
+                at_canvas += started
+                busy += started
+            next_retry = self._retries.next_time()
+            if (
+                busy == 0
+                and next_retry is None
+                and not any(i.state is ItemState.WAITING for i in self._items(batch_id))
+            ):
+                self.batches.set_state(batch_id, BatchState.FINISHED)
+                self._emit(BatchChanged(batch_id))
+                self._dirty = True
+                return BatchState.FINISHED
+            self._maybe_report(batch_id)
+            timeout = self.config.tick
+            if next_retry is not None:
+                timeout = min(timeout, max(0.0, next_retry - self._clock()))
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    def _items(self, batch_id: int) -> list[BatchItem]:
+        return self.batches.items(batch_id)
+
+    async def _keep_going(self, job: Job) -> tuple[int, int]:
+        """(1 if the job runs, 1 if it occupies Canvas), resuming a job that should run
+        but does not: left by a killed run, stopped by a pause, or interrupted and due
+        for another try."""
+        occupies = int(job.state in AT_CANVAS)
+        if self.engine.is_running(job.id):
+            return 1, occupies
+        if job.state in (JobStatus.DONE, JobStatus.FAILED, JobStatus.EXPIRED):
+            return 0, 0
+        if job.state is JobStatus.INTERRUPTED and not self._retries.due(job.id):
+            return 0, 0
+        try:
+            await self.engine.resume(job.id)
+        except JobBusyError:
+            pass  # another process works on it: it still occupies Canvas
+        return 1, occupies
+
+    def _refused_token(self, job: Job | None) -> bool:
+        """Canvas refused the token for a job this run already tried (one left
+        interrupted by an earlier run is tried once first: the user may have signed in)."""
+        return (
+            job is not None
+            and job.state is JobStatus.INTERRUPTED
+            and job.error_kind == AuthError.__name__
+            and job.id in self._retries
+            and not self.engine.is_running(job.id)
+        )
+
+    def _pause_for_sign_in(self, batch_id: int) -> BatchState:
+        log.warning("batch %s: Canvas refused the token; paused until the user signs in again", batch_id)
+        self.batches.set_state(batch_id, BatchState.SIGN_IN)
+        self._emit(BatchChanged(batch_id))
+        self._dirty = True
+        return BatchState.SIGN_IN
+
+    async def _stop_jobs(self, batch_id: int) -> None:
+        """Paused: stop watching this batch's jobs (their exports go on at Canvas; Resume
+        carries them on)."""
+        for job_id in list(self._job_ids):
+            if self.engine.is_running(job_id):
+                await self.engine.stop(job_id)
+        self._dirty = True
+
+    # ---- starting a course
+
+    async def _start(self, batch: Batch, item: BatchItem) -> int | None:
+        """Start the course's job: 1 when it runs, 0 when the course could not start
+        (its row says why), None when Canvas refused the token."""
+        target = item.target
+        try:
+            if target.course_id is None or not target.name:
+                target = await self._resolve(batch, item)
+        except AuthError:
+            return None
+        except (NotFoundError, NotAuthorizedError, ValidationError) as err:
+            self._settle(item, ItemState.FAILED, _not_exportable(target, err))
+            return 0
+        except CanvasError as err:  # trouble reaching Canvas: try this course again later
+            log.info("batch %s: could not read %s: %s", batch.id, target.reference, type(err).__name__)
+            self._retry_later_or_fail(item, err)
+            return 0
+        item = self.batches.item(batch.id, item.position)
+        if await self._skip_if_recent(batch, item):
+            return 0
+        assert target.course_id is not None
+        try:
+            job_id = await self.engine.start_export(
+                batch.site,
+                Context.parse(f"course:{target.course_id}"),
+                batch.options.export_type,
+                {k.value: v for k, v in batch.options.selection.items()} or None,
+                batch.options.skip_notifications,
+                course_folder(batch.options.folder, target),
+                goal=Goal.SAVED,
+                user_id=batch.user_id,
+                context_label=target.course_code or target.name or None,
+                batch=(batch.id, item.position),
+            )
+        except (ValidationError, ValueError) as err:
+            self._settle(item, ItemState.FAILED, str(getattr(err, "message", err)))
+            return 0
+        self._job_ids.add(job_id)
+        self._emit(BatchChanged(batch.id, (item.position,)))
+        return 1
+
+    async def _resolve(self, batch: Batch, item: BatchItem) -> BatchTarget:
+        """Read a CSV row's course (by SIS id or id) for its code, name and term."""
+        course: Course = await self._read_course(batch.site, Context.parse(item.target.reference))
+        updated = self.batches.update_item(
+            batch.id,
+            item.position,
+            course_id=course.id,
+            sis_course_id=course.sis_course_id or item.target.sis_course_id,
+            course_code=course.course_code,
+            name=course.name,
+            term=course.term or "",
+        )
+        self._emit(BatchChanged(batch.id, (item.position,)))
+        return updated.target
+
+    def _retry_later_or_fail(self, item: BatchItem, err: CanvasError) -> None:
+        if self._retries.exhausted(_item_key(item)):
+            self._settle(item, ItemState.FAILED, err.message)
+
+    def _settle(self, item: BatchItem, state: ItemState, reason: str, skipped_job_id: int | None = None) -> None:
+        self.batches.update_item(
+            item.batch_id, item.position, state=state, reason=reason, skipped_job_id=skipped_job_id
+        )
+        self._settled += 1
+        self._dirty = True
+        self._emit(BatchChanged(item.batch_id, (item.position,)))
+
+    # ---- skip recent, keep K
+
+    async def _skip_recent(self, batch: Batch, items: list[BatchItem]) -> None:
+        if batch.options.skip_within_days is None:
+            return
+        for item in items:
+            if item.state is ItemState.WAITING and item.target.course_id is not None:
+                await self._skip_if_recent(batch, item)
+
+    async def _skip_if_recent(self, batch: Batch, item: BatchItem) -> bool:
+        days = batch.options.skip_within_days
+        if days is None or item.target.course_id is None:
+            return False
+        since = datetime.now(timezone.utc) - timedelta(days=days)
+        for job in self.batches.saved_packages(
+            batch.site, f"course:{item.target.course_id}", batch.options.export_type, batch.user_id
+        ):
+            finished = job.finished_at or job.updated_at
+            if finished is None or finished < since:
+                return False  # newest first: the rest are older still
+            if job.saved_path is not None and _still_there(job):
+                self._settle(
+                    item,
+                    ItemState.SKIPPED,
+                    f"Saved on {finished.astimezone():%Y-%m-%d %H:%M} (within {days:g} days)",
+                    skipped_job_id=job.id,
+                )
+                return True
+        return False
+
+    async def _keep_newest(self, batch: Batch, job: Job) -> None:
+        keep = batch.options.keep
+        if keep is None:
+            return
+        packages = self.batches.saved_packages(batch.site, job.context, job.export_type, batch.user_id)
+        kept = {str(j.saved_path) for j in packages[:keep]}
+        for old in packages[keep:]:
+            if old.saved_path is None or str(old.saved_path) in kept:
+                continue
+            if await asyncio.to_thread(_is_ours, old):
+                try:
+                    old.saved_path.unlink()
+                except OSError as err:
+                    log.warning("keep %s: could not delete %s: %s", keep, old.saved_path.name, err)
+                    continue
+                log.info("keep %s: deleted %s (job %s)", keep, old.saved_path.name, old.id)
+            self.batches.jobs.update(old.id, removed_at=datetime.now(timezone.utc))
+
+    # ---- events, report, lease
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, JobEvent) and event.job_id in self._job_ids:
+            job = self.batches.jobs.get(event.job_id)
+            if job is not None and (job.state.is_terminal or job.state is JobStatus.INTERRUPTED):
+                self._dirty = True
+                if job.state is not JobStatus.INTERRUPTED:
+                    self._settled += 1
+                if job.state is JobStatus.DONE and job.batch_id is not None:
+                    batch = self.batches.batch(job.batch_id)
+                    asyncio.get_running_loop().create_task(self._keep_newest(batch, job))
+            self._wake.set()
+
+    def _maybe_report(self, batch_id: int) -> None:
+        if self._dirty and self._clock() - self._last_report >= self.config.report_interval:
+            self._write_report(batch_id)
+
+    def _write_report(self, batch_id: int) -> None:
+        batch = self.batches.batch(batch_id)
+        try:
+            write_report(batch, self.batches.items(batch_id), self._report_jobs(batch_id))
+        except OSError as err:
+            log.warning("batch %s: could not write the report: %s", batch_id, err)
+            return
+        self._dirty = False
+        self._last_report = self._clock()
+
+    def _report_jobs(self, batch_id: int) -> dict[int, Job]:
+        jobs = dict(self.batches.batch_jobs(batch_id))
+        for item in self.batches.items(batch_id):
+            if item.skipped_job_id is not None and item.skipped_job_id not in jobs:
+                skipped = self.batches.jobs.get(item.skipped_job_id)
+                if skipped is not None:
+                    jobs[skipped.id] = skipped
+        return jobs
+
+    async def _renew(self, batch_id: int) -> None:
+        while True:
+            await asyncio.sleep(self.config.lease_ttl / 3)  # real time: leases are wall-clock
+            if not self.batches.renew(batch_id, self.engine.holder, self.config.lease_ttl):
+                log.warning("batch %s: another process took it over", batch_id)
+                self.batches.claim(batch_id, self.engine.holder, self.config.lease_ttl)
+
+    async def _retry_failed(self, batch: Batch) -> None:
+        """Retry failed: courses that could not start, and those whose export failed or
+        expired at Canvas, start again (a new export); other failed or interrupted jobs
+        carry on where they stood (the same export)."""
+        jobs = self.batches.batch_jobs(batch.id)
+        again = []
+        for item in self.batches.items(batch.id):
+            job = jobs.get(item.job_id) if item.job_id is not None else None
+            if item.state is ItemState.FAILED:
+                again.append(item.position)
+            elif job is not None and job.state in (JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.INTERRUPTED):
+                if job.state is JobStatus.EXPIRED or job.error_kind in CANVAS_ENDED:
+                    again.append(item.position)
+                else:
+                    self._retries.forget(job.id)
+                    await self.engine.resume(job.id)
+        self.batches.requeue(batch.id, again)
+        self._dirty = True
+        self._emit(BatchChanged(batch.id, tuple(again)))
+
+    def _emit(self, event: object) -> None:
+        if self._emit_cb is None:
+            return
+        try:
+            self._emit_cb(event)
+        except Exception:  # a listener's bug must never stop a batch
+            log.exception("batch event listener failed")
+
+
+def _item_key(item: BatchItem) -> int:
+    """Courses without a job share the retry table with jobs under negative keys."""
+    return -1 - item.position
+
+
+class Retries:
+    """When an interrupted job (or a course whose details could not be read) is tried
+    again: at once the first time this run sees it (the user just resumed), then
+    `rounds` more times, `delay` seconds apart and doubling; after that it counts as
+    failed (`exhausted`) and Retry failed is the user's call."""
+
+    def __init__(self, rounds: int, delay: float, clock: Callable[[], float]) -> None:
+        self.rounds, self.delay, self._clock = rounds, delay, clock
+        self._entries: dict[int, tuple[int, float | None]] = {}  # key -> (rounds used, due at)
+
+    def due(self, key: int) -> bool:
+        """May `key` be tried now? Called when it is not running; a call after a try
+        that did not succeed schedules the next round."""
+        entry = self._entries.get(key)
+        if entry is None:
+            self._entries[key] = (0, None)
+            return True
+        used, at = entry
+        if at is None:
+            if used < self.rounds:
+                self._entries[key] = (used + 1, self._clock() + self.delay * 2**used)
+            return False
+        if self._clock() < at:
+            return False
+        self._entries[key] = (used, None)
+        return True
+
+    def exhausted(self, key: int) -> bool:
+        used, at = self._entries.get(key, (0, None))
+        return at is None and used >= self.rounds
+
+    def next_time(self) -> float | None:
+        """When the next scheduled try is due (None: none scheduled)."""
+        return min((at for _, at in self._entries.values() if at is not None), default=None)
+
+    def forget(self, key: int) -> None:
+        self._entries.pop(key, None)
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._entries
+
+
+def _not_exportable(target: BatchTarget, err: CanvasError) -> str:
+    if isinstance(err, NotFoundError):
+        return f"Canvas has no course {target.reference.removeprefix('course:')} (deleted, or the id is wrong)."
+    if isinstance(err, NotAuthorizedError):
+        return "You may not export this course (Canvas refused: not a teacher or admin of it)."
+    return err.message
+
+
+def _still_there(job: Job) -> bool:
+    """The recorded package is still where it was saved, with its recorded size."""
+    try:
+        st = os.lstat(job.saved_path)  # type: ignore[arg-type]
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and (job.size is None or st.st_size == job.size)
+
+
+def _is_ours(job: Job) -> bool:
+    """Only a file this app saved and recorded may be deleted: a regular file (not a
+    symlink), of the recorded size and SHA-256 (so a file the user put there since,
+    under the same name, is left alone)."""
+    if not _still_there(job) or job.sha256 is None or job.saved_path is None:
+        return False
+    try:
+        return bool(sha256_of(job.saved_path) == job.sha256)
+    except OSError:
+        return False
