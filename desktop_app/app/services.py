@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_app.canvas.errors import AuthError
 
 if TYPE_CHECKING:
+    from desktop_app.app.batches import BatchRuns
     from desktop_app.canvas.api import CanvasApi
     from desktop_app.engine.engine import Engine, EngineConfig
     from desktop_app.engine.store import JobStore
@@ -45,6 +46,7 @@ class Services:
         self.store: JobStore | None = None
         self.demo: SimulatedCanvas | None = None  # a started simulator, when the demo runs
         self.file_lock = asyncio.Lock()  # serialises profile-file and keyring access
+        self.batch_runs: BatchRuns | None = None  # the batches this process runs (app/batches.py)
 
     def client(self, site: str) -> CanvasApi:
         """The client for a site; an AuthError('missing') when nobody signed in there."""

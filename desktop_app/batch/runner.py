@@ -108,6 +108,8 @@ class BatchRunner:
         self._settled = 0
         self._dirty = True
         self._last_report = float("-inf")
+        self._chores: set[asyncio.Task[None]] = set()
+        """Deleting old packages (`keep`), awaited before the run ends."""
 
     # ---- public
 
@@ -144,7 +146,7 @@ class BatchRunner:
         finally:
             unsubscribe()
             renewer.cancel()
-            await asyncio.gather(renewer, return_exceptions=True)
+            await asyncio.gather(renewer, *self._chores, return_exceptions=True)
             try:
                 self._write_report(batch_id)
             finally:
@@ -376,7 +378,9 @@ class BatchRunner:
                     self._settled += 1
                 if job.state is JobStatus.DONE and job.batch_id is not None:
                     batch = self.batches.batch(job.batch_id)
-                    asyncio.get_running_loop().create_task(self._keep_newest(batch, job))
+                    chore = asyncio.get_running_loop().create_task(self._keep_newest(batch, job))
+                    self._chores.add(chore)
+                    chore.add_done_callback(self._chores.discard)
             self._wake.set()
 
     def _maybe_report(self, batch_id: int) -> None:
@@ -386,21 +390,13 @@ class BatchRunner:
     def _write_report(self, batch_id: int) -> None:
         batch = self.batches.batch(batch_id)
         try:
-            write_report(batch, self.batches.items(batch_id), self._report_jobs(batch_id))
+            items = self.batches.items(batch_id)
+            write_report(batch, items, self.batches.jobs_shown(batch_id, items))
         except OSError as err:
             log.warning("batch %s: could not write the report: %s", batch_id, err)
             return
         self._dirty = False
         self._last_report = self._clock()
-
-    def _report_jobs(self, batch_id: int) -> dict[int, Job]:
-        jobs = dict(self.batches.batch_jobs(batch_id))
-        for item in self.batches.items(batch_id):
-            if item.skipped_job_id is not None and item.skipped_job_id not in jobs:
-                skipped = self.batches.jobs.get(item.skipped_job_id)
-                if skipped is not None:
-                    jobs[skipped.id] = skipped
-        return jobs
 
     async def _renew(self, batch_id: int) -> None:
         while True:

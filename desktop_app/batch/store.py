@@ -173,6 +173,17 @@ class BatchStore:
         """The jobs of a batch's items, by job id (earlier attempts included)."""
         return {job.id: job for job in self.jobs.job_rows("batch_id = ?", (batch_id,))}
 
+    def jobs_shown(self, batch_id: int, items: Iterable[BatchItem]) -> dict[int, Job]:
+        """The batch's jobs and the earlier ones (of another batch, or single exports)
+        whose packages made some of `items` skipped: what the rows and the report show."""
+        jobs = self.batch_jobs(batch_id)
+        for item in items:
+            if item.skipped_job_id is not None and item.skipped_job_id not in jobs:
+                earlier = self.jobs.get(item.skipped_job_id)
+                if earlier is not None:
+                    jobs[earlier.id] = earlier
+        return jobs
+
     # ---- earlier packages of a course (skip-if-saved-within, keep K)
 
     def saved_packages(self, site: str, context: str, export_type: str, user_id: int | None) -> list[Job]:

@@ -215,7 +215,8 @@ class Job:
     batch_id: int | None = None
     """The batch the job exports a course of (None: a single export)."""
     removed_at: datetime | None = None
-    """When `--keep` deleted the saved package (the record stays, the file is gone)."""
+    """When the saved package stopped being this app's to keep: `--keep` deleted it, or
+    found it changed, replaced or linked elsewhere and left it alone (the record stays)."""
 
     @property
     def expires_at(self) -> datetime | None:

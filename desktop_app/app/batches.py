@@ -1,0 +1,326 @@
+"""Bulk export use cases: choose courses, start, pause, resume and retry batches.
+
+Coroutines on the engine's loop, like `usecases.py`, for the window and the command
+line alike. A batch runs in a background task of the loop (`BatchRuns`); the command
+line's `--wait` awaits that task, the window watches its events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop_app.app.batch_views import BatchRowView, BatchState, BatchTotals, BatchView
+from desktop_app.app.usecases import collect
+from desktop_app.batch.csvinput import CsvCourses, read_course_csv
+from desktop_app.batch.model import Batch, BatchOptions, BatchTarget
+from desktop_app.batch.rows import row_view
+from desktop_app.batch.runner import BatchBusyError, BatchRunner, RunnerConfig
+from desktop_app.batch.store import BatchStore
+from desktop_app.canvas.errors import ValidationError
+from desktop_app.canvas.models import Account, Context, ContextKind, Course, ExportType, Term
+from desktop_app.canvas.validation import notifications_apply
+
+if TYPE_CHECKING:
+    from desktop_app.app.services import Services
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "BatchBusyError",
+    "BatchPlan",
+    "BatchRuns",
+    "CsvCourses",
+    "account_courses",
+    "account_terms",
+    "admin_accounts",
+    "batch_rows",
+    "batch_view",
+    "list_batches",
+    "my_courses",
+    "pause_batch",
+    "read_course_csv",
+    "resume_batch",
+    "resume_running_batches",
+    "retry_failed",
+    "start_batch",
+    "target_of",
+    "wait_batch",
+]
+
+
+# ------------------------------------------------------------------ choosing courses
+
+
+def target_of(course: Course) -> BatchTarget:
+    """A chosen course as a batch's course."""
+    return BatchTarget(
+        course_id=course.id,
+        sis_course_id=course.sis_course_id,
+        course_code=course.course_code,
+        name=course.name,
+        term=course.term or "",
+    )
+
+
+async def my_courses(services: Services, site: str) -> list[Course]:
+    """Your courses where you may export everything (teacher, TA, designer), with term."""
+    return [c for c in await collect(services.client(site).courses()) if c.is_teacher]
+
+
+async def admin_accounts(services: Services, site: str) -> list[Account]:
+    """The accounts you administer and all their sub-accounts, each once, parents first
+    (empty for someone who administers none)."""
+    client = services.client(site)
+    found: dict[int, Account] = {}
+    for account in await collect(client.accounts()):
+        found.setdefault(account.id, account)
+        for sub in await collect(client.sub_accounts(account.id)):
+            found.setdefault(sub.id, sub)
+    return list(found.values())
+
+
+async def account_terms(services: Services, site: str, account: Account) -> list[Term]:
+    """The terms of an account: Canvas keeps terms on the root account."""
+    root = account.root_account_id or account.id
+    return await collect(services.client(site).terms(root))
+
+
+async def account_courses(
+    services: Services, site: str, account_id: int, *, term_id: int | None = None, search: str | None = None
+) -> list[Course]:
+    """An account's courses (its sub-accounts' included), filtered by term and search."""
+    return await collect(services.client(site).account_courses(account_id, term_id=term_id, search=search))
+
+
+# ------------------------------------------------------------------ starting and running
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """A batch to start: whose, which courses, how."""
+
+    site: str
+    user_id: int | None
+    name: str
+    targets: list[BatchTarget]
+    options: BatchOptions
+    extra_columns: tuple[str, ...] = ()
+    source: str = ""
+
+
+class BatchRuns:
+    """The batches this process runs: one task each on the engine's loop."""
+
+    def __init__(self, services: Services, config: RunnerConfig | None = None) -> None:
+        self._services = services
+        self.config = config or RunnerConfig()
+        self._runs: dict[int, tuple[BatchRunner, asyncio.Task[BatchState]]] = {}
+
+    def store(self) -> BatchStore:
+        if self._services.store is None:
+            raise RuntimeError("the export engine is not running")
+        return BatchStore(self._services.store)
+
+    def start(self, batch_id: int, *, retry_failed: bool = False) -> asyncio.Task[BatchState]:
+        """Run the batch in the background (or return its running task)."""
+        running = self._runs.get(batch_id)
+        if running is not None and not running[1].done():
+            if retry_failed:
+                running[0].wake()
+            return running[1]
+        services = self._services
+
+        async def read_course(site: str, ctx: Context) -> Course:
+            return await services.client(site).get_course(ctx)
+
+        runner = BatchRunner(services.running_engine(), self.store(), read_course, services.emit_event, self.config)
+        task = asyncio.get_running_loop().create_task(
+            runner.run(batch_id, retry_failed=retry_failed), name=f"batch-{batch_id}"
+        )
+        self._runs[batch_id] = (runner, task)
+        task.add_done_callback(lambda t: _log_failure(batch_id, t))
+        return task
+
+    def runner(self, batch_id: int) -> BatchRunner | None:
+        running = self._runs.get(batch_id)
+        return running[0] if running is not None and not running[1].done() else None
+
+    def wake(self, batch_id: int) -> None:
+        runner = self.runner(batch_id)
+        if runner is not None:
+            runner.wake()
+
+
+def _log_failure(batch_id: int, task: asyncio.Task[BatchState]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        error = task.exception()
+        if not isinstance(error, BatchBusyError):
+            log.error("batch %s stopped: %s", batch_id, type(error).__name__, exc_info=error)
+
+
+def runs(services: Services) -> BatchRuns:
+    """The loop's BatchRuns, made on first use."""
+    if services.batch_runs is None:
+        services.batch_runs = BatchRuns(services)
+    return services.batch_runs
+
+
+def check_plan(plan: BatchPlan) -> None:
+    """Everything that can be checked before a request: ValidationError says what."""
+    if not plan.targets:
+        raise ValidationError("Choose at least one course.")
+    try:
+        ExportType(plan.options.export_type)
+    except ValueError:
+        raise ValidationError(f"'{plan.options.export_type}' is not an export type.") from None
+    folder = plan.options.folder
+    if not folder.is_absolute():
+        raise ValidationError(f"The folder must be a full path, not '{folder}'.")
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ValidationError(f"Cannot save into {folder}: choose a folder you may write to.")
+
+
+async def start_batch(services: Services, plan: BatchPlan) -> int:
+    """Record the batch and start running it in the background; its id."""
+    check_plan(plan)
+    skip = plan.options.skip_notifications and notifications_apply(
+        ContextKind.COURSE, ExportType(plan.options.export_type)
+    )
+    batch_runs = runs(services)
+    batch = await asyncio.to_thread(
+        batch_runs.store().create,
+        name=plan.name,
+        site=plan.site,
+        user_id=plan.user_id,
+        options=replace(plan.options, skip_notifications=skip),
+        targets=plan.targets,
+        extra_columns=plan.extra_columns,
+        source=plan.source,
+    )
+    batch_runs.start(batch.id)
+    return batch.id
+
+
+async def wait_batch(services: Services, batch_id: int) -> BatchState:
+    """Wait for this process's run of the batch to end; the batch's state then."""
+    running = runs(services)._runs.get(batch_id)
+    if running is not None:
+        await asyncio.shield(running[1])
+    return runs(services).store().batch(batch_id).state
+
+
+async def pause_batch(services: Services, batch_id: int) -> None:
+    """Nothing new starts; running jobs are stopped (their exports go on at Canvas and
+    Resume carries them on). Works on a batch another process runs too: it sees the
+    state within a second and stops its jobs."""
+    store = runs(services).store()
+    if store.batch(batch_id).state is BatchState.FINISHED:
+        return
+    store.set_state(batch_id, BatchState.PAUSED)
+    runs(services).wake(batch_id)
+
+
+async def resume_batch(services: Services, batch_id: int, *, retry_failed: bool = False) -> None:
+    """Carry on a paused (or sign-in paused, or interrupted) batch in the background.
+    BatchBusyError when another process runs it."""
+    store = runs(services).store()
+    holder = store.holder(batch_id)
+    if holder is not None and holder.id != services.running_engine().holder.id:
+        raise BatchBusyError(f"Batch {batch_id} is being run by another Canvas Export Manager ({holder.describe()}).")
+    store.batch(batch_id)  # KeyError for an unknown batch
+    runs(services).start(batch_id, retry_failed=retry_failed)
+
+
+async def retry_failed(services: Services, batch_id: int) -> None:
+    """The failed courses again (see `BatchRunner` for which start a new export)."""
+    await resume_batch(services, batch_id, retry_failed=True)
+
+
+async def resume_running_batches(services: Services, site: str, user_id: int | None) -> list[int]:
+    """After a restart: this user's batches that were running carry on (those another
+    process runs are left to it); their ids."""
+    store = runs(services).store()
+    started = []
+    for batch in store.batches(site, user_id):
+        if batch.state is BatchState.RUNNING and store.holder(batch.id) is None:
+            runs(services).start(batch.id)
+            started.append(batch.id)
+    return started
+
+
+# ------------------------------------------------------------------ views
+
+
+async def batch_rows(services: Services, batch_id: int) -> list[BatchRowView]:
+    """Every course of the batch as a row, in the batch's order."""
+    return await asyncio.to_thread(_rows, runs(services).store(), batch_id)
+
+
+def _rows(store: BatchStore, batch_id: int) -> list[BatchRowView]:
+    batch = store.batch(batch_id)
+    items = store.items(batch_id)
+    jobs = store.jobs_shown(batch_id, items)
+    return [
+        row_view(
+            item,
+            jobs.get(item.job_id) if item.job_id is not None else None,
+            batch.state,
+            jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else None,
+        )
+        for item in items
+    ]
+
+
+async def batch_view(services: Services, batch_id: int, rows: Iterable[BatchRowView] | None = None) -> BatchView:
+    """The batch's header: state, totals, time left (rows given, or read)."""
+    batch_runs = runs(services)
+    store = batch_runs.store()
+    batch = await asyncio.to_thread(store.batch, batch_id)
+    if rows is None:
+        rows = await batch_rows(services, batch_id)
+    totals = BatchTotals.of(rows)
+    runner = batch_runs.runner(batch_id)
+    holder = await asyncio.to_thread(store.holder, batch_id)
+    return _view(
+        batch,
+        totals,
+        eta=runner.eta_seconds(totals.waiting + totals.running) if runner is not None else None,
+        elsewhere=holder is not None and runner is None,
+    )
+
+
+def _view(batch: Batch, totals: BatchTotals, *, eta: float | None, elsewhere: bool) -> BatchView:
+    return BatchView(
+        batch_id=batch.id,
+        name=batch.name,
+        site=batch.site,
+        export_type=batch.options.export_type,
+        folder=batch.options.folder,
+        state=batch.state,
+        totals=totals,
+        created_at=batch.created_at,
+        finished_at=batch.finished_at,
+        eta_seconds=eta,
+        running_elsewhere=elsewhere,
+    )
+
+
+async def list_batches(services: Services, site: str | None = None, user_id: int | None = None) -> list[BatchView]:
+    """Batches, newest first (this site's and user's, or all), with their totals."""
+    store = runs(services).store()
+    views = []
+    for batch in await asyncio.to_thread(store.batches, site, user_id):
+        views.append(await batch_view(services, batch.id))
+    return views
+
+
+def folder_of(plan_folder: Path | str) -> Path:
+    """A folder as typed: `~` expanded, made absolute."""
+    return Path(plan_folder).expanduser().absolute()

@@ -1,0 +1,255 @@
+"""The batch runner over real HTTP: courses saved into the term layout, at most N at
+Canvas, failures in their rows, skip recent, keep K, sign-in pause, pause and resume,
+and never a second export for a course when a run is cut short."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engine_support import async_wait_until, engine_for, posts
+
+from desktop_app.app.batch_views import BatchState, RowStatus
+from desktop_app.batch.model import BatchOptions, BatchTarget, ItemState
+from desktop_app.batch.rows import row_view
+from desktop_app.batch.runner import BatchBusyError, BatchRunner, RunnerConfig
+from desktop_app.batch.store import BatchStore
+from desktop_app.canvas.models import Context
+from desktop_app.engine import JobStatus
+from desktop_app.engine.events import JobState
+from desktop_app.engine.store import JobStore
+from desktop_app.simulator import SimulatedCanvas
+
+pytestmark = pytest.mark.timeout(90)
+
+FAST_RUNNER = RunnerConfig(report_interval=0.05, retry_rounds=1, retry_delay=0.05, tick=0.05)
+CS101 = BatchTarget(101, "CS-101-2026FA", "CS 101", "Analytical Engines: Foundations of Computing", "Fall 2026")
+HIST210 = BatchTarget(102, None, "HIST 210", "History of Computing", "Spring 2027")
+MATH301 = BatchTarget(103, None, "MATH 301", "Numerical Methods", "Fall 2026")  # the teacher is a student there
+
+
+def options(folder: Path, **kw: Any) -> BatchOptions:
+    return BatchOptions(export_type=kw.pop("export_type", "common_cartridge"), folder=folder, **kw)
+
+
+async def run_batch(
+    sim: SimulatedCanvas,
+    tmp_path: Path,
+    targets: list[BatchTarget],
+    opts: BatchOptions,
+    *,
+    events: list | None = None,
+    during: Callable[[BatchRunner, BatchStore, int], Any] | None = None,
+    batch_id: int | None = None,
+    **kw: Any,
+) -> tuple[BatchStore, int, BatchState]:
+    async with engine_for(sim, tmp_path / "jobs.db", events, **kw) as (engine, client):
+        store = BatchStore(engine.store)
+        if batch_id is None:
+            batch_id = store.create(name="t", site=client.base_url, user_id=None, options=opts, targets=targets).id
+
+        async def read_course(site: str, ctx: Context) -> Any:
+            return await client.get_course(ctx)
+
+        runner = BatchRunner(engine, store, read_course, config=FAST_RUNNER)
+        task = asyncio.create_task(runner.run(batch_id))
+        if during is not None:
+            await during(runner, store, batch_id)
+        state = await task
+    return BatchStore(JobStore(tmp_path / "jobs.db")), batch_id, state
+
+
+def rows_of(store: BatchStore, batch_id: int) -> dict[int, Any]:
+    batch = store.batch(batch_id)
+    items = store.items(batch_id)
+    jobs = store.jobs_shown(batch_id, items)
+    return {
+        i.target.course_id: row_view(
+            i, jobs.get(i.job_id) if i.job_id else None, batch.state, jobs.get(i.skipped_job_id or -1)
+        )
+        for i in items
+    }
+
+
+def report(folder: Path) -> list[dict[str, str]]:
+    with (folder / "report.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_batch_saves_each_course_in_its_term_folder_and_reports_it(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    store, batch_id, state = asyncio.run(run_batch(sim, tmp_path, [CS101, HIST210, MATH301], options(folder)))
+    assert state is BatchState.FINISHED
+    rows = rows_of(store, batch_id)
+    assert rows[101].status is RowStatus.SAVED and rows[102].status is RowStatus.SAVED
+    saved = Path(rows[101].file)
+    assert saved.parent == folder / "Fall 2026" / "CS 101 Analytical Engines - Foundations of Computing (course 101)"
+    assert saved.name.startswith("CS 101 Common Cartridge ") and saved.suffix == ".imscc"
+    assert Path(rows[102].file).parent == folder / "Spring 2027" / "HIST 210 History of Computing (course 102)"
+    assert rows[103].status is RowStatus.FAILED and "not allowed" in (rows[103].reason or "")
+
+    lines = report(folder)
+    assert [r["course_id"] for r in lines] == ["101", "102", "103"]
+    assert [r["state"] for r in lines] == ["saved", "saved", "failed"]
+    assert lines[0]["sis_course_id"] == "CS-101-2026FA" and lines[0]["term"] == "Fall 2026"
+    assert lines[0]["sha256"] == hashlib.sha256(saved.read_bytes()).hexdigest()
+    assert int(lines[0]["size"]) == saved.stat().st_size and lines[0]["export_id"]
+    assert lines[2]["error"] and not lines[2]["file"]
+
+    sums = (folder / "SHA256SUMS").read_text().splitlines()
+    assert len(sums) == 2
+    for line in sums:
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    assert not list(folder.rglob("*.part")) and not list(folder.glob(".*.tmp"))
+
+
+def test_at_most_n_exports_run_at_canvas_at_once(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    events: list = []
+    targets = [CS101, HIST210, BatchTarget(101, None, "CS 101", "again", "Fall 2026")]
+    # the same course twice is two rows here (a CSV refuses it); it makes three exports
+    store, batch_id, state = asyncio.run(
+        run_batch(sim, tmp_path, targets, options(tmp_path / "out", export_type="zip", max_at_canvas=1), events=events)
+    )
+    assert state is BatchState.FINISHED
+    at_canvas: set[int] = set()
+    most = 0
+    for event in events:
+        if isinstance(event, JobState):
+            if event.state in (JobStatus.CREATING, JobStatus.QUEUED, JobStatus.EXPORTING):
+                at_canvas.add(event.job_id)
+            else:
+                at_canvas.discard(event.job_id)
+            most = max(most, len(at_canvas))
+    assert most == 1
+    assert len(posts(sim)) == 3
+
+
+def test_a_recently_saved_course_is_skipped_and_keep_deletes_only_our_old_packages(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    store, first, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip")))
+    old = Path(rows_of(store, first)[101].file)
+    store.jobs.close()
+
+    sim.clear_log()
+    store, second, state = asyncio.run(
+        run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", skip_within_days=1))
+    )
+    row = rows_of(store, second)[101]
+    assert state is BatchState.FINISHED and row.status is RowStatus.SKIPPED and row.file == str(old)
+    assert posts(sim) == [] and report(folder)[0]["state"] == "skipped" and report(folder)[0]["file"]
+    store.jobs.close()
+
+    stranger = old.parent / "notes.txt"
+    stranger.write_text("mine")
+    store, third, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=1)))
+    newest = Path(rows_of(store, third)[101].file)
+    assert newest.exists() and newest != old
+    assert not old.exists()
+    assert stranger.read_text() == "mine"
+    removed = [j for j in store.jobs.jobs() if j.removed_at is not None]
+    assert [j.saved_path for j in removed] == [old]
+
+
+def test_keep_leaves_a_symlink_or_a_changed_file_alone(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    store, first, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip")))
+    first_file = Path(rows_of(store, first)[101].file)
+    store.jobs.close()
+    store, second, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip")))
+    second_file = Path(rows_of(store, second)[101].file)
+    store.jobs.close()
+    target = tmp_path / "precious"
+    target.write_bytes(b"x" * first_file.stat().st_size)
+    first_file.unlink()
+    first_file.symlink_to(target)  # the oldest package is now a symlink to something else
+    second_file.write_bytes(b"changed")  # the second was changed by the user
+    store, third, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=1)))
+    # neither is what this app saved any more: both are left alone, and no longer counted as ours
+    assert len([j for j in store.jobs.jobs() if j.removed_at]) == 2
+    assert first_file.is_symlink() and target.exists() and second_file.read_bytes() == b"changed"
+
+
+def test_a_refused_token_pauses_the_batch_until_resumed(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    from desktop_app.simulator import TEACHER_TOKEN
+
+    sim.faults.revoke_token(TEACHER_TOKEN)
+    store, batch_id, state = asyncio.run(run_batch(sim, tmp_path, [CS101, HIST210], options(tmp_path / "out")))
+    assert state is BatchState.SIGN_IN
+    assert store.batch(batch_id).state is BatchState.SIGN_IN
+    store.jobs.close()
+    token = sim.issue_token(sim.data.teacher_id)
+    store, _, state = asyncio.run(
+        run_batch(sim, tmp_path, [], options(tmp_path / "out"), batch_id=batch_id, token=token)
+    )
+    assert state is BatchState.FINISHED
+    assert {r.status for r in rows_of(store, batch_id).values()} == {RowStatus.SAVED}
+
+
+def test_pause_stops_the_jobs_and_resume_finishes_without_a_second_export(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    sim.export_duration = 1.0
+
+    async def pause_once_exporting(runner: BatchRunner, store: BatchStore, batch_id: int) -> None:
+        await async_wait_until(lambda: len(posts(sim)) >= 1, what="a first POST")
+        store.set_state(batch_id, BatchState.PAUSED)
+        runner.wake()
+
+    store, batch_id, state = asyncio.run(
+        run_batch(sim, tmp_path, [CS101, HIST210], options(tmp_path / "out"), during=pause_once_exporting)
+    )
+    assert state is BatchState.PAUSED
+    assert RowStatus.PAUSED in {r.status for r in rows_of(store, batch_id).values()}
+    store.jobs.close()
+    sim.export_duration = 0.2
+    store, _, state = asyncio.run(run_batch(sim, tmp_path, [], options(tmp_path / "out"), batch_id=batch_id))
+    assert state is BatchState.FINISHED
+    assert {r.status for r in rows_of(store, batch_id).values()} == {RowStatus.SAVED}
+    per_course = [p.path for p in posts(sim)]
+    assert sorted(per_course) == sorted(set(per_course))  # one export per course
+
+
+def test_a_second_runner_of_the_same_batch_is_refused(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    async def second_runner(runner: BatchRunner, store: BatchStore, batch_id: int) -> None:
+        await async_wait_until(lambda: store.holder(batch_id) is not None, what="the lease")
+        other = BatchRunner(runner.engine, store, runner._read_course, config=FAST_RUNNER)
+        other_engine_holder = runner.engine.holder
+        runner.engine.holder = type(other_engine_holder).new()  # a second process, as far as leases go
+        try:
+            with pytest.raises(BatchBusyError):
+                await other.run(batch_id)
+        finally:
+            runner.engine.holder = other_engine_holder
+
+    _, _, state = asyncio.run(
+        run_batch(sim, tmp_path, [CS101], options(tmp_path / "out", export_type="zip"), during=second_runner)
+    )
+    assert state is BatchState.FINISHED
+
+
+def test_an_item_linked_in_the_same_transaction_as_its_job(tmp_path: Path) -> None:
+    store = BatchStore(JobStore(tmp_path / "jobs.db"))
+    batch = store.create(name="t", site="s", user_id=1, options=options(tmp_path), targets=[CS101])
+    with pytest.raises(KeyError):
+        store.jobs.add(
+            site="s",
+            context="course:1",
+            export_type="zip",
+            state=JobStatus.CREATING,
+            batch_id=batch.id,
+            batch_position=7,
+        )
+    assert store.jobs.jobs() == []  # the job was rolled back with the failed link
+    job = store.jobs.add(
+        site="s", context="course:101", export_type="zip", state=JobStatus.CREATING, batch_id=batch.id, batch_position=0
+    )
+    item = store.item(batch.id, 0)
+    assert item.job_id == job.id and item.state is ItemState.JOB and job.batch_id == batch.id
+    assert os.path.exists(tmp_path / "jobs.db")
