@@ -291,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="check against this job's selection (default: the job that saved FILE, if any)",
     )
 
+    from desktop_app import cli_batch
+
+    cli_batch.add_parser(sub, common, _number, _context)
+
     p = sub.add_parser("demo-server", parents=[common], help="run a simulated Canvas on this computer")
     p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
     return parser
@@ -656,6 +660,12 @@ class Runner:
             text = f"{job.id:>5}  {job.state.label:<24}  {job.context:<14}  {job.export_type:<16}  {export}{where}"
             self.output.result(job.to_json(), text)
         return EXIT_OK
+
+    async def cmd_batch(self) -> int:
+        from desktop_app.cli_batch import BatchCommands, BatchProgress
+
+        self.services.emit_event = BatchProgress(self.output, self.services)  # a line per course, not per event
+        return await BatchCommands(self).run()
 
     async def cmd_inspect(self) -> int:
         """Offline: no token, no network. Exit 0 when the package is sound and holds all

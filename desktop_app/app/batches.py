@@ -45,6 +45,7 @@ __all__ = [
     "my_courses",
     "pause_batch",
     "read_course_csv",
+    "record_batch",
     "resume_batch",
     "resume_running_batches",
     "retry_failed",
@@ -189,6 +190,13 @@ def check_plan(plan: BatchPlan) -> None:
 
 async def start_batch(services: Services, plan: BatchPlan) -> int:
     """Record the batch and start running it in the background; its id."""
+    batch_id = await record_batch(services, plan)
+    runs(services).start(batch_id)
+    return batch_id
+
+
+async def record_batch(services: Services, plan: BatchPlan) -> int:
+    """Record the batch (checked first: ValidationError) without running it; its id."""
     check_plan(plan)
     skip = plan.options.skip_notifications and notifications_apply(
         ContextKind.COURSE, ExportType(plan.options.export_type)
@@ -204,7 +212,6 @@ async def start_batch(services: Services, plan: BatchPlan) -> int:
         extra_columns=plan.extra_columns,
         source=plan.source,
     )
-    batch_runs.start(batch.id)
     return batch.id
 
 

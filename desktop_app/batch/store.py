@@ -160,6 +160,12 @@ class BatchStore:
             )
         return self.item(batch_id, position)
 
+    def position_of(self, job_id: int) -> tuple[int, int] | None:
+        """(batch id, position) of the item a job exports now, if any."""
+        with self.jobs.read() as conn:
+            row = conn.execute("SELECT batch_id, position FROM batch_items WHERE job_id = ?", (job_id,)).fetchone()
+        return (row["batch_id"], row["position"]) if row is not None else None
+
     def requeue(self, batch_id: int, positions: Iterable[int]) -> None:
         """Put items back to waiting (Retry failed): a new job will export them."""
         with self.jobs.transaction("written") as conn:

@@ -135,6 +135,7 @@ MIGRATIONS: tuple[str, ...] = (
         skipped_job_id INTEGER,
         PRIMARY KEY (batch_id, position)
     );
+    CREATE INDEX batch_items_by_job ON batch_items(job_id);
     """,
 )
 
