@@ -1,0 +1,123 @@
+"""`canvas-exports batch …` as cron and admins run it: subprocesses over real HTTP."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from engine_support import CLI, cli_env, posts, wait_until
+
+from desktop_app.simulator import SimulatedCanvas
+
+pytestmark = pytest.mark.timeout(120)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(home: Path, sim: SimulatedCanvas, *args: str, token: str | None = None) -> subprocess.CompletedProcess:
+    env = cli_env(home, sim, **({"token": token} if token else {}))
+    env["XDG_STATE_HOME"] = str(home / "state")
+    return subprocess.run([*CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=100)
+
+
+def report(folder: Path) -> list[dict[str, str]]:
+    with (folder / "report.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_mine_waits_prints_a_line_per_course_change_and_the_report_last(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    result = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(folder / "report.csv")
+    lines = result.stderr.splitlines()
+    assert sum("Saved" in line for line in lines) == 2 and sum("Downloading" in line for line in lines) == 2
+    rows = report(folder)
+    assert {r["course_id"] for r in rows} == {"101", "102"} and {r["state"] for r in rows} == {"saved"}
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    assert "token" not in result.stderr.lower()
+
+
+def test_a_csv_with_bad_rows_is_refused_with_line_numbers_before_any_request(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "courses.csv"
+    sheet.write_text("course_id,box\n101,A1\nbiology,A2\n\n101,A3\nsis_course_id:,A4\n", encoding="utf-8")
+    sim.clear_log()
+    result = cli(tmp_path, sim, "batch", "start", "--csv", str(sheet), "--type", "zip", "--to", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "line 3: 'biology' is not a course id" in result.stderr
+    assert "line 5: '101' is already on line 2" in result.stderr and "line 6:" in result.stderr
+    assert sim.request_log == [] and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mine", "--max-at-canvas", "0"], "at most 1 to 20"),
+        (["--mine", "--keep", "0"], "--keep needs 1 or more"),
+        (["--mine", "--search", "x"], "at least 2 characters"),
+        (["--mine", "--course", "course:1"], "not allowed with argument"),
+        (["--course", "group:7"], "not a course"),
+    ],
+)
+def test_usage_problems_exit_2_in_one_line(sim: SimulatedCanvas, tmp_path: Path, args: list[str], message: str) -> None:
+    sim.clear_log()
+    result = cli(tmp_path, sim, "batch", "start", *args, "--type", "zip", "--to", str(tmp_path / "o"))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not [r for r in sim.request_log if r.method == "POST"]
+
+
+def test_without_wait_a_worker_runs_the_batch_and_show_follows_it(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    started = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--json")
+    assert started.returncode == 0, started.stderr
+    batch_id = json.loads(started.stdout.strip().splitlines()[-1])["batch_id"]
+
+    def finished() -> bool:
+        shown = cli(tmp_path, sim, "batch", "show", str(batch_id), "--json")
+        return json.loads(shown.stdout.splitlines()[0])["state"] == "finished"
+
+    wait_until(finished, timeout=60, what="the worker to finish the batch")
+    shown = cli(tmp_path, sim, "batch", "show", str(batch_id), "--json")
+    rows = [json.loads(line) for line in shown.stdout.splitlines()[1:]]
+    assert [r["state"] for r in rows] == ["saved", "saved"] and all(Path(r["file"]).exists() for r in rows)
+    listed = cli(tmp_path, sim, "batch", "list")
+    assert listed.returncode == 0 and "Finished" in listed.stdout and "2 saved" in listed.stdout
+    assert len(posts(sim)) == 2
+
+
+def test_a_revoked_token_pauses_the_batch_with_exit_3_and_resume_finishes_it(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    from desktop_app.simulator import TEACHER_TOKEN
+
+    sim.export_duration = 2.0
+    folder = tmp_path / "archive"
+    process = subprocess.Popen(
+        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
+        env=cli_env(tmp_path, sim),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
+    sim.faults.revoke_token(TEACHER_TOKEN)
+    _, err = process.communicate(timeout=100)
+    assert process.returncode == 3 and "batch resume 1" in err, err
+    assert TEACHER_TOKEN not in err
+
+    sim.export_duration = 0.2
+    token = sim.issue_token(sim.data.teacher_id)
+    resumed = cli(tmp_path, sim, "batch", "resume", "1", "--wait", token=token)
+    assert resumed.returncode == 0, resumed.stderr
+    assert {r["state"] for r in report(folder)} == {"saved"}
+    assert len(posts(sim)) == 2  # the exports made before the token was revoked were carried on
