@@ -626,6 +626,7 @@ class Runner:
 
         await self.engine()
         resumed = await resume_unfinished(self.services)
+        self._mention_batches()
         if resumed.busy:
             # The app (or another `resume`) is on them: theirs to finish, not a failure here.
             ids = ", ".join(str(job_id) for job_id, _ in resumed.busy)
@@ -637,6 +638,19 @@ class Runner:
         self.output.note(f"Resuming {len(resumed.started)} job(s): {', '.join(map(str, resumed.started))}")
         codes = [await self._finish(job_id) for job_id in resumed.started]
         return max(codes, key=_severity)
+
+    def _mention_batches(self) -> None:
+        """Batch jobs carry on with their batch (its limit at Canvas): say which to resume."""
+        from desktop_app.app.batch_views import BatchState
+        from desktop_app.batch.store import BatchStore
+
+        assert self.services.store is not None
+        left = [b.id for b in BatchStore(self.services.store).batches() if b.state is not BatchState.FINISHED]
+        if left:
+            self.output.note(
+                f"{len(left)} unfinished batch(es) carry on with: "
+                + "; ".join(f"{PROG} batch resume {batch_id}" for batch_id in left)
+            )
 
     async def cmd_jobs(self) -> int:
         from desktop_app.app.usecases import site_jobs

@@ -56,6 +56,9 @@ class JobView:
     interrupted: it decides whether Retry starts a new export and whether the app
     retries by itself once Canvas answers again."""
     updated_at: datetime | None = None
+    batch_id: int | None = None
+    """The batch the job exports a course of (None: a single export): the Activity view
+    shows a batch as one row, and its batch view shows the job's course."""
 
     @property
     def is_watching(self) -> bool:
@@ -95,6 +98,7 @@ class JobView:
             context=job.context,
             error_kind=job.error_kind if job.state in _TROUBLED else None,
             updated_at=job.updated_at,
+            batch_id=job.batch_id,
         )
 
     def apply(self, event: JobEvent) -> "JobView":
@@ -118,6 +122,7 @@ class JobView:
                 export_type=event.export_type,
                 site=event.site,
                 context=event.context,
+                batch_id=event.batch_id,
             )
         if isinstance(event, JobState):
             troubled = event.state in (JobStatus.FAILED, JobStatus.INTERRUPTED)

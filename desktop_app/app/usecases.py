@@ -260,12 +260,15 @@ _CANVAS_ENDED = frozenset({"ExportFailedError", "ExportExpiredError"})
 
 
 async def resume_unfinished(services: Services, site: str | None = None, user_id: int | None = None) -> Resumed:
-    """Carry on every unfinished job no other process is working on: all of them (cron),
-    or this site's and user's (the app at sign-in: another user's token must not carry
-    on someone else's job)."""
+    """Carry on every unfinished single-export job no other process is working on: all
+    of them (cron), or this site's and user's (the app at sign-in: another user's token
+    must not carry on someone else's job). A batch's jobs carry on with their batch
+    (`batches.resume_batch`), which keeps its limit of exports at Canvas."""
     if site is None:
-        return await services.running_engine().resume_unfinished()
-    return await services.running_engine().resume_unfinished(lambda job: _mine(job, site, user_id))
+        return await services.running_engine().resume_unfinished(lambda job: job.batch_id is None)
+    return await services.running_engine().resume_unfinished(
+        lambda job: job.batch_id is None and _mine(job, site, user_id)
+    )
 
 
 async def retry_job(services: Services, job_id: int) -> int:

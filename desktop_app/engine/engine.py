@@ -266,7 +266,15 @@ class Engine:
             batch_position=batch[1] if batch else None,
         )
         self._emit(
-            JobCreated(job.id, site, job.context, job.export_type, None, str(job.dest_dir) if job.dest_dir else None)
+            JobCreated(
+                job.id,
+                site,
+                job.context,
+                job.export_type,
+                None,
+                str(job.dest_dir) if job.dest_dir else None,
+                job.batch_id,
+            )
         )
         self._claim_and_spawn(job.id)
         return job.id

@@ -51,6 +51,7 @@ class JobCreated(JobEvent):
     export_type: str
     export_id: int | None = None  # known at once for attach(), later for a new export
     dest_dir: str | None = None
+    batch_id: int | None = None  # the batch it exports a course of
 
 
 @dataclass(frozen=True)

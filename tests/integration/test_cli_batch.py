@@ -121,3 +121,28 @@ def test_a_revoked_token_pauses_the_batch_with_exit_3_and_resume_finishes_it(
     assert resumed.returncode == 0, resumed.stderr
     assert {r["state"] for r in report(folder)} == {"saved"}
     assert len(posts(sim)) == 2  # the exports made before the token was revoked were carried on
+
+
+def test_kill_9_then_resume_finishes_with_one_export_per_course(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    import signal
+
+    sim.export_duration = 1.5
+    folder = tmp_path / "archive"
+    process = subprocess.Popen(
+        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
+        env=cli_env(tmp_path, sim),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+    plain = cli(tmp_path, sim, "resume")  # single jobs only: the batch says how it carries on
+    assert plain.returncode == 0 and "batch resume 1" in plain.stderr, plain.stderr
+    assert len(posts(sim)) == 2
+
+    resumed = cli(tmp_path, sim, "batch", "resume", "1", "--wait")
+    assert resumed.returncode == 0, resumed.stderr
+    assert {r["state"] for r in report(folder)} == {"saved"} and len(posts(sim)) == 2
