@@ -88,6 +88,11 @@ def _group_count(totals: BatchTotals, group: RowGroup | None) -> int:
     }[group]
 
 
+def _group_data(group: RowGroup | None) -> str:
+    """The combo's item data: a plain string (Qt turns a str enum into one anyway)."""
+    return group.value if group is not None else ""
+
+
 class BatchPanel(QWidget):
     """Header, filter, the courses' table and the batch's actions; see the module docstring.
 
@@ -139,8 +144,8 @@ class BatchPanel(QWidget):
         self.group_combo.setToolTip("Show only the courses in this state")
         self.group_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for group, label in _GROUP_LABELS.items():
-            self.group_combo.addItem(label, group)
-        self.group_combo.currentIndexChanged.connect(lambda _i: self.set_group_filter(self.group_combo.currentData()))
+            self.group_combo.addItem(label, _group_data(group))
+        self.group_combo.currentIndexChanged.connect(lambda _i: self.set_group_filter(self.group_filter()))
 
         self.pause_button = self._button("Pause", "stop", "Start no new export; the running ones stop and wait")
         self.resume_button = self._button("Resume", "download", "Carry on with the courses not saved yet")
@@ -241,10 +246,14 @@ class BatchPanel(QWidget):
 
     def set_group_filter(self, group: RowGroup | None) -> None:
         self.proxy.set_group(group)
-        index = self.group_combo.findData(group)
+        index = self.group_combo.findData(_group_data(group))
         if index >= 0 and index != self.group_combo.currentIndex():
             self.group_combo.setCurrentIndex(index)
         self.placeholder.refresh()
+
+    def group_filter(self) -> RowGroup | None:
+        data = self.group_combo.currentData()
+        return RowGroup(data) if data else None
 
     def visible_rows(self) -> list[BatchRowView]:
         """The rows shown, top to bottom (tests, screenshots)."""
@@ -273,7 +282,7 @@ class BatchPanel(QWidget):
         self.folder_label.setText(str(view.folder))
         self.folder_label.setToolTip(str(view.folder))
         for group, label in _GROUP_LABELS.items():
-            index = self.group_combo.findData(group)
+            index = self.group_combo.findData(_group_data(group))
             self.group_combo.setItemText(index, f"{label} ({_group_count(view.totals, group):,})")
 
         steerable = not view.running_elsewhere
