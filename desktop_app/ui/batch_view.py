@@ -167,15 +167,15 @@ class BatchPanel(QWidget):
         use_readable_sort_arrows(header)
         metrics = self.fontMetrics()
         samples = {
-            BatchColumn.COURSE: "BIO-2026FA-101 · Introduction to Cell Biology",
-            BatchColumn.SIS_ID: "BIO-2026FA-0042",
-            BatchColumn.TERM: "Fall 2026",
+            BatchColumn.COURSE: "ECON 191 · Principles of Microeconomics",
+            BatchColumn.SIS_ID: "ECON-2026FA-0042",
+            BatchColumn.TERM: "Spring 2026",
             BatchColumn.STATE: "Exporting at Canvas 100%",
             BatchColumn.SIZE: "999.9 MB",
             BatchColumn.FILE: "cell-biology-export.imscc",
         }
         for column, sample in samples.items():
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
         header.setMinimumSectionSize(60)
         header.setStretchLastSection(True)  # the reason takes what is left
         header.setSortIndicator(BATCH_ORDER, Qt.SortOrder.AscendingOrder)  # the batch's order, no arrow
