@@ -19,7 +19,7 @@ course changed). Another process running the batch (a second window, a scheduled
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -185,7 +185,7 @@ class BatchPanel(QWidget):
         self.placeholder = TablePlaceholder(
             self.view, self.proxy, self.model, EMPTY_TEXT, "batchPlaceholder", no_match_text=NO_MATCH_TEXT
         )
-        self.model.dataChanged.connect(lambda *_: self.proxy.group() is not None and self.placeholder.refresh())
+        self.model.dataChanged.connect(self._rows_changed)
 
         title_row = QHBoxLayout()
         title_row.addWidget(self.name_label, 1)
@@ -295,6 +295,11 @@ class BatchPanel(QWidget):
             for button in (self.pause_button, self.resume_button, self.retry_button):
                 button.setToolTip(ELSEWHERE_TIP)
 
+    def _rows_changed(self) -> None:
+        """A course may have left (or joined) the state the filter shows."""
+        if self.proxy.group() is not None:
+            self.placeholder.refresh()
+
     def _buttons(self) -> tuple[QPushButton, ...]:
         return (
             self.pause_button,
@@ -309,9 +314,9 @@ class BatchPanel(QWidget):
         button.setEnabled(enabled)
         button.setToolTip(button.property("enabledTip"))
 
-    def _emit(self, signal: Signal) -> None:  # type: ignore[type-arg]
+    def _emit(self, signal: SignalInstance) -> None:
         if self._batch is not None:
-            signal.emit(self._batch.batch_id)  # type: ignore[attr-defined]
+            signal.emit(self._batch.batch_id)
 
     def _open_folder(self) -> None:
         if self._batch is not None:

@@ -370,13 +370,13 @@ class BulkExportDialog(QDialog):
             self.type_radios[export_type] = radio
             types.addWidget(radio)
         self.type_radios[ExportType.COMMON_CARTRIDGE].setChecked(True)
-        self.type_group.buttonToggled.connect(lambda _b, on: on and self._type_changed())
+        self.type_group.buttonToggled.connect(lambda _b, on: self._type_changed() if on else None)
 
         self.folder_edit = QLineEdit(box)
         self.folder_edit.setObjectName("bulkFolder")
         self.folder_edit.setAccessibleName("Save packages in")
         self.folder_edit.setToolTip("A full path; the folder is created when it does not exist")
-        self.folder_edit.textEdited.connect(lambda _t: (self.folder_error.hide(), self._refresh()))
+        self.folder_edit.textEdited.connect(self._folder_typed)
         self.folder_button = QPushButton("B&rowse…", box)
         self.folder_button.setAccessibleName("Choose the folder")
         self.folder_button.setAutoDefault(False)
@@ -661,7 +661,7 @@ class BulkExportDialog(QDialog):
     def _fill_terms(self) -> None:
         """The term filter's entries: the account's terms, or those of my courses."""
         if self._source is CourseSource.ACCOUNT:
-            terms = [(t.id, t.name) for t in self._account_terms]
+            terms: list[tuple[int | None, str]] = [(t.id, t.name) for t in self._account_terms]
         else:
             terms = list({(c.term_id, c.term or NO_TERM) for c in self._courses.get(CourseSource.MINE, [])})
         rank = {name: i for i, name in enumerate(term_order([name for _id, name in terms]))}
@@ -742,6 +742,10 @@ class BulkExportDialog(QDialog):
         self._update_csv_summary()
         self._refresh()
         self.csvChosen.emit(path)
+
+    def _folder_typed(self, _text: str) -> None:
+        self.folder_error.hide()
+        self._refresh()
 
     def _browse_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Save packages in", self.folder_edit.text())
