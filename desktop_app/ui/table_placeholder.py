@@ -12,10 +12,16 @@ MARGIN = 12
 
 class TablePlaceholder(QLabel):
     """Shown over `view`'s viewport while `proxy` has no row: `empty_text` when `source`
-    has none either, else NO_MATCH_TEXT. Follows the rows and the viewport's size itself."""
+    has none either, else `no_match_text`. Follows the rows and the viewport's size itself."""
 
     def __init__(
-        self, view: QAbstractItemView, proxy: QAbstractItemModel, source: QAbstractItemModel, empty_text: str, name: str
+        self,
+        view: QAbstractItemView,
+        proxy: QAbstractItemModel,
+        source: QAbstractItemModel,
+        empty_text: str,
+        name: str,
+        no_match_text: str = NO_MATCH_TEXT,
     ) -> None:
         super().__init__(empty_text, view.viewport())
         self.setObjectName(name)
@@ -23,6 +29,7 @@ class TablePlaceholder(QLabel):
         self.setWordWrap(True)
         self.setEnabled(False)  # drawn in the palette's quiet text colour
         self._view, self._proxy, self._source, self._empty_text = view, proxy, source, empty_text
+        self._no_match_text = no_match_text
         for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset, proxy.layoutChanged):
             signal.connect(self.refresh)
         view.viewport().installEventFilter(self)
@@ -35,7 +42,7 @@ class TablePlaceholder(QLabel):
 
     def refresh(self) -> None:
         empty = self._proxy.rowCount() == 0
-        self.setText(self._empty_text if self._source.rowCount() == 0 else NO_MATCH_TEXT)
+        self.setText(self._empty_text if self._source.rowCount() == 0 else self._no_match_text)
         self.setVisible(empty)
         if empty:
             self.setGeometry(self._view.viewport().rect().adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN))

@@ -172,6 +172,8 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
 
     render_activity(app, out, suffix)
 
+    render_bulk_export(app, out, suffix)
+
     render_package_viewer(app, out, suffix)
 
     # --- context picker
@@ -374,6 +376,55 @@ def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-unt
     app.processEvents()
     _save(pane, out / f"details{suffix}.png")
     pane.close()
+
+
+def render_bulk_export(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    """The bulk export dialog (40 courses over two terms, the Fall term shown, some
+    ticked) and the batch view (30 courses in mixed states sorted by state, one
+    downloading selected)."""
+    from datetime import date
+
+    from PySide6.QtCore import Qt
+
+    from desktop_app.ui.batch_model import BatchColumn
+    from desktop_app.ui.batch_view import BatchPanel
+    from desktop_app.ui.bulk_export_dialog import BulkExportDialog
+    from desktop_app.ui.table_base import select_source_row
+    from tests.gui.batch_factories import FALL, SPRING, accounts, batch_rows, batch_view, term_courses
+
+    dialog = BulkExportDialog(today=date(2026, 12, 6))
+    dialog.set_default_folder(Path("/home/ada/Canvas exports/Term archives"))
+    dialog.set_accounts(accounts())
+    dialog.set_courses(term_courses(40))
+    dialog.set_terms([FALL, SPRING])
+    dialog.term_combo.setCurrentIndex(dialog.term_combo.findData(FALL.id))
+    dialog._term_activated()  # as choosing it does
+    dialog.proxy.set_shown_checked(True)
+    for row in (1, 4, 9):  # a few left out
+        dialog.model.set_checked_rows([dialog.proxy.mapToSource(dialog.proxy.index(row, 0)).row()], False)
+    dialog.skip_recent.setChecked(True)
+    dialog.show()
+    dialog.table.setFocus()
+    app.processEvents()
+    _save(dialog, out / f"bulk-export-dialog{suffix}.png")
+    dialog.close()
+
+    panel = BatchPanel()
+    folder = Path(tempfile.mkdtemp(prefix="cem-shots-")) / "Canvas exports" / "Term archives" / "Fall 2026"
+    folder.mkdir(parents=True)  # a real folder with its report: Open folder and Open report are enabled
+    (folder / "report.csv").write_text("course_id\n")
+    rows = batch_rows(30, folder=folder)
+    panel.show_batch(batch_view(rows, folder=folder), rows)
+    panel.resize(1200, 560)
+    panel.show()
+    app.processEvents()
+    panel.view.sortByColumn(BatchColumn.STATE, Qt.SortOrder.AscendingOrder)  # failed, running, waiting, saved
+    running = next(r for r in rows if r.progress is not None)
+    select_source_row(panel.view, panel.proxy, panel.model.model_row_of(running.position))
+    panel.view.setFocus()
+    app.processEvents()
+    _save(panel, out / f"batch-view{suffix}.png")
+    panel.close()
 
 
 # ---------------------------------------------------------------------------- app shots
