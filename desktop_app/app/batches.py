@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_app.app.batch_views import BatchRowView, BatchState, BatchTotals, BatchView
+from desktop_app.app.batch_views import BatchRowView, BatchState, BatchTotals, BatchView, RowStatus
+from desktop_app.app.jobs import JobView
 from desktop_app.app.usecases import collect
 from desktop_app.batch.csvinput import CsvCourses, read_course_csv
 from desktop_app.batch.model import Batch, BatchOptions, BatchTarget
-from desktop_app.batch.rows import row_view
+from desktop_app.batch.rows import ROW_OF_JOB, row_view
 from desktop_app.batch.runner import BatchBusyError, BatchRunner, RunnerConfig
 from desktop_app.batch.store import BatchStore
 from desktop_app.canvas.errors import ValidationError
@@ -49,6 +50,7 @@ __all__ = [
     "resume_batch",
     "resume_running_batches",
     "retry_failed",
+    "row_with_job",
     "start_batch",
     "target_of",
     "wait_batch",
@@ -251,18 +253,37 @@ async def retry_failed(services: Services, batch_id: int) -> None:
 
 
 async def resume_running_batches(services: Services, site: str, user_id: int | None) -> list[int]:
-    """After a restart: this user's batches that were running carry on (those another
-    process runs are left to it); their ids."""
+    """At sign-in: this user's batches that were running, or paused because Canvas
+    refused the token, carry on (those another process runs are left to it); their ids."""
     store = runs(services).store()
     started = []
     for batch in store.batches(site, user_id):
-        if batch.state is BatchState.RUNNING and store.holder(batch.id) is None:
+        if batch.state in (BatchState.RUNNING, BatchState.SIGN_IN) and store.holder(batch.id) is None:
             runs(services).start(batch.id)
             started.append(batch.id)
     return started
 
 
 # ------------------------------------------------------------------ views
+
+
+def row_with_job(row: BatchRowView, job: JobView) -> BatchRowView:
+    """A course's row brought up to date by its job's live view (the tracker's, fed by
+    engine events): state, progress (Canvas's completion, then bytes), size, file. An
+    interrupted job shows as paused: the runner tries it again (`batch_rows` says
+    failed once the batch has finished). Rows of other jobs are returned unchanged."""
+    if row.job_id != job.job_id:
+        return row
+    status = ROW_OF_JOB[job.status]
+    return replace(
+        row,
+        status=status,
+        progress=job.progress if status in (RowStatus.AT_CANVAS, RowStatus.DOWNLOADING) else None,
+        size=job.bytes_total or row.size,
+        file=job.saved_path or row.file,
+        reason=job.error if status in (RowStatus.FAILED, RowStatus.PAUSED) else None,
+        export_id=job.export_id or row.export_id,
+    )
 
 
 async def batch_rows(services: Services, batch_id: int) -> list[BatchRowView]:

@@ -14,7 +14,7 @@ from desktop_app.batch.model import BatchItem, ItemState
 from desktop_app.engine.status import JobStatus
 from desktop_app.engine.store import Job
 
-_OF_JOB = {
+ROW_OF_JOB = {
     JobStatus.CREATING: RowStatus.AT_CANVAS,
     JobStatus.QUEUED: RowStatus.AT_CANVAS,
     JobStatus.WAITING_FOR_EXTERNAL_TOOL: RowStatus.AT_CANVAS,
@@ -25,7 +25,9 @@ _OF_JOB = {
     JobStatus.FAILED: RowStatus.FAILED,
     JobStatus.EXPIRED: RowStatus.FAILED,
     JobStatus.STOPPED: RowStatus.PAUSED,
+    JobStatus.INTERRUPTED: RowStatus.PAUSED,  # the runner tries it again
 }
+"""A course's row status while its job is in each state (the batch still running)."""
 
 
 def row_status(item: BatchItem, job: Job | None, batch_state: BatchState) -> RowStatus:
@@ -37,9 +39,9 @@ def row_status(item: BatchItem, job: Job | None, batch_state: BatchState) -> Row
         return RowStatus.FAILED
     if job is None:
         return RowStatus.WAITING
-    if job.state is JobStatus.INTERRUPTED:
-        return RowStatus.FAILED if batch_state is BatchState.FINISHED else RowStatus.PAUSED
-    return _OF_JOB[job.state]
+    if job.state is JobStatus.INTERRUPTED and batch_state is BatchState.FINISHED:
+        return RowStatus.FAILED
+    return ROW_OF_JOB[job.state]
 
 
 def row_view(item: BatchItem, job: Job | None, batch_state: BatchState, skipped: Job | None = None) -> BatchRowView:
