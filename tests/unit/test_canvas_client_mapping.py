@@ -66,6 +66,7 @@ class Recorder:
         client = CanvasClient(BASE + "/api/v1/", TOKEN, transport=httpx.MockTransport(self), policy=policy)
         client._rng = lambda: 0.5  # noqa: SLF001 - test seam
         client._sleep = self.sleep  # noqa: SLF001
+        client._clock = lambda: 0.0  # noqa: SLF001 - time passes only in the fake sleeps
         return client
 
     async def sleep(self, delay: float) -> None:
