@@ -474,6 +474,7 @@ class _Builder:
         d.terms = {term.id: term for term in _TERMS}
         fall, spring = d.terms[11], d.terms[12]
         t, s = d.teacher_id, d.student_id
+        # SIS ids as an SIS exports them; 103's holds a space and a slash, as some do
         for course in [
             Course(
                 d.main_course_id,
@@ -485,7 +486,7 @@ class _Builder:
                 sis_course_id="CS-2026FA-0101",
             ),
             Course(102, "History of Computing", "HIST 210", spring, {t: "teacher"}, 7, "HIST-2027SP-0102"),
-            Course(103, "Numerical Methods", "MATH 301", fall, {t: "student", s: "student"}, 5, "MATH-2026FA-0103"),
+            Course(103, "Numerical Methods", "MATH 301", fall, {t: "student", s: "student"}, 5, "MATH 301/2026FA"),
         ]:
             d.courses[course.id] = course
             d.sis_courses[course.sis_course_id or ""] = course.id
