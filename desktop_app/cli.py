@@ -10,7 +10,8 @@
       retry JOB_ID                     carry a job on, or export again if Canvas's failed
       resume                           carry on every unfinished job (cron-friendly)
       jobs                             the local job list
-      demo-server [--port N]           a simulated Canvas on this computer
+      demo-server [--port N] [--courses N] [--export-duration S]
+                                       a simulated Canvas on this computer
       inspect FILE [--job JOB_ID]      what a saved package holds; did the job's selection land
 
 The token comes from $CANVAS_TOKEN, else from the OS keyring entry of the profile
@@ -173,6 +174,22 @@ def _selection(text: str) -> tuple[SelectKey, list[int]]:
     return key, ids
 
 
+def _course_count(text: str) -> int:
+    if not text.isdigit() or int(text) > 100_000:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of courses (0-100000)")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds (0-86400)")
+    return value
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0-65535)")
@@ -224,7 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     p = sub.add_parser("list", parents=[common], help="the context's exports, newest first")
-    p.add_argument("context", type=_context, metavar="CONTEXT", help="course:ID | group:ID | user:ID | user:self")
+    p.add_argument(
+        "context",
+        type=_context,
+        metavar="CONTEXT",
+        help="course:ID | course:sis_course_id:ID | group:ID | user:ID | user:self",
+    )
 
     p = sub.add_parser("show", parents=[common], help="one export")
     p.add_argument("context", type=_context, metavar="CONTEXT")
@@ -297,6 +319,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-server", parents=[common], help="run a simulated Canvas on this computer")
     p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
+    p.add_argument(
+        "--courses",
+        type=_course_count,
+        default=0,
+        metavar="N",
+        help="N generated courses for bulk exports, with SIS ids, in the admin's sub-accounts (default: 0)",
+    )
+    p.add_argument(
+        "--export-duration",
+        type=_seconds,
+        default=8.0,
+        metavar="SECONDS",
+        help="how long Canvas takes to make each export (default: 8)",
+    )
     return parser
 
 
@@ -507,6 +543,19 @@ class Runner:
             self.services.client(self._site.base_url)  # a missing token fails here, before any work
         return self._site
 
+    async def course_named(self) -> tuple[Context, str]:
+        """The command's context, and the label its jobs are recorded with. A course
+        named by SIS id (`course:sis_course_id:BIO-2026FA-0042`) is looked up once, so
+        jobs and output carry its numeric id and its course code, like a course chosen
+        in the app; any other context is used as typed."""
+        from desktop_app.engine.names import context_label_of
+
+        ctx: Context = self.args.context
+        if ctx.sis_id is None:
+            return ctx, context_label_of(ctx)
+        course = await self.services.client(self.site().base_url).get_course(ctx)
+        return course.context, course.course_code or course.name or context_label_of(course.context)
+
     async def user_id(self) -> int:
         """Who the token belongs to: jobs are recorded as theirs (one request, once)."""
         if self._user_id is None:
@@ -528,7 +577,7 @@ class Runner:
     # -- commands
 
     async def cmd_list(self) -> int:
-        ctx: Context = self.args.context
+        ctx, _ = await self.course_named()
         count = 0
         async for export in self.services.client(self.site().base_url).list_exports(ctx):  # printed as pages arrive
             count += 1
@@ -538,14 +587,14 @@ class Runner:
         return EXIT_OK
 
     async def cmd_show(self) -> int:
-        export = await self.services.client(self.site().base_url).get_export(self.args.context, self.args.export_id)
-        self.output.result(export_json(export, self.args.context), export_line(export))
+        ctx, _ = await self.course_named()
+        export = await self.services.client(self.site().base_url).get_export(ctx, self.args.export_id)
+        self.output.result(export_json(export, ctx), export_line(export))
         return EXIT_OK
 
     async def cmd_create(self) -> int:
         from desktop_app.app.usecases import ExportRequest, start_export
         from desktop_app.canvas.validation import validate_export_request
-        from desktop_app.engine.names import context_label_of
         from desktop_app.engine.status import Goal
 
         select: dict[SelectKey, list[int]] = {}
@@ -555,44 +604,46 @@ class Runner:
         goal = Goal.SAVED if dest is not None else (Goal.EXPORTED if self.args.wait else Goal.CREATED)
         export_type = ExportType(self.args.export_type)
         validate_export_request(self.args.context, export_type, select or None)  # before any request
+        ctx, label = await self.course_named()
         request = ExportRequest(
             self.site().base_url,
-            self.args.context,
+            ctx,
             export_type,
             select,
             self.args.skip_notifications,
             dest,
             goal,
             await self.user_id(),
-            context_label_of(self.args.context),
+            label,
         )
         await self.engine()
         return await self._finish(await start_export(self.services, request))
 
     async def cmd_download(self) -> int:
         from desktop_app.app.usecases import download_export
-        from desktop_app.engine.names import context_label_of
 
         site = self.site()
+        # the context as the export names it ("course 101"): the course code would cost a
+        # request, made only when the course is named by SIS id and must be looked up anyway
+        ctx, label = await self.course_named()
         await self.engine()
-        # the context as the export names it ("course 101"): the course code would cost a request
         job_id = await download_export(
             self.services,
             site.base_url,
-            self.args.context,
+            ctx,
             self.args.export_id,
             self.args.to,
             await self.user_id(),
-            context_label=context_label_of(self.args.context),
+            context_label=label,
         )
         return await self._finish(job_id)
 
     async def cmd_reexport(self) -> int:
         from desktop_app.app.usecases import ExportRequest, reexport
-        from desktop_app.engine.names import context_label_of
         from desktop_app.engine.status import Goal
 
-        site, ctx = self.site(), self.args.context
+        site = self.site()
+        ctx, label = await self.course_named()
         export = await self.services.client(site.base_url).get_export(ctx, self.args.export_id)
         try:
             export_type = ExportType(export.export_type)
@@ -610,7 +661,7 @@ class Runner:
             dest,
             Goal.SAVED if dest is not None else Goal.EXPORTED,
             await self.user_id(),
-            context_label_of(ctx),
+            label,
         )
         await self.engine()
         return await self._finish(await reexport(self.services, request, export.id, everything=self.args.everything))
@@ -757,7 +808,7 @@ async def _run_command(args: argparse.Namespace, output: Output, secrets: set[st
 def _demo_server(args: argparse.Namespace, output: Output) -> int:
     from desktop_app import simulator
 
-    simulator.serve(port=args.port or None)
+    simulator.serve(port=args.port or None, export_duration=args.export_duration, bulk_courses=args.courses)
     return EXIT_OK
 
 

@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
 from desktop_app.canvas.models import (
+    Account,
     ContentExport,
     ContentItem,
     Context,
@@ -20,6 +21,7 @@ from desktop_app.canvas.models import (
     Group,
     Progress,
     SelectKey,
+    Term,
     User,
 )
 from desktop_app.canvas.validation import SelectArg
@@ -64,11 +66,24 @@ class ExportsApi(Protocol):
 @runtime_checkable
 class CanvasApi(ExportsApi, Protocol):
     """Everything this app asks of Canvas (see client.py for what each call promises):
-    the engine's part, and what the window and the command line read besides."""
+    the engine's part, and what the window, the command line and bulk exports (courses,
+    accounts, terms) read besides."""
 
     async def allowed_export_types(self, ctx: Context) -> dict[ExportType, str | None]: ...
 
     def courses(self) -> AsyncIterator[Course]: ...
+
+    async def get_course(self, ctx: Context) -> Course: ...
+
+    def accounts(self) -> AsyncIterator[Account]: ...
+
+    def sub_accounts(self, account_id: int) -> AsyncIterator[Account]: ...
+
+    def terms(self, account_id: int) -> AsyncIterator[Term]: ...
+
+    def account_courses(
+        self, account_id: int, *, term_id: int | None = None, search: str | None = None
+    ) -> AsyncIterator[Course]: ...
 
     def groups(self) -> AsyncIterator[Group]: ...
 

@@ -42,9 +42,12 @@ from .. import __version__
 from . import rawget
 from .content import PARSERS, listing, module_item, module_items_listing
 from .errors import (
+    BadRequestError,
     CanvasError,
     EndlessListError,
     LoginPageError,
+    MalformedAnswerError,
+    NotAuthorizedError,
     PackageError,
     ResponseTooLargeError,
     UnreachableError,
@@ -54,6 +57,7 @@ from .fields import Fields, canvas_object
 from .limits import ApiLimits
 from .links import page_links
 from .models import (
+    Account,
     ContentExport,
     ContentItem,
     Context,
@@ -64,6 +68,7 @@ from .models import (
     Permissions,
     Progress,
     SelectKey,
+    Term,
     User,
 )
 from .redact import Secret, host_for_people, install_httpx_log_filter, origin, safe_url
@@ -75,7 +80,7 @@ from .responses import (
     parse_json,
     retry_after_too_long,
 )
-from .retry import Failure, RetryPolicy, pace_delay, parse_remaining, parse_retry_after, retry_delay
+from .retry import Failure, RateBudget, RetryPolicy, parse_remaining, parse_retry_after, retry_delay
 from .urls import normalise_base_url
 from .validation import (
     READ_AS_ADMIN,
@@ -172,10 +177,29 @@ def _mib(size: int) -> str:
 
 
 def describe(ctx: Context) -> str:
-    """`course 12`, `group 7`, `your user account`: the context in a sentence."""
+    """`course 12`, `group 7`, `your user account`, `the course with SIS id BIO-1`:
+    the context in a sentence."""
     if ctx.kind is ContextKind.USER and ctx.id == "self":
         return "your user account"
+    if ctx.sis_id is not None:
+        return f"the course with SIS id {ctx.sis_id}"
     return f"{ctx.kind.value} {ctx.id}"
+
+
+MIN_SEARCH = 2
+"""Canvas refuses a shorter `search_term` (400); we refuse it before asking."""
+COURSE_STATES = ("created", "claimed", "available", "completed")
+"""`state[]` for an account's course list: every course but deleted ones (unpublished too)."""
+
+
+def _not_admin(err: NotAuthorizedError, account_id: int, action: str) -> NotAuthorizedError:
+    """Canvas's "unauthorized" for an account's lists means: not an admin there."""
+    return NotAuthorizedError(
+        f"Your Canvas account is not an administrator of account {account_id}, so it may not {action}. "
+        f"Choose your own courses instead, or ask a Canvas administrator.",
+        status=err.status,
+        detail=err.detail,
+    )
 
 
 class PackageResponse:
@@ -309,10 +333,13 @@ class CanvasClient:
             **tls,
         )
         self._in_flight = asyncio.Semaphore(self.policy.max_in_flight)
-        self._remaining: float | None = None
-        # Seams for tests of the retry loop; production uses real randomness and sleep.
+        self._budget = RateBudget(self.policy)
+        self._pace_lock = asyncio.Lock()
+        self._unanswered = 0  # requests sent to the Canvas API and not answered yet
+        # Seams for tests of the retry loop; production uses real randomness, sleep and time.
         self._rng: Callable[[], float] = random.Random().random
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._clock: Callable[[], float] = time.monotonic
 
     def __repr__(self) -> str:
         return f"CanvasClient({self.base_url!r})"
@@ -329,7 +356,7 @@ class CanvasClient:
     @property
     def rate_limit_remaining(self) -> float | None:
         """The last `X-Rate-Limit-Remaining` Canvas reported (None before the first answer)."""
-        return self._remaining
+        return self._budget.remaining
 
     # ---- identity and pickers -------------------------------------------------------
 
@@ -347,6 +374,110 @@ class CanvasClient:
                 if canvas_object(data, "a course").get("access_restricted_by_date"):
                     continue
                 yield Course.from_json(data)
+
+        return gen()
+
+    async def get_course(self, ctx: Context) -> Course:
+        """One course with its term (`GET /courses/:id?include[]=term`); `ctx` may name it
+        by SIS id (`course:sis_course_id:BIO-2026FA-0042`), which Canvas resolves: the
+        answer carries the numeric id to use from then on."""
+        if ctx.kind is not ContextKind.COURSE:
+            raise ValidationError(f"{ctx} is not a course: use course:ID or course:sis_course_id:ID.")
+        query = urlencode([("include[]", "term")])
+        return Course.from_json(await self._get_json(f"{ctx.api_path}?{query}", action=f"look up {describe(ctx)}"))
+
+    def accounts(self) -> AsyncIterator[Account]:
+        """The accounts you are an admin of (`GET /accounts`); empty for everyone else."""
+
+        async def gen() -> AsyncIterator[Account]:
+            async for data in self._paginate("accounts", [], action="list the accounts you administer"):
+                yield Account.from_json(data)
+
+        return gen()
+
+    def sub_accounts(self, account_id: int) -> AsyncIterator[Account]:
+        """Every account below `account_id`, however deep (`recursive=true`)."""
+        account_id = int(account_id)
+        return self._admin_list(
+            account_id,
+            f"accounts/{account_id}/sub_accounts",
+            [("recursive", "true")],
+            f"list the sub-accounts of account {account_id}",
+            Account.from_json,
+        )
+
+    def terms(self, account_id: int) -> AsyncIterator[Term]:
+        """The enrollment terms of an account (`GET /accounts/:id/terms`, pages of
+        `{"enrollment_terms": [...]}`). Terms live in root accounts: for a sub-account
+        Canvas answers 400, and its root account's terms are listed instead."""
+        account_id = int(account_id)
+        action = f"list the terms of account {account_id}"
+
+        async def gen() -> AsyncIterator[Term]:
+            path = f"accounts/{account_id}/terms"
+            try:
+                async for term in self._admin_list(
+                    account_id, path, [], action, Term.from_json, key="enrollment_terms"
+                ):
+                    yield term
+                return
+            except BadRequestError:
+                account = Account.from_json(await self._get_json(f"accounts/{account_id}", action=action))
+                if account.root_account_id is None or account.root_account_id == account_id:
+                    raise
+            root = account.root_account_id
+            async for term in self._admin_list(
+                root, f"accounts/{root}/terms", [], action, Term.from_json, key="enrollment_terms"
+            ):
+                yield term
+
+        return gen()
+
+    def account_courses(
+        self, account_id: int, *, term_id: int | None = None, search: str | None = None
+    ) -> AsyncIterator[Course]:
+        """The courses of an account and its sub-accounts (`GET /accounts/:id/courses`):
+        every state but deleted, with term and teachers, optionally of one term and
+        matching `search` (part of a name or course code, or a SIS or Canvas id).
+
+        Raises ValidationError at once, before any request, for a search of fewer than
+        MIN_SEARCH characters (Canvas would answer 400)."""
+        account_id = int(account_id)
+        params = [("include[]", "term"), ("include[]", "teachers")]
+        params += [("state[]", state) for state in COURSE_STATES]
+        if term_id is not None:
+            params.append(("enrollment_term_id", str(int(term_id))))
+        if search is not None and search.strip():
+            if len(search.strip()) < MIN_SEARCH:
+                raise ValidationError(f"Type at least {MIN_SEARCH} characters to search for courses.")
+            params.append(("search_term", search.strip()))
+        return self._admin_list(
+            account_id,
+            f"accounts/{account_id}/courses",
+            params,
+            f"list the courses of account {account_id}",
+            Course.from_json,
+        )
+
+    def _admin_list(
+        self,
+        account_id: int,
+        path: str,
+        params: list[tuple[str, str]],
+        action: str,
+        parse: Callable[[Any], T],
+        *,
+        key: str | None = None,
+    ) -> AsyncIterator[T]:
+        """A list only an account's admins may read; Canvas's "unauthorized" becomes an
+        error that says so."""
+
+        async def gen() -> AsyncIterator[T]:
+            try:
+                async for data in self._paginate(path, params, action=action, key=key):
+                    yield parse(data)
+            except NotAuthorizedError as err:
+                raise _not_admin(err, account_id, action) from None
 
         return gen()
 
@@ -598,6 +729,7 @@ class CanvasClient:
                 if delay is None:
                     raise again.give_up(attempt) from None
             await self._sleep(delay)
+            self._budget.waited(delay)
 
     # ---- plumbing -------------------------------------------------------------------
 
@@ -627,8 +759,12 @@ class CanvasClient:
                 detail=f"{response.method} {safe_url(response.url)}",
             ) from None
 
-    async def _paginate(self, path: str, params: Iterable[tuple[str, str]], *, action: str) -> AsyncIterator[Any]:
+    async def _paginate(
+        self, path: str, params: Iterable[tuple[str, str]], *, action: str, key: str | None = None
+    ) -> AsyncIterator[Any]:
         """Every element of a Canvas list, page by page, following rel="next" as given.
+        With `key`, each page is an object holding the list under that key (the terms
+        list's `{"enrollment_terms": [...]}`).
 
         A page is known by the URL we asked for and by the one Canvas calls it
         (rel="current", e.g. `page=1` for a first request without a page number), so a
@@ -640,6 +776,15 @@ class CanvasClient:
         for _ in range(self.limits.max_pages):
             response = await self._request("GET", url, params=query, action=action)
             page = self._json(response, action)
+            if key is not None:
+                wrapper = canvas_object(page, f"a page of the list when asked to {action}")
+                page = wrapper.get(key)
+                if not isinstance(page, list):
+                    raise MalformedAnswerError(
+                        f"a page of the list when asked to {action}",
+                        f"without the list {key!r}",
+                        detail=f"GET {safe_url(response.url)}",
+                    )
             if not isinstance(page, list):
                 raise CanvasError(
                     f"Canvas answered with something other than a list when asked to {action}.",
@@ -680,17 +825,36 @@ class CanvasClient:
             )
         return following
 
-    async def _pace(self) -> None:
-        delay = pace_delay(self._remaining, self.policy)
-        if delay > 0:
-            log.info("Canvas rate limit running low (%.0f left); waiting %.1f s", self._remaining or 0, delay)
-            self._remaining = None  # unknown again until the next answer
-            await self._sleep(delay)
+    @contextlib.asynccontextmanager
+    async def _paced(self) -> AsyncIterator[None]:
+        """Send one API request within the rate budget: wait first if Canvas's bucket,
+        less what the unanswered requests and this one will cost, is below the
+        low-water mark (`RateBudget.delay`). One request decides at a time, so jobs
+        polling together queue behind one pause instead of all sending into a full
+        bucket; a request counts as unanswered until the block ends."""
+        async with self._pace_lock:
+            delay = self._budget.delay(self._unanswered, self._clock())
+            if delay > 0:
+                log.info(
+                    "Canvas rate limit running low (about %.0f left, %d requests unanswered); waiting %.1f s",
+                    self._budget.estimate(self._clock()) or 0,
+                    self._unanswered,
+                    delay,
+                )
+                await self._sleep(delay)
+                self._budget.waited(delay)
+            self._unanswered += 1
+        try:
+            yield
+        finally:
+            self._unanswered -= 1
 
     def _note_rate_limit(self, headers: httpx.Headers) -> None:
-        remaining = parse_remaining(headers.get("x-rate-limit-remaining"))
-        if remaining is not None:
-            self._remaining = remaining
+        self._budget.observe(
+            parse_remaining(headers.get("x-rate-limit-remaining")),
+            parse_remaining(headers.get("x-request-cost")),
+            self._clock(),
+        )
 
     async def _request(
         self,
@@ -705,7 +869,6 @@ class CanvasClient:
         """One API call with retries; returns a successful (2xx) answer, read whole."""
 
         async def attempt_once() -> ApiAnswer:
-            await self._pace()
             headers = {"Accept": _JSON, **self._auth_for(url)}
             if content_type:
                 headers["Content-Type"] = content_type
@@ -713,7 +876,7 @@ class CanvasClient:
             request = self._http.build_request(method, url, params=query, content=content, headers=headers)
             where = f"{method} {safe_url(request.url)}"
             try:
-                async with self._in_flight:
+                async with self._in_flight, self._paced():
                     response = await self._exchange(request, action=action, where=where)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, _NOT_SENT)
@@ -751,12 +914,8 @@ class CanvasClient:
                 raise retry_after_too_long(
                     retry_after, status=status, action=action, limit=self.policy.max_retry_after, where=where
                 )
-            remaining = None
-            if failure is Failure.THROTTLED:
-                remaining, self._remaining = (
-                    self._remaining,
-                    None,
-                )  # the throttle wait covers the drain: no second pause
+            # a throttled retry waits at least until the bucket is back at the low-water mark
+            remaining = self._budget.estimate(self._clock()) if failure is Failure.THROTTLED else None
             raise _Again(
                 failure,
                 where,

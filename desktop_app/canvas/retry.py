@@ -16,12 +16,16 @@ Rules (see canvas-api.md sections 7 and 8):
   is never retried: a timeout after sending could mean the export exists already.
 * When `X-Rate-Limit-Remaining` runs low the client waits a little before its next
   request, long enough for the bucket to drain back above the low-water mark, so it
-  slows down before Canvas starts refusing.
+  slows down before Canvas starts refusing. "Low" counts what is coming: the requests
+  already in flight and this one will each cost about the moving average of
+  `X-Request-Cost` (`RateBudget`), so several jobs polling at once slow down together
+  before the bucket is empty rather than each finding out with a 403.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -147,12 +151,63 @@ def retry_delay(
     return delay
 
 
-def pace_delay(remaining: float | None, policy: RetryPolicy) -> float:
-    """Pause before the next request so the bucket drains back to the low-water mark."""
-    if remaining is None or remaining >= policy.low_remaining:
+def pace_delay(remaining: float | None, policy: RetryPolicy, *, in_flight: int = 0, cost: float = 0.0) -> float:
+    """Pause before the next request so that the bucket, less what the `in_flight`
+    requests and this one will cost (`cost` each), drains back to the low-water mark."""
+    if remaining is None:
         return 0.0
-    deficit = policy.low_remaining - max(remaining, 0.0)
+    projected = max(remaining, 0.0) - (in_flight + 1) * max(cost, 0.0)
+    if projected >= policy.low_remaining:
+        return 0.0
+    deficit = policy.low_remaining - projected
     return min(policy.max_pace_delay, deficit / policy.outflow_per_second)
+
+
+COST_SMOOTHING = 0.2
+"""Weight of the newest X-Request-Cost in the moving average: a few answers settle it,
+one expensive answer does not swing it."""
+
+
+class RateBudget:
+    """What a client knows of its bucket at Canvas: the last X-Rate-Limit-Remaining and
+    when it came, the moving average of X-Request-Cost, and the waits since.
+
+    Between answers the bucket drains at `policy.outflow_per_second`: the estimate grows
+    with the time since the last answer, or with the waits the client made since (a
+    test's sleeps take no time), never beyond the most Canvas ever reported. Times are
+    passed in (`now`), so this stays a pure calculation.
+    """
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.remaining: float | None = None
+        self.cost = 0.0
+        self._seen_at = 0.0
+        self._waited = 0.0
+        self._most = 0.0
+
+    def observe(self, remaining: float | None, cost: float | None, now: float) -> None:
+        """An answer's X-Rate-Limit-Remaining and X-Request-Cost (either may be absent)."""
+        if cost is not None and cost >= 0:
+            self.cost = cost if self.cost == 0 else self.cost + COST_SMOOTHING * (cost - self.cost)
+        if remaining is not None:
+            self.remaining, self._seen_at, self._waited = remaining, now, 0.0
+            self._most = max(self._most, remaining)
+
+    def waited(self, seconds: float) -> None:
+        """The client paused this long (pacing or a retry backoff): the bucket drained."""
+        self._waited += max(seconds, 0.0)
+
+    def estimate(self, now: float) -> float | None:
+        """Remaining units now, as far as we can tell; None before any answer said."""
+        if self.remaining is None:
+            return None
+        drained = max(now - self._seen_at, self._waited) * self.policy.outflow_per_second
+        return min(self.remaining + drained, max(self._most, self.remaining))
+
+    def delay(self, in_flight: int, now: float) -> float:
+        """The pause before one more request while `in_flight` others are unanswered."""
+        return pace_delay(self.estimate(now), self.policy, in_flight=in_flight, cost=self.cost)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -177,10 +232,12 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def parse_remaining(value: str | None) -> float | None:
-    """X-Rate-Limit-Remaining is a float such as `3.14159265359`; None if absent or junk."""
+    """X-Rate-Limit-Remaining (and X-Request-Cost) are floats such as `3.14159265359`;
+    None if absent or junk."""
     if value is None:
         return None
     try:
-        return float(value.strip())
+        number = float(value.strip())
     except ValueError:
         return None
+    return number if math.isfinite(number) else None

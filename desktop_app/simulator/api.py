@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from .data import Content, Ctx, File, Folder, Module, ModuleItem, iso
 from .exports import ExportRecord, is_admin, role, snapshot
@@ -27,6 +27,10 @@ _NOT_FOUND = {"errors": [{"message": "The specified resource does not exist."}]}
 _UNAUTHORIZED = {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]}
 _CTX_TYPE = {"course": "Course", "group": "Group", "user": "User"}
 _CTX_KIND = {"courses": "course", "groups": "group", "users": "user"}
+_SIS_COURSE = "sis_course_id:"
+_COURSE_STATES = ("created", "claimed", "available", "completed", "deleted")
+_MIN_SEARCH = 2
+"""Canvas's SearchTermHelper::MIN_SEARCH_TERM_LENGTH (2 or 3 by version; 2 here)."""
 _ITEM_API = {
     "Page": "pages",
     "Assignment": "assignments",
@@ -91,25 +95,30 @@ class CanvasApi:
                 ("GET", r"users/self/profile", self.profile),
                 ("GET", r"users/self/groups", self.my_groups),
                 ("GET", r"users/(self|\d+)", self.user),
+                ("GET", r"accounts", self.accounts),
+                ("GET", r"accounts/([^/]+)", self.account),
+                ("GET", r"accounts/([^/]+)/sub_accounts", self.sub_accounts),
+                ("GET", r"accounts/([^/]+)/terms", self.terms),
+                ("GET", r"accounts/([^/]+)/courses", self.account_courses),
                 ("GET", r"courses", self.courses),
-                ("GET", r"courses/(\d+)", self.course),
-                ("GET", r"courses/(\d+)/groups", self.course_groups),
+                ("GET", r"courses/([^/]+)", self.course),
+                ("GET", r"courses/([^/]+)/groups", self.course_groups),
                 ("GET", r"groups/(\d+)", self.group),
-                ("GET", r"(courses|groups)/(\d+)/permissions", self.permissions),
-                ("GET", r"(courses|groups|users)/(\w+)/content_exports", self.export_index),
-                ("POST", r"(courses|groups|users)/(\w+)/content_exports", self.export_create),
-                ("GET", r"(courses|groups|users)/(\w+)/content_exports/(\d+)", self.export_show),
+                ("GET", r"(courses|groups)/([^/]+)/permissions", self.permissions),
+                ("GET", r"(courses|groups|users)/([^/]+)/content_exports", self.export_index),
+                ("POST", r"(courses|groups|users)/([^/]+)/content_exports", self.export_create),
+                ("GET", r"(courses|groups|users)/([^/]+)/content_exports/(\d+)", self.export_show),
                 ("GET", r"progress/(\d+)", self.progress),
-                ("GET", r"(courses|groups|users)/(\w+)/folders", self.context_folders),
-                ("GET", r"(courses|groups|users)/(\w+)/files", self.context_files),
+                ("GET", r"(courses|groups|users)/([^/]+)/folders", self.context_folders),
+                ("GET", r"(courses|groups|users)/([^/]+)/files", self.context_files),
                 ("GET", r"folders/(\d+)", self.folder),
                 ("GET", r"folders/(\d+)/folders", self.folder_folders),
                 ("GET", r"folders/(\d+)/files", self.folder_files),
                 ("GET", r"files/(\d+)", self.file),
-                ("GET", r"courses/(\d+)/modules", self.modules),
-                ("GET", r"courses/(\d+)/modules/(\d+)", self.module),
-                ("GET", r"courses/(\d+)/modules/(\d+)/items", self.module_items),
-                ("GET", r"courses/(\d+)/(pages|assignments|quizzes|discussion_topics|rubrics)", self.content_list),
+                ("GET", r"courses/([^/]+)/modules", self.modules),
+                ("GET", r"courses/([^/]+)/modules/(\d+)", self.module),
+                ("GET", r"courses/([^/]+)/modules/(\d+)/items", self.module_items),
+                ("GET", r"courses/([^/]+)/(pages|assignments|quizzes|discussion_topics|rubrics)", self.content_list),
                 ("GET", r"calendar_events", self.calendar_events),
             ]
         ]
@@ -140,10 +149,17 @@ class CanvasApi:
         return self.sim.base_url
 
     def paginate(
-        self, req: Request, rows: list[Any], render: Callable[[Any], Any], *, bookmark: bool = False
+        self,
+        req: Request,
+        rows: list[Any],
+        render: Callable[[Any], Any],
+        *,
+        bookmark: bool = False,
+        wrap: str | None = None,
     ) -> Response:
         """Numbered pages with current,next,prev,first,last (canvas-api.md §6); bookmark
-        endpoints use opaque `page=bookmark:...` and have no `last`."""
+        endpoints use opaque `page=bookmark:...` and have no `last`. `wrap` puts the page
+        in an object under that key, as the terms list does (`{"enrollment_terms": [...]}`)."""
         raw = req.arg("per_page") or ""
         per_page = min(int(raw), 100) if raw.isdigit() and int(raw) > 0 else 10
         page_arg = req.arg("page") or ""
@@ -182,23 +198,42 @@ class CanvasApi:
             f'<{self.base}{req.path}?{urlencode(kept + [("page", p), ("per_page", per_page)], safe=":")}>; rel="{rel}"'
             for rel, p in rels
         )
-        return self.json([render(r) for r in rows[offset : offset + per_page]], headers={"Link": link})
+        page_rows = [render(r) for r in rows[offset : offset + per_page]]
+        return self.json(page_rows if wrap is None else {wrap: page_rows}, headers={"Link": link})
 
     def context(self, req: Request, collection: str, ident: str) -> Ctx:
-        """Resolve `courses/12`, `groups/7`, `users/self`; 404 if unknown, 401 if not readable."""
+        """Resolve `courses/12`, `courses/sis_course_id:BIO%2F1`, `groups/7`, `users/self`;
+        404 if unknown or deleted, 401 if not readable."""
         kind = _CTX_KIND[collection]
         assert req.user_id is not None
         if kind == "user" and ident == "self":
             return ("user", req.user_id)
-        if not ident.isdigit():
+        if kind == "course":
+            ctx = ("course", self.course_id(ident))
+        elif ident.isdigit():
+            ctx = (kind, int(ident))
+            known = {"group": self.data.groups, "user": self.data.users}[kind]
+            if ctx[1] not in known:
+                raise not_found()
+        else:
             raise not_found()
-        ctx = (kind, int(ident))
-        known = {"course": self.data.courses, "group": self.data.groups, "user": self.data.users}[kind]
-        if ctx[1] not in known:
-            raise not_found()
+        if ctx[0] == "course" and ctx[1] in self.sim.faults.forbidden_courses:
+            raise self.unauthorized()
         if role(self.data, req.user_id, ctx) is None:
             raise self.unauthorized()
         return ctx
+
+    def course_id(self, ident: str) -> int:
+        """A course named in a URL by id or `sis_course_id:X` (percent-decoded as Rails
+        does); 404 when there is no such course, or it was deleted."""
+        ident = unquote(ident)
+        if ident.startswith(_SIS_COURSE):
+            course_id = self.data.sis_courses.get(ident[len(_SIS_COURSE) :])
+        else:
+            course_id = int(ident) if ident.isdigit() else None
+        if course_id is None or course_id not in self.data.courses or course_id in self.sim.faults.deleted_courses:
+            raise not_found()
+        return course_id
 
     # --- identity and contexts -----------------------------------------------------
     def user_json(self, user_id: int) -> dict[str, Any]:
@@ -227,19 +262,22 @@ class CanvasApi:
         body.update({"title": None, "bio": None, "primary_email": body["login_id"], "time_zone": "America/New_York"})
         return self.json(body)
 
-    def course_json(self, course_id: int, user_id: int, include: list[str]) -> dict[str, Any]:
+    def course_json(
+        self, course_id: int, user_id: int, include: list[str], *, enrollments: bool = True
+    ) -> dict[str, Any]:
+        """A course as Canvas sends it; `enrollments` lists the caller's own (the
+        /courses list and show do, the account's course list does not)."""
         c = self.data.courses[course_id]
-        kind = c.roles[user_id]
         body: dict[str, Any] = {
             "id": c.id,
             "name": c.name,
-            "account_id": 1,
+            "account_id": c.account_id,
             "uuid": f"sim{c.id:037d}",
             "start_at": c.term.start_at,
             "created_at": "2026-06-01T12:00:00Z",
             "course_code": c.course_code,
             "default_view": "modules",
-            "root_account_id": 1,
+            "root_account_id": self.data.root_account_id,
             "enrollment_term_id": c.term.id,
             "end_at": None,
             "public_syllabus": False,
@@ -249,18 +287,27 @@ class CanvasApi:
             "blueprint": False,
             "template": False,
             "hide_final_grades": False,
-            "workflow_state": "available",
+            "workflow_state": "unpublished" if c.workflow_state in ("created", "claimed") else c.workflow_state,
             "restrict_enrollments_to_course_dates": False,
-            "enrollments": [
-                {
-                    "type": kind,
-                    "role": kind.capitalize() + "Enrollment",
-                    "user_id": user_id,
-                    "enrollment_state": "active",
-                    "limit_privileges_to_course_section": False,
-                }
-            ],
         }
+        if is_admin(self.data, user_id, ("course", c.id)):  # read_sis: teachers and admins
+            body["sis_course_id"] = c.sis_course_id
+            body["integration_id"] = None
+        if enrollments:
+            kind = c.roles.get(user_id)
+            body["enrollments"] = (
+                [
+                    {
+                        "type": kind,
+                        "role": kind.capitalize() + "Enrollment",
+                        "user_id": user_id,
+                        "enrollment_state": "active",
+                        "limit_privileges_to_course_section": False,
+                    }
+                ]
+                if kind
+                else []
+            )
         if "term" in include:
             body["term"] = {
                 "id": c.term.id,
@@ -269,21 +316,154 @@ class CanvasApi:
                 "end_at": c.term.end_at,
                 "workflow_state": "active",
             }
+        if "teachers" in include:
+            body["teachers"] = [self.teacher_json(uid) for uid, kind in sorted(c.roles.items()) if kind == "teacher"]
         return body
+
+    def teacher_json(self, user_id: int) -> dict[str, Any]:
+        """Canvas's user_display_json, as `include[]=teachers` lists them."""
+        u = self.data.users[user_id]
+        return {
+            "id": u.id,
+            "anonymous_id": format(u.id, "x"),
+            "display_name": u.name,
+            "avatar_image_url": f"{self.base}/images/messages/avatar-50.png",
+            "html_url": f"{self.base}/about/{u.id}",
+            "pronouns": None,
+        }
 
     def courses(self, req: Request) -> Response:
         wanted = req.arg("enrollment_type")
+        deleted = self.sim.faults.deleted_courses
         rows = [
             c.id
             for c in self.data.courses.values()
-            if req.user_id in c.roles and (wanted is None or c.roles[req.user_id] == wanted)
-        ]  # type: ignore[index]
+            if req.user_id in c.roles and c.id not in deleted and (wanted is None or c.roles[req.user_id] == wanted)  # type: ignore[index]
+        ]
         include = req.args("include[]")
         return self.paginate(req, rows, lambda cid: self.course_json(cid, req.user_id, include))  # type: ignore[arg-type]
 
     def course(self, req: Request, ident: str) -> Response:
         ctx = self.context(req, "courses", ident)
         return self.json(self.course_json(ctx[1], req.user_id, req.args("include[]")))  # type: ignore[arg-type]
+
+    # --- accounts (admins) -----------------------------------------------------------
+    def account_json(self, account_id: int) -> dict[str, Any]:
+        a = self.data.accounts[account_id]
+        return {
+            "id": a.id,
+            "name": a.name,
+            "uuid": f"simaccount{a.id:030d}",
+            "parent_account_id": a.parent_id,
+            "root_account_id": None if a.parent_id is None else self.data.root_account_id,
+            "workflow_state": "active",
+            "default_time_zone": "America/New_York",
+            "default_storage_quota_mb": 500,
+            "default_user_storage_quota_mb": 50,
+            "default_group_storage_quota_mb": 50,
+            "sis_account_id": a.sis_account_id,
+            "integration_id": None,
+            "sis_import_id": None,
+        }
+
+    def admin_account(self, req: Request, ident: str) -> int:
+        """`accounts/:id` (or `self`, the root account): 404 if unknown, 401 unless the
+        caller administers it or an account above it."""
+        account_id = self.data.root_account_id if ident == "self" else int(ident) if ident.isdigit() else None
+        if account_id is None or account_id not in self.data.accounts:
+            raise not_found()
+        if not self.data.administers(req.user_id, account_id):  # type: ignore[arg-type]
+            raise self.unauthorized()
+        return account_id
+
+    def accounts(self, req: Request) -> Response:
+        """The accounts the caller is an admin of (`[]` for everyone else)."""
+        rows = sorted(a for a, admins in self.data.account_admins.items() if req.user_id in admins)
+        return self.paginate(req, rows, self.account_json)
+
+    def account(self, req: Request, ident: str) -> Response:
+        return self.json(self.account_json(self.admin_account(req, ident)))
+
+    def sub_accounts(self, req: Request, ident: str) -> Response:
+        """Direct sub-accounts, or with `recursive=true` the whole tree below (by id)."""
+        account_id = self.admin_account(req, ident)
+        if truthy(req.arg("recursive") or "false"):
+            rows = sorted(self.data.account_tree(account_id) - {account_id})
+        else:
+            rows = sorted(a.id for a in self.data.accounts.values() if a.parent_id == account_id)
+        return self.paginate(req, rows, self.account_json)
+
+    def terms(self, req: Request, ident: str) -> Response:
+        """`{"enrollment_terms": [...]}`, root accounts only, ordered as Canvas orders
+        them: start_at DESC, end_at DESC (no date first, as Postgres does), id ASC."""
+        account_id = self.admin_account(req, ident)
+        if self.data.accounts[account_id].parent_id is not None:
+            raise ApiError(400, {"message": "Terms only belong to root_accounts."})
+        rows = sorted(self.data.terms.values(), key=lambda t: t.id)
+        rows.sort(key=lambda t: t.end_at or "\uffff", reverse=True)
+        rows.sort(key=lambda t: t.start_at or "\uffff", reverse=True)
+        return self.paginate(req, rows, self.term_json, wrap="enrollment_terms")
+
+    @staticmethod
+    def term_json(t: Any) -> dict[str, Any]:
+        return {
+            "id": t.id,
+            "name": t.name,
+            "start_at": t.start_at,
+            "end_at": t.end_at,
+            "created_at": "2025-06-01T12:00:00Z",
+            "workflow_state": "active",
+            "grading_period_group_id": None,
+            "sis_term_id": t.sis_term_id,
+            "sis_import_id": None,
+        }
+
+    def account_courses(self, req: Request, ident: str) -> Response:
+        """The courses of the account and its sub-accounts, by id. Filters as Canvas's
+        courses_api: `enrollment_term_id` (or `sis_term_id:X`), `search_term` (2+
+        characters; part of the name, code or SIS id, or the whole id), `state[]`
+        (default: all but deleted); `include[]=term|teachers`."""
+        account_id = self.admin_account(req, ident)
+        search = (req.arg("search_term") or "").strip()
+        if req.arg("search_term") is not None and len(search) < _MIN_SEARCH:
+            message = f"{_MIN_SEARCH} or more characters is required"
+            raise ApiError(400, {"errors": [{"field": "search_term", "code": "invalid", "message": message}]})
+        states = set(req.args("state[]")) or set(_COURSE_STATES) - {"deleted"}
+        if "all" in states:
+            states = set(_COURSE_STATES)
+        term_id = self.term_id(req.arg("enrollment_term_id"))
+        tree = self.data.account_tree(account_id)
+        deleted = self.sim.faults.deleted_courses
+        wanted = search.casefold()
+        rows = [
+            c.id
+            for c in self.data.courses.values()
+            if c.account_id in tree
+            and ("deleted" if c.id in deleted else c.workflow_state) in states
+            and (term_id is None or c.term.id == term_id)
+            and (
+                not wanted
+                or wanted in c.name.casefold()
+                or wanted in c.course_code.casefold()
+                or wanted in (c.sis_course_id or "").casefold()
+                or wanted == str(c.id)
+            )
+        ]
+        include = req.args("include[]")
+        return self.paginate(
+            req,
+            sorted(rows),
+            lambda cid: self.course_json(cid, req.user_id, include, enrollments=False),  # type: ignore[arg-type]
+        )
+
+    def term_id(self, value: str | None) -> int | None:
+        """`enrollment_term_id` as a number or `sis_term_id:2026FA`; an unknown one matches nothing."""
+        if value is None or value == "":
+            return None
+        if value.startswith("sis_term_id:"):
+            sis = value[len("sis_term_id:") :]
+            return next((t.id for t in self.data.terms.values() if t.sis_term_id == sis), -1)
+        return int(value) if value.isdigit() else -1
 
     def group_json(self, group_id: int) -> dict[str, Any]:
         g = self.data.groups[group_id]

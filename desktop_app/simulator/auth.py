@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import secrets
 import threading
 import time
@@ -19,6 +20,8 @@ from typing import Callable
 
 TEACHER_TOKEN = "1~SimTeacherAdaLovelace0000000000000000000000000000000000000000"
 STUDENT_TOKEN = "1~SimStudentAlanTuring00000000000000000000000000000000000000000"
+ADMIN_TOKEN = "1~SimAdminGraceHopper000000000000000000000000000000000000000000"
+"""The root account's admin: sees and may export every course of the account tree."""
 EXPIRED_TOKEN = "1~SimExpiredToken000000000000000000000000000000000000000000000000"
 """A token that answers "Expired access token." (a personal token past its expiry date)."""
 EXPIRED_AT = "2026-01-31T23:59:59Z"
@@ -72,12 +75,15 @@ class TokenTable:
 @dataclass(frozen=True)
 class ThrottleSettings:
     """Canvas's defaults (request_throttle.* settings). `request_cost` stands in for the
-    CPU + DB seconds a real request costs."""
+    CPU + DB seconds a real request costs: a number, or a (low, high) range from which
+    each request's cost is drawn uniformly, by a random stream seeded with `seed`, so
+    costs vary as a real Canvas's do and a test still sees the same sequence."""
 
     hwm: float = 600.0
     outflow: float = 10.0
     up_front_cost: float = 50.0
-    request_cost: float = 1.0
+    request_cost: float | tuple[float, float] = 1.0
+    seed: int = 1815
 
 
 class LeakyBucket:
@@ -88,6 +94,13 @@ class LeakyBucket:
         self._clock = clock
         self._levels: dict[str, tuple[float, float]] = {}  # id -> (level, last update)
         self._lock = threading.Lock()
+        self._rng = random.Random(settings.seed)
+
+    def _cost(self) -> float:
+        cost = self.settings.request_cost
+        if isinstance(cost, tuple):
+            return round(self._rng.uniform(*cost), 3)
+        return cost
 
     def _drain(self, ident: str) -> float:
         level, then = self._levels.get(ident, (0.0, self._clock()))
@@ -109,10 +122,10 @@ class LeakyBucket:
         """End a request: refund the up-front cost, charge the real one.
         Returns (cost, remaining) for X-Request-Cost / X-Rate-Limit-Remaining."""
         with self._lock:
-            level = self._drain(ident) - self.settings.up_front_cost + self.settings.request_cost
-            level = max(0.0, level)
+            cost = self._cost()
+            level = max(0.0, self._drain(ident) - self.settings.up_front_cost + cost)
             self._levels[ident] = (level, self._clock())
-            return self.settings.request_cost, self.settings.hwm - level
+            return cost, self.settings.hwm - level
 
 
 class UrlSigner:

@@ -21,6 +21,11 @@ Ctx = tuple[str, int]
 """An owning context: ("course", 101), ("group", 201) or ("user", 1001)."""
 
 BIG_FILE_SIZE = 5 * 1024 * 1024 + 12_345
+ROOT_ACCOUNT_ID = 1
+BULK_COURSE_IDS = 100_001
+"""Generated courses (`bulk_courses=N`) are 100001.., their root folders 300001.. and
+their one file each 500001..: ranges of their own, whatever N is."""
+_BULK_FOLDER_IDS, _BULK_FILE_IDS = 300_001, 500_001
 _EPOCH = datetime(2026, 8, 3, 14, 0, tzinfo=timezone.utc)
 
 
@@ -50,8 +55,19 @@ class User:
 class Term:
     id: int
     name: str
-    start_at: str
-    end_at: str
+    start_at: str | None
+    end_at: str | None
+    sis_term_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """The root account (no parent) or a sub-account."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    sis_account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,9 @@ class Course:
     course_code: str
     term: Term
     roles: dict[int, str]  # user id -> "teacher" | "ta" | "designer" | "student"
+    account_id: int = ROOT_ACCOUNT_ID
+    sis_course_id: str | None = None
+    workflow_state: str = "available"  # "claimed" (unpublished) | "available" | "completed"
 
     @property
     def slug(self) -> str:
@@ -257,6 +276,54 @@ _EVENTS = [
 ]
 _RUBRICS = ["Essay Rubric", "Project Rubric", "Participation Rubric"]
 
+_ACCOUNTS = [
+    Account(ROOT_ACCOUNT_ID, "Babbage University", None),
+    Account(2, "College of Sciences", ROOT_ACCOUNT_ID, "SCI"),
+    Account(3, "Biology", 2, "BIO"),
+    Account(4, "Computer Science", 2, "CS"),
+    Account(5, "Mathematics", 2, "MATH"),
+    Account(6, "College of Humanities", ROOT_ACCOUNT_ID, "HUM"),
+    Account(7, "History", 6, "HIST"),
+    Account(8, "Philosophy", 6, "PHIL"),
+]
+_TERMS = [
+    Term(1, "Default Term", None, None),
+    Term(10, "Spring 2026", "2026-01-12T05:00:00Z", "2026-05-08T04:00:00Z", "2026SP"),
+    Term(11, "Fall 2026", "2026-08-24T04:00:00Z", "2026-12-18T05:00:00Z", "2026FA"),
+    Term(12, "Spring 2027", "2027-01-11T05:00:00Z", "2027-05-07T04:00:00Z", "2027SP"),
+]
+_DEPARTMENTS = [
+    (3, "BIO", ["Cell Biology", "Genetics", "Ecology", "Microbiology"]),
+    (4, "CS", ["Data Structures", "Operating Systems", "Compilers", "Databases"]),
+    (5, "MATH", ["Linear Algebra", "Calculus II", "Probability", "Number Theory"]),
+    (7, "HIST", ["Medieval Europe", "The Industrial Revolution", "World History"]),
+    (8, "PHIL", ["Logic", "Ethics", "Philosophy of Mind"]),
+    (2, "SCI", ["Science Writing", "Research Methods"]),
+]
+"""(account id, SIS prefix and course code prefix, subjects) of the generated courses."""
+_TEACHERS = [
+    "Charles Babbage",
+    "Grace Brewster",
+    "John von Neumann",
+    "Kathleen Booth",
+    "Claude Shannon",
+    "Hedy Lamarr",
+    "Konrad Zuse",
+    "Margaret Hamilton",
+    "Edsger Dijkstra",
+    "Barbara Liskov",
+    "Tony Hoare",
+    "Frances Allen",
+    "Donald Knuth",
+    "Jean Bartik",
+    "Alonzo Church",
+    "Mary Somerville",
+    "Tommy Flowers",
+    "Betty Holberton",
+    "Maurice Wilkes",
+    "Sophie Wilson",
+]
+
 
 @dataclass
 class SampleData:
@@ -266,10 +333,16 @@ class SampleData:
     seed: int
     teacher_id: int = 1001
     student_id: int = 1002
+    admin_id: int = 1003
     main_course_id: int = 101
     group_id: int = 201
+    root_account_id: int = ROOT_ACCOUNT_ID
     users: dict[int, User] = field(default_factory=dict)
+    accounts: dict[int, Account] = field(default_factory=dict)
+    account_admins: dict[int, frozenset[int]] = field(default_factory=dict)  # account id -> user ids
+    terms: dict[int, Term] = field(default_factory=dict)
     courses: dict[int, Course] = field(default_factory=dict)
+    sis_courses: dict[str, int] = field(default_factory=dict)  # sis_course_id -> course id
     groups: dict[int, Group] = field(default_factory=dict)
     folders: dict[int, Folder] = field(default_factory=dict)
     files: dict[int, File] = field(default_factory=dict)
@@ -279,6 +352,23 @@ class SampleData:
     big_file_id: int = 0
 
     # --- lookups -------------------------------------------------------------------
+    def account_tree(self, account_id: int) -> set[int]:
+        """The account and every account below it."""
+        tree, grew = {account_id}, True
+        while grew:
+            below = {a.id for a in self.accounts.values() if a.parent_id in tree} - tree
+            tree |= below
+            grew = bool(below)
+        return tree
+
+    def administers(self, user_id: int, account_id: int | None) -> bool:
+        """An admin of an account administers its sub-accounts too."""
+        while account_id is not None:
+            if user_id in self.account_admins.get(account_id, frozenset()):
+                return True
+            account_id = self.accounts[account_id].parent_id
+        return False
+
     def of_kind(self, kind: str, course_id: int) -> list[Content]:
         return [c for c in self.content.values() if c.kind == kind and c.course_id == course_id]
 
@@ -337,8 +427,14 @@ class SampleData:
 
     # --- construction --------------------------------------------------------------
     @classmethod
-    def build(cls, seed: int = 1815) -> "SampleData":
-        return _Builder(cls(seed=seed)).run()
+    def build(cls, seed: int = 1815, *, bulk_courses: int = 0) -> "SampleData":
+        """The sample institution; `bulk_courses` adds that many small generated courses
+        (see `_Builder.bulk`) without changing anything else the seed gives."""
+        if bulk_courses < 0:
+            raise ValueError("bulk_courses must be 0 or more")
+        data = _Builder(cls(seed=seed)).run()
+        _Builder.bulk(data, bulk_courses)
+        return data
 
 
 class _Builder:
@@ -370,11 +466,15 @@ class _Builder:
             for u in [
                 User(d.teacher_id, "Ada Lovelace", "ada.lovelace@example.edu"),
                 User(d.student_id, "Alan Turing", "alan.turing@example.edu"),
+                User(d.admin_id, "Grace Hopper", "grace.hopper@example.edu"),
             ]
         }
-        fall = Term(11, "Fall 2026", "2026-08-24T04:00:00Z", "2026-12-18T05:00:00Z")
-        spring = Term(12, "Spring 2027", "2027-01-11T05:00:00Z", "2027-05-07T04:00:00Z")
+        d.accounts = {a.id: a for a in _ACCOUNTS}
+        d.account_admins = {d.root_account_id: frozenset({d.admin_id})}
+        d.terms = {term.id: term for term in _TERMS}
+        fall, spring = d.terms[11], d.terms[12]
         t, s = d.teacher_id, d.student_id
+        # SIS ids as an SIS exports them; 103's holds a space and a slash, as some do
         for course in [
             Course(
                 d.main_course_id,
@@ -382,11 +482,14 @@ class _Builder:
                 "CS 101",
                 fall,
                 {t: "teacher", s: "student"},
+                account_id=4,
+                sis_course_id="CS-2026FA-0101",
             ),
-            Course(102, "History of Computing", "HIST 210", spring, {t: "teacher"}),
-            Course(103, "Numerical Methods", "MATH 301", fall, {t: "student", s: "student"}),
+            Course(102, "History of Computing", "HIST 210", spring, {t: "teacher"}, 7, "HIST-2027SP-0102"),
+            Course(103, "Numerical Methods", "MATH 301", fall, {t: "student", s: "student"}, 5, "MATH 301/2026FA"),
         ]:
             d.courses[course.id] = course
+            d.sis_courses[course.sis_course_id or ""] = course.id
         d.groups = {
             g.id: g
             for g in [
@@ -414,6 +517,56 @@ class _Builder:
                     self.file(sub, f"{sub_name} {ctx[0]} document {n + 1}.{('docx', 'pdf', 'txt', 'png')[n]}")
             self.file(root, "README.txt")
         return d
+
+    @staticmethod
+    def bulk(d: SampleData, count: int) -> None:
+        """`count` small courses for bulk exports, spread over the sub-accounts and terms:
+        ids from BULK_COURSE_IDS, SIS ids like `BIO-2026FA-0042` (none in the Default
+        Term, as for courses made by hand), a few unpublished or concluded, every third
+        with a generated teacher and every 25th taught by the demo teacher. Each holds one
+        folder and one small file, so its packages build in milliseconds. Their own
+        random stream leaves the rest of the data as the seed alone makes it."""
+        rng = random.Random(f"{d.seed}:bulk")
+        teachers = [User(1011 + n, name, f"{slugify(name)}@example.edu") for n, name in enumerate(_TEACHERS)]
+        if count:
+            d.users.update((u.id, u) for u in teachers)
+        terms = [d.terms[11]] * 5 + [d.terms[10]] * 4 + [d.terms[1]]
+        for n in range(1, count + 1):
+            account_id, prefix, subjects = _DEPARTMENTS[n % len(_DEPARTMENTS)]
+            term = terms[n % len(terms)]
+            roles: dict[int, str] = {}
+            if n % 3 == 0:
+                roles[teachers[n % len(teachers)].id] = "teacher"
+            if n % 25 == 0:
+                roles[d.teacher_id] = "teacher"
+            state = "claimed" if n % 17 == 0 else "completed" if n % 13 == 0 else "available"
+            course = Course(
+                BULK_COURSE_IDS + n - 1,
+                f"{subjects[n % len(subjects)]}, section {n:04d}",
+                f"{prefix} {100 + n * 7 % 400}",
+                term,
+                roles,
+                account_id,
+                f"{prefix}-{term.sis_term_id}-{n:04d}" if term.sis_term_id else None,
+                state,
+            )
+            d.courses[course.id] = course
+            if course.sis_course_id:
+                d.sis_courses[course.sis_course_id] = course.id
+            ctx = ("course", course.id)
+            root = Folder(_BULK_FOLDER_IDS + n - 1, ctx, "course files", "course files", None, 1)
+            d.folders[root.id] = root
+            file = File(
+                _BULK_FILE_IDS + n - 1,
+                ctx,
+                root.id,
+                "Syllabus.pdf",
+                _TYPES["pdf"],
+                rng.randrange(512, 2048),
+                str(uuid.UUID(int=rng.getrandbits(128))),
+                iso(_EPOCH + timedelta(hours=n % 500)),
+            )
+            d.files[file.id] = file
 
     def folder(self, ctx: Ctx, name: str, parent: Folder | None, hidden: bool = False) -> Folder:
         position = 1 + sum(1 for f in self.d.folders.values() if f.parent_id == (parent and parent.id))

@@ -18,23 +18,28 @@ from . import packages
 from .data import Ctx, SampleData
 from .selection import Selection, plan_cc, plan_qti, plan_zip
 
-ADMIN_ROLES = frozenset({"teacher", "ta", "designer"})
+ADMIN_ROLES = frozenset({"teacher", "ta", "designer", "account_admin"})
 _QUEUED, _WAIT_END = 0.15, 0.5  # fractions of the duration spent queued / waiting for New Quizzes
 
 
 def role(data: SampleData, user_id: int, ctx: Ctx) -> str | None:
-    """The user's role in a context: a course enrollment type, "member", "self", or None."""
+    """The user's role in a context: a course enrollment type, "account_admin" (an admin
+    of the course's account or one above it, enrolled or not), "member", "self", or None."""
     kind, ident = ctx
     if kind == "course":
         course = data.courses.get(ident)
-        return course.roles.get(user_id) if course else None
+        if course is None:
+            return None
+        if data.administers(user_id, course.account_id):
+            return "account_admin"
+        return course.roles.get(user_id)
     if kind == "group":
         group = data.groups.get(ident)
         if group is None:
             return None
         if user_id in group.members:
             return "member"
-        course_role = data.courses[group.course_id].roles.get(user_id)
+        course_role = role(data, user_id, ("course", group.course_id))
         return course_role if course_role in ADMIN_ROLES else None
     return "self" if ident == user_id else None
 

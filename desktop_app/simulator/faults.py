@@ -88,6 +88,20 @@ class Faults:
         self.files_padding = 0
         self.files_corrupt = False
         self.package_size_announced: int | None = None
+        self.deleted_courses: set[int] = set()
+        self.forbidden_courses: set[int] = set()
+
+    def delete_course(self, course_id: int) -> None:
+        """The course is deleted: 404 wherever it is named, gone from every course list
+        (as after Canvas's "Delete this course")."""
+        with self._lock:
+            self.deleted_courses.add(course_id)
+
+    def forbid_course(self, course_id: int) -> None:
+        """Everyone loses access to the course: 401 "unauthorized" wherever it is named
+        (as when an enrollment or an admin role is removed); it stays in account lists."""
+        with self._lock:
+            self.forbidden_courses.add(course_id)
 
     def drop_download_after(self, nbytes: int, times: int = 1) -> None:
         """The files host closes the connection after `nbytes` of the body, `times` times."""
@@ -180,6 +194,8 @@ class Faults:
             self._every_nth = None
             self._fail_exports = 0
             self._json_prefix = False
+            self.deleted_courses.clear()
+            self.forbidden_courses.clear()
         self.export_changes = {}
         self.page_mode = None
         self.files_bytes_per_second = None

@@ -10,6 +10,7 @@ honours `Range` and sends Content-Length, Content-Type and Content-Disposition.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import socket
@@ -23,7 +24,16 @@ from typing import Callable, TextIO
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from .api import CanvasApi, Request, Response
-from .auth import EXPIRED_AT, STUDENT_TOKEN, TEACHER_TOKEN, LeakyBucket, ThrottleSettings, TokenTable, UrlSigner
+from .auth import (
+    ADMIN_TOKEN,
+    EXPIRED_AT,
+    STUDENT_TOKEN,
+    TEACHER_TOKEN,
+    LeakyBucket,
+    ThrottleSettings,
+    TokenTable,
+    UrlSigner,
+)
 from .data import SampleData
 from .exports import ExportRecord, ExportStore, is_admin, role, snapshot
 from .faults import Faults
@@ -57,13 +67,15 @@ class Headers(dict):  # type: ignore[type-arg]
 @dataclass(frozen=True)
 class RequestRecord:
     """One request as a host saw it. Credentials are redacted (the header stays, so tests
-    can assert the files host never received one)."""
+    can assert the files host never received one). `status` is the Canvas host's answer
+    (None on the files host, which streams its answers)."""
 
     host: str  # "api" | "files"
     method: str
     path: str
     query: str
     headers: Headers  # case-insensitive names
+    status: int | None = None
 
     @property
     def params(self) -> dict[str, str]:
@@ -127,19 +139,20 @@ class _Handler(BaseHTTPRequestHandler):
         req = Request(self.command, split.path, parse_qsl(split.query, keep_blank_values=True), headers, body)
         sim = self.server.sim
         query = re.sub(r"(?<![^&])(access_token=)[^&]*", r"\1[redacted]", split.query)
-        sim._log(
-            RequestRecord(
-                self.server.label,
-                self.command,
-                split.path,
-                query,
-                Headers({k: ("[redacted]" if k.lower() in _REDACT else v) for k, v in self.headers.items()}),
-            )
+        record = RequestRecord(
+            self.server.label,
+            self.command,
+            split.path,
+            query,
+            Headers({k: ("[redacted]" if k.lower() in _REDACT else v) for k, v in self.headers.items()}),
         )
         if self.server.label == "files":
+            sim._log(record)
             sim._serve_file(self, req)
         else:
-            self.send(_guarded(sim._canvas, req))
+            resp = _guarded(sim._canvas, req)
+            sim._log(dataclasses.replace(record, status=resp.status))  # before the client can see the answer
+            self.send(resp)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _dispatch
 
@@ -162,6 +175,7 @@ class SimulatedCanvas:
         export_duration: float = 2.0,
         expire_days: int = 30,
         seed: int = 1815,
+        bulk_courses: int = 0,
         host: str = "127.0.0.1",
         port: int = 0,
         files_port: int = 0,
@@ -173,8 +187,14 @@ class SimulatedCanvas:
         self.export_duration = export_duration
         self.unauthorized_status = unauthorized_status  # 403 = Canvas's `api_auth_error_updates` flag
         self.clock = clock
-        self.data = SampleData.build(seed)
-        self.tokens = TokenTable({TEACHER_TOKEN: self.data.teacher_id, STUDENT_TOKEN: self.data.student_id})
+        self.data = SampleData.build(seed, bulk_courses=bulk_courses)
+        self.tokens = TokenTable(
+            {
+                TEACHER_TOKEN: self.data.teacher_id,
+                STUDENT_TOKEN: self.data.student_id,
+                ADMIN_TOKEN: self.data.admin_id,
+            }
+        )
         self.faults = Faults(self.tokens.revoke)
         self.bucket = LeakyBucket(throttle or ThrottleSettings())
         self.signer = UrlSigner(hashlib.sha256(f"files-secret-{seed}".encode()).digest(), signed_url_ttl, clock)
@@ -509,22 +529,29 @@ def serve(
     host: str = "127.0.0.1",
     *,
     export_duration: float = 8.0,
+    bulk_courses: int = 0,
     out: TextIO | None = None,
     stop: threading.Event | None = None,
     ready: Callable[[SimulatedCanvas], None] | None = None,
 ) -> None:
     """Run the demo Canvas in the foreground until Ctrl+C (`canvas-exports demo-server`).
 
-    Prints the base URL and the demo tokens to `out` (stdout). Tests pass `stop` to end
+    `bulk_courses` generated courses join the sample ones (`--courses N`). Prints the
+    base URL and the demo tokens to `out` (stdout). Tests pass `stop` to end
     it from another thread and `ready` to learn the running simulator."""
     out = out or sys.stdout
     stop = stop or threading.Event()
-    with SimulatedCanvas(export_duration=export_duration, host=host, port=port or 0) as sim:
+    with SimulatedCanvas(export_duration=export_duration, host=host, port=port or 0, bulk_courses=bulk_courses) as sim:
         print(f"Simulated Canvas running at {sim.base_url}", file=out)
         print(f"  files host:    {sim.files_base_url}", file=out)
         print(f"  teacher token: {TEACHER_TOKEN}  (Ada Lovelace)", file=out)
         print(f"  student token: {STUDENT_TOKEN}  (Alan Turing)", file=out)
+        print(f"  admin token:   {ADMIN_TOKEN}  (Grace Hopper, admin of account {sim.data.root_account_id})", file=out)
         print(f"  try:           course:{sim.data.main_course_id}, group:{sim.data.group_id}, user:self", file=out)
+        print(
+            f"  courses:       {len(sim.data.courses)} ({bulk_courses} generated; exports take {export_duration:g} s)",
+            file=out,
+        )
         print("Press Ctrl+C to stop.", file=out, flush=True)
         if ready is not None:
             ready(sim)

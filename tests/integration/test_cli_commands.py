@@ -17,6 +17,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 from engine_support import CLI, cli_env, file_ranges, posts, wait_until
 
@@ -260,12 +261,13 @@ def test_folder_below_a_file(sim: SimulatedCanvas, tmp_path: Path) -> None:
 
 
 def test_demo_server_command(tmp_path: Path) -> None:
-    """`canvas-exports demo-server --port 0` prints its address and token; the CLI works
-    against it; Ctrl+C ends it cleanly."""
+    """`canvas-exports demo-server --port 0 --courses 30` prints its address and tokens;
+    the CLI works against it, the admin token sees the generated courses; Ctrl+C ends it
+    cleanly."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANVAS_")}
     env["PYTHONUNBUFFERED"] = "1"
     server = subprocess.Popen(
-        [*CLI, "demo-server", "--port", "0"],
+        [*CLI, "demo-server", "--port", "0", "--courses", "30", "--export-duration", "0.5"],
         env=env,
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -276,7 +278,13 @@ def test_demo_server_command(tmp_path: Path) -> None:
         first = server.stdout.readline()
         assert first.startswith("Simulated Canvas running at http://127.0.0.1:")
         base_url = first.rsplit(" ", 1)[-1].strip()
-        token = next(line for line in iter(server.stdout.readline, "") if "teacher token" in line).split()[2]
+        printed = [next(server.stdout) for _ in range(6)]
+        token = next(line for line in printed if "teacher token" in line).split()[2]
+        admin_token = next(line for line in printed if "admin token" in line).split()[2]
+        assert any("33 (30 generated; exports take 0.5 s)" in line for line in printed), printed
+        with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {admin_token}"}) as http:
+            courses = http.get("/api/v1/accounts/1/courses", params={"per_page": 100}).json()
+        assert len(courses) == 33
         client_env = {
             **env,
             "HOME": str(tmp_path),
@@ -373,3 +381,17 @@ def test_jobs_lists_this_user_s_jobs_unless_all_users(sim: SimulatedCanvas, tmp_
         for line in cli(tmp_path, sim, "--json", "jobs", "--all-users", token=STUDENT_TOKEN).stdout.splitlines()
     ]
     assert sorted(job["user_id"] for job in everyone) == sorted([sim.data.teacher_id, sim.data.student_id])
+
+
+def test_a_course_named_by_sis_id_is_recorded_by_its_id_and_code(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    named = "course:sis_course_id:CS-2026FA-0101"
+    made = cli(tmp_path, sim, "--json", "create", named, "--type", "zip", "--download", str(tmp_path / "dl"))
+    assert made.returncode == 0, made.stderr
+    done = json.loads(made.stdout.splitlines()[-1])
+    assert Path(done["path"]).name.startswith("CS 101")  # named by the course code, as in the app
+    jobs = [json.loads(line) for line in cli(tmp_path, sim, "--json", "jobs").stdout.splitlines()]
+    assert [(j["context"], j["context_label"]) for j in jobs] == [("course:101", "CS 101")]
+    listed = cli(tmp_path, sim, "--json", "list", named)
+    assert listed.returncode == 0 and json.loads(listed.stdout.splitlines()[0])["id"] == done["export_id"]
+    unknown = cli(tmp_path, sim, "list", "course:sis_course_id:NO-SUCH-COURSE")
+    assert unknown.returncode != 0 and "SIS id NO-SUCH-COURSE" in unknown.stderr and "Traceback" not in unknown.stderr

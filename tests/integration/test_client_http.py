@@ -229,7 +229,9 @@ def test_without_pacing_the_same_load_is_throttled(make_canvas_sim: Callable[...
     live = _tight_bucket_sim(make_canvas_sim)
 
     async def go() -> None:
-        async with client(live, policy=RetryPolicy(low_remaining=0.0, throttle_attempts=1)) as api:
+        # No low-water mark at all: even 0 would pace, as the next request's cost is counted.
+        no_pacing = RetryPolicy(low_remaining=-math.inf, throttle_attempts=1)
+        async with client(live, policy=no_pacing) as api:
             for _ in range(40):  # more than the 20 above: stays a fair control on a slow, busy machine
                 await api.get_self()
 

@@ -21,6 +21,7 @@ from desktop_app.canvas.errors import (
     AuthError,
     CanvasError,
     LoginPageError,
+    MalformedAnswerError,
     NotAuthorizedError,
     PackageError,
     ServerError,
@@ -66,6 +67,7 @@ class Recorder:
         client = CanvasClient(BASE + "/api/v1/", TOKEN, transport=httpx.MockTransport(self), policy=policy)
         client._rng = lambda: 0.5  # noqa: SLF001 - test seam
         client._sleep = self.sleep  # noqa: SLF001
+        client._clock = lambda: 0.0  # noqa: SLF001 - time passes only in the fake sleeps
         return client
 
     async def sleep(self, delay: float) -> None:
@@ -593,3 +595,35 @@ def test_broken_body_yields_every_received_byte_before_the_error() -> None:
         run(go())
     assert len(received) == 5000
     assert caught.value.ambiguous is False and "download the export package" in str(caught.value)
+
+
+# ---- account lists (bulk export) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page",
+    [[{"id": 1, "name": "Fall"}], {"terms": []}, {"enrollment_terms": {"id": 1}}, "enrollment_terms"],
+    ids=["bare list", "other key", "not a list", "not an object"],
+)
+def test_terms_of_the_wrong_shape_are_a_malformed_answer(page: Any) -> None:
+    rec = Recorder(sequence(ok(page)))
+
+    async def go() -> list[Any]:
+        async with rec.client() as client:
+            return [term async for term in client.terms(1)]
+
+    with pytest.raises(MalformedAnswerError, match="list the terms of account 1"):
+        run(go())
+
+
+def test_a_one_character_search_is_refused_before_any_request() -> None:
+    rec = Recorder(sequence(ok([])))
+
+    async def go() -> None:
+        async with rec.client() as client:
+            with pytest.raises(ValidationError, match="at least 2 characters"):
+                client.account_courses(1, search=" b ")
+            assert [c async for c in client.account_courses(1, search="  ")] == []  # blank: no filter
+
+    run(go())
+    assert len(rec.requests) == 1 and "search_term" not in str(rec.requests[0].url)

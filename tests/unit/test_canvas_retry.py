@@ -9,6 +9,7 @@ import pytest
 
 from desktop_app.canvas.retry import (
     Failure,
+    RateBudget,
     RetryPolicy,
     backoff_delay,
     is_idempotent,
@@ -139,3 +140,34 @@ def test_throttle_wait_covers_the_pacing_pause() -> None:
     assert retry_delay("GET", Failure.THROTTLED, 1, 0, policy, LOW, remaining=0.0) == 5.0
     assert retry_delay("GET", Failure.THROTTLED, 1, 0, policy, LOW, remaining=None) == pytest.approx(0.05)
     assert retry_delay("GET", Failure.SERVER_ERROR, 1, 0, policy, LOW, remaining=0.0) == 0.0
+
+
+def test_pace_delay_counts_what_the_requests_in_flight_will_cost() -> None:
+    policy = RetryPolicy(low_remaining=150.0, outflow_per_second=10.0, max_pace_delay=60.0)
+    assert pace_delay(300.0, policy, in_flight=0, cost=20.0) == 0.0  # 280 left after this one
+    assert pace_delay(300.0, policy, in_flight=4, cost=20.0) == 0.0  # exactly 200: still enough
+    assert pace_delay(300.0, policy, in_flight=7, cost=20.0) == pytest.approx(1.0)  # 140: 10 short
+    assert pace_delay(0.0, policy, in_flight=1, cost=30.0) == pytest.approx(21.0)  # 150 + 60 at 10/s
+
+
+def test_rate_budget_averages_costs_and_drains_with_time_or_waits() -> None:
+    policy = RetryPolicy(low_remaining=150.0, outflow_per_second=10.0, max_pace_delay=60.0)
+    budget = RateBudget(policy)
+    assert budget.estimate(0.0) is None and budget.delay(3, 0.0) == 0.0  # nothing known: no pause
+    budget.observe(500.0, 10.0, now=100.0)
+    budget.observe(None, 30.0, now=100.0)  # a cost alone moves the average, not the level
+    assert budget.cost == pytest.approx(14.0)  # 10 + 0.2 * (30 - 10)
+    assert budget.remaining == 500.0
+    budget.observe(160.0, None, now=100.0)
+    assert budget.delay(0, 100.0) == pytest.approx(0.4)  # 160 - 14 = 146: 4 short at 10/s
+    assert budget.delay(2, 100.0) == pytest.approx(3.2)  # three requests' worth: 160 - 42 = 118
+    assert budget.estimate(103.0) == pytest.approx(190.0)  # 3 s of drain
+    budget.waited(5.0)  # a fake sleep takes no time, but the bucket drained all the same
+    assert budget.estimate(100.0) == pytest.approx(210.0) and budget.delay(2, 100.0) == 0.0
+    assert budget.estimate(1000.0) == 500.0  # never more than Canvas ever said was left
+    budget.observe(20.0, None, now=200.0)  # a new answer starts the drain again
+    assert budget.estimate(200.0) == 20.0
+
+
+def test_parse_remaining_refuses_what_is_not_a_finite_number() -> None:
+    assert parse_remaining("nan") is None and parse_remaining("inf") is None

@@ -40,6 +40,8 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
         ["show", "course:1", "twelve"],
         ["download", "course:1", "5"],
         ["demo-server", "--port", "99999"],
+        ["demo-server", "--courses", "-1"],
+        ["demo-server", "--export-duration", "nan"],
         ["frobnicate"],
         [],
     ],
