@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_support import async_wait_until, engine_for, posts
+from engine_support import RecordingSleep, async_wait_until, engine_for, posts
 
 from desktop_app.app.batch_views import BatchState, RowStatus
 from desktop_app.batch.model import BatchOptions, BatchTarget, ItemState
@@ -253,3 +253,34 @@ def test_an_item_linked_in_the_same_transaction_as_its_job(tmp_path: Path) -> No
     item = store.item(batch.id, 0)
     assert item.job_id == job.id and item.state is ItemState.JOB and job.batch_id == batch.id
     assert os.path.exists(tmp_path / "jobs.db")
+
+
+@pytest.mark.parametrize("fault", ["5xx", "403", "429"])
+def test_server_errors_and_throttle_storms_leave_every_course_saved_once(
+    make_canvas_sim: Any, tmp_path: Path, fault: str
+) -> None:
+    sim = make_canvas_sim(bulk_courses=8, export_duration=0.5)  # long enough to be polled
+    courses = [c for c in sim.data.courses.values() if c.id > 100000]
+    targets = [BatchTarget(c.id, None, c.course_code, c.name, c.term.name) for c in courses]
+    if fault == "5xx":
+        sim.faults.every_nth_error(5, first=3)
+    else:
+        sim.faults.throttle(16, int(fault), retry_after=0.05, path="progress")
+    from desktop_app.simulator import ADMIN_TOKEN
+
+    store, batch_id, state = asyncio.run(
+        run_batch(
+            sim,
+            tmp_path,
+            targets,
+            options(tmp_path / "out", export_type="zip"),
+            token=ADMIN_TOKEN,
+            sleep=RecordingSleep(cap=0.05),
+        )
+    )
+    assert state is BatchState.FINISHED
+    assert {r.status for r in rows_of(store, batch_id).values()} == {RowStatus.SAVED}
+    made = [p.path for p in posts(sim) if p.status is not None and p.status < 300]
+    assert sorted(made) == sorted({f"/api/v1/courses/{c.id}/content_exports" for c in courses})
+    faulty = {"5xx": (502, 503), "403": (403,), "429": (429,)}[fault]
+    assert sum(r.status in faulty for r in sim.request_log) >= 5  # the faults did happen

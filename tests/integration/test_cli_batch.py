@@ -7,6 +7,7 @@ import hashlib
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from engine_support import CLI, cli_env, posts, wait_until
@@ -146,3 +147,68 @@ def test_kill_9_then_resume_finishes_with_one_export_per_course(sim: SimulatedCa
     resumed = cli(tmp_path, sim, "batch", "resume", "1", "--wait")
     assert resumed.returncode == 0, resumed.stderr
     assert {r["state"] for r in report(folder)} == {"saved"} and len(posts(sim)) == 2
+
+
+def test_an_admin_exports_a_term_of_an_account_with_sis_ids_in_the_report(make_canvas_sim: Any, tmp_path: Path) -> None:
+    from desktop_app.simulator import ADMIN_TOKEN
+
+    sim = make_canvas_sim(bulk_courses=24, export_duration=0.2)
+    in_term = sorted(c.id for c in sim.data.courses.values() if c.term.name == "Fall 2026")
+    folder = tmp_path / "2026FA"
+    result = cli(
+        tmp_path,
+        sim,
+        *("batch", "start", "--account", "self", "--term", "2026FA", "--type", "zip", "--to", str(folder)),
+        "--wait",
+        token=ADMIN_TOKEN,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = report(folder)
+    assert sorted(int(r["course_id"]) for r in rows) == in_term
+    assert all(r["state"] == "saved" and r["term"] == "Fall 2026" for r in rows)
+    sis = {r["course_id"]: r["sis_course_id"] for r in rows}
+    assert sis[str(in_term[-1])] == next(k for k, v in sim.data.sis_courses.items() if v == in_term[-1])
+    assert len(posts(sim)) == len(in_term)
+    assert all((folder / "Fall 2026").iterdir())
+
+
+def test_a_csv_of_sis_ids_with_a_deleted_and_a_forbidden_course_reports_why_and_exits_1(
+    make_canvas_sim: Any, tmp_path: Path
+) -> None:
+    from desktop_app.simulator import ADMIN_TOKEN
+
+    sim = make_canvas_sim(bulk_courses=6, export_duration=0.2)
+    by_id = {v: k for k, v in sim.data.sis_courses.items()}
+    ids = [100001, 100002, 100003, 100004]
+    sim.faults.delete_course(100002)
+    sim.faults.forbid_course(100003)
+    sheet = tmp_path / "courses.csv"
+    sheet.write_text(
+        "course_id,box\n"
+        + "".join(f"sis_course_id:{by_id[i]},B{n}\n" for n, i in enumerate(ids[:3]))
+        + "100004,B3\nsis_course_id:NOPE-1,B4\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "out"
+    result = cli(
+        tmp_path,
+        sim,
+        "batch",
+        "start",
+        "--csv",
+        str(sheet),
+        "--type",
+        "zip",
+        "--to",
+        str(folder),
+        "--wait",
+        token=ADMIN_TOKEN,
+    )
+    assert result.returncode == 1, result.stderr
+    rows = report(folder)
+    assert [r["box"] for r in rows] == ["B0", "B1", "B2", "B3", "B4"]  # the CSV's own columns come along
+    assert [r["state"] for r in rows] == ["saved", "failed", "failed", "saved", "failed"]
+    assert rows[0]["course_code"] and rows[0]["sis_course_id"] == by_id[100001]
+    assert "no course" in rows[1]["error"] and "may not export" in rows[2]["error"]
+    assert "NOPE-1" in rows[4]["error"]
+    assert len(posts(sim)) == 2
