@@ -105,6 +105,13 @@ class _Server(ThreadingHTTPServer):
         self.sockets_lock = threading.Lock()
         super().__init__(address, handler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away mid-request (killed, timed out) is normal here, not a
+        traceback on the console; anything else is still printed."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
 
 class _Handler(BaseHTTPRequestHandler):
     """Reads one request, hands it to the simulator, writes the answer (HTTP/1.1, keep-alive)."""
