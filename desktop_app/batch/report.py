@@ -17,8 +17,10 @@ import csv
 import io
 import os
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
+from desktop_app.app.batch_views import RowGroup, RowStatus
 from desktop_app.batch.model import Batch, BatchItem
 from desktop_app.batch.rows import row_status, shown_path
 from desktop_app.engine.store import Job
@@ -51,7 +53,7 @@ def report_rows(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) 
         status = row_status(item, job, batch.state)
         shown = jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else job
         target = item.target
-        error = (job.last_error if job is not None and status.group.value == "failed" else None) or item.reason
+        error = (job.last_error if job is not None and status.group is RowGroup.FAILED else None) or item.reason
         saved = shown.saved_path if shown is not None and shown.removed_at is None else None
         rows.append(
             [
@@ -82,7 +84,7 @@ def sums_lines(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) -
         job = jobs.get(job_id) if job_id is not None else None
         if job is None or job.sha256 is None or job.saved_path is None or job.removed_at is not None:
             continue
-        if job_id == item.job_id and row_status(item, job, batch.state).value != "saved":
+        if job_id == item.job_id and row_status(item, job, batch.state) is not RowStatus.SAVED:
             continue
         name = shown_path(job.saved_path, batch.options.folder)
         if "\\" in name or "\n" in name or "\r" in name:
@@ -126,5 +128,6 @@ def _text(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def _time(value: object) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else ""
+def _time(value: datetime | None) -> str:
+    """UTC, to the second: what a spreadsheet and a script both read."""
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds") if value is not None else ""

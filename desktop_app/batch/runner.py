@@ -48,7 +48,7 @@ from desktop_app.canvas.errors import AuthError, CanvasError, NotAuthorizedError
 from desktop_app.canvas.models import Context, Course
 from desktop_app.engine.engine import Engine
 from desktop_app.engine.errors import JobBusyError
-from desktop_app.engine.events import Event, JobEvent
+from desktop_app.engine.events import Event, JobDone, JobState
 from desktop_app.engine.ownership import LEASE_TTL
 from desktop_app.engine.status import Goal, JobStatus
 from desktop_app.engine.store import Job
@@ -108,6 +108,8 @@ class BatchRunner:
         self._settled = 0
         self._dirty = True
         self._last_report = float("-inf")
+        self._lost = False
+        """Another process took the batch over: this run ends without touching it."""
         self._chores: set[asyncio.Task[None]] = set()
         """Deleting old packages (`keep`), awaited before the run ends."""
 
@@ -148,7 +150,8 @@ class BatchRunner:
             renewer.cancel()
             await asyncio.gather(renewer, *self._chores, return_exceptions=True)
             try:
-                self._write_report(batch_id)
+                if not self._lost:
+                    self._write_report(batch_id)
             finally:
                 self.batches.release(batch_id, self.engine.holder)
 
@@ -157,6 +160,8 @@ class BatchRunner:
     async def _loop(self, batch_id: int) -> BatchState:
         while True:
             batch = self.batches.batch(batch_id)
+            if self._lost:
+                return batch.state
             if batch.state is not BatchState.RUNNING:
                 await self._stop_jobs(batch_id)
                 return batch.state
@@ -370,7 +375,7 @@ class BatchRunner:
     # ---- events, report, lease
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, JobEvent) and event.job_id in self._job_ids:
+        if isinstance(event, (JobState, JobDone)) and event.job_id in self._job_ids:
             job = self.batches.jobs.get(event.job_id)
             if job is not None and (job.state.is_terminal or job.state is JobStatus.INTERRUPTED):
                 self._dirty = True
@@ -399,11 +404,16 @@ class BatchRunner:
         self._last_report = self._clock()
 
     async def _renew(self, batch_id: int) -> None:
+        """Renew the batch's lease every third of it. If another process took the batch
+        over (this one was frozen past the lease's end), this run ends at once: two
+        runners would break the limit at Canvas and race on the report."""
         while True:
             await asyncio.sleep(self.config.lease_ttl / 3)  # real time: leases are wall-clock
             if not self.batches.renew(batch_id, self.engine.holder, self.config.lease_ttl):
-                log.warning("batch %s: another process took it over", batch_id)
-                self.batches.claim(batch_id, self.engine.holder, self.config.lease_ttl)
+                log.warning("batch %s: another process took it over; this run ends", batch_id)
+                self._lost = True
+                self._wake.set()
+                return
 
     async def _retry_failed(self, batch: Batch) -> None:
         """Retry failed: courses that could not start, and those whose export failed or
