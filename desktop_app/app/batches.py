@@ -135,7 +135,7 @@ class BatchRuns:
         running = self._runs.get(batch_id)
         if running is not None and not running[1].done():
             if retry_failed:
-                running[0].wake()
+                running[0].retry_failed()
             return running[1]
         services = self._services
 

@@ -109,6 +109,7 @@ class BatchRunner:
         self._dirty = True
         self._last_report = float("-inf")
         self._lost = False
+        self._retry_requested = False
         """Another process took the batch over: this run ends without touching it."""
         self._chores: set[asyncio.Task[None]] = set()
         """Deleting old packages (`keep`), awaited before the run ends."""
@@ -117,6 +118,11 @@ class BatchRunner:
 
     def wake(self) -> None:
         """Look again now (the batch was paused or changed from outside)."""
+        self._wake.set()
+
+    def retry_failed(self) -> None:
+        """Retry failed while this run goes on: done at the loop's next turn."""
+        self._retry_requested = True
         self._wake.set()
 
     def eta_seconds(self, remaining: int) -> float | None:
@@ -140,8 +146,7 @@ class BatchRunner:
             if batch.state is not BatchState.RUNNING:
                 batch = self.batches.set_state(batch_id, BatchState.RUNNING)
                 self._emit(BatchChanged(batch_id))
-            if retry_failed:
-                await self._retry_failed(batch)
+            self._retry_requested = retry_failed
             await self._skip_recent(batch, self.batches.items(batch_id))
             state = await self._loop(batch_id)
             return state
@@ -165,6 +170,9 @@ class BatchRunner:
             if batch.state is not BatchState.RUNNING:
                 await self._stop_jobs(batch_id)
                 return batch.state
+            if self._retry_requested:
+                self._retry_requested = False
+                await self._retry_failed(batch)
             items = self.batches.items(batch_id)
             jobs = self.batches.batch_jobs(batch_id)
             self._job_ids = set(jobs)

@@ -47,6 +47,7 @@ async def run_batch(
     events: list | None = None,
     during: Callable[[BatchRunner, BatchStore, int], Any] | None = None,
     batch_id: int | None = None,
+    retry_failed: bool = False,
     **kw: Any,
 ) -> tuple[BatchStore, int, BatchState]:
     async with engine_for(sim, tmp_path / "jobs.db", events, **kw) as (engine, client):
@@ -58,7 +59,7 @@ async def run_batch(
             return await client.get_course(ctx)
 
         runner = BatchRunner(engine, store, read_course, config=FAST_RUNNER)
-        task = asyncio.create_task(runner.run(batch_id))
+        task = asyncio.create_task(runner.run(batch_id, retry_failed=retry_failed))
         if during is not None:
             await during(runner, store, batch_id)
         state = await task
@@ -284,3 +285,29 @@ def test_server_errors_and_throttle_storms_leave_every_course_saved_once(
     assert sorted(made) == sorted({f"/api/v1/courses/{c.id}/content_exports" for c in courses})
     faulty = {"5xx": (502, 503), "403": (403,), "429": (429,)}[fault]
     assert sum(r.status in faulty for r in sim.request_log) >= 5  # the faults did happen
+
+
+def test_retry_failed_starts_a_new_export_only_for_courses_canvas_failed(make_canvas_sim: Any, tmp_path: Path) -> None:
+    sim = make_canvas_sim(bulk_courses=3, export_duration=0.2)
+    courses = [c for c in sim.data.courses.values() if c.id > 100000]
+    targets = [BatchTarget(c.id, None, c.course_code, c.name, c.term.name) for c in courses]
+    sim.faults.forbid_course(courses[0].id)
+    sim.faults.fail_next_export()
+    from desktop_app.simulator import ADMIN_TOKEN
+
+    store, batch_id, state = asyncio.run(
+        run_batch(sim, tmp_path, targets, options(tmp_path / "out", export_type="zip"), token=ADMIN_TOKEN)
+    )
+    statuses = [r.status for r in rows_of(store, batch_id).values()]
+    assert state is BatchState.FINISHED and statuses.count(RowStatus.FAILED) == 2, statuses
+    store.jobs.close()
+    made_before = len([p for p in posts(sim) if p.status is not None and p.status < 300])
+
+    sim.faults.forbidden_courses.clear()
+    store, _, state = asyncio.run(
+        run_batch(sim, tmp_path, [], options(tmp_path / "out"), batch_id=batch_id, retry_failed=True, token=ADMIN_TOKEN)
+    )
+    assert state is BatchState.FINISHED
+    assert {r.status for r in rows_of(store, batch_id).values()} == {RowStatus.SAVED}
+    made = [p.path for p in posts(sim) if p.status is not None and p.status < 300]
+    assert len(made) == made_before + 2  # the forbidden course's first export and the failed one's new export
