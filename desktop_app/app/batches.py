@@ -150,6 +150,11 @@ class BatchRuns:
         task.add_done_callback(lambda t: _log_failure(batch_id, t))
         return task
 
+    def task(self, batch_id: int) -> asyncio.Task[BatchState] | None:
+        """This process's run of the batch (running or ended), if it started one."""
+        running = self._runs.get(batch_id)
+        return running[1] if running is not None else None
+
     def runner(self, batch_id: int) -> BatchRunner | None:
         running = self._runs.get(batch_id)
         return running[0] if running is not None and not running[1].done() else None
@@ -219,9 +224,9 @@ async def record_batch(services: Services, plan: BatchPlan) -> int:
 
 async def wait_batch(services: Services, batch_id: int) -> BatchState:
     """Wait for this process's run of the batch to end; the batch's state then."""
-    running = runs(services)._runs.get(batch_id)
-    if running is not None:
-        await asyncio.shield(running[1])
+    task = runs(services).task(batch_id)
+    if task is not None:
+        await asyncio.shield(task)
     return runs(services).store().batch(batch_id).state
 
 
