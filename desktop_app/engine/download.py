@@ -34,6 +34,7 @@ The rules, and why:
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import os
 import random
@@ -41,6 +42,7 @@ import re
 import shutil
 import time
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Protocol, TypeVar, cast
@@ -263,60 +265,96 @@ def _read_prefix(part: PartFile, package_size: int | None) -> _Checks:
     return checks
 
 
-class _PartWriter:
-    """Appends blocks to the `.part` in a worker thread *while the next block downloads*,
-    and hashes each block in another worker thread while it is written.
+MAX_IN_FLIGHT = 16 << 20
+"""Bytes handed to the writing and hashing threads that are not yet both written and
+hashed; past it, reading waits (TCP flow control then slows the sender). A queue of a
+few blocks lets each thread run on while another is briefly off its core: one block in
+flight at a time (a hand-over that waited for both threads to finish the last block)
+left the two cores a third idle on the benchmark VM (README, Benchmarks). Memory stays
+flat: this, plus the block being gathered and the receiver's own few MiB."""
 
-    Waiting for each write before reading on (as a plain `await to_thread(write)` does)
-    leaves the network idle during every write and the disk idle during every read: at
-    loopback speeds that halved throughput (tests/benchmarks/bench_download.py). Hashing
-    after writing, in the same thread, makes that thread the bottleneck when a core is
-    free (write, CRC-32 and SHA-256 one after the other, about 1 s per GiB); on a busy
-    two-core machine the CPU is the limit and the two ways measured the same (README,
-    Benchmarks). At most one block is in flight, written and
-    hashed at once, so memory stays at about two blocks, and the digest takes the blocks
-    in byte order; the event loop never waits on the disk."""
+
+class _PartWriter:
+    """Appends blocks to the `.part` in one worker thread and feeds them to SHA-256 in
+    another, *while the next blocks download*.
+
+    Each thread takes its blocks in order from a queue of its own (a one-thread
+    executor), so the file and the digest see the bytes in order and neither thread waits
+    for the other: up to MAX_IN_FLIGHT bytes may be queued before the receiving side
+    waits. The writing thread also feeds the zip entries' CRCs (it has the time: SHA-256
+    alone keeps the hashing thread as busy as the writes and CRC-32 together keep this
+    one), so the three costs (receive, SHA-256, write + CRC-32) run on the two cores at
+    once. After a failed write, no later block is written (the file must hold the bytes
+    in order, or stop where the failure was); the error is raised once every block in
+    flight is settled, so no thread still uses the part when the caller goes on."""
 
     def __init__(self, part: PartFile, have: int, checks: _Checks) -> None:
         self.part = part
         self.checks = checks
         self.written = have
-        """Bytes in the file (writes that have completed)."""
-        self._pending: asyncio.Future[None] | None = None
-        self._pending_size = 0
+        """Bytes in the file (blocks both written and hashed)."""
+        self._in_flight = 0
+        self._pending: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
+        self._write_failed: OSError | None = None
+        self._writing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-write")
+        self._hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-hash")
 
     @property
     def accepted(self) -> int:
         """Bytes in the file or on their way to it."""
-        return self.written + (self._pending_size if self._pending is not None else 0)
+        return self.written + self._in_flight
 
     async def write(self, pieces: list[bytes | bytearray], size: int) -> int:
-        """Start appending `pieces` (`size` bytes) once the previous write is done;
-        returns the bytes written so far."""
-        await self.drain()
+        """Queue `pieces` (`size` bytes) to be appended and hashed; wait only while more
+        than MAX_IN_FLIGHT bytes are queued. Returns the bytes written so far."""
         if pieces:
-            self._pending = asyncio.ensure_future(
-                _both(
-                    asyncio.to_thread(_write_pieces, self.part, pieces, self.written, self.checks.streamed),
-                    asyncio.to_thread(_hash_pieces, self.checks.digest, pieces),
-                )
+            loop = asyncio.get_running_loop()
+            job = _both(
+                loop.run_in_executor(self._writing, self._write, pieces, self.accepted),
+                loop.run_in_executor(self._hashing, _hash_pieces, self.checks.digest, pieces),
             )
-            self._pending_size = size
+            self._pending.append((size, asyncio.ensure_future(job)))
+            self._in_flight += size
+        await self._settle(MAX_IN_FLIGHT)
         return self.written
 
     async def drain(self) -> int:
-        """Wait for the write in flight. If we are cancelled meanwhile, the write stays
-        recorded as pending, so the caller's cleanup waits for it before going on."""
-        pending = self._pending
-        if pending is not None:
-            try:
-                await asyncio.shield(pending)
-            except OSError as err:
-                self._pending = None
-                raise storage_error(err, self.part.folder) from err
-            self._pending = None
-            self.written += self._pending_size
+        """Wait until every queued block is written and hashed; the threads then end. If
+        we are cancelled meanwhile, the blocks stay recorded as pending, so the caller's
+        cleanup waits for them before going on."""
+        await self._settle(0)
+        self._writing.shutdown(wait=False)  # idle now: their threads end
+        self._hashing.shutdown(wait=False)
         return self.written
+
+    async def _settle(self, limit: int) -> None:
+        """Count the blocks done, in order; wait for the oldest while more than `limit`
+        bytes are queued. A failed write is raised once nothing is in flight."""
+        while self._pending and (self._in_flight > limit or self._pending[0][1].done()):
+            size, job = self._pending[0]
+            try:
+                await asyncio.shield(job)
+            except OSError as err:
+                rest = [later for _, later in self._pending]  # not written after this: only wait for them
+                await asyncio.shield(asyncio.gather(*rest, return_exceptions=True))
+                self._pending.clear()
+                self._in_flight = 0
+                self._writing.shutdown(wait=False)
+                self._hashing.shutdown(wait=False)
+                raise storage_error(err, self.part.folder) from err
+            self._pending.popleft()
+            self._in_flight -= size
+            self.written += size
+
+    def _write(self, pieces: list[bytes | bytearray], offset: int) -> None:
+        """In the writing thread: append the block, unless an earlier one failed."""
+        if self._write_failed is not None:
+            raise self._write_failed
+        try:
+            _write_pieces(self.part, pieces, offset, self.checks.streamed)
+        except OSError as err:
+            self._write_failed = err
+            raise
 
 
 def check_space(folder: Path, needed: int) -> None:
