@@ -288,13 +288,19 @@ class _PartWriter:
     in order, or stop where the failure was); the error is raised once every block in
     flight is settled, so no thread still uses the part when the caller goes on."""
 
-    def __init__(self, part: PartFile, have: int, checks: _Checks) -> None:
+    def __init__(
+        self, part: PartFile, have: int, checks: _Checks, recycle: Callable[[bytes | bytearray], None] | None = None
+    ) -> None:
         self.part = part
         self.checks = checks
+        self._recycle = recycle
+        """Where a block goes back once written and hashed (the response's buffers)."""
         self.written = have
         """Bytes in the file (blocks both written and hashed)."""
         self._in_flight = 0
-        self._pending: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
+        self._pending: collections.deque[tuple[list[bytes | bytearray], int, asyncio.Future[None]]] = (
+            collections.deque()
+        )
         self._write_failed: OSError | None = None
         self._writing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-write")
         self._hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-hash")
@@ -313,7 +319,7 @@ class _PartWriter:
                 loop.run_in_executor(self._writing, self._write, pieces, self.accepted),
                 loop.run_in_executor(self._hashing, _hash_pieces, self.checks.digest, pieces),
             )
-            self._pending.append((size, asyncio.ensure_future(job)))
+            self._pending.append((pieces, size, asyncio.ensure_future(job)))
             self._in_flight += size
         await self._settle(MAX_IN_FLIGHT)
         return self.written
@@ -330,12 +336,12 @@ class _PartWriter:
     async def _settle(self, limit: int) -> None:
         """Count the blocks done, in order; wait for the oldest while more than `limit`
         bytes are queued. A failed write is raised once nothing is in flight."""
-        while self._pending and (self._in_flight > limit or self._pending[0][1].done()):
-            size, job = self._pending[0]
+        while self._pending and (self._in_flight > limit or self._pending[0][2].done()):
+            pieces, size, job = self._pending[0]
             try:
                 await asyncio.shield(job)
             except OSError as err:
-                rest = [later for _, later in self._pending]  # not written after this: only wait for them
+                rest = [later for *_, later in self._pending]  # not written after this: only wait for them
                 await asyncio.shield(asyncio.gather(*rest, return_exceptions=True))
                 self._pending.clear()
                 self._in_flight = 0
@@ -345,6 +351,9 @@ class _PartWriter:
             self._pending.popleft()
             self._in_flight -= size
             self.written += size
+            if self._recycle is not None:
+                for piece in pieces:
+                    self._recycle(piece)
 
     def _write(self, pieces: list[bytes | bytearray], offset: int) -> None:
         """In the writing thread: append the block, unless an earlier one failed."""
@@ -439,7 +448,8 @@ async def download_to_part(
                     total = expected_size or response.total_size  # whole package, also on a 206
                     if on_bytes:
                         on_bytes(have, total)
-                    writer = _PartWriter(part, have, checks)
+                    # A response that lends its buffers (the client's) takes each block back once done.
+                    writer = _PartWriter(part, have, checks, getattr(response, "recycle", None))
                     await _receive(response, writer, limit, bool(expected_size), policy, on_bytes, total)
             finally:
                 if writer is not None:
