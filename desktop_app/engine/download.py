@@ -18,11 +18,11 @@ The rules, and why:
 * Nothing is written that cannot fit: the free space is checked against the announced
   size first, and a package whose size Canvas does not announce stops at
   `DownloadPolicy.max_unannounced_size`.
-* Writes happen in a worker thread (the event loop never waits on the disk), 4 MiB at a
-  time (CHUNK_SIZE, in 32 KiB write calls, see WRITE_SIZE), while the next 4 MiB
-  download; a second
-  worker thread feeds the same block to SHA-256 meanwhile, so the digest is ready when
-  the last byte lands (a resumed download hashes the bytes it already had once, first).
+* Writes happen in a worker thread (the event loop never waits on the disk), in blocks of
+  4 MiB (CHUNK_SIZE, in 256 KiB write calls, see WRITE_SIZE) queued to it while the next
+  ones download; a second worker thread feeds the same blocks to SHA-256 meanwhile, so
+  the digest is ready when the last byte lands (a resumed download hashes the bytes it
+  already had once, first). Up to MAX_IN_FLIGHT bytes wait for the two threads.
   The writing thread also computes the CRC-32 of each stored or deflated zip entry as its
   bytes go by (zipcheck.StreamedEntries), so verification need not read them back.
   Every WRITEBACK_STEP bytes the kernel is asked to start writing the part to disk, so
@@ -82,10 +82,11 @@ _T = TypeVar("_T")
 
 CHUNK_SIZE = 4 << 20
 """Bytes gathered from the network before one hand-over to the writing and hashing
-threads. Each hand-over is a synchronisation point (the next block waits until both
-threads are done with the last), so larger blocks keep the threads busier on a loaded
-machine. Measured on the benchmark VM (1 GiB end to end, medians of 5): 1 MiB 2.01 s,
-2 MiB 1.63 s, 4 MiB 1.56 s, for +14, +18 and +23 MB of peak memory (60 MB allowed)."""
+threads (two thread jobs and a few event-loop callbacks each: 256 per GiB). When each
+hand-over waited for both threads to finish the last block, larger blocks kept the
+threads busier (1 GiB end to end, medians of 5: 1 MiB 2.01 s, 2 MiB 1.63 s, 4 MiB
+1.56 s); with blocks queued (MAX_IN_FLIGHT), 1 MiB and 4 MiB measured alike within the
+noise, 4 MiB with a little less CPU (1.61 and 1.47 s in one alternating run of 5)."""
 MAX_NAME_BYTES = 200
 MAX_RESTARTS_FROM_ZERO = 3
 """Times one download may start over from byte 0 because the host ignored `Range` (or
@@ -204,13 +205,14 @@ class _Checks:
         return cls(hashlib.sha256(), StreamedEntries(package_size))
 
 
-WRITE_SIZE = 32 * 1024
-"""Bytes per write() call. Blocks are gathered to CHUNK_SIZE for the thread hop, but handed to
-the kernel in 32 KiB pieces. Measured on the benchmark VM (Linux 6.18, ext4), writing
-1 GiB right after another program had written one: 1 MiB writes ran at ~400 MiB/s,
-64 KiB at ~530, 32 KiB at ~690, 16 KiB at ~620 (medians of 8). Larger writes make the
-page cache allocate larger folios, which is slow when the free memory at hand is in
-small pieces; smaller writes cost more calls. 32 calls per MiB cost nothing measurable."""
+WRITE_SIZE = 256 * 1024
+"""Bytes per write() call. An earlier measurement on the benchmark VM (writing 1 GiB right
+after another program had written one) found 1 MiB writes at ~400 MiB/s and 32 KiB at
+~690, blamed on large page-cache folios when free memory is in small pieces, and wrote
+in 32 KiB. Measured again (Linux 6.18, ext4, 18 GB free; CPU of writing 1 GiB, medians of
+4, also right after a 1 GiB copy): 32 KiB 0.21 s, 256 KiB 0.17-0.18 s, 1 MiB 0.17-0.18 s,
+and end to end 32 KiB was the slower (README, Benchmarks). 256 KiB keeps most of the gain
+and stays clear of the largest folios should that slowness come back."""
 HASH_READ_SIZE = 1 << 20
 """Bytes per read when a resumed download hashes the part it already has."""
 
@@ -536,8 +538,8 @@ async def _receive(
 
     Takes the pieces as the network delivers them (up to 1 MiB each from a direct hop,
     64 KiB from httpx; nothing that arrived is lost when the connection breaks), writes
-    in CHUNK_SIZE blocks (so the thread hops stay few), the next block downloading while
-    the last one is written."""
+    in CHUNK_SIZE blocks (so the thread hops stay few), the next blocks downloading while
+    the earlier ones are written and hashed."""
     pieces: list[bytes | bytearray] = []
     held = 0
     flushed_at = time.monotonic()
