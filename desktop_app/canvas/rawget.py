@@ -364,7 +364,8 @@ class RawResponse:
     def recycle(self, block: bytes | bytearray) -> None:
         """Give back a block `aiter_blocks` yielded, once nothing uses it any more (no
         reference, no view of it kept anywhere): it is filled again with later bytes.
-        Anything but a whole block of this response is ignored."""
+        Anything but a whole-block `bytearray`, or anything once the body is complete,
+        is not kept."""
         reader = self._reader
         if type(block) is bytearray and len(block) == reader.block_size and not reader.complete:
             reader.spare.append(block)
