@@ -431,7 +431,8 @@ def measure(args: argparse.Namespace, size_mib: int) -> tuple[list[list[str]], l
         if args.runs:
             rows += _command_line(args, bench, label)
 
-            # 2. the app        if not args.skip_gui:
+        # 2. the app
+        if not args.skip_gui:
             gui: list[Measured] = []
             curl_gui: list[Measured] = []
             banner(f"{label}: the app, history's Download -> row shows Saved, vs curl + sync (s)")
