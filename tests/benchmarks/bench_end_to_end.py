@@ -20,7 +20,8 @@ attachment and redirects the attachment URL there. Both clients fetch that same 
    Wall time, this process's CPU (all threads: GUI, engine) and its VmHWM growth (VmHWM
    reset through /proc/self/clear_refs before each run).
 3. Phases of the command (info): timestamps at the boundaries inside one instrumented
-   run (e2e_phases.py), medians of 3.
+   run (e2e_phases.py), medians of 3, and the CPU of each thread (event loop, writing,
+   hashing). `--runs 0` skips the comparison with curl: phases only.
 
 Runs alternate with the baseline, one uncounted warm-up each, medians. Output files are
 removed (and `sync`ed) between runs. The 4 GiB size is skipped, with a note, when the
