@@ -275,6 +275,12 @@ class PackageResponse:
                 exc, action="download the export package", host=host_for_people(response.url), ambiguous=False
             ) from None
 
+    def recycle(self, piece: bytes | bytearray) -> None:
+        """Give back a piece `aiter_bytes` yielded, once nothing uses it any more: from
+        a direct hop, its buffer is filled again (`rawget.RawResponse.recycle`)."""
+        if isinstance(self._response, rawget.RawResponse):
+            self._response.recycle(piece)
+
     def __repr__(self) -> str:
         return (
             f"PackageResponse(status={self.status}, resumed={self.resumed}, start={self.start}, "

@@ -31,7 +31,12 @@ What it does, and deliberately nothing more:
   once, so there is nothing for a `write` timeout to bound.
 
 Memory stays flat: at most `MAX_QUEUED` full blocks wait for the caller before reading
-pauses (TCP flow control then slows the sender), plus the block being filled.
+pauses (TCP flow control then slows the sender), plus the block being filled. A caller
+done with a block may give it back (`RawResponse.recycle`) to be filled again: a fresh
+1 MiB `bytearray` is zeroed and, once the allocator has handed that memory back to the
+system, faulted in page by page, about 80 us per block (0.08 s of the event loop's CPU
+per GiB on the benchmark VM); a recycled one costs neither. The blocks given back are
+never more than the caller held at once, and go with the response.
 """
 
 from __future__ import annotations
@@ -120,6 +125,8 @@ class _Reader(asyncio.BufferedProtocol):
         self.paused = False
         self._waiter: asyncio.Future[None] | None = None
         self._sink = bytearray(16 * 1024)
+        self.spare: list[bytearray] = []
+        """Whole blocks the caller gave back, to be filled again."""
 
     # -- asyncio callbacks
 
@@ -187,7 +194,7 @@ class _Reader(asyncio.BufferedProtocol):
         """After the head: expect `length` body bytes; some may have come already."""
         early = memoryview(bytes(self.buf[self._head_end : self.pos]))[:length]
         self.remaining = length
-        self.buf = bytearray(min(self.block_size, length))
+        self.buf = self._block(min(self.block_size, length))
         self.pos = 0
         while early:  # at most HEAD_LIMIT bytes, possibly several (small) blocks
             taken = min(len(self.buf) - self.pos, len(early))
@@ -208,7 +215,7 @@ class _Reader(asyncio.BufferedProtocol):
         else:
             self.full.append(bytes(self.buf[: self.pos]))
         if self.remaining:
-            self.buf = bytearray(min(self.block_size, self.remaining))
+            self.buf = self._block(min(self.block_size, self.remaining))
         else:
             self.buf = bytearray()
         self.pos = 0
@@ -217,6 +224,12 @@ class _Reader(asyncio.BufferedProtocol):
         elif len(self.full) >= MAX_QUEUED:
             self._pause()
         self._wake()
+
+    def _block(self, size: int) -> bytearray:
+        """A buffer of `size` bytes to receive into: a spare whole block when there is one."""
+        if size == self.block_size and self.spare:
+            return self.spare.pop()
+        return bytearray(size)
 
     def take_partial(self) -> bytes:
         """What arrived of the block being filled, which starts again empty."""
@@ -347,6 +360,15 @@ class RawResponse:
                 view = memoryview(block)
                 for at in range(0, len(block), max_size):
                     yield bytes(view[at : at + max_size])
+
+    def recycle(self, block: bytes | bytearray) -> None:
+        """Give back a block `aiter_blocks` yielded, once nothing uses it any more (no
+        reference, no view of it kept anywhere): it is filled again with later bytes.
+        Anything but a whole-block `bytearray`, or anything once the body is complete,
+        is not kept."""
+        reader = self._reader
+        if type(block) is bytearray and len(block) == reader.block_size and not reader.complete:
+            reader.spare.append(block)
 
     async def aread(self, limit: int = ERROR_BODY_LIMIT) -> bytes:
         """Up to `limit` bytes of the body (an error page), then the connection closes."""

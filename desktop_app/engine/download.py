@@ -18,11 +18,11 @@ The rules, and why:
 * Nothing is written that cannot fit: the free space is checked against the announced
   size first, and a package whose size Canvas does not announce stops at
   `DownloadPolicy.max_unannounced_size`.
-* Writes happen in a worker thread (the event loop never waits on the disk), 4 MiB at a
-  time (CHUNK_SIZE, in 32 KiB write calls, see WRITE_SIZE), while the next 4 MiB
-  download; a second
-  worker thread feeds the same block to SHA-256 meanwhile, so the digest is ready when
-  the last byte lands (a resumed download hashes the bytes it already had once, first).
+* Writes happen in a worker thread (the event loop never waits on the disk), in blocks of
+  4 MiB (CHUNK_SIZE, in 256 KiB write calls, see WRITE_SIZE) queued to it while the next
+  ones download; a second worker thread feeds the same blocks to SHA-256 meanwhile, so
+  the digest is ready when the last byte lands (a resumed download hashes the bytes it
+  already had once, first). Up to MAX_IN_FLIGHT bytes wait for the two threads.
   The writing thread also computes the CRC-32 of each stored or deflated zip entry as its
   bytes go by (zipcheck.StreamedEntries), so verification need not read them back.
   Every WRITEBACK_STEP bytes the kernel is asked to start writing the part to disk, so
@@ -34,6 +34,7 @@ The rules, and why:
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import os
 import random
@@ -41,6 +42,7 @@ import re
 import shutil
 import time
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Protocol, TypeVar, cast
@@ -80,10 +82,11 @@ _T = TypeVar("_T")
 
 CHUNK_SIZE = 4 << 20
 """Bytes gathered from the network before one hand-over to the writing and hashing
-threads. Each hand-over is a synchronisation point (the next block waits until both
-threads are done with the last), so larger blocks keep the threads busier on a loaded
-machine. Measured on the benchmark VM (1 GiB end to end, medians of 5): 1 MiB 2.01 s,
-2 MiB 1.63 s, 4 MiB 1.56 s, for +14, +18 and +23 MB of peak memory (60 MB allowed)."""
+threads (two thread jobs and a few event-loop callbacks each: 256 per GiB). When each
+hand-over waited for both threads to finish the last block, larger blocks kept the
+threads busier (1 GiB end to end, medians of 5: 1 MiB 2.01 s, 2 MiB 1.63 s, 4 MiB
+1.56 s); with blocks queued (MAX_IN_FLIGHT), 1 MiB and 4 MiB measured alike within the
+noise, 4 MiB with a little less CPU (1.61 and 1.47 s in one alternating run of 5)."""
 MAX_NAME_BYTES = 200
 MAX_RESTARTS_FROM_ZERO = 3
 """Times one download may start over from byte 0 because the host ignored `Range` (or
@@ -202,13 +205,14 @@ class _Checks:
         return cls(hashlib.sha256(), StreamedEntries(package_size))
 
 
-WRITE_SIZE = 32 * 1024
-"""Bytes per write() call. Blocks are gathered to CHUNK_SIZE for the thread hop, but handed to
-the kernel in 32 KiB pieces. Measured on the benchmark VM (Linux 6.18, ext4), writing
-1 GiB right after another program had written one: 1 MiB writes ran at ~400 MiB/s,
-64 KiB at ~530, 32 KiB at ~690, 16 KiB at ~620 (medians of 8). Larger writes make the
-page cache allocate larger folios, which is slow when the free memory at hand is in
-small pieces; smaller writes cost more calls. 32 calls per MiB cost nothing measurable."""
+WRITE_SIZE = 256 * 1024
+"""Bytes per write() call. An earlier measurement on the benchmark VM (writing 1 GiB right
+after another program had written one) found 1 MiB writes at ~400 MiB/s and 32 KiB at
+~690, blamed on large page-cache folios when free memory is in small pieces, and wrote
+in 32 KiB. Measured again (Linux 6.18, ext4, 18 GB free; CPU of writing 1 GiB, medians of
+4, also right after a 1 GiB copy): 32 KiB 0.21 s, 256 KiB 0.17-0.18 s, 1 MiB 0.17-0.18 s,
+and end to end 32 KiB was the slower (README, Benchmarks). 256 KiB keeps most of the gain
+and stays clear of the largest folios should that slowness come back."""
 HASH_READ_SIZE = 1 << 20
 """Bytes per read when a resumed download hashes the part it already has."""
 
@@ -263,60 +267,105 @@ def _read_prefix(part: PartFile, package_size: int | None) -> _Checks:
     return checks
 
 
+MAX_IN_FLIGHT = 16 << 20
+"""Bytes handed to the writing and hashing threads that are not yet both written and
+hashed; past it, reading waits (TCP flow control then slows the sender). A queue of a
+few blocks lets each thread run on while another is briefly off its core: one block in
+flight at a time (a hand-over that waited for both threads to finish the last block)
+left the two cores a third idle on the benchmark VM (README, Benchmarks). Memory stays
+flat: this, plus the block being gathered and the receiver's own few MiB."""
+
+
 class _PartWriter:
-    """Appends blocks to the `.part` in a worker thread *while the next block downloads*,
-    and hashes each block in another worker thread while it is written.
+    """Appends blocks to the `.part` in one worker thread and feeds them to SHA-256 in
+    another, *while the next blocks download*.
 
-    Waiting for each write before reading on (as a plain `await to_thread(write)` does)
-    leaves the network idle during every write and the disk idle during every read: at
-    loopback speeds that halved throughput (tests/benchmarks/bench_download.py). Hashing
-    after writing, in the same thread, makes that thread the bottleneck when a core is
-    free (write, CRC-32 and SHA-256 one after the other, about 1 s per GiB); on a busy
-    two-core machine the CPU is the limit and the two ways measured the same (README,
-    Benchmarks). At most one block is in flight, written and
-    hashed at once, so memory stays at about two blocks, and the digest takes the blocks
-    in byte order; the event loop never waits on the disk."""
+    Each thread takes its blocks in order from a queue of its own (a one-thread
+    executor), so the file and the digest see the bytes in order and neither thread waits
+    for the other: up to MAX_IN_FLIGHT bytes may be queued before the receiving side
+    waits. The writing thread also feeds the zip entries' CRCs (it has the time: SHA-256
+    alone keeps the hashing thread as busy as the writes and CRC-32 together keep this
+    one), so the three costs (receive, SHA-256, write + CRC-32) run on the two cores at
+    once. After a failed write, no later block is written (the file must hold the bytes
+    in order, or stop where the failure was); the error is raised once every block in
+    flight is settled, so no thread still uses the part when the caller goes on."""
 
-    def __init__(self, part: PartFile, have: int, checks: _Checks) -> None:
+    def __init__(
+        self, part: PartFile, have: int, checks: _Checks, recycle: Callable[[bytes | bytearray], None] | None = None
+    ) -> None:
         self.part = part
         self.checks = checks
+        self._recycle = recycle
+        """Where a block goes back once written and hashed (the response's buffers)."""
         self.written = have
-        """Bytes in the file (writes that have completed)."""
-        self._pending: asyncio.Future[None] | None = None
-        self._pending_size = 0
+        """Bytes in the file (blocks both written and hashed)."""
+        self._in_flight = 0
+        self._pending: collections.deque[tuple[list[bytes | bytearray], int, asyncio.Future[None]]] = (
+            collections.deque()
+        )
+        self._write_failed: OSError | None = None
+        self._writing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-write")
+        self._hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="part-hash")
 
     @property
     def accepted(self) -> int:
         """Bytes in the file or on their way to it."""
-        return self.written + (self._pending_size if self._pending is not None else 0)
+        return self.written + self._in_flight
 
     async def write(self, pieces: list[bytes | bytearray], size: int) -> int:
-        """Start appending `pieces` (`size` bytes) once the previous write is done;
-        returns the bytes written so far."""
-        await self.drain()
+        """Queue `pieces` (`size` bytes) to be appended and hashed; wait only while more
+        than MAX_IN_FLIGHT bytes are queued. Returns the bytes written so far."""
         if pieces:
-            self._pending = asyncio.ensure_future(
-                _both(
-                    asyncio.to_thread(_write_pieces, self.part, pieces, self.written, self.checks.streamed),
-                    asyncio.to_thread(_hash_pieces, self.checks.digest, pieces),
-                )
+            loop = asyncio.get_running_loop()
+            job = _both(
+                loop.run_in_executor(self._writing, self._write, pieces, self.accepted),
+                loop.run_in_executor(self._hashing, _hash_pieces, self.checks.digest, pieces),
             )
-            self._pending_size = size
+            self._pending.append((pieces, size, asyncio.ensure_future(job)))
+            self._in_flight += size
+        await self._settle(MAX_IN_FLIGHT)
         return self.written
 
     async def drain(self) -> int:
-        """Wait for the write in flight. If we are cancelled meanwhile, the write stays
-        recorded as pending, so the caller's cleanup waits for it before going on."""
-        pending = self._pending
-        if pending is not None:
-            try:
-                await asyncio.shield(pending)
-            except OSError as err:
-                self._pending = None
-                raise storage_error(err, self.part.folder) from err
-            self._pending = None
-            self.written += self._pending_size
+        """Wait until every queued block is written and hashed; the threads then end. If
+        we are cancelled meanwhile, the blocks stay recorded as pending, so the caller's
+        cleanup waits for them before going on."""
+        await self._settle(0)
+        self._writing.shutdown(wait=False)  # idle now: their threads end
+        self._hashing.shutdown(wait=False)
         return self.written
+
+    async def _settle(self, limit: int) -> None:
+        """Count the blocks done, in order; wait for the oldest while more than `limit`
+        bytes are queued. A failed write is raised once nothing is in flight."""
+        while self._pending and (self._in_flight > limit or self._pending[0][2].done()):
+            pieces, size, job = self._pending[0]
+            try:
+                await asyncio.shield(job)
+            except OSError as err:
+                rest = [later for *_, later in self._pending]  # not written after this: only wait for them
+                await asyncio.shield(asyncio.gather(*rest, return_exceptions=True))
+                self._pending.clear()
+                self._in_flight = 0
+                self._writing.shutdown(wait=False)
+                self._hashing.shutdown(wait=False)
+                raise storage_error(err, self.part.folder) from err
+            self._pending.popleft()
+            self._in_flight -= size
+            self.written += size
+            if self._recycle is not None:
+                for piece in pieces:
+                    self._recycle(piece)
+
+    def _write(self, pieces: list[bytes | bytearray], offset: int) -> None:
+        """In the writing thread: append the block, unless an earlier one failed."""
+        if self._write_failed is not None:
+            raise self._write_failed
+        try:
+            _write_pieces(self.part, pieces, offset, self.checks.streamed)
+        except OSError as err:
+            self._write_failed = err
+            raise
 
 
 def check_space(folder: Path, needed: int) -> None:
@@ -401,7 +450,8 @@ async def download_to_part(
                     total = expected_size or response.total_size  # whole package, also on a 206
                     if on_bytes:
                         on_bytes(have, total)
-                    writer = _PartWriter(part, have, checks)
+                    # A response that lends its buffers (the client's) takes each block back once done.
+                    writer = _PartWriter(part, have, checks, getattr(response, "recycle", None))
                     await _receive(response, writer, limit, bool(expected_size), policy, on_bytes, total)
             finally:
                 if writer is not None:
@@ -488,8 +538,8 @@ async def _receive(
 
     Takes the pieces as the network delivers them (up to 1 MiB each from a direct hop,
     64 KiB from httpx; nothing that arrived is lost when the connection breaks), writes
-    in CHUNK_SIZE blocks (so the thread hops stay few), the next block downloading while
-    the last one is written."""
+    in CHUNK_SIZE blocks (so the thread hops stay few), the next blocks downloading while
+    the earlier ones are written and hashed."""
     pieces: list[bytes | bytearray] = []
     held = 0
     flushed_at = time.monotonic()

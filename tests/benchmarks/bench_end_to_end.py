@@ -20,7 +20,8 @@ attachment and redirects the attachment URL there. Both clients fetch that same 
    Wall time, this process's CPU (all threads: GUI, engine) and its VmHWM growth (VmHWM
    reset through /proc/self/clear_refs before each run).
 3. Phases of the command (info): timestamps at the boundaries inside one instrumented
-   run (e2e_phases.py), medians of 3.
+   run (e2e_phases.py), medians of 3, and the CPU of each thread (event loop, writing,
+   hashing). `--runs 0` skips the comparison with curl: phases only.
 
 Runs alternate with the baseline, one uncounted warm-up each, medians. Output files are
 removed (and `sync`ed) between runs. The 4 GiB size is skipped, with a note, when the
@@ -252,9 +253,11 @@ class Bench:
 
     # -- phases
 
-    def phases(self, runs: int, profile: bool) -> dict[str, tuple[float, float]]:
-        """Median (seconds since spawn, CPU seconds so far) at each phase boundary."""
+    def phases(self, runs: int, profile: bool) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
+        """Median (seconds since spawn, CPU seconds so far) at each phase boundary, and
+        median (user, sys) CPU seconds of each thread (by name)."""
         collected: dict[str, list[tuple[float, float]]] = {}
+        threads: dict[str, list[tuple[float, float]]] = {}
         for i in range(runs):
             folder = self.fresh_folder("phases")
             dest = folder / "dest"
@@ -282,8 +285,13 @@ class Bench:
             for name, at, cpu in facts["marks"]:
                 collected.setdefault(name, []).append((at - spawned, cpu))
             collected.setdefault("process exited", []).append((ended - spawned, float("nan")))
-        return {
+            for name, (user, system) in facts["threads"].items():
+                threads.setdefault(name, []).append((user, system))
+        marks = {
             name: (median([v[0] for v in values]), median([v[1] for v in values])) for name, values in collected.items()
+        }
+        return marks, {
+            name: (median([v[0] for v in values]), median([v[1] for v in values])) for name, values in threads.items()
         }
 
 
@@ -421,40 +429,8 @@ def measure(args: argparse.Namespace, size_mib: int) -> tuple[list[list[str]], l
         subprocess.run(["cat", str(package)], stdout=subprocess.DEVNULL, check=True)  # nginx reads from page cache
 
         # 1. the command line
-        ours: list[Measured] = []
-        curl: list[Measured] = []
-        banner(f"{label}: `canvas-exports download` vs `curl -s -L -o FILE URL && sync` (s), warm-up not counted")
-        bench.ours_cli([]), bench.curl_sync([])
-        alternate(
-            args.runs,
-            {"canvas-exports download": lambda: bench.ours_cli(ours), "curl + sync": lambda: bench.curl_sync(curl)},
-        )
-        idle_imports, idle_version = bench.idle_peaks()
-        print(
-            f"  ours: CPU {[round(m.cpu, 2) for m in ours]} s, peak RSS {[round(m.peak / 1e6, 1) for m in ours]} MB;"
-            f" curl + sync: CPU {[round(m.cpu, 2) for m in curl]} s, peak RSS "
-            f"{[round(m.peak / 1e6, 1) for m in curl]} MB; idle peaks: imports {idle_imports / 1e6:.1f} MB, "
-            f"--version {idle_version / 1e6:.1f} MB",
-            flush=True,
-        )
-        rows += _rows(
-            f"{label}, command line `download`",
-            ours,
-            curl,
-            idle_imports,
-            f"idle process (modules imported) {idle_imports / 1e6:.1f} MB",
-        )
-        peak = median([m.peak for m in ours])
-        rows.append(
-            [
-                f"  peak RSS above `canvas-exports --version` ({idle_version / 1e6:.1f} MB)",
-                f"+{(peak - idle_version) / 1e6:.1f} MB",
-                f"curl + sync peak {median([m.peak for m in curl]) / 1e6:.1f} MB",
-                "",
-                "",
-                "info",
-            ]
-        )
+        if args.runs:
+            rows += _command_line(args, bench, label)
 
         # 2. the app
         if not args.skip_gui:
@@ -487,10 +463,57 @@ def measure(args: argparse.Namespace, size_mib: int) -> tuple[list[list[str]], l
         # 3. phases of the command (info)
         if args.phase_runs:
             banner(f"{label}: phases of `canvas-exports download` (median of {args.phase_runs} instrumented runs)")
-            marks = bench.phases(args.phase_runs, args.profile)
+            marks, threads = bench.phases(args.phase_runs, args.profile)
             notes.append(_phase_table(label, marks))
-            print(notes[-1], flush=True)
+            notes.append(
+                f"{label}, CPU by thread (user + sys, median of {args.phase_runs}): "
+                + "; ".join(
+                    f"{name} {user + system:.2f} s (user {user:.2f}, sys {system:.2f})"
+                    for name, (user, system) in sorted(threads.items())
+                )
+            )
+            print("\n".join(notes[-2:]), flush=True)
     return rows, notes
+
+
+def _command_line(args: argparse.Namespace, bench: Bench, label: str) -> list[list[str]]:
+    """The command line against curl + sync, alternating: its rows."""
+    rows: list[list[str]] = []
+    ours: list[Measured] = []
+    curl: list[Measured] = []
+    banner(f"{label}: `canvas-exports download` vs `curl -s -L -o FILE URL && sync` (s), warm-up not counted")
+    bench.ours_cli([]), bench.curl_sync([])
+    alternate(
+        args.runs,
+        {"canvas-exports download": lambda: bench.ours_cli(ours), "curl + sync": lambda: bench.curl_sync(curl)},
+    )
+    idle_imports, idle_version = bench.idle_peaks()
+    print(
+        f"  ours: CPU {[round(m.cpu, 2) for m in ours]} s, peak RSS {[round(m.peak / 1e6, 1) for m in ours]} MB;"
+        f" curl + sync: CPU {[round(m.cpu, 2) for m in curl]} s, peak RSS "
+        f"{[round(m.peak / 1e6, 1) for m in curl]} MB; idle peaks: imports {idle_imports / 1e6:.1f} MB, "
+        f"--version {idle_version / 1e6:.1f} MB",
+        flush=True,
+    )
+    rows += _rows(
+        f"{label}, command line `download`",
+        ours,
+        curl,
+        idle_imports,
+        f"idle process (modules imported) {idle_imports / 1e6:.1f} MB",
+    )
+    peak = median([m.peak for m in ours])
+    rows.append(
+        [
+            f"  peak RSS above `canvas-exports --version` ({idle_version / 1e6:.1f} MB)",
+            f"+{(peak - idle_version) / 1e6:.1f} MB",
+            f"curl + sync peak {median([m.peak for m in curl]) / 1e6:.1f} MB",
+            "",
+            "",
+            "info",
+        ]
+    )
+    return rows
 
 
 def _rows(
@@ -551,7 +574,7 @@ def _phase_table(label: str, marks: dict[str, tuple[float, float]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="command-line runs of each (after one warm-up)")
+    parser.add_argument("--runs", type=int, default=5, help="command-line runs of each (after one warm-up; 0: none)")
     parser.add_argument("--gui-runs", type=int, default=3, help="app runs of each (after one warm-up)")
     parser.add_argument("--size-mib", type=int, nargs="+", default=[1024], help="package sizes, e.g. 1024 4096")
     parser.add_argument("--skip-gui", action="store_true")

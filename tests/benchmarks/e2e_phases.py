@@ -12,6 +12,11 @@ Canvas API answer), first block and last block written (1 MiB blocks, in the wri
 thread), fsync of the part done, zip check done, final name committed, `main` returned.
 With --profile, the event-loop thread also runs under cProfile and the slowest
 functions (own time) are printed to stderr.
+
+CPU by thread: a sampler thread reads every thread's user + sys time from
+`/proc/self/task/*/stat` every 5 ms (threads of the default executor end with the
+event loop, so their last sample is their total); written as `threads` in OUT_JSON, by
+Python thread name (the sampler's own time included, as "sampler").
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import functools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 marks: list[tuple[str, float, float]] = [("python started", _STARTED, _STARTED_CPU)]
@@ -74,6 +80,52 @@ def _wrap_sync(
     setattr(owner, attr, wrapper)
 
 
+class ThreadCpu:
+    """The last user + sys seconds seen of each thread (Linux), by Python thread name."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[int, tuple[float, float]] = {}
+        self.names: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
+
+    def __enter__(self) -> "ThreadCpu":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            self.sample()
+
+    def sample(self) -> None:
+        for thread in threading.enumerate():
+            if thread.native_id is not None:
+                self.names.setdefault(thread.native_id, thread.name)
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile: its last sample stands
+            self.seconds[int(tid)] = (int(fields[11]) / self._tick, int(fields[12]) / self._tick)
+
+    def by_name(self) -> dict[str, tuple[float, float]]:
+        """(user, sys) seconds by thread name; the default executor's threads as one."""
+        totals: dict[str, tuple[float, float]] = {}
+        for tid, (user, system) in self.seconds.items():
+            name = self.names.get(tid, f"thread {tid}")
+            name = name.split("_")[0] if name.startswith("asyncio_") else name
+            before = totals.get(name, (0.0, 0.0))
+            totals[name] = (before[0] + user, before[1] + system)
+        return totals
+
+
 def _wrap_async(owner: Any, attr: str, after: str) -> None:
     original = getattr(owner, attr)
 
@@ -116,7 +168,8 @@ def main() -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     try:
-        code = cli.main(cli_args)
+        with ThreadCpu() as threads:
+            code = cli.main(cli_args)
     finally:
         if profiler is not None:
             profiler.disable()
@@ -129,7 +182,15 @@ def main() -> int:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(18)
     spawned = float(os.environ.get("BENCH_SPAWNED_AT", _STARTED))
     with open(out_path, "w") as out:
-        json.dump({"spawned": spawned, "marks": sorted(marks, key=lambda m: m[1]), "code": code}, out)
+        json.dump(
+            {
+                "spawned": spawned,
+                "marks": sorted(marks, key=lambda m: m[1]),
+                "threads": threads.by_name(),
+                "code": code,
+            },
+            out,
+        )
     return code
 
 

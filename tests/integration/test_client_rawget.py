@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import gzip
+import hashlib
 import ipaddress
 import re
 import ssl
@@ -27,6 +28,8 @@ from desktop_app.canvas import rawget
 from desktop_app.canvas.client import CanvasClient
 from desktop_app.canvas.errors import UnreachableError
 from desktop_app.canvas.retry import RetryPolicy
+from desktop_app.engine.download import DownloadPolicy, download_to_part
+from desktop_app.engine.partfile import open_part
 from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.02, max_total=1.0, max_attempts=2)
@@ -439,6 +442,89 @@ def test_reading_pauses_while_the_caller_is_behind(monkeypatch: pytest.MonkeyPat
     assert paused and received < rawget.HEAD_LIMIT + rawget.MAX_QUEUED * 4096 < len(body)
     assert held <= rawget.HEAD_LIMIT // 4096 + rawget.MAX_QUEUED  # what came with the head, at most
     assert len(queued_at_pause) > 10 and set(queued_at_pause) == {rawget.MAX_QUEUED}
+
+
+def test_blocks_given_back_are_received_into_again() -> None:
+    """A caller done with a block gives it back and the next bytes land in it: a body of
+    64 blocks goes through a handful of buffers (and those that came with the head), not
+    64 fresh ones. Immutable or short pieces, or anything given back after the end, are
+    not kept."""
+    body = bytes(range(256)) * 1024  # 256 KiB in blocks of 4 KiB
+
+    async def go() -> tuple[bytes, set[int], int]:
+        async with ScriptedServer(fixed(ok(body))) as server:
+            response = await rawget.open_raw(httpx.URL(server.url()), user_agent=UA, timeout=TIMEOUT, block_size=4096)
+            assert response is not None
+            data = bytearray()
+            seen: list[bytes | bytearray] = []  # every block object, kept alive: ids stay unique
+            async for block in response.aiter_blocks():
+                data += block
+                seen.append(block)
+                response.recycle(block)
+                response.recycle(bytes(4096))  # nothing to receive into: ignored
+                response.recycle(bytearray(100))
+            response.recycle(bytearray(4096))  # after the end: nothing more to receive into
+            return bytes(data), {id(block) for block in seen}, len(response._reader.spare)
+
+    data, distinct, spare_at_end = run(go())
+    assert data == body
+    assert len(distinct) <= rawget.HEAD_LIMIT // 4096 + rawget.MAX_QUEUED + 2  # 64 without recycling
+    assert spare_at_end <= len(distinct)  # never more buffers than were in use at once
+
+
+def test_client_gives_blocks_back_to_the_direct_path_only(canvas_sim: SimulatedCanvas) -> None:
+    """`PackageResponse.recycle` hands a block back to the direct reader it came from,
+    whose later bytes then land in it; every byte still arrives, in order."""
+    file_id = canvas_sim.data.big_file_id
+
+    async def go() -> tuple[bytes, int, int]:
+        async with CanvasClient(canvas_sim.base_url, TEACHER_TOKEN, policy=FAST) as api:
+            async with api.open_package(f"/files/{file_id}/download?download_frd=1") as package:
+                data = bytearray()
+                seen: list[bytes | bytearray] = []
+                async for piece in package.aiter_bytes():
+                    data += piece
+                    seen.append(piece)
+                    package.recycle(piece)
+                return bytes(data), len(seen), len({id(piece) for piece in seen})
+
+    data, pieces, distinct = run(go())
+    assert data == canvas_sim.data.file_bytes(file_id)
+    assert pieces >= 6 and distinct < pieces  # 5 MiB: six blocks of 1 MiB, some of them the same buffer
+
+
+def test_a_download_through_the_direct_path_reuses_its_blocks_safely(
+    canvas_sim: SimulatedCanvas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """download_to_part gives each block back only once it is written and hashed: with
+    blocks reused, the part and its SHA-256 are still exactly the file's."""
+    file_id = canvas_sim.data.big_file_id
+    payload = canvas_sim.data.file_bytes(file_id)
+    given_back: list[int] = []
+    real_recycle = rawget.RawResponse.recycle
+
+    def recycle(self: rawget.RawResponse, block: bytes | bytearray) -> None:
+        given_back.append(len(block))
+        real_recycle(self, block)
+
+    monkeypatch.setattr(rawget.RawResponse, "recycle", recycle)
+
+    async def go() -> str:
+        async with CanvasClient(canvas_sim.base_url, TEACHER_TOKEN, policy=FAST) as api:
+            with open_part(tmp_path / "x.part") as part:
+                assert part.try_lock()
+                result = await download_to_part(
+                    api,
+                    f"/files/{file_id}/download?download_frd=1",
+                    part,
+                    expected_size=len(payload),
+                    policy=DownloadPolicy(chunk_size=1 << 20),
+                )
+                return result.sha256
+
+    digest = run(go())
+    assert (tmp_path / "x.part").read_bytes() == payload and digest == hashlib.sha256(payload).hexdigest()
+    assert len(given_back) >= 5 and set(given_back) <= {rawget.BLOCK_SIZE, len(payload) % rawget.BLOCK_SIZE}
 
 
 def test_cancelled_download_closes_the_connection() -> None:

@@ -263,6 +263,62 @@ def test_the_digest_takes_the_pieces_in_byte_order_while_they_are_written(tmp_pa
     assert result.sha256 == hashlib.sha256(body).hexdigest()
 
 
+def test_blocks_queue_to_the_threads_while_a_write_is_slow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hashing thread goes on with the next blocks while a write is held, and blocks
+    queue up to MAX_IN_FLIGHT (not one at a time), then the receiving side waits."""
+    monkeypatch.setattr(dl, "MAX_IN_FLIGHT", 3000)
+    hashed = threading.Semaphore(0)
+    real_hash, real_write = dl._hash_pieces, dl._write_pieces
+    held = {"first": True, "released_by_the_hasher": False}
+
+    def hash_pieces(digest, pieces) -> None:
+        real_hash(digest, pieces)
+        hashed.release()
+
+    def write_pieces(part, pieces, offset, streamed) -> None:
+        if held["first"]:
+            held["first"] = False
+            held["released_by_the_hasher"] = all(hashed.acquire(timeout=10) for _ in range(3))
+        real_write(part, pieces, offset, streamed)
+
+    in_flight: list[int] = []
+    real_settle = dl._PartWriter._settle
+
+    async def settle(self: dl._PartWriter, limit: int) -> None:
+        await real_settle(self, limit)
+        in_flight.append(self._in_flight)
+
+    monkeypatch.setattr(dl, "_hash_pieces", hash_pieces)
+    monkeypatch.setattr(dl, "_write_pieces", write_pieces)
+    monkeypatch.setattr(dl._PartWriter, "_settle", settle)
+    result = fetch(FakeHost(), tmp_path / "x.part", expected_size=len(DATA), policy=DownloadPolicy(chunk_size=1000))
+    assert held["released_by_the_hasher"]  # 3 blocks hashed while the first was still being written
+    assert max(in_flight) == 3000  # three blocks of 1,000 queued, never more
+    assert (tmp_path / "x.part").read_bytes() == DATA and result.sha256 == hashlib.sha256(DATA).hexdigest()
+
+
+def test_no_block_is_written_after_a_failed_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks queued behind a write that failed are not written (a gap would corrupt the
+    part), even if the disk would take them: the part ends where the failure was."""
+    real_write = os.write
+    failed = {"once": False}
+
+    def write(fd: int, data) -> int:
+        if os.fstat(fd).st_size >= 3000 and not failed["once"]:
+            failed["once"] = True  # a single failure: later writes would succeed
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(dl.os, "write", write)
+    part = tmp_path / "x.part"
+    with pytest.raises(DiskFullError):
+        fetch(FakeHost(), part, expected_size=len(DATA), policy=DownloadPolicy(chunk_size=1000))
+    assert failed["once"] and part.read_bytes() == DATA[:3000]
+    host = FakeHost()
+    fetch(host, part, expected_size=len(DATA))
+    assert part.read_bytes() == DATA and host.starts == [3000]
+
+
 def _fsync_alongside(part_path: Path, check, fsync) -> object:
     with open_part(part_path) as part:
         part.fsync = fsync  # type: ignore[method-assign]
