@@ -49,9 +49,15 @@ def main() -> None:
     parser.add_argument("--courses", type=int, default=500)
     parser.add_argument("--export-seconds", type=float, default=2.0)
     parser.add_argument("--max-at-canvas", type=int, default=5)
+    parser.add_argument(
+        "--request-cost",
+        type=float,
+        default=None,
+        help="every request costs this many units (a busy Canvas; default: a random 0.01-0.4)",
+    )
     args = parser.parse_args()
 
-    throttle = ThrottleSettings(request_cost=REQUEST_COST)
+    throttle = ThrottleSettings(request_cost=args.request_cost or REQUEST_COST)
     with SimulatedCanvas(bulk_courses=args.courses - 3, export_duration=args.export_seconds, throttle=throttle) as sim:
         home = Path(tempfile.mkdtemp(prefix="cem-bench-batch-"))
         folder = home / "archive"
