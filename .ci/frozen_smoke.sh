@@ -138,10 +138,34 @@ create_and_verify() {  # $1 = the canvas-exports binary, $2 = label
   echo "verified: $(basename "$pkg") ($(du -h "$pkg" | cut -f1)), manifest lists wiki_page_$page_id"
 }
 
+batch_and_verify() {  # $1 = the canvas-exports binary: a bulk export, waited for and handed to a worker
+  local dest="$WORK/batch" id i state
+  CANVAS_TOKEN="$TOKEN" CANVAS_BASE_URL="$BASE_URL" timeout "$TIMEOUT" \
+    "$1" batch start --mine --type zip --to "$dest" --wait > "$WORK/batch.out" 2> "$WORK/batch.err" \
+    || { cat "$WORK/batch.err" >&2; fail "frozen 'canvas-exports batch start --mine --wait' failed"; }
+  [ "$(tail -n 1 "$WORK/batch.out")" = "$dest/report.csv" ] || fail "batch --wait did not end with the report's path"
+  (cd "$dest" && sha256sum -c --quiet SHA256SUMS) || fail "the batch's SHA256SUMS does not check"
+  echo "verified: batch of $(($(wc -l < "$dest/report.csv") - 1)) courses, SHA256SUMS checks"
+  # without --wait the frozen executable starts itself as the worker
+  id="$(CANVAS_TOKEN="$TOKEN" CANVAS_BASE_URL="$BASE_URL" timeout "$TIMEOUT" \
+    "$1" batch start --mine --type zip --to "$WORK/batch2" 2> "$WORK/batch2.err" | tail -n 1)" \
+    || { cat "$WORK/batch2.err" >&2; fail "frozen 'canvas-exports batch start' (background) failed"; }
+  for i in $(seq 1 600); do  # a deadline, polling the batch's own state
+    state="$(CANVAS_TOKEN="$TOKEN" CANVAS_BASE_URL="$BASE_URL" "$1" batch show "$id" --json | head -n 1 \
+      | sed -n 's/.*"state": "\([a-z_]*\)".*/\1/p')"
+    [ "$state" = finished ] && break
+    sleep 0.1
+  done
+  [ "$state" = finished ] || { cat "$WORK/batch2.err" >&2; fail "the frozen batch worker did not finish batch $id"; }
+  echo "verified: batch $id finished by the frozen worker process"
+}
+
 step "frozen demo-server + frozen create --download (httpx, CA bundle, engine, SQLite)"
 start_demo_server "$CLI"
 echo "demo Canvas at $BASE_URL"
 create_and_verify "$CLI" bundle
+step "frozen batch start --wait, and a batch handed to a frozen worker"
+batch_and_verify "$CLI"
 
 # ------------------------------------------------------------------------------ GUI
 gui_self_test() {  # $1 = GUI binary, $2 = label
