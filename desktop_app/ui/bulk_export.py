@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from desktop_app.app.batch_views import BatchState, BatchView
 from desktop_app.app.jobs import JobView
 from desktop_app.ui.bridge import Call
+from desktop_app.ui.shown_paths import home_relative
 
 if TYPE_CHECKING:
     from desktop_app.app.batches import BatchPlan
@@ -128,7 +129,7 @@ class BulkExport(QObject):
 
         dialog = BulkExportDialog(self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.set_default_folder(self._default_folder())
+        dialog.set_default_folder(Path(home_relative(self._default_folder())))  # "~/…": expanded on Start
         dialog.sourceChanged.connect(self._source_changed)
         dialog.accountChosen.connect(self._account_chosen)
         dialog.termChosen.connect(self._term_chosen)
