@@ -27,10 +27,9 @@ import threading
 import time
 from pathlib import Path
 
-from bench_gui_stall import QtHeartbeat, _quiet_offscreen_noise, idle_for, wait_until
+from bench_gui_stall import TARGET_MS, QtHeartbeat, gaps_line, idle_for, print_stalls, signed_in_app, wait_until
 from harness import GapRecorder, StackSampler, banner, median, simulator_process, table, verdict
 
-TARGET_MS = 50.0
 AT_CANVAS = 20
 
 
@@ -38,37 +37,9 @@ class App:
     """The real controller and main window, signed in to the simulator as the teacher."""
 
     def __init__(self, facts: dict, folder: Path) -> None:
-        from desktop_app.canvas.models import User
-        from desktop_app.engine.engine import EngineConfig
-        from desktop_app.profiles import Profile, ProfileStore
-        from desktop_app.simulator import TEACHER_TOKEN
-        from desktop_app.ui.accounts import SignIn
-        from desktop_app.ui.app import freeze_gc_after_first_window, make_application
-        from desktop_app.ui.session import AppController
-        from desktop_app.ui.settings import AppSettings
-
-        self.qapp = make_application([])
-        _quiet_offscreen_noise()
         self.folder = folder
-        settings = AppSettings(folder / "ui.ini")
-        settings.download_dir = folder / "downloads"
-        self.controller = AppController(
-            settings=settings,
-            store_path=folder / "jobs.sqlite3",
-            engine_config=EngineConfig(max_concurrent=AT_CANVAS),
-            profiles=ProfileStore(folder / "profiles.json"),
-            quit_app_on_close=False,
-        )
-        freeze_gc_after_first_window(self.controller)  # as the app's main() does
-        signin = SignIn(
-            Profile("Benchmark Canvas", facts["base_url"], "Ada Lovelace"),
-            TEACHER_TOKEN,
-            User(facts["teacher_id"], "Ada Lovelace"),
-        )
-        self.controller.begin(signin)
+        self.qapp, self.controller = signed_in_app(facts, folder, max_concurrent=AT_CANVAS)
         self.window = self.controller.window
-        assert self.window is not None
-        wait_until(lambda: self.window.session_ready and self.window.picker.courses.rowCount() > 0, 30, "sign-in")
         self.counts: dict[str, int] = {}
 
     def start_batch(self, run: int):  # type: ignore[no-untyped-def]
@@ -183,20 +154,11 @@ def main() -> None:
                         last = took
                         seconds.append(took)
                     results[name].append(recorder)
-                    print(
-                        f"  run {run + 1}/{args.runs} {name}: longest gap {recorder.max_ms:.1f} ms "
-                        f"(GUI thread CPU in it {recorder.cpu_in_longest_ms():.1f} ms), p99 {recorder.p99_ms():.1f} "
-                        f"ms, over {TARGET_MS:.0f} ms: {recorder.over(TARGET_MS)} of {len(recorder.gaps)} "
-                        f"({took:.1f} s)",
-                        flush=True,
-                    )
+                    print(f"  run {run + 1}/{args.runs} {name}: {gaps_line(recorder, took)}", flush=True)
         finally:
             app.close()
 
-    if stalls:
-        banner(f"where the GUI thread was when its heartbeat was over {TARGET_MS / 2:.0f} ms late (sampled every 3 ms)")
-        for where, count in sorted(stalls.items(), key=lambda kv: -kv[1])[:8]:
-            print(f"  {count:3d} x {where}")
+    print_stalls(stalls)
     ours, idle = results["ours"], results["idle window"]
     typical = median([r.max_ms for r in ours])
     counts = {k: v / args.runs for k, v in app.counts.items()}
