@@ -3,8 +3,8 @@
 - `short_label`: a job's state in a word or two, so a table cell never cuts it
   ("Waiting for New Quizzes" -> "New Quizzes…"); the long form goes to the tooltip and
   the details pane (`long_label`).
-- `StateFilter` / `category`: the Activity view's state filter (All, Running, Waiting,
-  Interrupted, Failed, Saved).
+- `StateFilter` / `category` / `accepts_batch`: the Activity view's state filter (All,
+  Running, Waiting, Interrupted, Failed, Saved), for jobs and for batches.
 - `context_title`: a context as people say it ("My files", never "user:self").
 - `error_class` / `is_transient`: a job store's `error_kind` (a class name) back to its
   class, and whether the problem passes by itself (Canvas down, unreachable, throttling)
@@ -18,6 +18,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from desktop_app.app.batch_views import BatchState, BatchView
 from desktop_app.app.jobs import JobView
 from desktop_app.engine.status import JobStatus
 
@@ -102,6 +103,22 @@ def accepts(view: JobView, state: StateFilter) -> bool:
     return state is StateFilter.ALL or category(view) is state
 
 
+_BATCH_CATEGORY = {
+    BatchState.RUNNING: StateFilter.RUNNING,
+    BatchState.PAUSED: StateFilter.WAITING,
+    BatchState.SIGN_IN: StateFilter.INTERRUPTED,
+    BatchState.FINISHED: StateFilter.SAVED,
+}
+
+
+def accepts_batch(view: BatchView, state: StateFilter) -> bool:
+    """Which state filters show a batch's row: its state's, and Failed while any of
+    its courses failed."""
+    if state is StateFilter.ALL or _BATCH_CATEGORY[view.state] is state:
+        return True
+    return state is StateFilter.FAILED and view.totals.failed > 0
+
+
 _KIND_WORDS = {"course": "Course", "group": "Group", "user": "User"}
 
 
@@ -164,9 +181,13 @@ def is_transient(kind: str | None) -> bool:
 
 
 def waiting_for_canvas(views: Iterable[JobView], site: str) -> list[JobView]:
-    """This site's jobs interrupted by a passing problem: the ones to resume once Canvas
-    answers again."""
-    return [v for v in views if v.site == site and v.status is JobStatus.INTERRUPTED and is_transient(v.error_kind)]
+    """This site's single exports interrupted by a passing problem: the ones to resume
+    once Canvas answers again (a batch's jobs are its runner's to try again)."""
+    return [
+        v
+        for v in views
+        if v.site == site and v.batch_id is None and v.status is JobStatus.INTERRUPTED and is_transient(v.error_kind)
+    ]
 
 
 @dataclass(frozen=True)

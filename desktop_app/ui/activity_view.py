@@ -16,6 +16,10 @@ Actions, enabled by the selected job's state, the same as the history's:
     Re-export        Ctrl+E        reexportRequested(JobView)
     Stop watching    Delete        stopRequested(job_id)
 
+A bulk export is one row (its jobs are not listed one by one): Enter or a double-click
+on it asks for its batch window (`batchOpenRequested(batch_id)`); the job actions do
+not apply to it.
+
 The panel never runs anything itself: the window connects the signals to use cases.
 """
 
@@ -36,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.app.activity import StateFilter
+from desktop_app.app.batch_views import BatchView
 from desktop_app.app.jobs import JobTracker, JobView
 from desktop_app.canvas.models import ExportType
 from desktop_app.ui.activity_model import ActivityColumn, ActivityFilterProxy, ActivityModel
@@ -58,6 +63,7 @@ class ActivityPanel(QWidget):
     stopRequested = Signal(int)
     reexportRequested = Signal(object)  # the JobView
     currentJobChanged = Signal(object)  # JobView | None
+    batchOpenRequested = Signal(int)  # a batch's row was activated (Enter, double-click)
 
     def __init__(self, tracker: JobTracker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,7 +184,7 @@ class ActivityPanel(QWidget):
         self.setFocusProxy(self.view)
 
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.view.activated.connect(lambda _i: self._default_action() and self._default_action().trigger())
+        self.view.activated.connect(self._activated)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._current_changed())
         self.placeholder = TablePlaceholder(self.view, self.proxy, self.model, EMPTY_TEXT, "activityPlaceholder")
@@ -229,8 +235,17 @@ class ActivityPanel(QWidget):
         return select_source_row(self.view, self.proxy, self.model.row_for_job(job_id))
 
     def visible_jobs(self) -> list[JobView]:
-        """The rows shown, top to bottom (tests, screenshots)."""
-        return [self.proxy.index(r, 0).data(ActivityModel.JobRole) for r in range(self.proxy.rowCount())]
+        """The jobs shown, top to bottom (tests, screenshots)."""
+        rows = (self.proxy.index(r, 0).data(ActivityModel.JobRole) for r in range(self.proxy.rowCount()))
+        return [job for job in rows if job is not None]
+
+    def visible_batches(self) -> list[BatchView]:
+        """The batches shown, top to bottom."""
+        rows = (self.proxy.index(r, 0).data(ActivityModel.BatchRole) for r in range(self.proxy.rowCount()))
+        return [batch for batch in rows if batch is not None]
+
+    def select_batch(self, batch_id: int) -> bool:
+        return select_source_row(self.view, self.proxy, self.model.row_for_batch(batch_id))
 
     def build_context_menu(self) -> QMenu:
         menu = QMenu(self)
@@ -268,6 +283,15 @@ class ActivityPanel(QWidget):
         self.reexport_action.setEnabled(
             bool(job and job.export_id is not None and job.export_type in {t.value for t in ExportType})
         )
+
+    def _activated(self, index: QModelIndex) -> None:
+        batch = index.data(ActivityModel.BatchRole)
+        if batch is not None:
+            self.batchOpenRequested.emit(batch.batch_id)
+            return
+        default = self._default_action()
+        if default is not None:
+            default.trigger()
 
     def _default_action(self) -> QAction | None:
         for action in (self.open_action, self.resume_action, self.retry_action):

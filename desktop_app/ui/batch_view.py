@@ -37,6 +37,7 @@ from desktop_app.ui.batch_model import BATCH_ORDER, BatchColumn, BatchFilterProx
 from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
+from desktop_app.ui.shown_paths import home_relative
 from desktop_app.ui.style import tone, use_readable_sort_arrows
 from desktop_app.ui.table_base import row_table
 from desktop_app.ui.table_placeholder import TablePlaceholder
@@ -279,7 +280,7 @@ class BatchPanel(QWidget):
             self.state_label.setText(f"<b>{state}</b>")
         self.state_label.setToolTip(ELSEWHERE_TIP if view.running_elsewhere else "")
         self.totals_label.setText(totals_text(view))
-        self.folder_label.setText(str(view.folder))
+        self.folder_label.setText(home_relative(view.folder))
         self.folder_label.setToolTip(str(view.folder))
         for group, label in _GROUP_LABELS.items():
             index = self.group_combo.findData(_group_data(group))

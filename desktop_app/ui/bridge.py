@@ -123,6 +123,9 @@ class EngineBridge(QObject):
 
     jobEvent = Signal(object)
     """Every engine event (JobCreated, JobState, JobProgress, ...), progress throttled."""
+    batchChanged = Signal(object)
+    """A batch runner's `BatchChanged` (rows or a batch's state changed without a job
+    event saying so); it is no job's event, so the tracker never sees it."""
     authFailed = Signal(str, object)
     """(site, AuthError): a call or a job found the token refused."""
     activityChanged = Signal(str)
@@ -322,7 +325,12 @@ class EngineBridge(QObject):
     def _deliver_event(self, event: object) -> None:
         if self._closing:
             return
+        from desktop_app.batch.events import BatchChanged
         from desktop_app.engine.events import JobError
+
+        if isinstance(event, BatchChanged):
+            self.batchChanged.emit(event)
+            return
 
         self.jobs.apply(event)  # type: ignore[arg-type]  # every event the engine sends is a JobEvent
         self._update_activity()

@@ -748,7 +748,8 @@ class BulkExportDialog(QDialog):
         self._refresh()
 
     def _browse_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Save packages in", self.folder_edit.text())
+        start = str(Path(self.folder_edit.text().strip()).expanduser())  # "~/…" as the window gives it
+        chosen = QFileDialog.getExistingDirectory(self, "Save packages in", start)
         if chosen:
             self.folder_edit.setText(chosen)
             self.folder_error.hide()

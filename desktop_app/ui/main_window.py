@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from desktop_app.ui.accounts import Accounts, SignIn
     from desktop_app.ui.activity_view import ActivityPanel
     from desktop_app.ui.auto_retry import AutoRetry
+    from desktop_app.ui.bulk_export import BulkExport
     from desktop_app.ui.context_picker import ContextPicker
     from desktop_app.ui.errors_presenter import ErrorPresenter
     from desktop_app.ui.export_options import ExportOptions
@@ -321,6 +322,10 @@ class MainWindow(QMainWindow):
         self.auto_retry: AutoRetry = AutoRetry(self.bridge, self.bridge.jobs, lambda: self.site, parent=self)
         self.auto_retry.resumed.connect(self._auto_resumed)
 
+        from desktop_app.ui.bulk_export import BulkExport
+
+        self.bulk: BulkExport = BulkExport(self)  # File › Bulk export…, the batch windows, batches in Activity
+
     def _action(
         self, text: str, slot: Any, *, shortcut: QKeySequence | str | None = None, tip: str = "", icon_name: str = ""
     ) -> QAction:
@@ -357,6 +362,13 @@ class MainWindow(QMainWindow):
             shortcut=QKeySequence.StandardKey.Open,
             tip="Read a saved .imscc, QTI zip or files zip offline",
             icon_name="archive",
+        )
+        self.bulk_action = self._action(
+            "&Bulk export…",
+            lambda: self.bulk.open_dialog(),
+            shortcut="Ctrl+B",
+            tip="Export many courses at once: yours, an account's or a CSV file's",
+            icon_name="export",
         )
         self.settings_action = self._action(
             "S&ettings…", self.open_settings, shortcut="Ctrl+,", tip="Download folder, exports at once, auto-download"
@@ -405,6 +417,7 @@ class MainWindow(QMainWindow):
 
     def _fill_menus(self) -> None:
         file_menu = self.file_menu
+        file_menu.addAction(self.bulk_action)
         file_menu.addAction(self.open_package_action)
         file_menu.addAction(self.switch_action)
         file_menu.addAction(self.settings_action)
@@ -530,6 +543,7 @@ class MainWindow(QMainWindow):
             self.load_history()
             self.refresh_timer.start()
         self.load_contexts()
+        self.bulk.begin_session()
         self.session_ready = True
 
     def show_connecting(self, text: str) -> None:
@@ -798,6 +812,8 @@ class MainWindow(QMainWindow):
             self.history.model.upsert_exports([event.export])  # Canvas's row as the engine read it
         if isinstance(event, JobWarning):
             self.statusBar().showMessage(event.message, 15000)
+        if view is not None and view.batch_id is not None:
+            return  # a course of a bulk export: its batch window shows it, its batch's end is notified
         if shown and isinstance(event, JobError) and view is not None and view.export_id is None:
             self.options.show_start_problem(event.message)  # refused before Canvas made an export
         self._notify(event)
@@ -1166,15 +1182,22 @@ class MainWindow(QMainWindow):
         running, downloading = self.bridge.jobs.counts() if self.panels_built else (0, 0)
         return running + downloading
 
+    def running_batches(self) -> int:
+        """Bulk exports running now (between two courses too)."""
+        return self.bulk.running_batches() if self.panels_built else 0
+
     def _ask_to_quit(self) -> None:
         """Quit with exports running? They carry on the next time (non-blocking box)."""
         from PySide6.QtWidgets import QMessageBox
 
-        n = self.running_exports()
+        n, batches = self.running_exports(), self.running_batches()
+        running = [f"{n} export{'s' if n != 1 else ''}"] if n else []
+        if batches:
+            running.append(f"{batches} bulk export{'s' if batches != 1 else ''}")
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Quit Canvas Export Manager",
-            f"{n} export{'s are' if n != 1 else ' is'} still running.",
+            f"{' and '.join(running)} {'are' if n + batches != 1 else 'is'} still running.",
             QMessageBox.StandardButton.Cancel,
             self,
         )
@@ -1195,7 +1218,8 @@ class MainWindow(QMainWindow):
         self.quitQuestion.emit(box)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        if self.ask_before_quitting and not self._quit_confirmed and self.isVisible() and self.running_exports():
+        busy = self.running_exports() or self.running_batches()
+        if self.ask_before_quitting and not self._quit_confirmed and self.isVisible() and busy:
             event.ignore()
             self._ask_to_quit()
             return
@@ -1206,6 +1230,7 @@ class MainWindow(QMainWindow):
             self._unsubscribe_jobs = None
         if self.panels_built:
             self.auto_retry.detach()
+            self.bulk.detach()
             self.activity.model.detach()
         if self._notifier is not None:
             self._notifier.close()

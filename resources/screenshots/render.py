@@ -13,10 +13,12 @@ display and nothing of the user's touched):
   exporter, with a selection check);
 - full-window shots, driving the real app against the demo Canvas (no mock-ups):
   welcome.png (a first run), main-window.png (two exports running) and history.png
-  (both packages saved).
+  (both packages saved); and against a simulated Canvas with 300 generated courses,
+  signed in as its admin: bulk-export-dialog.png (File › Bulk export…, An account, one
+  term) and batch-view.png (that batch's window, mid-run).
 
-The app part runs in a temporary home (settings, profiles, job store, downloads) with an
-in-memory keyring. `--dark` renders everything with a plain dark palette (files get a
+The app part runs in a temporary home (HOME, settings, profiles, job store, downloads)
+with an in-memory keyring. `--dark` renders everything with a plain dark palette (files get a
 "-dark" suffix) to check that nothing is drawn in hard-coded colours. A developer tool:
 it lives outside the shipped package on purpose.
 """
@@ -171,8 +173,6 @@ def render_widgets(app, out: Path, suffix: str) -> None:  # type: ignore[no-unty
     history.close()
 
     render_activity(app, out, suffix)
-
-    render_bulk_export(app, out, suffix)
 
     render_package_viewer(app, out, suffix)
 
@@ -378,55 +378,6 @@ def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-unt
     pane.close()
 
 
-def render_bulk_export(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
-    """The bulk export dialog (40 courses over two terms, the Fall term shown, some
-    ticked) and the batch view (30 courses in mixed states sorted by state, one
-    downloading selected)."""
-    from datetime import date
-
-    from PySide6.QtCore import Qt
-
-    from desktop_app.ui.batch_model import BatchColumn
-    from desktop_app.ui.batch_view import BatchPanel
-    from desktop_app.ui.bulk_export_dialog import BulkExportDialog
-    from desktop_app.ui.table_base import select_source_row
-    from tests.gui.batch_factories import FALL, SPRING, accounts, batch_rows, batch_view, term_courses
-
-    dialog = BulkExportDialog(today=date(2026, 12, 6))
-    dialog.set_default_folder(Path("/home/ada/Canvas exports/Term archives"))
-    dialog.set_accounts(accounts())
-    dialog.set_courses(term_courses(40))
-    dialog.set_terms([FALL, SPRING])
-    dialog.term_combo.setCurrentIndex(dialog.term_combo.findData(FALL.id))
-    dialog._term_activated()  # as choosing it does
-    dialog.proxy.set_shown_checked(True)
-    for row in (1, 4, 9):  # a few left out
-        dialog.model.set_checked_rows([dialog.proxy.mapToSource(dialog.proxy.index(row, 0)).row()], False)
-    dialog.skip_recent.setChecked(True)
-    dialog.show()
-    dialog.table.setFocus()
-    app.processEvents()
-    _save(dialog, out / f"bulk-export-dialog{suffix}.png")
-    dialog.close()
-
-    panel = BatchPanel()
-    folder = Path(tempfile.mkdtemp(prefix="cem-shots-")) / "Canvas exports" / "Term archives" / "Fall 2026"
-    folder.mkdir(parents=True)  # a real folder with its report: Open folder and Open report are enabled
-    (folder / "report.csv").write_text("course_id\n")
-    rows = batch_rows(30, folder=folder)
-    panel.show_batch(batch_view(rows, folder=folder), rows)
-    panel.resize(1200, 560)
-    panel.show()
-    app.processEvents()
-    panel.view.sortByColumn(BatchColumn.STATE, Qt.SortOrder.AscendingOrder)  # failed, running, waiting, saved
-    running = next(r for r in rows if r.progress is not None)
-    select_source_row(panel.view, panel.proxy, panel.model.model_row_of(running.position))
-    panel.view.setFocus()
-    app.processEvents()
-    _save(panel, out / f"batch-view{suffix}.png")
-    panel.close()
-
-
 # ---------------------------------------------------------------------------- app shots
 
 
@@ -547,6 +498,110 @@ def render_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[
     return int(status)
 
 
+def render_bulk_app(app, out: Path, suffix: str, home: Path) -> int:  # type: ignore[no-untyped-def]
+    """bulk-export-dialog (An account: the root account, one term, its courses ticked but
+    a few) and batch-view (that batch running, 5 at Canvas), from the real app signed in
+    as the simulator's admin, with 300 generated courses."""
+    from PySide6.QtCore import QTimer
+
+    from desktop_app.app.batch_views import RowStatus
+    from desktop_app.canvas.models import User
+    from desktop_app.profiles import Profile, ProfileStore
+    from desktop_app.simulator import ADMIN_TOKEN, SimulatedCanvas
+    from desktop_app.ui.accounts import SignIn
+    from desktop_app.ui.bulk_export_dialog import CourseSource
+    from desktop_app.ui.session import AppController
+    from desktop_app.ui.settings import AppSettings
+    from desktop_app.ui.table_base import select_source_row
+
+    sim = SimulatedCanvas(export_duration=5.0, bulk_courses=300).start()
+    settings = AppSettings(home / "ui-bulk.ini")
+    settings.download_dir = home / "Canvas exports"
+    ctl = AppController(
+        settings=settings,
+        store_path=home / "jobs-bulk.sqlite3",
+        profiles=ProfileStore(home / "profiles-bulk.json"),
+        quit_app_on_close=False,
+    )
+    state: dict[str, object] = {}
+
+    def wait_for(cond: Callable[[], bool], then: Callable[[], None], limit: float = 60_000) -> None:
+        if cond():
+            then()
+        elif limit <= 0:
+            print("screenshots: timed out (bulk export)", file=sys.stderr)
+            app.exit(1)
+        else:
+            QTimer.singleShot(100, lambda: wait_for(cond, then, limit - 100))
+
+    def signed_in() -> None:
+        dialog = ctl.window.bulk.open_dialog()
+        state["dialog"] = dialog
+        radio = dialog.source_radios[CourseSource.ACCOUNT]
+        wait_for(radio.isEnabled, lambda: (radio.click(), wait_for(lambda: loaded(dialog), choose_term)))
+
+    def loaded(dialog) -> bool:  # type: ignore[no-untyped-def]
+        return dialog.model.rowCount() > 0 and not dialog.busy_label.isVisible() and dialog.term_combo.count() > 1
+
+    def choose_term() -> None:
+        dialog = state["dialog"]
+        term = next(i for i in range(dialog.term_combo.count()) if dialog.term_combo.itemText(i).startswith("Fall"))
+        dialog.term_combo.setCurrentIndex(term)
+        dialog._term_activated()  # as choosing it does: Canvas is asked for that term's courses
+        wait_for(lambda: loaded(dialog), tick)
+
+    def tick() -> None:
+        dialog = state["dialog"]
+        dialog.proxy.set_shown_checked(True)
+        for row in (2, 5, 6):  # a few left out
+            dialog.model.set_checked_rows([dialog.proxy.mapToSource(dialog.proxy.index(row, 0)).row()], False)
+        dialog.skip_recent.setChecked(True)
+        dialog.set_default_folder(Path("~", "Canvas exports", "Term archives"))  # as a user picks one
+        dialog.table.setFocus()
+        QTimer.singleShot(300, shoot_dialog)
+
+    def shoot_dialog() -> None:
+        dialog = state["dialog"]
+        _save(dialog, out / f"bulk-export-dialog{suffix}.png")
+        ctl.window.bulk.windowOpened.connect(lambda w: state.setdefault("batch", w))
+        dialog.start_button.click()
+        wait_for(lambda: running(3), shoot_batch, limit=120_000)
+
+    def running(saved: int) -> bool:
+        batch_window = state.get("batch")
+        view = batch_window.batch() if batch_window is not None else None
+        return view is not None and view.totals.saved >= saved and view.totals.running >= 3
+
+    def shoot_batch() -> None:
+        batch_window = state["batch"]
+        panel = batch_window.panel
+        rows = panel.model.rows()
+        busy = next(r for r in rows if r.status in (RowStatus.AT_CANVAS, RowStatus.DOWNLOADING))
+        select_source_row(panel.view, panel.proxy, panel.model.model_row_of(busy.position))
+        panel.view.setFocus()
+        QTimer.singleShot(1200, lambda: (_save(batch_window, out / f"batch-view{suffix}.png"), finish()))
+
+    def finish() -> None:
+        ctl.window.ask_before_quitting = False
+        ctl.shutdown()
+        app.exit(0)
+
+    ctl.begin(
+        SignIn(
+            Profile("Babbage University", sim.base_url, "Grace Hopper"),
+            ADMIN_TOKEN,
+            User(sim.data.admin_id, "Grace Hopper"),
+        )
+    )
+    wait_for(lambda: ctl.window is not None and ctl.window.session_ready, signed_in)
+    try:
+        status = app.exec()
+    finally:
+        ctl.shutdown()
+        sim.stop()
+    return int(status)
+
+
 def _row(window, job_id):  # type: ignore[no-untyped-def]
     row = window.history.model.row_for_job(job_id)
     return None if row is None else window.history.model.row_at(row)
@@ -575,8 +630,10 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     dark = "--dark" in args
     suffix = "-dark" if dark else ""
-    # Everything the app writes goes to a throwaway home, before the app reads any path.
+    # Everything the app writes goes to a throwaway home, before the app reads any path;
+    # HOME too, so a folder the app shows from `~` gives nothing of this machine away.
     home = Path(tempfile.mkdtemp(prefix="cem-shots-"))
+    os.environ["HOME"] = str(home)
     for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
         os.environ[var] = str(home / sub)
 
@@ -590,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     render_widgets(app, out, suffix)
     if "--widgets-only" in args:
         return 0
-    return render_app(app, out, suffix, home)
+    status = render_app(app, out, suffix, home)
+    return status or render_bulk_app(app, out, suffix, home)
 
 
 if __name__ == "__main__":

@@ -93,50 +93,57 @@ class QtHeartbeat:
 # ------------------------------------------------------------------ the app side
 
 
+def signed_in_app(facts: dict, folder: Path, *, max_concurrent: int, auto_download: bool = True):  # type: ignore[no-untyped-def]
+    """The QApplication (keep it) and the real AppController (everything in `folder`),
+    its main window signed in to the simulator as the teacher with the course list shown."""
+    from desktop_app.canvas.models import User
+    from desktop_app.engine.engine import EngineConfig
+    from desktop_app.profiles import Profile, ProfileStore
+    from desktop_app.simulator import TEACHER_TOKEN
+    from desktop_app.ui.accounts import SignIn
+    from desktop_app.ui.app import freeze_gc_after_first_window, make_application
+    from desktop_app.ui.session import AppController
+    from desktop_app.ui.settings import AppSettings
+
+    qapp = make_application([])
+    _quiet_offscreen_noise()
+    settings = AppSettings(folder / "ui.ini")
+    settings.download_dir = folder / "downloads"
+    settings.auto_download = auto_download
+    controller = AppController(
+        settings=settings,
+        store_path=folder / "jobs.sqlite3",
+        engine_config=EngineConfig(max_concurrent=max_concurrent),
+        profiles=ProfileStore(folder / "profiles.json"),
+        quit_app_on_close=False,
+    )
+    freeze_gc_after_first_window(controller)  # as the app's main() does
+    signin = SignIn(
+        Profile("Benchmark Canvas", facts["base_url"], "Ada Lovelace"),
+        TEACHER_TOKEN,
+        User(facts["teacher_id"], "Ada Lovelace"),
+    )
+    controller.begin(signin)
+    window = controller.window
+    assert window is not None
+    wait_until(lambda: window.session_ready and window.picker.courses.rowCount() > 0, 30, "sign-in and the course list")
+    return qapp, controller
+
+
 class App:
     """The real controller and main window, signed in to the simulator, course chosen."""
 
     def __init__(self, facts: dict, folder: Path) -> None:
-        from desktop_app.canvas.models import Context, User
-        from desktop_app.engine.engine import EngineConfig
-        from desktop_app.profiles import Profile, ProfileStore
-        from desktop_app.simulator import TEACHER_TOKEN
-        from desktop_app.ui.accounts import SignIn
-        from desktop_app.ui.app import freeze_gc_after_first_window, make_application
-        from desktop_app.ui.session import AppController
-        from desktop_app.ui.settings import AppSettings
+        from desktop_app.canvas.models import Context
 
-        self.qapp = make_application([])
-        _quiet_offscreen_noise()
         self.folder = folder
-        settings = AppSettings(folder / "ui.ini")
-        settings.download_dir = folder / "downloads"
-        settings.auto_download = False  # the 10 exports are watched at Canvas only
-        self.controller = AppController(
-            settings=settings,
-            store_path=folder / "jobs.sqlite3",
-            engine_config=EngineConfig(max_concurrent=4),
-            profiles=ProfileStore(folder / "profiles.json"),
-            quit_app_on_close=False,
-        )
         self.done: set[int] = set()
         self.timeline: list[tuple[float, str]] = []  # (perf_counter, job event), to place the stalls
         self.errors: list[str] = []
-        freeze_gc_after_first_window(self.controller)  # as the app's main() does
+        # the 10 exports are watched at Canvas only (auto-download off)
+        self.qapp, self.controller = signed_in_app(facts, folder, max_concurrent=4, auto_download=False)
         self.controller.bridge.jobEvent.connect(self._on_event)
-        signin = SignIn(
-            Profile("Benchmark Canvas", facts["base_url"], "Ada Lovelace"),
-            TEACHER_TOKEN,
-            User(facts["teacher_id"], "Ada Lovelace"),
-        )
-        self.controller.begin(signin)
         self.window = self.controller.window
-        assert self.window is not None
-        wait_until(
-            lambda: self.window.session_ready and self.window.picker.courses.rowCount() > 0,
-            30,
-            "sign-in and the course list",
-        )
         self.ctx = Context.parse(f"course:{facts['main_course_id']}")
         loaded: list[object] = []
         self.window.historyLoaded.connect(loaded.append)
@@ -210,6 +217,23 @@ def _quiet_offscreen_noise() -> None:
             print(message, file=sys.stderr)
 
     previous = qInstallMessageHandler(handler)
+
+
+def gaps_line(recorder: GapRecorder, took: float) -> str:
+    """One run's heartbeat in a line: the longest gap, the GUI's CPU in it, p99, how many over target."""
+    return (
+        f"longest gap {recorder.max_ms:.1f} ms (GUI thread CPU in it {recorder.cpu_in_longest_ms():.1f} ms), "
+        f"p99 {recorder.p99_ms():.1f} ms, over {TARGET_MS:.0f} ms: {recorder.over(TARGET_MS)} of "
+        f"{len(recorder.gaps)} ({took:.1f} s)"
+    )
+
+
+def print_stalls(stalls: dict[str, int]) -> None:
+    """Where the GUI thread was while its heartbeat was late, most often first."""
+    if stalls:
+        banner(f"where the GUI thread was when its heartbeat was over {TARGET_MS / 2:.0f} ms late (sampled every 3 ms)")
+        for where, count in sorted(stalls.items(), key=lambda kv: -kv[1])[:8]:
+            print(f"  {count:3d} x {where}")
 
 
 def idle_for(seconds: float) -> None:
@@ -319,20 +343,11 @@ def main() -> None:
                             print(
                                 f"    gap {gap:.0f} ms (GUI CPU {cpu:.0f} ms) at +{at - started:.2f} s, after {before}"
                             )
-                    print(
-                        f"  run {run + 1}/{args.runs} {name}: longest gap {recorder.max_ms:.1f} ms "
-                        f"(GUI thread CPU in it {recorder.cpu_in_longest_ms():.1f} ms), p99 {recorder.p99_ms():.1f} "
-                        f"ms, over {TARGET_MS:.0f} ms: {recorder.over(TARGET_MS)} of {len(recorder.gaps)} "
-                        f"({took:.1f} s)",
-                        flush=True,
-                    )
+                    print(f"  run {run + 1}/{args.runs} {name}: {gaps_line(recorder, took)}", flush=True)
         finally:
             app.close()
 
-    if stalls:
-        banner(f"where the GUI thread was when its heartbeat was over {TARGET_MS / 2:.0f} ms late (sampled every 3 ms)")
-        for where, count in sorted(stalls.items(), key=lambda kv: -kv[1])[:8]:
-            print(f"  {count:3d} x {where}")
+    print_stalls(stalls)
     ours, idle, beside = results["ours"], results["idle window"], results["idle window, same jobs elsewhere"]
     typical = median([r.max_ms for r in ours])
     banner("results")

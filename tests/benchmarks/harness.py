@@ -489,13 +489,16 @@ def simulator_process(
     export_duration: float = 2.0,
     redirect: dict[int, tuple[str, int]] | None = None,
     redirect_all: tuple[str, int] | None = None,
+    bulk_courses: int = 0,
 ) -> Iterator[dict[str, Any]]:
     """A SimulatedCanvas in its own process, so its Python threads do not compete for our
     GIL: what we measure is our loop, not the simulator; it runs at a lower CPU priority
     (nice 10), as a remote Canvas would not use our cores at all. Yields its facts (base_url,
-    files_base_url, main_course_id, group_id, exported history export ids by context)."""
+    files_base_url, main_course_id, group_id, exported history export ids by context);
+    `bulk_courses` generated courses join the sample ones (the teacher teaches every 25th)."""
     spec = {
         "export_duration": export_duration,
+        "bulk_courses": bulk_courses,
         "redirect": {str(k): v for k, v in (redirect or {}).items()},
         "redirect_all": redirect_all,
     }
@@ -533,7 +536,9 @@ def _serve_sim(spec_text: str) -> None:
         os.nice(10)
     # A generous bucket: these benchmarks measure our loop, not Canvas's throttling.
     throttle = ThrottleSettings(hwm=1e9)
-    with SimulatedCanvas(export_duration=spec["export_duration"], throttle=throttle) as sim:
+    with SimulatedCanvas(
+        export_duration=spec["export_duration"], throttle=throttle, bulk_courses=spec.get("bulk_courses", 0)
+    ) as sim:
         redirects = {int(k): tuple(v) for k, v in spec["redirect"].items()}
         everything = tuple(spec["redirect_all"]) if spec.get("redirect_all") else None
         sim.package_redirect = lambda export_id: redirects.get(export_id) or everything  # type: ignore[assignment]

@@ -109,7 +109,7 @@ def test_a_window_made_without_panels_shows_its_starting_page_until_the_session(
     assert window.picker is picker and window.pages.count() == 2
     assert window.pages.currentWidget() is window.starting_page  # nothing to work with yet
     assert picker.status_label.text() == "Connecting to the demo Canvas…"
-    assert _menu_texts(window)[0] == ["Open package…", "Switch Canvas site…", "Settings…", "Quit"]
+    assert _menu_texts(window)[0] == ["Bulk export…", "Open package…", "Switch Canvas site…", "Settings…", "Quit"]
 
     window.show_session_pending(teacher_signin(sim))
     assert window.pages.currentWidget() is window.main_splitter
@@ -132,6 +132,7 @@ def test_menus_shortcuts_and_accessible_names(qtbot, window: MainWindow) -> None
     assert menus == ["File", "Export", "View", "Help"]
     file_menu = window.menuBar().actions()[0].menu()
     assert [a.text().replace("&", "") for a in file_menu.actions() if a.text()] == [
+        "Bulk export…",
         "Open package…",
         "Switch Canvas site…",
         "Settings…",

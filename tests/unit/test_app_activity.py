@@ -62,6 +62,7 @@ def test_only_passing_problems_are_retried_by_themselves() -> None:
         JobView(2, status=JobStatus.INTERRUPTED, error_kind="AuthError", site=SITE),
         JobView(3, status=JobStatus.INTERRUPTED, error_kind="UnreachableError", site="https://other"),
         JobView(4, status=JobStatus.FAILED, error_kind="ServerError", site=SITE),
+        JobView(5, status=JobStatus.INTERRUPTED, error_kind="ServerError", site=SITE, batch_id=3),  # its runner's
     ]
     assert [v.job_id for v in waiting_for_canvas(views, SITE)] == [1]
 
