@@ -29,8 +29,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_app.app.batch_views import BatchView
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
@@ -248,6 +252,24 @@ def render_package_viewer(app, out: Path, suffix: str) -> None:  # type: ignore[
     viewer.close()
 
 
+def _sample_batch(site: str, root: Path, now: datetime) -> BatchView:
+    """A term's bulk export half-way, as the Activity view lists it."""
+    from desktop_app.app.batch_views import BatchState, BatchTotals, BatchView
+
+    totals = BatchTotals(saved=96, running=5, waiting=48, failed=2, bytes_saved=12_400_000_000)
+    return BatchView(
+        batch_id=3,
+        name="Fall 2026 Common Cartridge 2026-12-06",
+        site=site,
+        export_type="common_cartridge",
+        folder=root / "Bulk exports",
+        state=BatchState.RUNNING,
+        totals=totals,
+        created_at=now,
+        eta_seconds=600,
+    )
+
+
 def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-untyped-def]
     """The Activity view: jobs of three courses, a group and My files in every state,
     the interrupted one selected with its details; then the details pane alone."""
@@ -355,7 +377,8 @@ def render_activity(app, out: Path, suffix: str) -> None:  # type: ignore[no-unt
     panel = ActivityPanel(tracker)
     panel.set_site(site)
     panel.set_titles(titles)
-    panel.resize(1200, 380)
+    panel.model.set_batches([_sample_batch(site, root, now)])
+    panel.resize(1200, 400)
     panel.splitter.setSizes([880, 320])
     panel.show()
     app.processEvents()
