@@ -49,7 +49,7 @@ from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
-from desktop_app.ui.table_base import row_table, select_index, select_source_row
+from desktop_app.ui.table_base import row_table, select_index, select_source_row, size_columns
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet on this Canvas site. Start one in the Export area."
@@ -78,25 +78,20 @@ class ActivityPanel(QWidget):
         self.view.setItemDelegateForColumn(
             ActivityColumn.STATE, ProgressDelegate(ActivityModel.ProgressRole, self.view)
         )
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        metrics = self.fontMetrics()
-        samples = {
-            ActivityColumn.WHAT: "Introduction to Programming",
-            ActivityColumn.TYPE: "Common Cartridge",
-            ActivityColumn.STATE: "Downloading 100%  ",
-            ActivityColumn.SIZE: "999.9 MB",
-            ActivityColumn.SAVED: "course-export.imscc",
-            ActivityColumn.UPDATED: "2025-12-31 23:59",
-        }
-        for column, sample in samples.items():
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+        size_columns(
+            self.view,
+            {
+                ActivityColumn.WHAT: "Introduction to Programming",
+                ActivityColumn.TYPE: "Common Cartridge",
+                ActivityColumn.STATE: "Downloading 100%  ",
+                ActivityColumn.SIZE: "999.9 MB",
+                ActivityColumn.SAVED: "course-export.imscc",
+                ActivityColumn.UPDATED: "2025-12-31 23:59",
+            },
+            padding=28,
+        )
         # the name takes what is left, so the whole row fits without a horizontal scroll
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(ActivityColumn.WHAT, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(60)
+        self.view.horizontalHeader().setSectionResizeMode(ActivityColumn.WHAT, QHeaderView.ResizeMode.Stretch)
 
         self.open_action = self._action("Open file", "open", "Open the saved package", "Ctrl+Return")
         self.show_in_folder_action = self._action(

@@ -39,7 +39,7 @@ from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.shown_paths import home_relative
 from desktop_app.ui.style import tone, use_readable_sort_arrows
-from desktop_app.ui.table_base import row_table
+from desktop_app.ui.table_base import row_table, size_columns
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "This batch has no courses."
@@ -162,22 +162,19 @@ class BatchPanel(QWidget):
         self.view = row_table(self, self.proxy, "The courses of this batch")
         self.view.setObjectName("batchTable")
         self.view.setItemDelegateForColumn(BatchColumn.STATE, ProgressDelegate(BatchRowsModel.ProgressRole, self.view))
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.view.horizontalHeader()
-        header.setHighlightSections(False)
         use_readable_sort_arrows(header)
-        metrics = self.fontMetrics()
-        samples = {
-            BatchColumn.COURSE: "ECON 191 · Principles of Microeconomics",
-            BatchColumn.SIS_ID: "ECON-2026FA-0042",
-            BatchColumn.TERM: "Spring 2026",
-            BatchColumn.STATE: "Exporting at Canvas 100%",
-            BatchColumn.SIZE: "999.9 MB",
-            BatchColumn.FILE: "cell-biology-export.imscc",
-        }
-        for column, sample in samples.items():
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
-        header.setMinimumSectionSize(60)
+        size_columns(
+            self.view,
+            {
+                BatchColumn.COURSE: "ECON 191 · Principles of Microeconomics",
+                BatchColumn.SIS_ID: "ECON-2026FA-0042",
+                BatchColumn.TERM: "Spring 2026",
+                BatchColumn.STATE: "Exporting at Canvas 100%",
+                BatchColumn.SIZE: "999.9 MB",
+                BatchColumn.FILE: "cell-biology-export.imscc",
+            },
+        )
         header.setStretchLastSection(True)  # the reason takes what is left
         header.setSortIndicator(BATCH_ORDER, Qt.SortOrder.AscendingOrder)  # the batch's order, no arrow
         self.view.setSortingEnabled(True)

@@ -73,7 +73,7 @@ from desktop_app.ui.icons import icon
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.settings import check_download_folder
 from desktop_app.ui.style import tone_html
-from desktop_app.ui.table_base import row_table
+from desktop_app.ui.table_base import row_table, size_columns
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 MAX_AT_CANVAS = 20
@@ -244,19 +244,16 @@ class BulkExportDialog(QDialog):
 
         self.table = row_table(box, self.proxy, "Courses to export")
         self.table.setObjectName("courseChoiceTable")
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        metrics = self.fontMetrics()
-        for column, sample in (
-            (ChoiceColumn.SIS_ID, "ECON-2026FA-0042"),
-            (ChoiceColumn.TERM, "Spring 2027"),
-            (ChoiceColumn.TEACHERS, "Katherine Johnson"),
-        ):
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
+        size_columns(
+            self.table,
+            {
+                ChoiceColumn.SIS_ID: "ECON-2026FA-0042",
+                ChoiceColumn.TERM: "Spring 2027",
+                ChoiceColumn.TEACHERS: "Katherine Johnson",
+            },
+        )
         # the course takes what is left, so the row fits without a horizontal scroll
-        header.setSectionResizeMode(ChoiceColumn.COURSE, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(60)
+        self.table.horizontalHeader().setSectionResizeMode(ChoiceColumn.COURSE, QHeaderView.ResizeMode.Stretch)
         self.table.installEventFilter(self)
         self.placeholder = TablePlaceholder(
             self.table, self.proxy, self.model, NO_COURSES_TEXT, "courseChoicePlaceholder", no_match_text=NO_MATCH_TEXT

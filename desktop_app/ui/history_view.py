@@ -43,7 +43,7 @@ from desktop_app.ui.icons import icon
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.style import use_readable_sort_arrows
-from desktop_app.ui.table_base import row_table, select_index, select_source_row
+from desktop_app.ui.table_base import row_table, select_index, select_source_row, size_columns
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet — start one above."
@@ -95,9 +95,7 @@ class HistoryPanel(QWidget):
 
         self.view = row_table(self, self.proxy, "Export history")
         self.view.setItemDelegateForColumn(Column.STATE, ProgressDelegate(HistoryModel.ProgressRole, self.view))
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.view.horizontalHeader()
-        header.setHighlightSections(False)
         use_readable_sort_arrows(header)  # newest first shows a down arrow
         header.setSectionsMovable(True)
         header.setStretchLastSection(True)
@@ -254,20 +252,20 @@ class HistoryPanel(QWidget):
 
     def _set_initial_widths(self) -> None:
         """Widths from the font, not from the data: measuring 5,000 rows would stall."""
-        metrics = self.fontMetrics()
-        samples = {
-            Column.ID: "0000000",
-            Column.STARTED: "2025-12-31 23:59",
-            Column.BY: "Firstname Lastname",
-            Column.TYPE: "Common Cartridge",
-            Column.STATE: "Downloading 100%  ",
-            Column.SIZE: "999.9 MB",
-            Column.EXPIRES: "in 30 days",
-            Column.SAVED: "course-export.imscc",
-        }
-        header = self.view.horizontalHeader()
-        for column, sample in samples.items():
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+        size_columns(
+            self.view,
+            {
+                Column.ID: "0000000",
+                Column.STARTED: "2025-12-31 23:59",
+                Column.BY: "Firstname Lastname",
+                Column.TYPE: "Common Cartridge",
+                Column.STATE: "Downloading 100%  ",
+                Column.SIZE: "999.9 MB",
+                Column.EXPIRES: "in 30 days",
+                Column.SAVED: "course-export.imscc",
+            },
+            padding=28,
+        )
 
     # ------------------------------------------------------------------ public API
     def set_url_opener(self, opener: UrlOpener | None) -> None:

@@ -7,7 +7,7 @@ but never edited. Subclasses keep their rows in `self._rows`, name their columns
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -94,4 +94,16 @@ def row_table(parent: QWidget, model: QAbstractItemModel, accessible_name: str) 
     rows = view.verticalHeader()
     rows.setVisible(False)
     rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(view.fontMetrics().height() + 10)
+    view.horizontalHeader().setHighlightSections(False)
     return view
+
+
+def size_columns(view: QTableView, samples: Mapping[int, str], *, padding: int = 24) -> None:
+    """Column widths from the font and each column's widest usual text, not from the
+    data: measuring thousands of rows would stall the window."""
+    header = view.horizontalHeader()
+    metrics = view.fontMetrics()
+    for column, sample in samples.items():
+        header.resizeSection(column, metrics.horizontalAdvance(sample) + padding)
+    header.setMinimumSectionSize(60)
