@@ -210,6 +210,19 @@ async def record_batch(services: Services, plan: BatchPlan) -> int:
         ContextKind.COURSE, ExportType(plan.options.export_type)
     )
     batch_runs = runs(services)
+    busy = next(
+        (
+            b
+            for b in await asyncio.to_thread(batch_runs.store().batches)
+            if b.state is not BatchState.FINISHED and b.options.folder == plan.options.folder
+        ),
+        None,
+    )
+    if busy is not None:  # two batches would rewrite one report.csv and SHA256SUMS in turn
+        raise ValidationError(
+            f"Batch {busy.id} ({busy.name}, {busy.state.label.lower()}) saves into {plan.options.folder}: "
+            f"let it finish or resume it, or choose another folder."
+        )
     batch = await asyncio.to_thread(
         batch_runs.store().create,
         name=plan.name,

@@ -212,3 +212,28 @@ def test_a_csv_of_sis_ids_with_a_deleted_and_a_forbidden_course_reports_why_and_
     assert "no course" in rows[1]["error"] and "may not export" in rows[2]["error"]
     assert "NOPE-1" in rows[4]["error"]
     assert len(posts(sim)) == 2
+
+
+def test_a_folder_of_an_unfinished_batch_is_refused_for_a_second_batch(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    from desktop_app.simulator import TEACHER_TOKEN
+
+    sim.export_duration = 2.0
+    folder = tmp_path / "archive"
+    first = subprocess.Popen(
+        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
+        env=cli_env(tmp_path, sim),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
+    sim.faults.revoke_token(TEACHER_TOKEN)
+    assert first.wait(timeout=100) == 3  # batch 1 is paused until someone signs in again
+    token = sim.issue_token(sim.data.teacher_id)
+    second = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), token=token)
+    assert second.returncode == 2 and "Batch 1" in second.stderr and "another folder" in second.stderr
+    elsewhere = tmp_path / "b"
+    other = cli(
+        tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(elsewhere), "--wait", token=token
+    )
+    assert other.returncode == 0, other.stderr
