@@ -58,19 +58,19 @@ def report_rows(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) 
         rows.append(
             [
                 _text(target.course_id),
-                target.sis_course_id or "",
-                target.course_code,
-                target.name,
-                target.term,
+                _cell(target.sis_course_id or ""),
+                _cell(target.course_code),
+                _cell(target.name),
+                _cell(target.term),
                 _text(shown.export_id if shown else None),
                 status.value,
-                shown_path(saved, batch.options.folder) if saved else "",
+                _cell(shown_path(saved, batch.options.folder)) if saved else "",
                 _text(shown.size if shown and saved else None),
                 (shown.sha256 or "") if shown and saved else "",
                 _time(job.created_at if job else None),
                 _time(shown.finished_at if shown and saved else None),
-                error or "",
-                *(target.extra.get(c, "") for c in extra),
+                _cell(error or ""),
+                *(_cell(target.extra.get(c, "")) for c in extra),
             ]
         )
     return rows
@@ -122,6 +122,17 @@ def _replace(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A text cell a spreadsheet will not run: course names, SIS ids and CSV columns
+    come from other people, and `=HYPERLINK(…)` or `@SUM(…)` in a course name would be a
+    formula when the report is opened in Excel or LibreOffice. Such a cell starts with
+    an apostrophe, which spreadsheets hide and scripts can strip (OWASP's advice)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _text(value: int | None) -> str:

@@ -167,3 +167,12 @@ def test_an_interrupted_course_waits_while_the_batch_runs_and_fails_once_it_ende
 def test_options_are_checked(tmp_path: Path, kw: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         BatchOptions("zip", tmp_path, **kw)  # type: ignore[arg-type]
+
+
+def test_report_cells_from_other_people_never_become_spreadsheet_formulas(tmp_path: Path) -> None:
+    hostile = BatchTarget(1, "@SUM(1+1)", '=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-2+3", {"note": "=1+1"})
+    items = [BatchItem(1, 0, hostile, ItemState.FAILED, reason="=evil()")]
+    rows = report_rows(_batch(tmp_path, extra=("note",)), items, {})
+    assert rows[1][1:5] == ["'@SUM(1+1)", '\'=HYPERLINK("http://x")', "'+cmd|' /C calc'!A0", "'-2+3"]
+    assert rows[1][12] == "'=evil()" and rows[1][13] == "'=1+1"
+    assert rows[1][0] == "1"  # our own numbers stay numbers
