@@ -139,7 +139,7 @@ create_and_verify() {  # $1 = the canvas-exports binary, $2 = label
 }
 
 batch_and_verify() {  # $1 = the canvas-exports binary: a bulk export, waited for and handed to a worker
-  local dest="$WORK/batch" id i state
+  local dest="$WORK/batch" id i state shown
   CANVAS_TOKEN="$TOKEN" CANVAS_BASE_URL="$BASE_URL" timeout "$TIMEOUT" \
     "$1" batch start --mine --type zip --to "$dest" --wait > "$WORK/batch.out" 2> "$WORK/batch.err" \
     || { cat "$WORK/batch.err" >&2; fail "frozen 'canvas-exports batch start --mine --wait' failed"; }
@@ -151,8 +151,9 @@ batch_and_verify() {  # $1 = the canvas-exports binary: a bulk export, waited fo
     "$1" batch start --mine --type zip --to "$WORK/batch2" 2> "$WORK/batch2.err" | tail -n 1)" \
     || { cat "$WORK/batch2.err" >&2; fail "frozen 'canvas-exports batch start' (background) failed"; }
   for i in $(seq 1 600); do  # a deadline, polling the batch's own state
-    state="$(CANVAS_TOKEN="$TOKEN" CANVAS_BASE_URL="$BASE_URL" "$1" batch show "$id" --json | head -n 1 \
-      | sed -n 's/.*"state": "\([a-z_]*\)".*/\1/p')"
+    shown="$(CANVAS_TOKEN="$TOKEN" CANVAS_BASE_URL="$BASE_URL" "$1" batch show "$id" --json)" \
+      || fail "frozen 'canvas-exports batch show $id' failed"
+    state="$(sed -n '1s/.*"state": "\([a-z_]*\)".*/\1/p' <<<"$shown")"
     [ "$state" = finished ] && break
     sleep 0.1
   done

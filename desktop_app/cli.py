@@ -64,6 +64,7 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_UNREACHABLE = 4
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell tool killed by it
 
 PROG = "canvas-exports"
 APP_NAME = "canvas-export-manager"
@@ -859,6 +860,16 @@ def _report_unexpected(exc: Exception, command: str, secrets: set[str], output: 
     return EXIT_FAILED
 
 
+def _quiet_stdout(out: TextIO) -> None:
+    """The reader of stdout went away: point it at the null device, so the final flush
+    at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+    except (OSError, ValueError):  # not a real file (a test's StringIO)
+        pass
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -887,6 +898,9 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except ValueError as exc:  # e.g. a bad base URL or an impossible combination of options
         output.note(f"{PROG}: error: {exc}")
         return EXIT_USAGE
+    except BrokenPipeError:  # `canvas-exports list | head`: the reader has all it wants
+        _quiet_stdout(out)
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
         output.note(f"{PROG}: error: {exc.strerror or exc}")
         return EXIT_FAILED

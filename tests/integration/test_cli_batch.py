@@ -237,3 +237,21 @@ def test_a_folder_of_an_unfinished_batch_is_refused_for_a_second_batch(sim: Simu
         tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(elsewhere), "--wait", token=token
     )
     assert other.returncode == 0, other.stderr
+
+
+def test_a_closed_pipe_ends_the_command_quietly(
+    sim: SimulatedCanvas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from desktop_app.cli import main
+
+    class ClosedPipe(io.StringIO):  # `canvas-exports … | head -n 1` once head has exited
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    for name, value in cli_env(tmp_path, sim).items():
+        monkeypatch.setenv(name, value)
+    err = io.StringIO()
+    assert main(["list", "course:101"], stdout=ClosedPipe(), stderr=err) == 141
+    assert err.getvalue() == ""
