@@ -16,6 +16,8 @@ enough that Canvas's job queue and the user's rate limit stay comfortable."""
 MAX_AT_CANVAS_LIMIT = 20
 """The highest `max_at_canvas` accepted (Canvas runs exports as low-priority jobs; more
 at once only queues them there)."""
+MAX_SKIP_DAYS = 36_500
+"""The longest `skip_within_days` accepted (100 years): "that long ago" must be a date."""
 
 
 class ItemState(str, enum.Enum):
@@ -66,8 +68,9 @@ class BatchOptions:
     def __post_init__(self) -> None:
         if not 1 <= self.max_at_canvas <= MAX_AT_CANVAS_LIMIT:
             raise ValueError(f"at most 1 to {MAX_AT_CANVAS_LIMIT} exports at Canvas at once")
-        if self.skip_within_days is not None and self.skip_within_days < 0:
-            raise ValueError("--skip-if-saved-within needs a number of days of 0 or more")
+        days = self.skip_within_days
+        if days is not None and not 0 <= days <= MAX_SKIP_DAYS:  # also False for NaN
+            raise ValueError(f"--skip-if-saved-within needs a number of days from 0 to {MAX_SKIP_DAYS:,}")
         if self.keep is not None and self.keep < 1:
             raise ValueError("--keep needs 1 or more")
 

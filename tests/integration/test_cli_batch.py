@@ -63,6 +63,7 @@ def test_a_csv_with_bad_rows_is_refused_with_line_numbers_before_any_request(
     [
         (["--mine", "--max-at-canvas", "0"], "at most 1 to 20"),
         (["--mine", "--keep", "0"], "--keep needs 1 or more"),
+        (["--mine", "--skip-if-saved-within", "inf"], "--skip-if-saved-within needs"),
         (["--mine", "--search", "x"], "at least 2 characters"),
         (["--mine", "--course", "course:1"], "not allowed with argument"),
         (["--course", "group:7"], "not a course"),

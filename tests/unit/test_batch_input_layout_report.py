@@ -162,7 +162,15 @@ def test_an_interrupted_course_waits_while_the_batch_runs_and_fails_once_it_ende
 
 @pytest.mark.parametrize(
     ("kw", "message"),
-    [({"max_at_canvas": 0}, "at most 1 to 20"), ({"keep": 0}, "--keep"), ({"skip_within_days": -1}, "days")],
+    [
+        ({"max_at_canvas": 0}, "at most 1 to 20"),
+        ({"keep": 0}, "--keep"),
+        ({"skip_within_days": -1}, "days"),
+        # no date is that far back: the runner's `now - D days` would overflow mid-batch
+        ({"skip_within_days": float("inf")}, "days"),
+        ({"skip_within_days": float("nan")}, "days"),
+        ({"skip_within_days": 1e308}, "days"),
+    ],
 )
 def test_options_are_checked(tmp_path: Path, kw: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
