@@ -23,6 +23,7 @@ from pathlib import Path
 from desktop_app.app.batch_views import RowGroup, RowStatus
 from desktop_app.batch.model import Batch, BatchItem
 from desktop_app.batch.rows import row_status, shown_path
+from desktop_app.canvas.text import printable
 from desktop_app.engine.store import Job
 
 REPORT_NAME = "report.csv"
@@ -64,7 +65,7 @@ def report_rows(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) 
                 _cell(target.term),
                 _text(shown.export_id if shown else None),
                 status.value,
-                _cell(shown_path(saved, batch.options.folder)) if saved else "",
+                _file_cell(shown_path(saved, batch.options.folder)) if saved else "",
                 _text(shown.size if shown and saved else None),
                 (shown.sha256 or "") if shown and saved else "",
                 _time(job.created_at if job else None),
@@ -128,11 +129,21 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(text: str) -> str:
-    """A text cell a spreadsheet will not run: course names, SIS ids and CSV columns
-    come from other people, and `=HYPERLINK(…)` or `@SUM(…)` in a course name would be a
-    formula when the report is opened in Excel or LibreOffice. Such a cell starts with
-    an apostrophe, which spreadsheets hide and scripts can strip (OWASP's advice)."""
+    """A text cell a spreadsheet will not run and a terminal will not obey: course names,
+    SIS ids and CSV columns come from other people, and `=HYPERLINK(…)` or `@SUM(…)` in a
+    course name would be a formula when the report is opened in Excel or LibreOffice.
+    Such a cell starts with an apostrophe, which spreadsheets hide and scripts can strip
+    (OWASP's advice). Control characters (escape sequences for `cat report.csv`) and
+    bidi controls (a row that reads as another course's) are dropped; newlines stay,
+    quoted as CSV does."""
+    text = printable(text)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _file_cell(path: str) -> str:
+    """A saved file's path, never a formula and still a path: a folder named after a
+    term like "-2026/27" is written `./-2026-27/…`, which a script can open as it is."""
+    return "./" + path if path.startswith(_FORMULA_START) else path
 
 
 def _text(value: int | None) -> str:

@@ -184,3 +184,27 @@ def test_report_cells_from_other_people_never_become_spreadsheet_formulas(tmp_pa
     assert rows[1][1:5] == ["'@SUM(1+1)", '\'=HYPERLINK("http://x")', "'+cmd|' /C calc'!A0", "'-2+3"]
     assert rows[1][12] == "'=evil()" and rows[1][13] == "'=1+1"
     assert rows[1][0] == "1"  # our own numbers stay numbers
+
+
+def test_report_cells_hold_no_terminal_escapes_or_bidi_controls(tmp_path: Path) -> None:
+    # `cat report.csv` in a terminal must not retitle or clear it, and a bidi override
+    # must not make one course's row read as another's
+    hostile = BatchTarget(1, "S\x1b]0;owned\x07", "\x00=1+1", "\u202eevil\u202c \x1b[2J name", "Fall\r\n2026")
+    items = [BatchItem(1, 0, hostile, ItemState.FAILED, reason="no\x9b31m")]
+    row = report_rows(_batch(tmp_path), items, {})[1]
+    assert row[1:5] == ["S]0;owned", "'=1+1", "evil [2J name", "Fall\n2026"]
+    assert row[12] == "no31m"
+
+
+def test_the_file_column_stays_a_path_a_script_can_open(tmp_path: Path) -> None:
+    # a term called "-2026/27" is the folder "-2026-27"; an apostrophe before it would
+    # name a file that does not exist, so the path is written as "./-2026-27/…" instead
+    folder = tmp_path / "archive"
+    (folder / "-2026-27").mkdir(parents=True)
+    package = folder / "-2026-27" / "a.zip"
+    package.write_bytes(b"one")
+    items = [BatchItem(1, 0, BatchTarget(1, None, "C", "N", "-2026/27"), ItemState.JOB, job_id=1)]
+    write_report(_batch(folder), items, {1: _job(1, package)})
+    (row,) = csv.DictReader((folder / "report.csv").open(encoding="utf-8", newline=""))
+    assert row["file"] == "./-2026-27/a.zip" and (folder / row["file"]).read_bytes() == b"one"
+    assert row["term"] == "'-2026/27"
