@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_AUTH, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
 WORKER_LOG = "batch-{id}.log"
+_LINE_BREAKS = re.compile("[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser, number: Any, course: Any) -> None:
@@ -251,7 +253,8 @@ class BatchCommands:
             self.output.note("No batches on this Canvas site yet.")
         for view in views:
             self.output.result(
-                view_json(view), f"{view.batch_id:>4}  {view.state.label:<22}  {view.name}  —  {_totals_line(view)}"
+                view_json(view),
+                one_line(f"{view.batch_id:>4}  {view.state.label:<22}  {view.name}  —  {_totals_line(view)}"),
             )
         return EXIT_OK
 
@@ -266,7 +269,7 @@ class BatchCommands:
             raise ValidationError(f"There is no batch {self.args.batch_id}.") from None
         view = await batches.batch_view(services, self.args.batch_id, rows)
         self.output.result(
-            view_json(view), f"batch {view.batch_id}: {view.name} ({view.state.label}) — {_totals_line(view)}"
+            view_json(view), one_line(f"batch {view.batch_id}: {view.name} ({view.state.label}) — {_totals_line(view)}")
         )
         for row in rows:
             self.output.result(row_json(row), row_line(row))
@@ -320,11 +323,19 @@ def _totals_line(view: BatchView) -> str:
     return " · ".join(parts)
 
 
+def one_line(text: str) -> str:
+    """`text` on one line: a course named "Cells\\n   9  Saved …" must not add a line to
+    a nightly log that seems to be ours (JSON output escapes line breaks itself)."""
+    return _LINE_BREAKS.sub(" ", text)
+
+
 def row_line(row: BatchRowView) -> str:
     course = " ".join(p for p in (row.course_code, row.name) if p) or (row.sis_course_id or "")
     ident = row.course_id if row.course_id is not None else f"sis_course_id:{row.sis_course_id}"
     tail = row.file or row.reason or ""
-    return f"{row.position + 1:>4}  {row.status.label:<24}  {course} ({ident})" + (f"  {tail}" if tail else "")
+    return one_line(
+        f"{row.position + 1:>4}  {row.status.label:<24}  {course} ({ident})" + (f"  {tail}" if tail else "")
+    )
 
 
 def row_json(row: BatchRowView) -> dict[str, Any]:

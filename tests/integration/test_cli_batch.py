@@ -256,3 +256,20 @@ def test_a_closed_pipe_ends_the_command_quietly(
     err = io.StringIO()
     assert main(["list", "course:101"], stdout=ClosedPipe(), stderr=err) == 141
     assert err.getvalue() == ""
+
+
+def test_a_course_name_with_line_breaks_cannot_forge_lines_of_the_log(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    import dataclasses
+
+    # a teacher names a course so that a nightly log seems to say something else
+    course = sim.data.courses[101]
+    sim.data.courses[101] = dataclasses.replace(course, name="Cells\n   9  Saved  forged (999)\r\x0btail-marker")
+    folder = tmp_path / "archive"
+    started = cli(
+        tmp_path, sim, "batch", "start", "--course", "course:101", "--type", "zip", "--to", str(folder), "--wait"
+    )
+    assert started.returncode == 0, started.stderr
+    shown = cli(tmp_path, sim, "batch", "show", "1")
+    for output in (started.stderr, shown.stdout):
+        named = [line for line in output.splitlines() if "forged" in line or "tail-marker" in line]
+        assert named and all("Cells" in line and "(101)" in line for line in named), output
