@@ -80,13 +80,15 @@ def report_rows(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) 
 def sums_lines(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) -> list[str]:
     """`SHA256SUMS` lines (`<hex>  <path>`), GNU's escaping for names with `\\` or a newline."""
     lines = []
+    listed: set[int] = set()  # a package two rows share (one course named twice) is listed once
     for item in items:
         job_id = item.skipped_job_id if item.skipped_job_id is not None else item.job_id
         job = jobs.get(job_id) if job_id is not None else None
-        if job is None or job.sha256 is None or job.saved_path is None or job.removed_at is not None:
+        if job is None or job.id in listed or job.sha256 is None or job.saved_path is None or job.removed_at:
             continue
         if job_id == item.job_id and row_status(item, job, batch.state) is not RowStatus.SAVED:
             continue
+        listed.add(job.id)
         name = shown_path(job.saved_path, batch.options.folder)
         if "\\" in name or "\n" in name or "\r" in name:
             escaped = name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")

@@ -282,7 +282,7 @@ class BatchRunner:
             self._retry_later_or_fail(item, err)
             return 0
         item = self.batches.item(batch.id, item.position)
-        if await self._skip_if_recent(batch, item):
+        if self._skip_twin(item) or await self._skip_if_recent(batch, item):
             return 0
         assert target.course_id is not None
         try:
@@ -319,6 +319,30 @@ class BatchRunner:
         )
         self._emit(BatchChanged(batch.id, (item.position,)))
         return updated.target
+
+    def _skip_twin(self, item: BatchItem) -> bool:
+        """Skip a course another row of the batch already exports: a CSV naming it by id
+        and by SIS id, or `--course` naming it twice. Only Canvas's answer shows they are
+        one course, and a second export of it would only cost Canvas time."""
+        twin = next(
+            (
+                other
+                for other in self.batches.items(item.batch_id)
+                if other.state is ItemState.JOB
+                and other.position != item.position
+                and other.target.course_id == item.target.course_id
+            ),
+            None,
+        )
+        if twin is None:
+            return False
+        self._settle(
+            item,
+            ItemState.SKIPPED,
+            f"The same course as row {twin.position + 1} of this batch: exported once, there.",
+            skipped_job_id=twin.job_id,
+        )
+        return True
 
     def _retry_later_or_fail(self, item: BatchItem, err: CanvasError) -> None:
         if self._retries.exhausted(_item_key(item)):

@@ -112,11 +112,19 @@ def test_a_batch_saves_each_course_in_its_term_folder_and_reports_it(sim: Simula
 
 
 def test_at_most_n_exports_run_at_canvas_at_once(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    from desktop_app.simulator import ADMIN_TOKEN
+
     events: list = []
-    targets = [CS101, HIST210, BatchTarget(101, None, "CS 101", "again", "Fall 2026")]
-    # the same course twice is two rows here (a CSV refuses it); it makes three exports
+    targets = [CS101, HIST210, MATH301]  # the admin may export all three
     store, batch_id, state = asyncio.run(
-        run_batch(sim, tmp_path, targets, options(tmp_path / "out", export_type="zip", max_at_canvas=1), events=events)
+        run_batch(
+            sim,
+            tmp_path,
+            targets,
+            options(tmp_path / "out", export_type="zip", max_at_canvas=1),
+            events=events,
+            token=ADMIN_TOKEN,
+        )
     )
     assert state is BatchState.FINISHED
     at_canvas: set[int] = set()
@@ -311,3 +319,23 @@ def test_retry_failed_starts_a_new_export_only_for_courses_canvas_failed(make_ca
     assert {r.status for r in rows_of(store, batch_id).values()} == {RowStatus.SAVED}
     made = [p.path for p in posts(sim) if p.status is not None and p.status < 300]
     assert len(made) == made_before + 2  # the forbidden course's first export and the failed one's new export
+
+
+def test_one_course_named_twice_in_a_batch_is_exported_once(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    # a CSV naming a course by its id on one row and by its SIS id on another (or
+    # `--course course:101 course:101`): only Canvas can tell it is the same course
+    sis = sim.data.courses[101].sis_course_id
+    assert sis
+    targets = [BatchTarget(101), BatchTarget(None, sis), BatchTarget(101), HIST210]
+    folder = tmp_path / "out"
+    store, batch_id, state = asyncio.run(run_batch(sim, tmp_path, targets, options(folder, export_type="zip")))
+    assert state is BatchState.FINISHED
+    assert sorted(p.path for p in posts(sim)) == [
+        "/api/v1/courses/101/content_exports",
+        "/api/v1/courses/102/content_exports",
+    ]
+    lines = report(folder)
+    assert [r["state"] for r in lines] == ["saved", "skipped", "skipped", "saved"]
+    assert lines[1]["file"] == lines[0]["file"] and "row 1" in lines[1]["error"]
+    sums = (folder / "SHA256SUMS").read_text().splitlines()
+    assert len(sums) == 2  # one line per file
