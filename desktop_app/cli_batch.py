@@ -234,8 +234,12 @@ class BatchCommands:
         if not self.args.wait:
             return self._hand_over(batch_id, "retry" if retry else "resume")
         self.runner.site()  # the token is checked before the run starts
-        await (batches.retry_failed if retry else batches.resume_batch)(services, batch_id)
-        return await self._wait(batch_id)
+        try:
+            await (batches.retry_failed if retry else batches.resume_batch)(services, batch_id)
+            return await self._wait(batch_id)
+        except batches.BatchBusyError as err:  # another process took the lease since `holder` above
+            self.output.note(err.message)
+            return EXIT_OK
 
     async def cmd_retry(self) -> int:
         return await self.cmd_resume(retry=True)

@@ -273,3 +273,42 @@ def test_a_course_name_with_line_breaks_cannot_forge_lines_of_the_log(sim: Simul
     for output in (started.stderr, shown.stdout):
         named = [line for line in output.splitlines() if "forged" in line or "tail-marker" in line]
         assert named and all("Cells" in line and "(101)" in line for line in named), output
+
+
+def test_two_resumes_at_once_both_end_well_and_one_runs_the_batch(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    # two cron lines (or a user and cron) resuming one batch at the same moment: the one
+    # that loses the lease leaves the batch alone as when it finds it held, with exit 0
+    # (1 would say "some courses failed"); there is no way to order them, so try a few times
+    from desktop_app.simulator import TEACHER_TOKEN
+
+    sim.export_duration = 2.0
+    folder = tmp_path / "archive"
+    first = subprocess.Popen(
+        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
+        env=cli_env(tmp_path, sim),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
+    sim.faults.revoke_token(TEACHER_TOKEN)
+    assert first.wait(timeout=100) == 3  # paused until someone signs in again
+    token = sim.issue_token(sim.data.teacher_id)
+    sim.export_duration = 1.0
+    env = cli_env(tmp_path, sim, token=token)
+    for _ in range(3):
+        both = [
+            subprocess.Popen(
+                [*CLI, "batch", "resume", "1", "--wait"],
+                env=env,
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        results = [(p.wait(timeout=100), p.stderr.read() if p.stderr else "") for p in both]
+        for code, err in results:
+            assert code == 0 and "Traceback" not in err and "error:" not in err, err
+    assert {r["state"] for r in report(folder)} == {"saved"} and len(posts(sim)) == 2
