@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from desktop_app.canvas.models import SIS_COURSE_PREFIX, Context
 COURSE_ID_COLUMN = "course_id"
 MAX_CSV_BYTES = 16 * 1024 * 1024
 MAX_CSV_ROWS = 100_000
+_QUOTED = re.compile('"[^"]*"')
 MAX_PROBLEMS_SHOWN = 50
 """Problems beyond this many are summed up in one line: a wrong file has thousands."""
 
@@ -56,7 +58,7 @@ def read_course_csv(path: Path) -> CsvCourses:
 
 def parse_course_csv(text: str) -> CsvCourses:
     """The rules of `read_course_csv`, on text (see the module)."""
-    first = text.split("\n", 1)[0]
+    first = _QUOTED.sub("", text.split("\n", 1)[0])  # "Dept, Faculty" is one column name
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:

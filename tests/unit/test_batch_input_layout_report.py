@@ -208,3 +208,11 @@ def test_the_file_column_stays_a_path_a_script_can_open(tmp_path: Path) -> None:
     (row,) = csv.DictReader((folder / "report.csv").open(encoding="utf-8", newline=""))
     assert row["file"] == "./-2026-27/a.zip" and (folder / row["file"]).read_bytes() == b"one"
     assert row["term"] == "'-2026/27"
+
+
+def test_a_semicolon_csv_whose_header_quotes_a_comma() -> None:
+    # Excel in a comma-decimal locale: `;` between cells, and a column called "Dept, Faculty"
+    found = parse_course_csv('"course_id";"Dept, Faculty";"Box, shelf"\r\n101;"Bio, Sciences";"A, 1"\r\n')
+    assert found.problems == []
+    assert found.extra_columns == ("Dept, Faculty", "Box, shelf")
+    assert found.targets[0].extra == {"Dept, Faculty": "Bio, Sciences", "Box, shelf": "A, 1"}
