@@ -105,7 +105,7 @@ class BatchCommands:
             found = batches.read_course_csv(args.csv)
             if found.problems:
                 for problem in found.problems:
-                    self.output.note(f"{args.csv.name}: {problem}")
+                    self.output.note(f"{args.csv.name}: {problem}")  # "courses.csv: line 7: …"
                 raise ValidationError(f"{args.csv.name} has {len(found.problems)} problem(s); nothing was started.")
         try:
             options = BatchOptions(
@@ -188,7 +188,8 @@ class BatchCommands:
             value = getattr(self.args, option, None)
             if value:
                 command += [f"--{option.replace('_', '-')}", value]
-        with log_path.open("ab") as log:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(log_path, flags, 0o600), "ab") as log:  # never through a planted link
             subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, env=dict(os.environ)
             )

@@ -214,7 +214,7 @@ async def record_batch(services: Services, plan: BatchPlan) -> int:
         (
             b
             for b in await asyncio.to_thread(batch_runs.store().batches)
-            if b.state is not BatchState.FINISHED and b.options.folder == plan.options.folder
+            if b.state is not BatchState.FINISHED and same_folder(b.options.folder, plan.options.folder)
         ),
         None,
     )
@@ -234,6 +234,12 @@ async def record_batch(services: Services, plan: BatchPlan) -> int:
         source=plan.source,
     )
     return batch.id
+
+
+def same_folder(a: Path, b: Path) -> bool:
+    """One folder however it is written: `..`, links, and the letter case where the
+    file system ignores it (Windows, macOS)."""
+    return os.path.normcase(a.resolve()) == os.path.normcase(b.resolve())
 
 
 async def wait_batch(services: Services, batch_id: int) -> BatchState:

@@ -45,9 +45,9 @@ def read_course_csv(path: Path) -> CsvCourses:
         with path.open("rb") as f:
             data = f.read(MAX_CSV_BYTES + 1)
     except OSError as err:
-        return CsvCourses(problems=[f"{path.name}: cannot be read ({err.strerror or err})"])
+        return CsvCourses(problems=[f"cannot be read ({err.strerror or err})"])
     if len(data) > MAX_CSV_BYTES:
-        return CsvCourses(problems=[f"{path.name}: larger than {MAX_CSV_BYTES // (1024 * 1024)} MiB; split it"])
+        return CsvCourses(problems=[f"larger than {MAX_CSV_BYTES // (1024 * 1024)} MiB; split it"])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -60,7 +60,7 @@ def parse_course_csv(text: str) -> CsvCourses:
     """The rules of `read_course_csv`, on text (see the module)."""
     first = _QUOTED.sub("", text.split("\n", 1)[0])  # "Dept, Faculty" is one column name
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -77,9 +77,10 @@ def parse_course_csv(text: str) -> CsvCourses:
     targets: list[BatchTarget] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
+    ended = reader.line_num  # the last line read so far: a row starts on the next one
     try:
         for row in reader:
-            line = reader.line_num
+            line, ended = ended + 1, reader.line_num
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are no courses
             if len(targets) >= MAX_CSV_ROWS:
@@ -94,7 +95,8 @@ def parse_course_csv(text: str) -> CsvCourses:
             seen[target.reference] = line
             targets.append(target)
     except csv.Error as err:
-        problems.append(f"line {reader.line_num}: {err}")
+        why = 'a quoted field never ends (a closing " is missing)' if "end of data" in str(err) else str(err)
+        problems.append(f"line {ended + 1}: {why}")
     if not targets and not problems:
         problems.append("the file lists no courses")
     if len(problems) > MAX_PROBLEMS_SHOWN:

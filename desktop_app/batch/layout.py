@@ -34,3 +34,14 @@ def course_folder_name(target: BatchTarget) -> str:
 def course_folder(root: Path, target: BatchTarget) -> Path:
     """The folder of one course of a batch saved under `root`."""
     return root / term_folder_name(target.term) / course_folder_name(target)
+
+
+def link_inside(root: Path, folder: Path) -> Path | None:
+    """The first folder between `root` (excluded) and `folder` that is a symbolic link,
+    if any: a link planted as a term or course folder would send packages elsewhere."""
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None

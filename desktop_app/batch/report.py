@@ -24,6 +24,7 @@ from desktop_app.app.batch_views import RowGroup, RowStatus
 from desktop_app.batch.model import Batch, BatchItem
 from desktop_app.batch.rows import row_status, shown_path
 from desktop_app.canvas.text import printable
+from desktop_app.engine.ownership import process_exists
 from desktop_app.engine.store import Job
 
 REPORT_NAME = "report.csv"
@@ -113,10 +114,7 @@ def write_report(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job])
 def _replace(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        tmp.unlink()  # left by a killed run of this process id
-    except FileNotFoundError:
-        pass
+    _remove_stale_temporaries(path)
     fd = os.open(tmp, flags, 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -125,6 +123,15 @@ def _replace(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporary files a killed writer left (`.report.csv.<pid>.tmp`, its process gone),
+    and ours of an earlier run of this process id."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = stale.name.removeprefix(f".{path.name}.").removesuffix(".tmp")
+        if pid.isdigit() and (int(pid) == os.getpid() or not process_exists(int(pid))):
+            stale.unlink(missing_ok=True)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -40,14 +40,15 @@ from typing import Any
 
 from desktop_app.app.batch_views import BatchState
 from desktop_app.batch.events import BatchChanged
-from desktop_app.batch.layout import course_folder
+from desktop_app.batch.layout import course_folder, link_inside
 from desktop_app.batch.model import Batch, BatchItem, BatchTarget, ItemState
 from desktop_app.batch.report import write_report
+from desktop_app.batch.retries import Retries
 from desktop_app.batch.store import BatchStore
 from desktop_app.canvas.errors import AuthError, CanvasError, NotAuthorizedError, NotFoundError, ValidationError
 from desktop_app.canvas.models import Context, Course
 from desktop_app.engine.engine import Engine
-from desktop_app.engine.errors import JobBusyError
+from desktop_app.engine.errors import DiskFullError, JobBusyError, StoreError
 from desktop_app.engine.events import Event, JobDone, JobState
 from desktop_app.engine.ownership import LEASE_TTL
 from desktop_app.engine.status import Goal, JobStatus
@@ -56,6 +57,8 @@ from desktop_app.engine.verify import sha256_of
 
 log = logging.getLogger(__name__)
 
+_STOPS_THE_BATCH = {AuthError.__name__: BatchState.SIGN_IN, DiskFullError.__name__: BatchState.PAUSED}
+"""Interruptions every following course would meet too: the batch waits for the user."""
 AT_CANVAS = frozenset({JobStatus.CREATING, JobStatus.QUEUED, JobStatus.WAITING_FOR_EXTERNAL_TOOL, JobStatus.EXPORTING})
 """Job states in which a course's export occupies Canvas."""
 CANVAS_ENDED = frozenset({"ExportFailedError", "ExportExpiredError"})
@@ -110,6 +113,9 @@ class BatchRunner:
         self._last_report = float("-inf")
         self._lost = False
         self._retry_requested = False
+        self._left_interrupted: set[int] = set()
+        """Jobs an earlier run left interrupted: each is tried once before its trouble
+        (a refused token, a full disk) stops the batch again."""
         """Another process took the batch over: this run ends without touching it."""
         self._chores: set[asyncio.Task[None]] = set()
         """Deleting old packages (`keep`), awaited before the run ends."""
@@ -147,9 +153,20 @@ class BatchRunner:
                 batch = self.batches.set_state(batch_id, BatchState.RUNNING)
                 self._emit(BatchChanged(batch_id))
             self._retry_requested = retry_failed
-            await self._skip_recent(batch, self.batches.items(batch_id))
-            state = await self._loop(batch_id)
-            return state
+            self._left_interrupted = {
+                j.id for j in self.batches.batch_jobs(batch_id).values() if j.state is JobStatus.INTERRUPTED
+            }
+            try:
+                await self._skip_recent(batch, self.batches.items(batch_id))
+                return await self._loop(batch_id)
+            except (asyncio.CancelledError, StoreError):
+                raise  # quitting leaves it running (the next start resumes it); a broken store can record nothing
+            except Exception:  # a bug: pause (the folder is free again), say so, keep the batch resumable
+                log.exception("batch %s stopped by an unexpected problem; paused", batch_id)
+                self.batches.set_state(batch_id, BatchState.PAUSED)
+                self._emit(BatchChanged(batch_id))
+                await self._stop_jobs(batch_id)
+                return BatchState.PAUSED
         finally:
             unsubscribe()
             renewer.cancel()
@@ -176,8 +193,15 @@ class BatchRunner:
             items = self.batches.items(batch_id)
             jobs = self.batches.batch_jobs(batch_id)
             self._job_ids = set(jobs)
-            if any(self._refused_token(jobs.get(i.job_id)) for i in items if i.job_id is not None):
+            stop = {self._stops_the_batch(jobs.get(i.job_id)) for i in items if i.job_id is not None} - {None}
+            if BatchState.SIGN_IN in stop:
                 return self._pause_for_sign_in(batch_id)
+            if BatchState.PAUSED in stop:
+                log.warning("batch %s: the disk is full; paused until there is room and it is resumed", batch_id)
+                self.batches.set_state(batch_id, BatchState.PAUSED)
+                self._emit(BatchChanged(batch_id))
+                await self._stop_jobs(batch_id)
+                return BatchState.PAUSED
             at_canvas, busy, waiting = 0, 0, []
             for item in items:
                 job = jobs.get(item.job_id) if item.job_id is not None else None
@@ -237,16 +261,19 @@ class BatchRunner:
             pass  # another process works on it: it still occupies Canvas
         return 1, occupies
 
-    def _refused_token(self, job: Job | None) -> bool:
-        """Canvas refused the token for a job this run already tried (one left
-        interrupted by an earlier run is tried once first: the user may have signed in)."""
-        return (
-            job is not None
-            and job.state is JobStatus.INTERRUPTED
-            and job.error_kind == AuthError.__name__
-            and job.id in self._retries
-            and not self.engine.is_running(job.id)
-        )
+    def _stops_the_batch(self, job: Job | None) -> BatchState | None:
+        """What a job's interruption means for every following course: Canvas refused
+        the token (SIGN_IN) or the disk is full (PAUSED); None when it is the job's own
+        trouble. Only for a job this run already tried: one left interrupted by an
+        earlier run is tried once first (the user may have signed in or made room)."""
+        if (
+            job is None
+            or job.state is not JobStatus.INTERRUPTED
+            or (job.id in self._left_interrupted and job.id not in self._retries)
+            or self.engine.is_running(job.id)
+        ):
+            return None
+        return _STOPS_THE_BATCH.get(job.error_kind or "")
 
     def _pause_for_sign_in(self, batch_id: int) -> BatchState:
         log.warning("batch %s: Canvas refused the token; paused until the user signs in again", batch_id)
@@ -285,6 +312,11 @@ class BatchRunner:
         if self._skip_twin(item) or await self._skip_if_recent(batch, item):
             return 0
         assert target.course_id is not None
+        folder = course_folder(batch.options.folder, target)
+        link = link_inside(batch.options.folder, folder)
+        if link is not None:
+            self._settle(item, ItemState.FAILED, f"{link} is a link to another place; nothing was saved through it.")
+            return 0
         try:
             job_id = await self.engine.start_export(
                 batch.site,
@@ -292,7 +324,7 @@ class BatchRunner:
                 batch.options.export_type,
                 {k.value: v for k, v in batch.options.selection.items()} or None,
                 batch.options.skip_notifications,
-                course_folder(batch.options.folder, target),
+                folder,
                 goal=Goal.SAVED,
                 user_id=batch.user_id,
                 context_label=target.course_code or target.name or None,
@@ -390,7 +422,12 @@ class BatchRunner:
         keep = batch.options.keep
         if keep is None:
             return
-        packages = self.batches.saved_packages(batch.site, job.context, job.export_type, batch.user_id)
+        packages = []
+        for package in self.batches.saved_packages(batch.site, job.context, job.export_type, batch.user_id):
+            if await asyncio.to_thread(_still_there, package):
+                packages.append(package)
+            else:  # deleted or moved by the user: it no longer counts among the K kept
+                self.batches.jobs.update(package.id, removed_at=datetime.now(timezone.utc))
         kept = {str(j.saved_path) for j in packages[:keep]}
         for old in packages[keep:]:
             if old.saved_path is None or str(old.saved_path) in kept:
@@ -479,48 +516,6 @@ class BatchRunner:
 def _item_key(item: BatchItem) -> int:
     """Courses without a job share the retry table with jobs under negative keys."""
     return -1 - item.position
-
-
-class Retries:
-    """When an interrupted job (or a course whose details could not be read) is tried
-    again: at once the first time this run sees it (the user just resumed), then
-    `rounds` more times, `delay` seconds apart and doubling; after that it counts as
-    failed (`exhausted`) and Retry failed is the user's call."""
-
-    def __init__(self, rounds: int, delay: float, clock: Callable[[], float]) -> None:
-        self.rounds, self.delay, self._clock = rounds, delay, clock
-        self._entries: dict[int, tuple[int, float | None]] = {}  # key -> (rounds used, due at)
-
-    def due(self, key: int) -> bool:
-        """May `key` be tried now? Called when it is not running; a call after a try
-        that did not succeed schedules the next round."""
-        entry = self._entries.get(key)
-        if entry is None:
-            self._entries[key] = (0, None)
-            return True
-        used, at = entry
-        if at is None:
-            if used < self.rounds:
-                self._entries[key] = (used + 1, self._clock() + self.delay * 2**used)
-            return False
-        if self._clock() < at:
-            return False
-        self._entries[key] = (used, None)
-        return True
-
-    def exhausted(self, key: int) -> bool:
-        used, at = self._entries.get(key, (0, None))
-        return at is None and used >= self.rounds
-
-    def next_time(self) -> float | None:
-        """When the next scheduled try is due (None: none scheduled)."""
-        return min((at for _, at in self._entries.values() if at is not None), default=None)
-
-    def forget(self, key: int) -> None:
-        self._entries.pop(key, None)
-
-    def __contains__(self, key: int) -> bool:
-        return key in self._entries
 
 
 def _not_exportable(target: BatchTarget, err: CanvasError) -> str:

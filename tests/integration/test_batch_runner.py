@@ -339,3 +339,35 @@ def test_one_course_named_twice_in_a_batch_is_exported_once(sim: SimulatedCanvas
     assert lines[1]["file"] == lines[0]["file"] and "row 1" in lines[1]["error"]
     sums = (folder / "SHA256SUMS").read_text().splitlines()
     assert len(sums) == 2  # one line per file
+
+
+def test_keep_counts_only_packages_still_there(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    files = []
+    for _ in range(2):
+        store, batch_id, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip")))
+        files.append(Path(rows_of(store, batch_id)[101].file))
+        store.jobs.close()
+    files[1].unlink()  # the user deleted the newer one
+    store, third, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=2)))
+    newest = Path(rows_of(store, third)[101].file)
+    assert newest.exists() and files[0].exists()  # two are kept: the newest and the oldest, still there
+
+
+def test_a_bug_in_the_runner_pauses_the_batch_and_frees_its_folder(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    async def scenario() -> tuple[BatchState, BatchState]:
+        async with engine_for(sim, tmp_path / "jobs.db") as (engine, client):
+            store = BatchStore(engine.store)
+            sis_only = BatchTarget(None, "CS-2026FA-0101")  # needs its details read: the broken reader runs
+
+            async def broken_reader(site: str, ctx: Context) -> Any:
+                raise RuntimeError("a bug")
+
+            batch = store.create(
+                name="t", site=client.base_url, user_id=None, options=options(tmp_path / "o"), targets=[sis_only]
+            )
+            state = await BatchRunner(engine, store, broken_reader, config=FAST_RUNNER).run(batch.id)
+            return state, store.batch(batch.id).state
+
+    returned, recorded = asyncio.run(scenario())
+    assert returned is BatchState.PAUSED and recorded is BatchState.PAUSED

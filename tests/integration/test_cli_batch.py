@@ -312,3 +312,45 @@ def test_two_resumes_at_once_both_end_well_and_one_runs_the_batch(sim: Simulated
         for code, err in results:
             assert code == 0 and "Traceback" not in err and "error:" not in err, err
     assert {r["state"] for r in report(folder)} == {"saved"} and len(posts(sim)) == 2
+
+
+def test_a_full_disk_pauses_the_batch_and_resume_finishes_it(make_canvas_sim: Any, tmp_path: Path) -> None:
+    import resource
+
+    from desktop_app.simulator import ADMIN_TOKEN
+
+    sim = make_canvas_sim(bulk_courses=3)
+
+    def small_disk() -> None:  # writes past 2 MB fail as on a full disk (the course 101 zip is 6.7 MB)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+    folder = tmp_path / "archive"
+    courses = ["course:101", "course:100001", "course:100002", "course:100003"]
+    full = subprocess.run(
+        [*CLI, "batch", "start", "--course", *courses, "--type", "zip", "--to", str(folder)]
+        + ["--max-at-canvas", "1", "--wait"],
+        env=cli_env(tmp_path, sim, token=ADMIN_TOKEN),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=100,
+        preexec_fn=small_disk,
+    )
+    assert full.returncode == 1 and "is paused" in full.stderr and "Traceback" not in full.stderr, full.stderr
+    assert len(posts(sim)) <= 2  # paused at the full disk: the rest of the courses did not start at Canvas
+    resumed = cli(tmp_path, sim, "batch", "resume", "1", "--wait", token=ADMIN_TOKEN)
+    assert resumed.returncode == 0, resumed.stderr
+    assert {r["state"] for r in report(folder)} == {"saved"} and len(posts(sim)) == 4
+
+
+def test_a_term_folder_planted_as_a_link_is_not_written_through(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    folder.mkdir()
+    (folder / "Fall 2026").symlink_to(elsewhere)  # course 101's term folder
+    result = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait")
+    assert result.returncode == 1
+    rows = {r["course_id"]: r for r in report(folder)}
+    assert rows["101"]["state"] == "failed" and "is a link" in rows["101"]["error"]
+    assert rows["102"]["state"] == "saved" and list(elsewhere.iterdir()) == []

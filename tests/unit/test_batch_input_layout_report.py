@@ -18,8 +18,8 @@ from desktop_app.batch.csvinput import parse_course_csv, read_course_csv
 from desktop_app.batch.layout import course_folder
 from desktop_app.batch.model import Batch, BatchItem, BatchOptions, BatchTarget, ItemState
 from desktop_app.batch.report import report_rows, sums_lines, write_report
+from desktop_app.batch.retries import Retries
 from desktop_app.batch.rows import row_status
-from desktop_app.batch.runner import Retries
 from desktop_app.engine.status import JobStatus
 from desktop_app.engine.store import Job
 
@@ -216,3 +216,27 @@ def test_a_semicolon_csv_whose_header_quotes_a_comma() -> None:
     assert found.problems == []
     assert found.extra_columns == ("Dept, Faculty", "Box, shelf")
     assert found.targets[0].extra == {"Dept, Faculty": "Bio, Sciences", "Box, shelf": "A, 1"}
+
+
+def test_an_unterminated_quote_names_the_line_it_starts_on() -> None:
+    found = parse_course_csv('course_id,box\n1,a\n2,"b\n3,c\n')
+    assert found.problems == ['line 3: a quoted field never ends (a closing " is missing)']
+
+
+def test_a_killed_writers_temporary_report_is_cleaned_up(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    stale = folder / ".report.csv.4194303.tmp"  # above Linux's highest process id: nobody's
+    stale.write_text("half")
+    write_report(_batch(folder), [], {})
+    assert not stale.exists() and (folder / "report.csv").exists()
+
+
+def test_one_folder_however_it_is_written(tmp_path: Path) -> None:
+    from desktop_app.app.batches import same_folder
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    assert same_folder(tmp_path / "a" / "b" / ".." / "b", tmp_path / "a" / "b")
+    assert same_folder(tmp_path / "link" / "b", tmp_path / "a" / "b")
+    assert not same_folder(tmp_path / "a", tmp_path / "a" / "b")
