@@ -22,7 +22,7 @@ from desktop_app.batch.csvinput import CsvCourses, read_course_csv
 from desktop_app.batch.model import Batch, BatchOptions, BatchTarget
 from desktop_app.batch.rows import ROW_OF_JOB, row_view
 from desktop_app.batch.runner import BatchBusyError, BatchRunner, RunnerConfig
-from desktop_app.batch.store import BatchStore
+from desktop_app.batch.store import BatchStore, FolderBusyError
 from desktop_app.canvas.errors import ValidationError
 from desktop_app.canvas.models import Account, Context, ContextKind, Course, ExportType, Term
 from desktop_app.canvas.validation import notifications_apply
@@ -210,36 +210,24 @@ async def record_batch(services: Services, plan: BatchPlan) -> int:
         ContextKind.COURSE, ExportType(plan.options.export_type)
     )
     batch_runs = runs(services)
-    busy = next(
-        (
-            b
-            for b in await asyncio.to_thread(batch_runs.store().batches)
-            if b.state is not BatchState.FINISHED and same_folder(b.options.folder, plan.options.folder)
-        ),
-        None,
-    )
-    if busy is not None:  # two batches would rewrite one report.csv and SHA256SUMS in turn
+    try:
+        batch = await asyncio.to_thread(
+            batch_runs.store().create,
+            name=plan.name,
+            site=plan.site,
+            user_id=plan.user_id,
+            options=replace(plan.options, skip_notifications=skip),
+            targets=plan.targets,
+            extra_columns=plan.extra_columns,
+            source=plan.source,
+        )
+    except FolderBusyError as err:
+        busy = err.batch
         raise ValidationError(
             f"Batch {busy.id} ({busy.name}, {busy.state.label.lower()}) saves into {plan.options.folder}: "
             f"let it finish or resume it, or choose another folder."
-        )
-    batch = await asyncio.to_thread(
-        batch_runs.store().create,
-        name=plan.name,
-        site=plan.site,
-        user_id=plan.user_id,
-        options=replace(plan.options, skip_notifications=skip),
-        targets=plan.targets,
-        extra_columns=plan.extra_columns,
-        source=plan.source,
-    )
+        ) from None
     return batch.id
-
-
-def same_folder(a: Path, b: Path) -> bool:
-    """One folder however it is written: `..`, links, and the letter case where the
-    file system ignores it (Windows, macOS)."""
-    return os.path.normcase(a.resolve()) == os.path.normcase(b.resolve())
 
 
 async def wait_batch(services: Services, batch_id: int) -> BatchState:

@@ -9,6 +9,7 @@ Windows too. Packages inside are named as single exports are (`engine/names.py`)
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from desktop_app.batch.model import BatchTarget
@@ -34,6 +35,12 @@ def course_folder_name(target: BatchTarget) -> str:
 def course_folder(root: Path, target: BatchTarget) -> Path:
     """The folder of one course of a batch saved under `root`."""
     return root / term_folder_name(target.term) / course_folder_name(target)
+
+
+def same_folder(a: Path, b: Path) -> bool:
+    """One folder however it is written: `..`, links, and the letter case where the
+    file system ignores it (Windows, macOS)."""
+    return os.path.normcase(a.resolve()) == os.path.normcase(b.resolve())
 
 
 def link_inside(root: Path, folder: Path) -> Path | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.app.batch_views import BatchState
+from desktop_app.batch.layout import same_folder
 from desktop_app.batch.model import Batch, BatchItem, BatchOptions, BatchTarget, ItemState
 from desktop_app.canvas.models import SelectKey, parse_time
 from desktop_app.engine.ownership import Holder
@@ -25,6 +26,14 @@ from desktop_app.engine.store import Job, JobStore
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
+
+
+class FolderBusyError(Exception):
+    """An unfinished batch (`batch`) already saves into the folder."""
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__(f"batch {batch.id} saves into {batch.options.folder}")
+        self.batch = batch
 
 
 def lease_key(batch_id: int) -> int:
@@ -53,10 +62,17 @@ class BatchStore:
         extra_columns: Sequence[str] = (),
         source: str = "",
     ) -> Batch:
-        """Record a batch and its courses in one transaction (all or nothing)."""
+        """Record a batch and its courses in one transaction (all or nothing).
+
+        FolderBusyError when an unfinished batch saves into the same folder: two would
+        rewrite one report.csv and SHA256SUMS in turn. Checked inside the transaction,
+        so two processes starting batches into one folder at once cannot both pass."""
         now = _now()
         selection = json.dumps({SelectKey(k).value: sorted(v) for k, v in options.selection.items()})
         with self.jobs.transaction("written") as conn:
+            for row in conn.execute("SELECT * FROM batches WHERE state != ?", (BatchState.FINISHED.value,)):
+                if same_folder(Path(row["folder"]), options.folder):
+                    raise FolderBusyError(_batch(row))
             cur = conn.execute(
                 "INSERT INTO batches (name, site, user_id, export_type, selection, skip_notifications, folder, "
                 "max_at_canvas, skip_within_days, keep, extra_columns, source, state, created_at, updated_at) "

@@ -243,6 +243,18 @@ def test_a_second_runner_of_the_same_batch_is_refused(sim: SimulatedCanvas, tmp_
     assert state is BatchState.FINISHED
 
 
+def test_a_second_unfinished_batch_into_one_folder_is_refused_by_the_store(tmp_path: Path) -> None:
+    from desktop_app.batch.store import FolderBusyError
+
+    store = BatchStore(JobStore(tmp_path / "jobs.db"))
+    first = store.create(name="a", site="s", user_id=1, options=options(tmp_path / "x"), targets=[CS101])
+    with pytest.raises(FolderBusyError) as refused:
+        store.create(name="b", site="s", user_id=1, options=options(tmp_path / "y" / ".." / "x"), targets=[CS101])
+    assert refused.value.batch.id == first.id and len(store.batches()) == 1
+    store.set_state(first.id, BatchState.FINISHED)
+    assert store.create(name="c", site="s", user_id=1, options=options(tmp_path / "x"), targets=[CS101]).id
+
+
 def test_an_item_linked_in_the_same_transaction_as_its_job(tmp_path: Path) -> None:
     store = BatchStore(JobStore(tmp_path / "jobs.db"))
     batch = store.create(name="t", site="s", user_id=1, options=options(tmp_path), targets=[CS101])

@@ -233,7 +233,7 @@ def test_a_killed_writers_temporary_report_is_cleaned_up(tmp_path: Path) -> None
 
 
 def test_one_folder_however_it_is_written(tmp_path: Path) -> None:
-    from desktop_app.app.batches import same_folder
+    from desktop_app.batch.layout import same_folder
 
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "link").symlink_to(tmp_path / "a")
