@@ -80,6 +80,11 @@ def test_ctrl_b_my_courses_start_and_every_row_reaches_saved(qtbot, window: Main
     assert "Finished" in batch_window.panel.state_label.text()
     assert batch_window.panel.open_report_button.isEnabled()
     assert {r.course_id for r in batch_window.panel.model.rows()} == mine
+    qtbot.waitUntil(
+        lambda: window.notifier.last is not None and window.notifier.last.title == "Bulk export finished",
+        timeout=10_000,
+    )
+    assert window.notifier.last.ok and f"{n} saved" in window.notifier.last.message
 
 
 def test_pause_then_resume_ends_with_one_export_per_course(qtbot, window: MainWindow, sim) -> None:  # type: ignore[no-untyped-def]
