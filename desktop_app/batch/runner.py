@@ -112,11 +112,11 @@ class BatchRunner:
         self._dirty = True
         self._last_report = float("-inf")
         self._lost = False
+        """Another process took the batch over: this run ends without touching it."""
         self._retry_requested = False
         self._left_interrupted: set[int] = set()
         """Jobs an earlier run left interrupted: each is tried once before its trouble
         (a refused token, a full disk) stops the batch again."""
-        """Another process took the batch over: this run ends without touching it."""
         self._chores: set[asyncio.Task[None]] = set()
         """Deleting old packages (`keep`), awaited before the run ends."""
 
@@ -222,11 +222,10 @@ class BatchRunner:
                 at_canvas += started
                 busy += started
             next_retry = self._retries.next_time()
-            if (
-                busy == 0
-                and next_retry is None
-                and not any(i.state is ItemState.WAITING for i in self._items(batch_id))
-            ):
+            still_waiting = any(  # only the rows that were waiting are read again (usually none at the end)
+                self.batches.item(batch_id, i.position).state is ItemState.WAITING for i in waiting
+            )
+            if busy == 0 and next_retry is None and not still_waiting:
                 self.batches.set_state(batch_id, BatchState.FINISHED)
                 self._emit(BatchChanged(batch_id))
                 self._dirty = True
@@ -240,9 +239,6 @@ class BatchRunner:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except asyncio.TimeoutError:
                 pass
-
-    def _items(self, batch_id: int) -> list[BatchItem]:
-        return self.batches.items(batch_id)
 
     async def _keep_going(self, job: Job) -> tuple[int, int]:
         """(1 if the job runs, 1 if it occupies Canvas), resuming a job that should run

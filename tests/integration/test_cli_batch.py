@@ -30,6 +30,30 @@ def report(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def start_mine_waiting(home: Path, sim: SimulatedCanvas, folder: Path) -> subprocess.Popen[str]:
+    """`batch start --mine --wait` in the background, once Canvas has both exports."""
+    process = subprocess.Popen(
+        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
+        env=cli_env(home, sim),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
+    return process
+
+
+def paused_for_sign_in(home: Path, sim: SimulatedCanvas, folder: Path) -> tuple[int, str, str]:
+    """Batch 1 started, then its token revoked mid-batch: (exit code, stderr, a new token)."""
+    from desktop_app.simulator import TEACHER_TOKEN
+
+    process = start_mine_waiting(home, sim, folder)
+    sim.faults.revoke_token(TEACHER_TOKEN)
+    _, err = process.communicate(timeout=100)
+    return process.returncode, err, sim.issue_token(sim.data.teacher_id)
+
+
 def test_mine_waits_prints_a_line_per_course_change_and_the_report_last(sim: SimulatedCanvas, tmp_path: Path) -> None:
     folder = tmp_path / "archive"
     result = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait")
@@ -103,22 +127,11 @@ def test_a_revoked_token_pauses_the_batch_with_exit_3_and_resume_finishes_it(
 
     sim.export_duration = 2.0
     folder = tmp_path / "archive"
-    process = subprocess.Popen(
-        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
-        env=cli_env(tmp_path, sim),
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
-    sim.faults.revoke_token(TEACHER_TOKEN)
-    _, err = process.communicate(timeout=100)
-    assert process.returncode == 3 and "batch resume 1" in err, err
+    code, err, token = paused_for_sign_in(tmp_path, sim, folder)
+    assert code == 3 and "batch resume 1" in err, err
     assert TEACHER_TOKEN not in err
 
     sim.export_duration = 0.2
-    token = sim.issue_token(sim.data.teacher_id)
     resumed = cli(tmp_path, sim, "batch", "resume", "1", "--wait", token=token)
     assert resumed.returncode == 0, resumed.stderr
     assert {r["state"] for r in report(folder)} == {"saved"}
@@ -130,14 +143,7 @@ def test_kill_9_then_resume_finishes_with_one_export_per_course(sim: SimulatedCa
 
     sim.export_duration = 1.5
     folder = tmp_path / "archive"
-    process = subprocess.Popen(
-        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
-        env=cli_env(tmp_path, sim),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
+    process = start_mine_waiting(tmp_path, sim, folder)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
 
@@ -216,21 +222,10 @@ def test_a_csv_of_sis_ids_with_a_deleted_and_a_forbidden_course_reports_why_and_
 
 
 def test_a_folder_of_an_unfinished_batch_is_refused_for_a_second_batch(sim: SimulatedCanvas, tmp_path: Path) -> None:
-    from desktop_app.simulator import TEACHER_TOKEN
-
     sim.export_duration = 2.0
     folder = tmp_path / "archive"
-    first = subprocess.Popen(
-        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
-        env=cli_env(tmp_path, sim),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
-    sim.faults.revoke_token(TEACHER_TOKEN)
-    assert first.wait(timeout=100) == 3  # batch 1 is paused until someone signs in again
-    token = sim.issue_token(sim.data.teacher_id)
+    code, _, token = paused_for_sign_in(tmp_path, sim, folder)
+    assert code == 3  # batch 1 is paused until someone signs in again
     second = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), token=token)
     assert second.returncode == 2 and "Batch 1" in second.stderr and "another folder" in second.stderr
     elsewhere = tmp_path / "b"
@@ -279,21 +274,10 @@ def test_two_resumes_at_once_both_end_well_and_one_runs_the_batch(sim: Simulated
     # two cron lines (or a user and cron) resuming one batch at the same moment: the one
     # that loses the lease leaves the batch alone as when it finds it held, with exit 0
     # (1 would say "some courses failed"); there is no way to order them, so try a few times
-    from desktop_app.simulator import TEACHER_TOKEN
-
     sim.export_duration = 2.0
     folder = tmp_path / "archive"
-    first = subprocess.Popen(
-        [*CLI, "batch", "start", "--mine", "--type", "zip", "--to", str(folder), "--wait"],
-        env=cli_env(tmp_path, sim),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until(lambda: len(posts(sim)) == 2, what="both exports created")
-    sim.faults.revoke_token(TEACHER_TOKEN)
-    assert first.wait(timeout=100) == 3  # paused until someone signs in again
-    token = sim.issue_token(sim.data.teacher_id)
+    code, _, token = paused_for_sign_in(tmp_path, sim, folder)
+    assert code == 3  # paused until someone signs in again
     sim.export_duration = 1.0
     env = cli_env(tmp_path, sim, token=token)
     for _ in range(3):
