@@ -642,6 +642,8 @@ class BulkExportDialog(QDialog):
         account = self._source is CourseSource.ACCOUNT
         self.account_label.setVisible(account)
         self.account_combo.setVisible(account)
+        # your own courses: Canvas lists them without their teachers (you are one of them)
+        self.table.setColumnHidden(ChoiceColumn.TEACHERS, self._source is CourseSource.MINE)
 
     def _account_activated(self) -> None:
         data = self.account_combo.currentData()

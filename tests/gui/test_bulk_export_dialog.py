@@ -26,6 +26,7 @@ def dialog(qtbot, tmp_path: Path) -> BulkExportDialog:  # type: ignore[no-untype
     with qtbot.waitSignal(d.sourceChanged) as asked:  # the window loads the first source now
         d.show()
     assert asked.args == ["mine"]
+    assert d.table.isColumnHidden(ChoiceColumn.TEACHERS)  # your own courses: Canvas lists no teachers
     return d
 
 
@@ -118,6 +119,7 @@ def test_accounts_are_a_tree_and_choosing_one_asks_for_its_terms_and_courses(qtb
         dialog.source_radios[CourseSource.ACCOUNT].click()
     assert (source.args, first.args) == (["account"], [1])  # the first account, at once
     assert dialog.source() is CourseSource.ACCOUNT and dialog.account_combo.isVisible()
+    assert not dialog.table.isColumnHidden(ChoiceColumn.TEACHERS)  # an account's courses name their teachers
     assert dialog.model.rowCount() == 0  # my courses are not the account's
     assert dialog.account_combo.itemText(2).strip() == "Department of Biology"
     assert dialog.account_combo.itemText(2) != "Department of Biology"  # indented
