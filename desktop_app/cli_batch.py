@@ -211,6 +211,9 @@ class BatchCommands:
                 f"then run: canvas-exports batch resume {batch_id}"
             )
             return EXIT_AUTH
+        if not view.report_path.is_file():  # the folder failed under the batch (removed, full): no path to give
+            self.output.note(f"batch {batch_id}: its report could not be written into {view.folder}.")
+            return EXIT_FAILED
         self.output.result({"batch_id": batch_id, "report": str(view.report_path)}, str(view.report_path))
         if state is not BatchState.FINISHED:
             self.output.note(f"batch {batch_id} is {state.label.lower()}; resume it with: batch resume {batch_id}")

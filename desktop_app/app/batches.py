@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -191,9 +191,14 @@ def check_plan(plan: BatchPlan) -> None:
     folder = plan.options.folder
     if not folder.is_absolute():
         raise ValidationError(f"The folder must be a full path, not '{folder}'.")
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise ValidationError(f"Cannot save into {folder}: choose a folder you may write to.")
+    try:  # made and written to now, as the batch will: permission bits alone mislead (root, ACLs, /proc)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise ValidationError(
+            f"Cannot save into {folder} ({err.strerror or err}): choose a folder you may write to."
+        ) from None
 
 
 async def start_batch(services: Services, plan: BatchPlan) -> int:

@@ -338,3 +338,13 @@ def test_a_term_folder_planted_as_a_link_is_not_written_through(sim: SimulatedCa
     rows = {r["course_id"]: r for r in report(folder)}
     assert rows["101"]["state"] == "failed" and "is a link" in rows["101"]["error"]
     assert rows["102"]["state"] == "saved" and list(elsewhere.iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_written_is_refused_before_anything_starts(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    result = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(blocker / "archive"), "--wait")
+    assert result.returncode == 2 and "Cannot save into" in result.stderr, result.stderr
+    assert posts(sim) == [] and "report.csv" not in result.stdout
