@@ -32,12 +32,17 @@ import bz2
 import lzma
 import os
 import struct
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
-from typing import Callable, NamedTuple, Protocol
+from typing import Callable, NamedTuple, Protocol, cast
+
+# zlib-ng, not the system zlib: the same formats and API, with CRC-32 in carry-less
+# multiply instructions and a faster inflate. Every byte of a package passes through one
+# or both while it downloads; per GiB on the benchmark VM, CRC-32 costs 0.03 s instead of
+# 0.19 s, and inflating deflated media (what Canvas's zips hold) 0.13 s instead of 0.34 s.
+from zlib_ng import zlib_ng as zlib
 
 from desktop_app.canvas.errors import CorruptPackageError
 
@@ -438,7 +443,8 @@ class Archive:
         return start, entry.compressed
 
 
-_DAMAGE = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, struct.error)
+_ZLIB_ERROR = cast("type[Exception]", zlib.error)  # zlib-ng's stub calls the class an instance
+_DAMAGE = (_ZLIB_ERROR, lzma.LZMAError, OSError, EOFError, ValueError, struct.error)
 """What the decompressors raise on damaged data (bz2: OSError, after its end: EOFError)."""
 
 _DECOMPRESSORS: dict[int, Callable[[], _Decompressor]] = {
