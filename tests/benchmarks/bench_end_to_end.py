@@ -1,15 +1,18 @@
 """What the user waits for: the command (or the click) to a verified package under its
 final name, side by side with `curl -s -L -o FILE URL && sync` on the same URL.
 
-The package is a real Common Cartridge zip (stored entries of random data and an
-imsmanifest.xml, see harness.big_package) served by a throw-away nginx on loopback; the
+The package is a real Common Cartridge zip (entries of random data, stored, or with
+`--deflated` deflated as Canvas writes them, and an imsmanifest.xml, see
+harness.big_package) served by a throw-away nginx on loopback; the
 simulated Canvas (its own process, nice 10) announces its size in the export's
 attachment and redirects the attachment URL there. Both clients fetch that same URL.
 
 1. The command line: a real `canvas-exports` process (`python -m desktop_app --json
    download course:ID EXPORT --to DIR`, the token in $CANVAS_TOKEN, never in argv), from
    spawn to exit, i.e. downloaded, zip-checked, hashed, fsynced and committed under the
-   final name. Each run gets a fresh job store (XDG_DATA_HOME) and a fresh folder. CPU
+   final name. Two more commands do some of the same checks with standard tools (`curl`,
+   then `openssl dgst -sha256`; then `sha256sum` and `unzip -t`; then `sync`): those comparisons are
+   information, the targets are against curl + sync. Each run gets a fresh job store (XDG_DATA_HOME) and a fresh folder. CPU
    (user + sys) and peak RSS (ru_maxrss, i.e. VmHWM, which counts mapped file pages)
    come from GNU time, whose child starts small: ru_maxrss of a child forked from this
    process would start at this process's own peak. "Above idle" subtracts the peak of a
@@ -28,13 +31,14 @@ removed (and `sync`ed) between runs. The 4 GiB size is skipped, with a note, whe
 disk cannot hold the package and a copy.
 
     uv run python tests/benchmarks/bench_end_to_end.py [--runs 5] [--gui-runs 3] [--size-mib 1024 [4096]]
-        [--skip-gui] [--phase-runs 3] [--profile]
+        [--skip-gui] [--deflated] [--phase-runs 3] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -55,13 +59,15 @@ from harness import GiB, MiB, alternate, banner, big_package, median, simulator_
 WALL_TARGET = 0.9  # our speed / curl + sync's speed, at least
 CPU_TARGET = 1.3  # our CPU / curl + sync's CPU, at most
 MEMORY_TARGET_MB = 60.0  # peak RSS above the idle process, at most
-GNU_TIME = "/usr/bin/time"
-HERE = Path(__file__).resolve().parent
-CLI = [sys.executable, "-m", "desktop_app"]  # as tests/integration/engine_support.py
-IDLE_IMPORTS = (
-    "import desktop_app.cli, desktop_app.canvas.client, desktop_app.canvas.rawget, desktop_app.engine.engine, "
-    "desktop_app.engine.store, desktop_app.engine.download, desktop_app.engine.verify, desktop_app.engine.zipcheck"
-)
+SAME_WORK = {
+    "curl + openssl sha256 + sync": ' && openssl dgst -sha256 "$1" >/dev/null',
+    "curl + sha256sum + unzip -t + sync": ' && sha256sum "$1" >/dev/null && unzip -tqq "$1"',
+}
+"""Standard tools doing our checks after curl (shell run on the file, $1): the SHA-256
+alone, by the fastest standard tool (OpenSSL uses the CPU's SHA instructions, as Python's
+hashlib does; coreutils' sha256sum may not), then what a user would type to also inflate
+and CRC-check every entry, as our zip check does."""
+
 """The idle process: every module a `download` loads, nothing run (checked: `python -X
 importtime` on a download run loads no other app module)."""
 
@@ -230,14 +236,15 @@ class Bench:
         samples.append(measured)
         return measured
 
-    def curl_sync(self, samples: list[Measured]) -> float:
+    def curl_sync(self, samples: list[Measured], checks: str = "") -> float:
+        """curl saves the attachment URL, then the shell `checks` run on the file ($1),
+        then `sync`: one process tree under GNU time (CPU of all of them summed, as the
+        user's shell would run them)."""
         folder = self.fresh_folder("curl")
         target = folder / self.name
         try:
-            # `sh -c` so that GNU time sums curl's and sync's CPU, as the user's shell would run them
-            measured, _ = timed_process(
-                ["sh", "-c", 'curl -s -S -L -o "$1" "$2" && sync', "sh", str(target), self.url], harness.child_env()
-            )
+            script = f'curl -s -S -L -o "$1" "$2"{checks} && sync'
+            measured, _ = timed_process(["sh", "-c", script, "sh", str(target), self.url], harness.child_env())
             self.check_copy(target)
         finally:
             clean_folder(folder)
@@ -411,13 +418,13 @@ def measure(args: argparse.Namespace, size_mib: int) -> tuple[list[list[str]], l
 
     rows: list[list[str]] = []
     notes: list[str] = []
-    path_guess = harness.BENCH_DIR / f"package-{size_mib}MiB.imscc"
+    path_guess = harness.BENCH_DIR / f"package-{size_mib}MiB{'-deflated' if args.deflated else ''}.imscc"
     ok, disk = enough_disk(size_mib * MiB, path_guess.exists())
     if not ok:
         note = f"{size_mib} MiB skipped: not enough disk ({disk})"
         print(note, flush=True)
         return [], [note]
-    package = big_package(size_mib * MiB)
+    package = big_package(size_mib * MiB, deflated=args.deflated)
     size = package.stat().st_size
     label = f"{size / GiB:.0f} GiB" if size >= GiB else f"{size / MiB:.0f} MiB"
     with (
@@ -481,12 +488,18 @@ def _command_line(args: argparse.Namespace, bench: Bench, label: str) -> list[li
     rows: list[list[str]] = []
     ours: list[Measured] = []
     curl: list[Measured] = []
-    banner(f"{label}: `canvas-exports download` vs `curl -s -L -o FILE URL && sync` (s), warm-up not counted")
-    bench.ours_cli([]), bench.curl_sync([])
-    alternate(
-        args.runs,
-        {"canvas-exports download": lambda: bench.ours_cli(ours), "curl + sync": lambda: bench.curl_sync(curl)},
+    same_work: dict[str, list[Measured]] = {name: [] for name in SAME_WORK}
+    banner(
+        f"{label}: `canvas-exports download` vs `curl -s -L -o FILE URL && sync`, and vs curl with standard "
+        f"tools checking the file (s), warm-up not counted"
     )
+    bench.ours_cli([]), bench.curl_sync([])
+    for checks in SAME_WORK.values():
+        bench.curl_sync([], checks)
+    cases = {"canvas-exports download": lambda: bench.ours_cli(ours), "curl + sync": lambda: bench.curl_sync(curl)}
+    for name, checks in SAME_WORK.items():
+        cases[name] = functools.partial(bench.curl_sync, same_work[name], checks)
+    alternate(args.runs, cases)
     idle_imports, idle_version = bench.idle_peaks()
     print(
         f"  ours: CPU {[round(m.cpu, 2) for m in ours]} s, peak RSS {[round(m.peak / 1e6, 1) for m in ours]} MB;"
@@ -502,6 +515,8 @@ def _command_line(args: argparse.Namespace, bench: Bench, label: str) -> list[li
         idle_imports,
         f"idle process (modules imported) {idle_imports / 1e6:.1f} MB",
     )
+    for name, samples in same_work.items():
+        rows += _same_work_rows(ours, name, samples)
     peak = median([m.peak for m in ours])
     rows.append(
         [
@@ -553,6 +568,18 @@ def _rows(
     ]
 
 
+def _same_work_rows(ours: list[Measured], name: str, baseline: list[Measured]) -> list[list[str]]:
+    """Ours against curl with standard tools doing some of the same checks (info: the
+    issue's targets are against curl + sync, which neither hashes nor checks the file)."""
+    wall, base_wall = median(ours), median(baseline)
+    cpu, base_cpu = median([m.cpu for m in ours]), median([m.cpu for m in baseline])
+    runs = ", ".join(f"{m:.2f}" for m in baseline)
+    return [
+        [f"  wall vs {name}", f"{wall:.2f} s", f"{base_wall:.2f} s ({runs})", f"{base_wall / wall:.2f}x", "", "info"],
+        [f"  CPU vs {name}", f"{cpu:.2f} s", f"{base_cpu:.2f} s", f"{cpu / base_cpu:.2f}x", "", "info"],
+    ]
+
+
 def _phase_table(label: str, marks: dict[str, tuple[float, float]]) -> str:
     ordered = sorted(marks.items(), key=lambda kv: kv[1][0])
     rows = []
@@ -578,11 +605,12 @@ def main() -> None:
     parser.add_argument("--gui-runs", type=int, default=3, help="app runs of each (after one warm-up)")
     parser.add_argument("--size-mib", type=int, nargs="+", default=[1024], help="package sizes, e.g. 1024 4096")
     parser.add_argument("--skip-gui", action="store_true")
+    parser.add_argument("--deflated", action="store_true", help="a package of deflated entries, as Canvas writes them")
     parser.add_argument("--phase-runs", type=int, default=3, help="instrumented command-line runs (0: none)")
     parser.add_argument("--profile", action="store_true", help="cProfile the first instrumented run's main thread")
     parser.add_argument("--app-root", help="run the command line from this copy of the repository (its desktop_app)")
     args = parser.parse_args()
-    for tool in (GNU_TIME, "curl", "sync"):
+    for tool in (GNU_TIME, "curl", "sync", "openssl", "sha256sum", "unzip"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is needed")
 

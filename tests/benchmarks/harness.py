@@ -414,11 +414,15 @@ class CountingTransport(httpx.AsyncBaseTransport):
 BENCH_DIR = Path(tempfile.gettempdir()) / "canvas-export-bench"
 
 
-def big_package(size: int = GiB, *, name: str | None = None) -> Path:
-    """A real Common Cartridge zip of about `size` bytes (stored entries of incompressible
-    data plus an imsmanifest.xml), generated once and kept in the temp folder."""
+def big_package(size: int = GiB, *, name: str | None = None, deflated: bool = False) -> Path:
+    """A real Common Cartridge zip of about `size` bytes (entries of incompressible data,
+    like the media that make a course export large, plus an imsmanifest.xml), generated
+    once and kept in the temp folder. Stored entries by default; `deflated` writes them
+    as Canvas does (rubyzip deflates every entry at its default level, media included),
+    so checking the package means inflating every byte."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    path = BENCH_DIR / (name or f"package-{size // MiB}MiB.imscc")
+    kind = "-deflated" if deflated else ""
+    path = BENCH_DIR / (name or f"package-{size // MiB}MiB{kind}.imscc")
     if path.exists() and path.stat().st_size >= size:
         return path
     print(f"generating {path} ({size / MiB:.0f} MiB, once)...", flush=True)
@@ -426,7 +430,8 @@ def big_package(size: int = GiB, *, name: str | None = None) -> Path:
     rng = random.Random(20260509)
     entry = 64 * MiB
     block = 4 * MiB
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+    method = zipfile.ZIP_DEFLATED if deflated else zipfile.ZIP_STORED
+    with zipfile.ZipFile(tmp, "w", compression=method, allowZip64=True) as zf:
         zf.writestr("imsmanifest.xml", _MANIFEST)
         written, n = 0, 0
         while written < size:
