@@ -11,8 +11,9 @@ attachment and redirects the attachment URL there. Both clients fetch that same 
    download course:ID EXPORT --to DIR`, the token in $CANVAS_TOKEN, never in argv), from
    spawn to exit, i.e. downloaded, zip-checked, hashed, fsynced and committed under the
    final name. Two more commands do some of the same checks with standard tools (`curl`,
-   then `openssl dgst -sha256`; then `sha256sum` and `unzip -t`; then `sync`): those comparisons are
-   information, the targets are against curl + sync. Each run gets a fresh job store (XDG_DATA_HOME) and a fresh folder. CPU
+   then `openssl dgst -sha256`; then `sha256sum` and `unzip -t`; then `sync`): those
+   comparisons are information, the targets are against curl + sync. Each run gets a
+   fresh job store (XDG_DATA_HOME) and a fresh folder. CPU
    (user + sys) and peak RSS (ru_maxrss, i.e. VmHWM, which counts mapped file pages)
    come from GNU time, whose child starts small: ru_maxrss of a child forked from this
    process would start at this process's own peak. "Above idle" subtracts the peak of a
@@ -67,7 +68,13 @@ SAME_WORK = {
 alone, by the fastest standard tool (OpenSSL uses the CPU's SHA instructions, as Python's
 hashlib does; coreutils' sha256sum may not), then what a user would type to also inflate
 and CRC-check every entry, as our zip check does."""
-
+GNU_TIME = "/usr/bin/time"
+HERE = Path(__file__).resolve().parent
+CLI = [sys.executable, "-m", "desktop_app"]  # as tests/integration/engine_support.py
+IDLE_IMPORTS = (
+    "import desktop_app.cli, desktop_app.canvas.client, desktop_app.canvas.rawget, desktop_app.engine.engine, "
+    "desktop_app.engine.store, desktop_app.engine.download, desktop_app.engine.verify, desktop_app.engine.zipcheck"
+)
 """The idle process: every module a `download` loads, nothing run (checked: `python -X
 importtime` on a download run loads no other app module)."""
 
