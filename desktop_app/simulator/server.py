@@ -142,6 +142,11 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-body (a cancelled request): Canvas's proxies wait
+            # for the whole body, so Canvas never sees such a request. Nothing is logged.
+            self.close_connection = True
+            return
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request(self.command, split.path, parse_qsl(split.query, keep_blank_values=True), headers, body)
         sim = self.server.sim

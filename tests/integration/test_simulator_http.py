@@ -6,6 +6,7 @@ fault knobs, package contents). A manual clock drives the export lifecycle.
 from __future__ import annotations
 
 import io
+import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -431,3 +432,21 @@ def test_serve_prints_base_url_and_token_and_stops() -> None:
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_a_request_whose_body_never_arrives_is_not_seen_by_canvas(sim: SimulatedCanvas, teacher: httpx.Client) -> None:
+    """A client cancelled between its headers and its body (e.g. a paused job): Canvas's
+    proxies wait for the whole body, so nothing reaches Canvas and nothing is created."""
+    host, port = urlsplit(sim.base_url).hostname, urlsplit(sim.base_url).port
+    before = teacher.get("courses/101/content_exports").json()
+    with socket.create_connection((host, port)) as raw:
+        raw.sendall(
+            b"POST /api/v1/courses/101/content_exports HTTP/1.1\r\nHost: canvas\r\n"
+            + f"Authorization: Bearer {TEACHER_TOKEN}\r\n".encode()
+            + b"Content-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+            + b'{"export_type": "common'
+        )
+        raw.shutdown(socket.SHUT_WR)
+        assert raw.recv(1024) == b""  # the server closes without an answer
+    assert [r for r in sim.request_log if r.method == "POST"] == []
+    assert teacher.get("courses/101/content_exports").json() == before
