@@ -18,7 +18,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from desktop_app.ui.icons import icon
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -107,3 +110,17 @@ def size_columns(view: QTableView, samples: Mapping[int, str], *, padding: int =
     for column, sample in samples.items():
         header.resizeSection(column, metrics.horizontalAdvance(sample) + padding)
     header.setMinimumSectionSize(60)
+
+
+def row_action(view: QAbstractItemView, text: str, icon_name: str, tip: str, shortcut: QKeySequence | str) -> QAction:
+    """An action on the table's current row, as the history and the Activity view offer
+    them: its shortcut is bound to the table (it works while the table has focus), so it
+    cannot clash with the window's own shortcuts; the tooltip names the shortcut."""
+    keys = QKeySequence(shortcut)
+    action = QAction(icon(icon_name), text, view)
+    action.setShortcut(keys)
+    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    action.setToolTip(f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
+    action.setStatusTip(tip)
+    view.addAction(action)
+    return action
