@@ -1,4 +1,4 @@
-"""Shared pieces for the engine and CLI integration tests (real HTTP, simulated Canvas).
+"""Shared pieces for the client, engine and CLI integration tests (real HTTP, simulated Canvas).
 
 Helpers rather than fixtures: the engine tests want their own fast knobs (quick
 polling, small retry delays); the simulator itself comes from conftest's `sim`.
@@ -24,6 +24,16 @@ from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 FAST_RETRY = RetryPolicy(
     base_delay=0.02, max_delay=0.2, max_total=20, throttle_base_delay=0.05, throttle_max_delay=2.0, max_pace_delay=0.2
 )
+FAST_CLIENT_RETRY = RetryPolicy(
+    base_delay=0.01,
+    max_delay=0.05,
+    throttle_base_delay=0.05,
+    throttle_max_delay=2.0,
+    max_total=10.0,
+    max_pace_delay=0.2,
+)
+"""The CanvasClient tests' retries: a few milliseconds apart, so a test of retrying or of
+giving up costs well under a second (the engine's FAST_RETRY allows a job longer)."""
 FAST_ENGINE = EngineConfig(
     poll=PollPolicy(initial=0.05, backoff=1.5, ceiling=0.3),
     download=DownloadPolicy(base_delay=0.02, max_delay=0.2),
