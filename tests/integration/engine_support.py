@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -128,3 +129,14 @@ def cli_env(home: Path, sim: SimulatedCanvas, token: str = TEACHER_TOKEN) -> dic
 
 
 CLI = [sys.executable, "-m", "desktop_app"]
+REPO = Path(__file__).resolve().parents[2]
+"""The checkout, where the CLI subprocesses run (so `-m desktop_app` is this tree)."""
+
+
+def cli(
+    home: Path, sim: SimulatedCanvas, *args: str, token: str | None = None, **kw: Any
+) -> subprocess.CompletedProcess[str]:
+    """`canvas-exports ARGS` in a subprocess against the simulator, with `home` as its home
+    (its own job store and settings); `kw` goes to `subprocess.run`."""
+    env = cli_env(home, sim, **({"token": token} if token else {}))
+    return subprocess.run([*CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=100, **kw)

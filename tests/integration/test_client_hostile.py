@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from engine_support import CLI, FAST_CLIENT_RETRY, cli_env
+from engine_support import FAST_CLIENT_RETRY, REPO, cli, cli_env
 from hostile_http import HostileServer, json_bomb, trickle
 
 from desktop_app.canvas.client import CanvasClient
@@ -29,7 +29,6 @@ from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 
 pytestmark = pytest.mark.timeout(120)
 
-REPO = Path(__file__).resolve().parents[2]
 PEAK_RSS_LIMIT_KIB = 300 * 1024
 
 
@@ -143,14 +142,7 @@ def test_cli_create_wait_does_not_sleep_through_a_day_long_retry_after(
     canvas_sim.faults.throttle(50, status=403, retry_after=86400, path="/content_exports/")
     canvas_sim.faults.throttle(50, status=403, retry_after=86400, path="/progress/")
     course = canvas_sim.data.main_course_id
-    done = subprocess.run(
-        [*CLI, "create", f"course:{course}", "--type", "zip", "--wait"],
-        env=cli_env(tmp_path, canvas_sim),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    done = cli(tmp_path, canvas_sim, "create", f"course:{course}", "--type", "zip", "--wait")
     assert done.returncode == 4, done.stderr
     assert "Canvas asked us to wait 24 hours" in done.stderr and "Try again after" in done.stderr
 
@@ -188,14 +180,7 @@ def test_next_link_cycle_is_an_error_and_repeats_no_row(make_canvas_sim: Callabl
 
 def test_cli_list_with_a_cycle_prints_no_duplicate_and_fails(canvas_sim: SimulatedCanvas, tmp_path: Path) -> None:
     canvas_sim.faults.hostile_pages("cycle")
-    done = subprocess.run(
-        [*CLI, "--json", "list", f"course:{canvas_sim.data.main_course_id}"],
-        env=cli_env(tmp_path, canvas_sim),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    done = cli(tmp_path, canvas_sim, "--json", "list", f"course:{canvas_sim.data.main_course_id}")
     lines = done.stdout.splitlines()
     assert done.returncode == 4, done.stderr
     assert lines and len(lines) == len(set(lines))
