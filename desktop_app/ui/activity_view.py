@@ -46,6 +46,7 @@ from desktop_app.canvas.models import ExportType
 from desktop_app.ui.activity_model import ActivityColumn, ActivityFilterProxy, ActivityModel
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.file_actions import FileActions
+from desktop_app.ui.job_actions import COPY_PATH, RESUME, RETRY, SHOW_IN_FOLDER
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.table_base import row_action, row_table, select_index, select_source_row, size_columns
@@ -93,30 +94,10 @@ class ActivityPanel(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(ActivityColumn.WHAT, QHeaderView.ResizeMode.Stretch)
 
         self.open_action = row_action(self.view, "Open file", "open", "Open the saved package", "Ctrl+Return")
-        self.show_in_folder_action = row_action(
-            self.view,
-            "Show in folder",
-            "show-in-folder",
-            "Open the folder that holds the saved package",
-            "Shift+Alt+R",
-        )
-        self.copy_path_action = row_action(
-            self.view,
-            "Copy path",
-            "copy",
-            "Copy the saved package's full path",
-            QKeySequence(QKeySequence.StandardKey.Copy),
-        )
-        self.resume_action = row_action(
-            self.view, "Resume", "download", "Carry on where it stood (interrupted or stopped)", "Ctrl+Shift+R"
-        )
-        self.retry_action = row_action(
-            self.view,
-            "Retry",
-            "refresh",
-            "Try again: carry on, or start a new export of the same selection when Canvas's export failed or expired",
-            "Ctrl+Shift+T",
-        )
+        self.show_in_folder_action = row_action(self.view, *SHOW_IN_FOLDER)
+        self.copy_path_action = row_action(self.view, *COPY_PATH)
+        self.resume_action = row_action(self.view, *RESUME)
+        self.retry_action = row_action(self.view, *RETRY)
         self.reexport_action = row_action(
             self.view, "Re-export", "reexport", "Start a new export of the same type and selection", "Ctrl+E"
         )

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.file_actions import FileActions, UrlOpener
 from desktop_app.ui.history_model import Column, HistoryModel, HistoryProxyModel, HistoryRow
+from desktop_app.ui.job_actions import COPY_PATH, RESUME, RETRY, SHOW_IN_FOLDER
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.style import use_readable_sort_arrows
@@ -109,20 +110,8 @@ class HistoryPanel(QWidget):
         self.open_action = row_action(
             self.view, "Open file", "open", "Open the saved package (Enter)", QKeySequence("Ctrl+Return")
         )
-        self.show_in_folder_action = row_action(
-            self.view,
-            "Show in folder",
-            "show-in-folder",
-            "Open the folder that holds the saved package",
-            QKeySequence("Shift+Alt+R"),
-        )
-        self.copy_path_action = row_action(
-            self.view,
-            "Copy path",
-            "copy",
-            "Copy the saved package's full path",
-            QKeySequence(QKeySequence.StandardKey.Copy),
-        )
+        self.show_in_folder_action = row_action(self.view, *SHOW_IN_FOLDER)
+        self.copy_path_action = row_action(self.view, *COPY_PATH)
         self.reexport_action = row_action(
             self.view,
             "Re-export",
@@ -130,20 +119,8 @@ class HistoryPanel(QWidget):
             "Start a new export of the same type (with the same selection when this app started it)",
             QKeySequence("Ctrl+E"),
         )
-        self.resume_action = row_action(
-            self.view,
-            "Resume",
-            "download",
-            "Carry on where it stood (interrupted or stopped)",
-            QKeySequence("Ctrl+Shift+R"),
-        )
-        self.retry_action = row_action(
-            self.view,
-            "Retry",
-            "refresh",
-            "Try again: carry on, or start a new export of the same selection when Canvas's export failed or expired",
-            QKeySequence("Ctrl+Shift+T"),
-        )
+        self.resume_action = row_action(self.view, *RESUME)
+        self.retry_action = row_action(self.view, *RETRY)
         self.stop_action = row_action(
             self.view,
             "Stop watching",

@@ -130,7 +130,13 @@ def size_columns(view: QTableView, samples: Mapping[int, str], *, padding: int =
     header.setMinimumSectionSize(60)
 
 
-def row_action(view: QAbstractItemView, text: str, icon_name: str, tip: str, shortcut: QKeySequence | str) -> QAction:
+def row_action(
+    view: QAbstractItemView,
+    text: str,
+    icon_name: str,
+    tip: str,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str,
+) -> QAction:
     """An action on the table's current row, as the history and the Activity view offer
     them: its shortcut is bound to the table (it works while the table has focus), so it
     cannot clash with the window's own shortcuts; the tooltip names the shortcut."""
