@@ -46,10 +46,10 @@ from desktop_app.canvas.models import ExportType
 from desktop_app.ui.activity_model import ActivityColumn, ActivityFilterProxy, ActivityModel
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.file_actions import FileActions
-from desktop_app.ui.icons import icon
+from desktop_app.ui.job_actions import COPY_PATH, RESUME, RETRY, SHOW_IN_FOLDER
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
-from desktop_app.ui.table_base import row_table, select_index, select_source_row, size_columns
+from desktop_app.ui.table_base import row_action, row_table, select_index, select_source_row, size_columns
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet on this Canvas site. Start one in the Export area."
@@ -93,26 +93,16 @@ class ActivityPanel(QWidget):
         # the name takes what is left, so the whole row fits without a horizontal scroll
         self.view.horizontalHeader().setSectionResizeMode(ActivityColumn.WHAT, QHeaderView.ResizeMode.Stretch)
 
-        self.open_action = self._action("Open file", "open", "Open the saved package", "Ctrl+Return")
-        self.show_in_folder_action = self._action(
-            "Show in folder", "show-in-folder", "Open the folder that holds the saved package", "Shift+Alt+R"
+        self.open_action = row_action(self.view, "Open file", "open", "Open the saved package", "Ctrl+Return")
+        self.show_in_folder_action = row_action(self.view, *SHOW_IN_FOLDER)
+        self.copy_path_action = row_action(self.view, *COPY_PATH)
+        self.resume_action = row_action(self.view, *RESUME)
+        self.retry_action = row_action(self.view, *RETRY)
+        self.reexport_action = row_action(
+            self.view, "Re-export", "reexport", "Start a new export of the same type and selection", "Ctrl+E"
         )
-        self.copy_path_action = self._action(
-            "Copy path", "copy", "Copy the saved package's full path", QKeySequence(QKeySequence.StandardKey.Copy)
-        )
-        self.resume_action = self._action(
-            "Resume", "download", "Carry on where it stood (interrupted or stopped)", "Ctrl+Shift+R"
-        )
-        self.retry_action = self._action(
-            "Retry",
-            "refresh",
-            "Try again: carry on, or start a new export of the same selection when Canvas's export failed or expired",
-            "Ctrl+Shift+T",
-        )
-        self.reexport_action = self._action(
-            "Re-export", "reexport", "Start a new export of the same type and selection", "Ctrl+E"
-        )
-        self.stop_action = self._action(
+        self.stop_action = row_action(
+            self.view,
             "Stop watching",
             "stop",
             "Stop following it here; Canvas cannot cancel it and finishes it on its own",
@@ -188,16 +178,6 @@ class ActivityPanel(QWidget):
         self.placeholder.refresh()
 
     # ------------------------------------------------------------------ construction
-    def _action(self, text: str, icon_name: str, tip: str, shortcut: QKeySequence | str) -> QAction:
-        keys = QKeySequence(shortcut)
-        action = QAction(icon(icon_name), text, self)
-        action.setShortcut(keys)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setToolTip(f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
-        action.setStatusTip(tip)
-        self.view.addAction(action)
-        return action
-
     # ------------------------------------------------------------------ public API
     def set_site(self, site: str) -> None:
         self.model.set_site(site)

@@ -22,14 +22,14 @@ import enum
 from collections.abc import Sequence
 from pathlib import PurePath
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from desktop_app.app.batch_views import BatchRowView, RowGroup, RowStatus
 from desktop_app.sizes import human_size
 from desktop_app.ui.icons import icon
 from desktop_app.ui.style import tone
-from desktop_app.ui.table_base import ReadOnlyTableModel
+from desktop_app.ui.table_base import ReadOnlyTableModel, SourceSortedProxy
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -267,8 +267,10 @@ def _status_icon(status: RowStatus) -> object:
     return None
 
 
-class BatchFilterProxy(QSortFilterProxyModel):
+class BatchFilterProxy(SourceSortedProxy):
     """Shows the rows of one `RowGroup` (None: all); sorting is the model's own."""
+
+    SORTED_BY = BatchRowsModel
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -283,10 +285,3 @@ class BatchFilterProxy(QSortFilterProxyModel):
 
     def group(self) -> RowGroup | None:
         return self._group
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: D102
-        source = self.sourceModel()
-        if isinstance(source, BatchRowsModel):
-            source.sort(column, order)
-        else:  # pragma: no cover - any other model sorts the ordinary way
-            super().sort(column, order)

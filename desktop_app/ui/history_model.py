@@ -31,7 +31,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
 )
@@ -44,7 +43,7 @@ from desktop_app.canvas.models import DEFAULT_EXPIRE_DAYS, ContentExport, Export
 from desktop_app.engine.status import JobStatus
 from desktop_app.sizes import human_size
 from desktop_app.ui.icons import icon
-from desktop_app.ui.table_base import ReadOnlyTableModel
+from desktop_app.ui.table_base import ReadOnlyTableModel, SourceSortedProxy
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -722,7 +721,7 @@ class HistoryModel(ReadOnlyTableModel):
         self.layoutChanged.emit()
 
 
-class HistoryProxyModel(QSortFilterProxyModel):
+class HistoryProxyModel(SourceSortedProxy):
     """Filters history rows by text; sorting is delegated to ``HistoryModel.sort``.
 
     Why delegate: see the module docstring (Python callbacks per comparison are far too
@@ -730,19 +729,14 @@ class HistoryProxyModel(QSortFilterProxyModel):
     QSortFilterProxyModel over the same model would give the same order.
     """
 
+    SORTED_BY = HistoryModel
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setSortRole(HistoryModel.SortRole)
         self.setFilterRole(HistoryModel.SearchRole)
         self.setFilterKeyColumn(0)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: D102
-        source = self.sourceModel()
-        if isinstance(source, HistoryModel):
-            source.sort(column, order)
-        else:  # pragma: no cover - any other model sorts the ordinary way
-            super().sort(column, order)
 
     def set_text_filter(self, text: str) -> None:
         self.setFilterFixedString(text.strip())

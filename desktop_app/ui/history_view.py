@@ -39,11 +39,11 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.file_actions import FileActions, UrlOpener
 from desktop_app.ui.history_model import Column, HistoryModel, HistoryProxyModel, HistoryRow
-from desktop_app.ui.icons import icon
+from desktop_app.ui.job_actions import COPY_PATH, RESUME, RETRY, SHOW_IN_FOLDER
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.style import use_readable_sort_arrows
-from desktop_app.ui.table_base import row_table, select_index, select_source_row, size_columns
+from desktop_app.ui.table_base import row_action, row_table, select_index, select_source_row, size_columns
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
 EMPTY_TEXT = "No exports yet — start one above."
@@ -104,49 +104,39 @@ class HistoryPanel(QWidget):
         header.setSortIndicator(self.model.sort_column(), self.model.sort_order())
         self.view.setSortingEnabled(True)
 
-        self.download_action = self._action(
-            "Download", "download", "Download this export's package", QKeySequence("Ctrl+D")
+        self.download_action = row_action(
+            self.view, "Download", "download", "Download this export's package", QKeySequence("Ctrl+D")
         )
-        self.open_action = self._action(
-            "Open file", "open", "Open the saved package (Enter)", QKeySequence("Ctrl+Return")
+        self.open_action = row_action(
+            self.view, "Open file", "open", "Open the saved package (Enter)", QKeySequence("Ctrl+Return")
         )
-        self.show_in_folder_action = self._action(
-            "Show in folder",
-            "show-in-folder",
-            "Open the folder that holds the saved package",
-            QKeySequence("Shift+Alt+R"),
-        )
-        self.copy_path_action = self._action(
-            "Copy path", "copy", "Copy the saved package's full path", QKeySequence(QKeySequence.StandardKey.Copy)
-        )
-        self.reexport_action = self._action(
+        self.show_in_folder_action = row_action(self.view, *SHOW_IN_FOLDER)
+        self.copy_path_action = row_action(self.view, *COPY_PATH)
+        self.reexport_action = row_action(
+            self.view,
             "Re-export",
             "reexport",
             "Start a new export of the same type (with the same selection when this app started it)",
             QKeySequence("Ctrl+E"),
         )
-        self.resume_action = self._action(
-            "Resume", "download", "Carry on where it stood (interrupted or stopped)", QKeySequence("Ctrl+Shift+R")
-        )
-        self.retry_action = self._action(
-            "Retry",
-            "refresh",
-            "Try again: carry on, or start a new export of the same selection when Canvas's export failed or expired",
-            QKeySequence("Ctrl+Shift+T"),
-        )
-        self.stop_action = self._action(
+        self.resume_action = row_action(self.view, *RESUME)
+        self.retry_action = row_action(self.view, *RETRY)
+        self.stop_action = row_action(
+            self.view,
             "Stop watching",
             "stop",
             "Stop following this export here; Canvas cannot cancel it and will finish it on its own",
             QKeySequence(QKeySequence.StandardKey.Delete),
         )
-        self.view_contents_action = self._action(
+        self.view_contents_action = row_action(
+            self.view,
             "View contents",
             "archive",
             "Read what the saved package holds, offline, and check the selection landed",
             QKeySequence("Ctrl+Shift+V"),
         )
-        self.refresh_action = self._action(
+        self.refresh_action = row_action(
+            self.view,
             "Refresh",
             "refresh",
             "Reload the list of exports from Canvas",
@@ -241,15 +231,6 @@ class HistoryPanel(QWidget):
         self.placeholder.refresh()
 
     # ------------------------------------------------------------------ construction
-    def _action(self, text: str, icon_name: str, tip: str, shortcut: QKeySequence) -> QAction:
-        action = QAction(icon(icon_name), text, self)
-        action.setShortcut(shortcut)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.setToolTip(f"{tip} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
-        action.setStatusTip(tip)
-        self.view.addAction(action)
-        return action
-
     def _set_initial_widths(self) -> None:
         """Widths from the font, not from the data: measuring 5,000 rows would stall."""
         size_columns(

@@ -16,9 +16,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from desktop_app.ui.icons import icon
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -52,6 +56,23 @@ class ReadOnlyTableModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         return _READ_ONLY_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+
+class SourceSortedProxy(QSortFilterProxyModel):
+    """A filter proxy whose source model sorts its own rows: `sort()` hands the column and
+    order to the source when it is a `SORTED_BY` model (subclasses name theirs). Sorting
+    thousands of rows through `lessThan` calls back into Python twice per comparison
+    (450-1,200 ms measured for 5,000 history rows); the models sort the same values with
+    `sorted` in milliseconds."""
+
+    SORTED_BY: ClassVar[type[QAbstractItemModel]]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: D102
+        source = self.sourceModel()
+        if isinstance(source, self.SORTED_BY):
+            source.sort(column, order)
+        else:  # pragma: no cover - any other model sorts the ordinary way
+            super().sort(column, order)
 
 
 def select_index(view: QAbstractItemView, index: QModelIndex) -> bool:
@@ -107,3 +128,23 @@ def size_columns(view: QTableView, samples: Mapping[int, str], *, padding: int =
     for column, sample in samples.items():
         header.resizeSection(column, metrics.horizontalAdvance(sample) + padding)
     header.setMinimumSectionSize(60)
+
+
+def row_action(
+    view: QAbstractItemView,
+    text: str,
+    icon_name: str,
+    tip: str,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str,
+) -> QAction:
+    """An action on the table's current row, as the history and the Activity view offer
+    them: its shortcut is bound to the table (it works while the table has focus), so it
+    cannot clash with the window's own shortcuts; the tooltip names the shortcut."""
+    keys = QKeySequence(shortcut)
+    action = QAction(icon(icon_name), text, view)
+    action.setShortcut(keys)
+    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    action.setToolTip(f"{tip} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
+    action.setStatusTip(tip)
+    view.addAction(action)
+    return action

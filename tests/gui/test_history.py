@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QUrl
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QPalette
 
 from desktop_app.app.jobs import JobView
 from desktop_app.canvas.errors import ServerError
@@ -269,8 +269,9 @@ def panel(qtbot, qtmodeltester, tmp_path: Path) -> HistoryPanel:  # type: ignore
     return p
 
 
-def enabled(panel: HistoryPanel) -> set[str]:
-    actions = (
+def row_actions(panel: HistoryPanel) -> tuple[QAction, ...]:
+    """The row actions whose enabling and tooltips the tests below check."""
+    return (
         panel.download_action,
         panel.open_action,
         panel.show_in_folder_action,
@@ -278,7 +279,10 @@ def enabled(panel: HistoryPanel) -> set[str]:
         panel.reexport_action,
         panel.stop_action,
     )
-    return {a.text() for a in actions if a.isEnabled()}
+
+
+def enabled(panel: HistoryPanel) -> set[str]:
+    return {a.text() for a in row_actions(panel) if a.isEnabled()}
 
 
 @pytest.mark.parametrize(
@@ -419,15 +423,7 @@ def test_sort_arrow_matches_the_order_of_the_rows(panel: HistoryPanel) -> None:
 
 
 def test_controls_have_names_and_tooltips(panel: HistoryPanel) -> None:
-    for action in (
-        panel.download_action,
-        panel.open_action,
-        panel.show_in_folder_action,
-        panel.copy_path_action,
-        panel.reexport_action,
-        panel.stop_action,
-        panel.refresh_action,
-    ):
+    for action in (*row_actions(panel), panel.refresh_action):
         assert action.toolTip() and not action.shortcut().isEmpty()
     assert panel.view.accessibleName() and panel.filter_edit.accessibleName()
     assert panel.model.headerData(Column.EXPIRES, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)

@@ -14,23 +14,10 @@ from desktop_app.ui.selection_model import (
     human_size,
 )
 from tests.gui.factories import course_content, file_tree, small_files, small_modules
+from tests.gui.tree_paths import find
 
 CHECK = Qt.ItemDataRole.CheckStateRole
 C, P, U = Qt.CheckState.Checked, Qt.CheckState.PartiallyChecked, Qt.CheckState.Unchecked
-
-
-def find(model: SelectionModel, *titles: str, parent: QModelIndex | None = None) -> QModelIndex:
-    """The row reached by following titles (branch rows match their plain title)."""
-    index = parent or QModelIndex()
-    for title in titles:
-        for row in range(model.rowCount(index)):
-            child = model.index(row, 0, index)
-            if child.data(SelectionModel.SearchRole) == title:
-                index = child
-                break
-        else:
-            raise AssertionError(f"no row {title!r} under {index.data()!r}")
-    return index
 
 
 def state(index: QModelIndex) -> Qt.CheckState:

@@ -10,6 +10,7 @@ from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.selection_model import SelectionModel
 from desktop_app.ui.selection_view import SelectionPanel
 from tests.gui.factories import course_content
+from tests.gui.tree_paths import find
 
 C, P, U = Qt.CheckState.Checked, Qt.CheckState.PartiallyChecked, Qt.CheckState.Unchecked
 CHECK = Qt.ItemDataRole.CheckStateRole
@@ -26,19 +27,6 @@ def panel(qtbot, qtmodeltester) -> SelectionPanel:  # type: ignore[no-untyped-de
     p.show()
     qtbot.waitExposed(p)
     return p
-
-
-def proxy_find(panel: SelectionPanel, *titles: str) -> QModelIndex:
-    index = QModelIndex()
-    for title in titles:
-        for row in range(panel.proxy.rowCount(index)):
-            child = panel.proxy.index(row, 0, index)
-            if child.data(SelectionModel.SearchRole) == title:
-                index = child
-                break
-        else:
-            raise AssertionError(f"{title!r} not shown under {index.data()!r}")
-    return index
 
 
 def checkbox_center(panel: SelectionPanel, index: QModelIndex) -> QPoint:
@@ -61,18 +49,18 @@ def click_checkbox(qtbot, panel: SelectionPanel, index: QModelIndex) -> None:  #
 
 def test_real_clicks_propagate_down_and_up(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel.set_export_type(ExportType.ZIP)
-    files = proxy_find(panel, "Files")
+    files = find(panel.proxy, "Files")
     panel.view.expand(files)
-    lectures = proxy_find(panel, "Files", "Lectures")
+    lectures = find(panel.proxy, "Files", "Lectures")
     panel.view.expand(lectures)
-    week1 = proxy_find(panel, "Files", "Lectures", "Week 1")
+    week1 = find(panel.proxy, "Files", "Lectures", "Week 1")
     panel.view.expand(week1)
 
     click_checkbox(qtbot, panel, lectures)  # down: a folder checks its files
-    assert Qt.CheckState(proxy_find(panel, "Files", "Lectures", "Week 1", "intro.pdf").data(CHECK)) == C
+    assert Qt.CheckState(find(panel.proxy, "Files", "Lectures", "Week 1", "intro.pdf").data(CHECK)) == C
     assert Qt.CheckState(files.data(CHECK)) == P
 
-    intro = proxy_find(panel, "Files", "Lectures", "Week 1", "intro.pdf")
+    intro = find(panel.proxy, "Files", "Lectures", "Week 1", "intro.pdf")
     click_checkbox(qtbot, panel, intro)  # up: one unchecked file makes its ancestors partial
     assert Qt.CheckState(intro.data(CHECK)) == U
     assert Qt.CheckState(week1.data(CHECK)) == P
@@ -86,7 +74,7 @@ def test_real_clicks_propagate_down_and_up(panel: SelectionPanel, qtbot) -> None
 
 
 def test_space_key_toggles_the_current_row(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
-    pages = proxy_find(panel, "Pages")
+    pages = find(panel.proxy, "Pages")
     panel.view.setFocus()
     panel.view.setCurrentIndex(pages)
     with qtbot.waitSignal(panel.selectionChanged):
@@ -96,7 +84,7 @@ def test_space_key_toggles_the_current_row(panel: SelectionPanel, qtbot) -> None
 
 def test_disabled_branch_ignores_clicks(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel.set_export_type(ExportType.ZIP)
-    pages = proxy_find(panel, "Pages")
+    pages = find(panel.proxy, "Pages")
     with qtbot.assertNotEmitted(panel.selectionChanged):
         qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=checkbox_center(panel, pages))
     assert Qt.CheckState(pages.data(CHECK)) == U
@@ -112,7 +100,7 @@ def test_filter_narrows_the_tree_and_checks_go_through_the_proxy(panel: Selectio
         "Modules",
         "Quizzes",  # "Quiz 2: Loops"
     ]
-    loops = proxy_find(panel, "Files", "Lectures", "Week 2", "loops.pdf")
+    loops = find(panel.proxy, "Files", "Lectures", "Week 2", "loops.pdf")
     assert panel.view.isExpanded(loops.parent())  # matches are revealed
     click_checkbox(qtbot, panel, loops)
     assert panel.select_hash() == {SelectKey.FILES: [1003]}
@@ -120,7 +108,7 @@ def test_filter_narrows_the_tree_and_checks_go_through_the_proxy(panel: Selectio
 
 def test_filter_matching_a_folder_shows_its_contents(panel: SelectionPanel) -> None:
     panel.set_filter_text("week 1")
-    week1 = proxy_find(panel, "Files", "Lectures", "Week 1")
+    week1 = find(panel.proxy, "Files", "Lectures", "Week 1")
     assert panel.proxy.rowCount(week1) == 2  # intro.pdf and syllabus.pdf, though they do not match
 
 
@@ -168,14 +156,14 @@ def test_select_all_and_none_are_push_buttons_not_look_alike_checkboxes(panel: S
 
 
 def test_clearing_the_filter_restores_the_expanded_rows(panel: SelectionPanel) -> None:
-    files = proxy_find(panel, "Files")
+    files = find(panel.proxy, "Files")
     panel.view.expand(files)
     panel.set_filter_text("intro")
-    assert panel.view.isExpanded(proxy_find(panel, "Files", "Lectures", "Week 1"))
+    assert panel.view.isExpanded(find(panel.proxy, "Files", "Lectures", "Week 1"))
     panel.set_filter_text("")
-    assert panel.view.isExpanded(proxy_find(panel, "Files"))
-    assert not panel.view.isExpanded(proxy_find(panel, "Files", "Lectures"))  # only what was open before
-    assert not panel.view.isExpanded(proxy_find(panel, "Modules"))
+    assert panel.view.isExpanded(find(panel.proxy, "Files"))
+    assert not panel.view.isExpanded(find(panel.proxy, "Files", "Lectures"))  # only what was open before
+    assert not panel.view.isExpanded(find(panel.proxy, "Modules"))
 
 
 def test_rows_arriving_while_filtered_are_filtered_too(panel: SelectionPanel) -> None:
@@ -189,19 +177,19 @@ def test_rows_arriving_while_filtered_are_filtered_too(panel: SelectionPanel) ->
         "Modules",
         "Quizzes",
     ]
-    assert proxy_find(panel, "Files", "Lectures", "Week 2", "loops.pdf").isValid()
+    assert find(panel.proxy, "Files", "Lectures", "Week 2", "loops.pdf").isValid()
 
 
 def test_a_broad_filter_expands_only_the_branches(panel: SelectionPanel, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SelectionPanel, "EXPAND_ALL_LIMIT", 5)
     panel.set_filter_text("e")
-    assert panel.view.isExpanded(proxy_find(panel, "Files"))
-    assert not panel.view.isExpanded(proxy_find(panel, "Files", "Lectures"))
+    assert panel.view.isExpanded(find(panel.proxy, "Files"))
+    assert not panel.view.isExpanded(find(panel.proxy, "Files", "Lectures"))
 
 
 def test_context_menu_checks_a_subtree_and_reloads_a_failed_branch(panel: SelectionPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel.set_export_type(ExportType.COMMON_CARTRIDGE)
-    menu = panel.build_context_menu(proxy_find(panel, "Modules"))
+    menu = panel.build_context_menu(find(panel.proxy, "Modules"))
     actions = {a.text(): a for a in menu.actions() if not a.isSeparator()}
     assert set(actions) == {"Check “Modules”", "Uncheck “Modules”", "Reload modules from Canvas"}
     with qtbot.waitSignal(panel.selectionChanged):
@@ -209,18 +197,18 @@ def test_context_menu_checks_a_subtree_and_reloads_a_failed_branch(panel: Select
     assert panel.select_hash() == {SelectKey.MODULES: [501, 502, 503]}
 
     panel.model.set_branch_error(SelectKey.RUBRICS, "403")
-    menu = panel.build_context_menu(proxy_find(panel, "Rubrics"))
+    menu = panel.build_context_menu(find(panel.proxy, "Rubrics"))
     reload = next(a for a in menu.actions() if a.text() == "Reload rubrics from Canvas")
     with qtbot.waitSignal(panel.model.branchRequested) as blocker:
         reload.trigger()
     assert blocker.args == [SelectKey.RUBRICS]
-    menu = panel.build_context_menu(proxy_find(panel, "Rubrics"))
+    menu = panel.build_context_menu(find(panel.proxy, "Rubrics"))
     assert not next(a for a in menu.actions() if a.text().startswith("Reload")).isEnabled()  # loading now
 
 
 def test_context_menu_on_a_disabled_row_offers_nothing_to_check(panel: SelectionPanel) -> None:
     panel.set_export_type(ExportType.ZIP)
-    menu = panel.build_context_menu(proxy_find(panel, "Pages"))
+    menu = panel.build_context_menu(find(panel.proxy, "Pages"))
     assert not any(a.isEnabled() for a in menu.actions() if a.text().startswith(("Check", "Uncheck")))
 
 
@@ -253,7 +241,7 @@ def test_the_focused_row_has_a_clear_ring_around_its_checkbox(qtbot, panel: Sele
     qtbot.waitActive(panel)
     panel.view.setFocus(Qt.FocusReason.TabFocusReason)
     panel.view.expandToDepth(0)
-    row = proxy_find(panel, "Files", "Lectures")
+    row = find(panel.proxy, "Files", "Lectures")
     flags = QItemSelectionModel.SelectionFlag
     panel.view.selectionModel().setCurrentIndex(row, flags.ClearAndSelect if selected else flags.NoUpdate)
     assert panel.view.hasFocus() and panel.view.currentIndex() == row
@@ -266,5 +254,5 @@ def test_the_focused_row_has_a_clear_ring_around_its_checkbox(qtbot, panel: Sele
     assert abs(ring.lightness() - base.lightness()) > 60 or abs(ring.hue() - base.hue()) > 60  # not faint
 
     # another row, not focused: no ring there
-    other_left, _ = _ring_pixels(panel, proxy_find(panel, "Files", "Empty"))
+    other_left, _ = _ring_pixels(panel, find(panel.proxy, "Files", "Empty"))
     assert not any(_close(c, ring) for c in other_left)

@@ -58,23 +58,17 @@ def test_the_last_site_s_unfinished_jobs_carry_on_while_the_welcome_screen_waits
     profile_store.set_last_used("School")
     memory_keyring.set_password("canvas-export-manager", "School", TEACHER_TOKEN)
     with JobStore(tmp_path / "jobs.sqlite3") as store:
-        job = store.add(
-            site=sim.base_url,
-            context=f"course:{sim.data.main_course_id}",
-            export_type="zip",
-            state=JobStatus.INTERRUPTED,
-            goal=Goal.SAVED,
-            dest_dir=tmp_path / "out",
-            user_id=sim.data.teacher_id,
-        )
-        other_user = store.add(
-            site=sim.base_url,
-            context=f"course:{sim.data.main_course_id}",
-            export_type="zip",
-            state=JobStatus.INTERRUPTED,
-            goal=Goal.SAVED,
-            dest_dir=tmp_path / "out",
-            user_id=sim.data.student_id,
+        job, other_user = (
+            store.add(
+                site=sim.base_url,
+                context=f"course:{sim.data.main_course_id}",
+                export_type="zip",
+                state=JobStatus.INTERRUPTED,
+                goal=Goal.SAVED,
+                dest_dir=tmp_path / "out",
+                user_id=user_id,
+            )
+            for user_id in (sim.data.teacher_id, sim.data.student_id)
         )
     with qtbot.waitSignal(controller.lastSiteResumed, timeout=20_000) as resumed:
         controller.start()

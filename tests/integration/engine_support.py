@@ -1,4 +1,4 @@
-"""Shared pieces for the engine and CLI integration tests (real HTTP, simulated Canvas).
+"""Shared pieces for the client, engine and CLI integration tests (real HTTP, simulated Canvas).
 
 Helpers rather than fixtures: the engine tests want their own fast knobs (quick
 polling, small retry delays); the simulator itself comes from conftest's `sim`.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +25,16 @@ from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 FAST_RETRY = RetryPolicy(
     base_delay=0.02, max_delay=0.2, max_total=20, throttle_base_delay=0.05, throttle_max_delay=2.0, max_pace_delay=0.2
 )
+FAST_CLIENT_RETRY = RetryPolicy(
+    base_delay=0.01,
+    max_delay=0.05,
+    throttle_base_delay=0.05,
+    throttle_max_delay=2.0,
+    max_total=10.0,
+    max_pace_delay=0.2,
+)
+"""The CanvasClient tests' retries: a few milliseconds apart, so a test of retrying or of
+giving up costs well under a second (the engine's FAST_RETRY allows a job longer)."""
 FAST_ENGINE = EngineConfig(
     poll=PollPolicy(initial=0.05, backoff=1.5, ceiling=0.3),
     download=DownloadPolicy(base_delay=0.02, max_delay=0.2),
@@ -118,3 +129,14 @@ def cli_env(home: Path, sim: SimulatedCanvas, token: str = TEACHER_TOKEN) -> dic
 
 
 CLI = [sys.executable, "-m", "desktop_app"]
+REPO = Path(__file__).resolve().parents[2]
+"""The checkout, where the CLI subprocesses run (so `-m desktop_app` is this tree)."""
+
+
+def cli(
+    home: Path, sim: SimulatedCanvas, *args: str, token: str | None = None, **kw: Any
+) -> subprocess.CompletedProcess[str]:
+    """`canvas-exports ARGS` in a subprocess against the simulator, with `home` as its home
+    (its own job store and settings); `kw` goes to `subprocess.run`."""
+    env = cli_env(home, sim, **({"token": token} if token else {}))
+    return subprocess.run([*CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=100, **kw)

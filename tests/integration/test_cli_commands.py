@@ -19,18 +19,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from engine_support import CLI, cli_env, file_ranges, posts, wait_until
+from engine_support import CLI, REPO, cli, cli_env, file_ranges, posts, wait_until
 
 from desktop_app.simulator import EXPIRED_TOKEN, SimulatedCanvas
 
 pytestmark = pytest.mark.timeout(120)
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def cli(home: Path, sim: SimulatedCanvas, *args: str, token: str | None = None, **kw) -> subprocess.CompletedProcess:
-    env = cli_env(home, sim, **({"token": token} if token else {}))
-    return subprocess.run([*CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=100, **kw)
 
 
 def sha(path: Path) -> str:
@@ -185,13 +178,15 @@ def test_disk_full_then_resume(sim: SimulatedCanvas, tmp_path: Path) -> None:
     would: a clear error, exit 1, the .part kept, nothing under the final name."""
     course = sim.data.main_course_id
     dest = tmp_path / "dl"
-    full = subprocess.run(
-        [*CLI, "create", f"course:{course}", "--type", "zip", "--download", str(dest)],
-        env=cli_env(tmp_path, sim),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=100,
+    full = cli(
+        tmp_path,
+        sim,
+        "create",
+        f"course:{course}",
+        "--type",
+        "zip",
+        "--download",
+        str(dest),
         preexec_fn=_limit_file_size(2_000_000),
     )
     assert full.returncode == 1, full.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_support import CLI, cli_env
+from engine_support import cli, cli_env
 
 from desktop_app import cli as cli_module
 from desktop_app.simulator import SimulatedCanvas
@@ -20,13 +20,10 @@ from desktop_app.simulator.faults import DROP, RawJson
 
 pytestmark = pytest.mark.timeout(120)
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def run(home: Path, sim: SimulatedCanvas, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*CLI, *args], env=cli_env(home, sim), cwd=REPO, capture_output=True, text=True, encoding="utf-8", timeout=100
-    )
+    """The CLI, its output read as UTF-8 whatever the machine's locale."""
+    return cli(home, sim, *args, encoding="utf-8")
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:

@@ -11,21 +11,12 @@ import zipfile
 from typing import Any, Callable, Coroutine
 
 import pytest
+from engine_support import FAST_CLIENT_RETRY
 
 from desktop_app.canvas.client import CanvasClient
 from desktop_app.canvas.errors import NotAuthorizedError, NotFoundError, ValidationError
 from desktop_app.canvas.models import ContentExport, Context, ExportType, ProgressState, SelectKey, WorkflowState
-from desktop_app.canvas.retry import RetryPolicy
 from desktop_app.simulator import STUDENT_TOKEN, TEACHER_TOKEN, SimulatedCanvas, resource_identifier
-
-FAST = RetryPolicy(
-    base_delay=0.01,
-    max_delay=0.05,
-    throttle_base_delay=0.05,
-    throttle_max_delay=2.0,
-    max_total=10.0,
-    max_pace_delay=0.2,
-)
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -33,7 +24,7 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 def client(sim: SimulatedCanvas, token: str = TEACHER_TOKEN) -> CanvasClient:
-    return CanvasClient(sim.base_url, token, policy=FAST)
+    return CanvasClient(sim.base_url, token, policy=FAST_CLIENT_RETRY)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from engine_support import CLI, cli_env
+from engine_support import FAST_CLIENT_RETRY, REPO, cli, cli_env
 from hostile_http import HostileServer, json_bomb, trickle
 
 from desktop_app.canvas.client import CanvasClient
@@ -25,20 +25,10 @@ from desktop_app.canvas.errors import (
 )
 from desktop_app.canvas.limits import ApiLimits
 from desktop_app.canvas.models import Context
-from desktop_app.canvas.retry import RetryPolicy
 from desktop_app.simulator import TEACHER_TOKEN, SimulatedCanvas
 
 pytestmark = pytest.mark.timeout(120)
 
-FAST = RetryPolicy(
-    base_delay=0.01,
-    max_delay=0.05,
-    throttle_base_delay=0.05,
-    throttle_max_delay=2.0,
-    max_total=10.0,
-    max_pace_delay=0.2,
-)
-REPO = Path(__file__).resolve().parents[2]
 PEAK_RSS_LIMIT_KIB = 300 * 1024
 
 
@@ -50,7 +40,7 @@ def exports_of(base_url: str, ctx: Context, **kw: Any) -> Any:
     """Every export of `ctx` as the client lists them (the coroutine to run)."""
 
     async def go() -> list[int]:
-        async with CanvasClient(base_url, TEACHER_TOKEN, policy=FAST, **kw) as api:
+        async with CanvasClient(base_url, TEACHER_TOKEN, policy=FAST_CLIENT_RETRY, **kw) as api:
             return [e.id async for e in api.list_exports(ctx)]
 
     return go()
@@ -119,8 +109,8 @@ def test_trickled_answer_gives_up_at_the_request_deadline() -> None:
         elapsed = time.monotonic() - started
     assert "did not finish answering within 0.3 seconds" in str(caught.value)
     assert "answered too slowly" in str(caught.value) and "internet connection" not in str(caught.value)
-    assert len(server.requests) == FAST.max_attempts
-    assert elapsed < FAST.max_attempts * 0.3 + 3
+    assert len(server.requests) == FAST_CLIENT_RETRY.max_attempts
+    assert elapsed < FAST_CLIENT_RETRY.max_attempts * 0.3 + 3
 
 
 # ---- 3. Retry-After beyond the ceiling -----------------------------------------------------
@@ -130,7 +120,7 @@ def test_a_day_long_retry_after_gives_up_at_once_and_says_until_when(canvas_sim:
     canvas_sim.faults.throttle(1, status=429, retry_after=86400)
 
     async def go() -> None:
-        async with CanvasClient(canvas_sim.base_url, TEACHER_TOKEN, policy=FAST) as api:
+        async with CanvasClient(canvas_sim.base_url, TEACHER_TOKEN, policy=FAST_CLIENT_RETRY) as api:
             await api.get_self()
 
     started = time.monotonic()
@@ -152,14 +142,7 @@ def test_cli_create_wait_does_not_sleep_through_a_day_long_retry_after(
     canvas_sim.faults.throttle(50, status=403, retry_after=86400, path="/content_exports/")
     canvas_sim.faults.throttle(50, status=403, retry_after=86400, path="/progress/")
     course = canvas_sim.data.main_course_id
-    done = subprocess.run(
-        [*CLI, "create", f"course:{course}", "--type", "zip", "--wait"],
-        env=cli_env(tmp_path, canvas_sim),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    done = cli(tmp_path, canvas_sim, "create", f"course:{course}", "--type", "zip", "--wait")
     assert done.returncode == 4, done.stderr
     assert "Canvas asked us to wait 24 hours" in done.stderr and "Try again after" in done.stderr
 
@@ -184,7 +167,7 @@ def test_next_link_cycle_is_an_error_and_repeats_no_row(make_canvas_sim: Callabl
     rows: list[int] = []
 
     async def go() -> None:
-        async with CanvasClient(sim.base_url, TEACHER_TOKEN, policy=FAST) as api:
+        async with CanvasClient(sim.base_url, TEACHER_TOKEN, policy=FAST_CLIENT_RETRY) as api:
             async for export in api.list_exports(ctx):
                 rows.append(export.id)
 
@@ -197,14 +180,7 @@ def test_next_link_cycle_is_an_error_and_repeats_no_row(make_canvas_sim: Callabl
 
 def test_cli_list_with_a_cycle_prints_no_duplicate_and_fails(canvas_sim: SimulatedCanvas, tmp_path: Path) -> None:
     canvas_sim.faults.hostile_pages("cycle")
-    done = subprocess.run(
-        [*CLI, "--json", "list", f"course:{canvas_sim.data.main_course_id}"],
-        env=cli_env(tmp_path, canvas_sim),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    done = cli(tmp_path, canvas_sim, "--json", "list", f"course:{canvas_sim.data.main_course_id}")
     lines = done.stdout.splitlines()
     assert done.returncode == 4, done.stderr
     assert lines and len(lines) == len(set(lines))

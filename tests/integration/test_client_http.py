@@ -10,6 +10,7 @@ import socket
 from typing import Any, Callable, Coroutine
 
 import pytest
+from engine_support import FAST_CLIENT_RETRY
 
 from desktop_app.canvas.client import CanvasClient
 from desktop_app.canvas.errors import (
@@ -24,14 +25,6 @@ from desktop_app.canvas.models import ContentExport, Context, ExportType, Select
 from desktop_app.canvas.retry import RetryPolicy
 from desktop_app.simulator import EXPIRED_TOKEN, STUDENT_TOKEN, TEACHER_TOKEN, SimulatedCanvas, ThrottleSettings
 
-FAST = RetryPolicy(
-    base_delay=0.01,
-    max_delay=0.05,
-    throttle_base_delay=0.05,
-    throttle_max_delay=2.0,
-    max_total=10.0,
-    max_pace_delay=0.2,
-)
 COURSE = Context.parse("course:101")
 
 
@@ -39,7 +32,7 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(coro)
 
 
-def client(sim: SimulatedCanvas, token: str = TEACHER_TOKEN, policy: RetryPolicy = FAST) -> CanvasClient:
+def client(sim: SimulatedCanvas, token: str = TEACHER_TOKEN, policy: RetryPolicy = FAST_CLIENT_RETRY) -> CanvasClient:
     return CanvasClient(sim.base_url, token, policy=policy)
 
 
@@ -335,7 +328,7 @@ def test_html_login_page_is_refused(sim: SimulatedCanvas, sim_clock: Any) -> Non
             export = await finished_export(sim, api, sim_clock)
         assert export.attachment is not None
         url = export.attachment.url.split("?", 1)[0] + "?download_frd=1"
-        other = CanvasClient(sim.base_url.replace("127.0.0.1", "localhost"), TEACHER_TOKEN, policy=FAST)
+        other = CanvasClient(sim.base_url.replace("127.0.0.1", "localhost"), TEACHER_TOKEN, policy=FAST_CLIENT_RETRY)
         async with other:
             async with other.open_package(url):
                 raise AssertionError("a login page was accepted as a package")

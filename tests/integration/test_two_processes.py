@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from engine_support import CLI, cli_env, posts, wait_until
+from engine_support import CLI, REPO, cli, cli_env, posts, wait_until
 
 from desktop_app.engine.download import part_path_for
 from desktop_app.engine.names import package_name
@@ -21,8 +21,6 @@ from desktop_app.engine.store import JobStore
 from desktop_app.simulator import SimulatedCanvas
 
 pytestmark = pytest.mark.timeout(120)
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def start(home: Path, sim: SimulatedCanvas, *args: str) -> subprocess.Popen:
@@ -38,14 +36,7 @@ def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
 
 def finished_export(sim: SimulatedCanvas, tmp_path: Path) -> int:
     """An export of the main course that Canvas has finished, made by one CLI run."""
-    made = subprocess.run(
-        [*CLI, "create", f"course:{sim.data.main_course_id}", "--type", "zip", "--wait"],
-        env=cli_env(tmp_path / "maker", sim),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    made = cli(tmp_path / "maker", sim, "create", f"course:{sim.data.main_course_id}", "--type", "zip", "--wait")
     assert made.returncode == 0, made.stderr
     return int(made.stdout.split()[1].rstrip(":"))
 
@@ -119,14 +110,7 @@ def test_a_symlink_planted_at_the_part_name_changes_nothing_outside(sim: Simulat
     dest.mkdir()
     victim = tmp_path / "victim.txt"
     victim.write_bytes(b"precious")
-    listed = subprocess.run(
-        [*CLI, "--json", "show", f"course:{sim.data.main_course_id}", str(export_id)],
-        env=cli_env(tmp_path / "a", sim),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=100,
-    )
+    listed = cli(tmp_path / "a", sim, "--json", "show", f"course:{sim.data.main_course_id}", str(export_id))
     shown = json.loads(listed.stdout)
     name = package_name(
         f"course {sim.data.main_course_id}",
@@ -136,13 +120,8 @@ def test_a_symlink_planted_at_the_part_name_changes_nothing_outside(sim: Simulat
         shown["attachment"]["display_name"],
     )
     part_path_for(dest, name, export_id).symlink_to(victim)
-    result = subprocess.run(
-        [*CLI, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest)],
-        env=cli_env(tmp_path / "a", sim),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=100,
+    result = cli(
+        tmp_path / "a", sim, "download", f"course:{sim.data.main_course_id}", str(export_id), "--to", str(dest)
     )
     assert result.returncode == 1, result.stderr
     assert "holds something unexpected" in result.stderr and "Traceback" not in result.stderr

@@ -32,6 +32,7 @@ from desktop_app.engine import (
     Engine,
     EngineConfig,
     ExportExpiredError,
+    Job,
     JobCreated,
     JobDone,
     JobError,
@@ -176,6 +177,24 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def recorded_job(tmp_path: Path, **fields) -> Job:  # type: ignore[no-untyped-def]
+    """A job as a killed process left it in the store: what the next start finds."""
+    with JobStore(tmp_path / "jobs.db") as store:
+        return store.add(site=SITE, context="course:1", dest_dir=tmp_path, **fields)
+
+
+def resume_after_restart(tmp_path: Path, canvas: FakeCanvas, job_id: int) -> tuple[list[int], Job]:
+    """A fresh engine on the same store resumes what is unfinished: which jobs it started,
+    and how `job_id` ended."""
+
+    async def go():
+        engine = make_engine(tmp_path, canvas, [])
+        started = (await engine.resume_unfinished()).started
+        return started, await engine.wait(job_id)
+
+    return run(go())
+
+
 def test_happy_path_saves_verified_package(tmp_path: Path) -> None:
     canvas, events = FakeCanvas(), []
 
@@ -272,25 +291,12 @@ def test_create_that_never_reaches_canvas_gives_up_after_bounded_attempts(tmp_pa
 def test_restart_after_kill_during_post_adopts_instead_of_posting(tmp_path: Path) -> None:
     """The process died after the POST left: the store has create_started_at but no id."""
     canvas = FakeCanvas()
-    store = JobStore(tmp_path / "jobs.db")
     started = datetime.now(timezone.utc)
-    job = store.add(
-        site=SITE,
-        context="course:1",
-        export_type="zip",
-        state=JobStatus.CREATING,
-        dest_dir=tmp_path,
-        create_started_at=started,
-    )
+    job = recorded_job(tmp_path, export_type="zip", state=JobStatus.CREATING, create_started_at=started)
     canvas.add(export_type="zip", created_at=started + timedelta(seconds=1))
-    store.close()
 
-    async def go():
-        engine = make_engine(tmp_path, canvas, [])
-        assert (await engine.resume_unfinished()).started == [job.id]
-        return await engine.wait(job.id)
-
-    final = run(go())
+    resumed, final = resume_after_restart(tmp_path, canvas, job.id)
+    assert resumed == [job.id]
     assert final.state is JobStatus.DONE and canvas.posts == 0
 
 
@@ -391,26 +397,13 @@ def test_revoked_token_interrupts_and_resumes(tmp_path: Path) -> None:
 def test_resume_download_from_part_after_restart(tmp_path: Path) -> None:
     canvas = FakeCanvas()
     eid = canvas.add(state=WorkflowState.EXPORTED)
-    store = JobStore(tmp_path / "jobs.db")
     part = tmp_path / f"My Course-export.imscc.{eid}.part"
     part.write_bytes(canvas.package[:3000])
-    job = store.add(
-        site=SITE,
-        context="course:1",
-        export_type="common_cartridge",
-        state=JobStatus.DOWNLOADING,
-        export_id=eid,
-        dest_dir=tmp_path,
-        part_path=part,
+    job = recorded_job(
+        tmp_path, export_type="common_cartridge", state=JobStatus.DOWNLOADING, export_id=eid, part_path=part
     )
-    store.close()
 
-    async def go():
-        engine = make_engine(tmp_path, canvas, [])
-        await engine.resume_unfinished()
-        return await engine.wait(job.id)
-
-    final = run(go())
+    _, final = resume_after_restart(tmp_path, canvas, job.id)
     assert final.state is JobStatus.DONE and canvas.package_reads == [3000]
     assert final.saved_path.read_bytes() == canvas.package
 
@@ -421,27 +414,18 @@ def test_crash_after_rename_is_recognised(tmp_path: Path) -> None:
     eid = canvas.add(state=WorkflowState.EXPORTED)
     saved = tmp_path / "My Course-export.imscc"
     saved.write_bytes(canvas.package)
-    store = JobStore(tmp_path / "jobs.db")
-    job = store.add(
-        site=SITE,
-        context="course:1",
+    job = recorded_job(
+        tmp_path,
         export_type="common_cartridge",
         state=JobStatus.VERIFYING,
         export_id=eid,
-        dest_dir=tmp_path,
         attachment_name="My Course-export.imscc",
         part_path=tmp_path / f"My Course-export.imscc.{eid}.part",
         sha256=hashlib.sha256(canvas.package).hexdigest(),
         size=len(canvas.package),
     )
-    store.close()
 
-    async def go():
-        engine = make_engine(tmp_path, canvas, [])
-        await engine.resume_unfinished()
-        return await engine.wait(job.id)
-
-    final = run(go())
+    _, final = resume_after_restart(tmp_path, canvas, job.id)
     assert final.state is JobStatus.DONE and final.saved_path == saved
     assert canvas.package_reads == [] and not (tmp_path / "My Course-export (2).imscc").exists()
 
@@ -451,24 +435,11 @@ def test_bad_bytes_from_an_old_part_trigger_one_fresh_download(tmp_path: Path) -
     eid = canvas.add(state=WorkflowState.EXPORTED)
     part = tmp_path / f"My Course-export.imscc.{eid}.part"
     part.write_bytes(b"\0" * 3000)  # not this package's bytes
-    store = JobStore(tmp_path / "jobs.db")
-    job = store.add(
-        site=SITE,
-        context="course:1",
-        export_type="common_cartridge",
-        state=JobStatus.DOWNLOADING,
-        export_id=eid,
-        dest_dir=tmp_path,
-        part_path=part,
+    job = recorded_job(
+        tmp_path, export_type="common_cartridge", state=JobStatus.DOWNLOADING, export_id=eid, part_path=part
     )
-    store.close()
 
-    async def go():
-        engine = make_engine(tmp_path, canvas, [])
-        await engine.resume_unfinished()
-        return await engine.wait(job.id)
-
-    final = run(go())
+    _, final = resume_after_restart(tmp_path, canvas, job.id)
     assert final.state is JobStatus.DONE and canvas.package_reads == [3000, 0]
     assert final.saved_path.read_bytes() == canvas.package
 

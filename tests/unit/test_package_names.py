@@ -15,7 +15,7 @@ from desktop_app.engine.download import MAX_NAME_BYTES, safe_filename
 from desktop_app.engine.names import context_label_of, package_name
 from desktop_app.engine.status import JobStatus
 from desktop_app.engine.store import MIGRATIONS, JobStore, migrate
-from tests.unit.test_engine_jobs import SITE, FakeCanvas, make_engine
+from tests.unit.test_engine_jobs import SITE, FakeCanvas, make_engine, recorded_job, resume_after_restart
 
 UTC = timezone.utc
 NOON = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -132,29 +132,20 @@ def test_a_crash_after_saving_under_the_new_name_is_recognised(tmp_path: Path) -
     packages saved before names.py)."""
     canvas = FakeCanvas()
     eid = canvas.add(state=WorkflowState.EXPORTED)
-    store = JobStore(tmp_path / "jobs.db")
-    job = store.add(
-        site=SITE,
-        context="course:1",
+    job = recorded_job(
+        tmp_path,
         export_type="common_cartridge",
         state=JobStatus.VERIFYING,
         export_id=eid,
         export_created_at=NOON,
-        dest_dir=tmp_path,
         context_label="BIO-101",
         attachment_name="My Course-export.imscc",
         part_path=tmp_path / "gone.part",
         sha256=hashlib.sha256(canvas.package).hexdigest(),
         size=len(canvas.package),
     )
-    store.close()
     saved = tmp_path / package_name("BIO-101", "common_cartridge", NOON, eid, "My Course-export.imscc")
     saved.write_bytes(canvas.package)
 
-    async def go():
-        engine = make_engine(tmp_path, canvas, [])
-        await engine.resume_unfinished()
-        return await engine.wait(job.id)
-
-    final = asyncio.run(go())
+    _, final = resume_after_restart(tmp_path, canvas, job.id)
     assert final.state is JobStatus.DONE and final.saved_path == saved and canvas.package_reads == []
