@@ -266,3 +266,27 @@ def test_inspect_checks_every_entry_through_the_public_method(tmp_path: Path, mo
     code, out, err = run("inspect", str(path))
     assert calls == [path]
     assert code == EXIT_FAILED and out == "" and "'notes.txt' fails its checksum" in err
+
+
+def test_inspect_lists_a_file_thousands_of_folders_deep_as_a_problem(tmp_path: Path) -> None:
+    """A hostile files zip nesting one file 5,000 folders deep: the tree stops at
+    MAX_FOLDER_DEPTH (walking it used to exhaust Python's recursion: a crash, exit 1)."""
+    deep = "d/" * 5000 + "x.txt"
+    path = write(tmp_path, "deep.zip", make_zip({deep: b"x", "ok.txt": b"y"}))
+    code, out, err = run("inspect", str(path))
+    assert "Traceback" not in err and "unexpected problem" not in err
+    assert code == EXIT_OK and "Files: 2" in out and "more than 64 folders deep" in out
+
+
+def test_a_manifest_nesting_module_items_thousands_deep_is_read(tmp_path: Path) -> None:
+    items = "".join(f'<item identifier="i{n}"><title>Level {n}</title>' for n in range(5000)) + "</item>" * 5000
+    manifest = (
+        '<manifest identifier="m"><organizations><organization identifier="o">'
+        f'<item identifier="LearningModules"><item identifier="m1"><title>Deep</title>{items}</item></item>'
+        "</organization></organizations><resources/></manifest>"
+    )
+    path = write(tmp_path, "deep.imscc", make_zip({"imsmanifest.xml": manifest.encode()}))
+    with PackageReader(path) as reader:
+        (module,) = read_contents(reader).modules
+    assert [(e.title, e.depth) for e in module.entries[:2]] == [("Level 0", 0), ("Level 1", 1)]
+    assert (module.entries[-1].title, module.entries[-1].depth) == ("Level 4999", 4999)
