@@ -175,6 +175,27 @@ def test_extract_does_not_follow_symlinks_in_the_folder(tmp_path: Path) -> None:
     assert (dest / "top (2).txt").read_bytes() == b"t"
 
 
+@pytest.fixture
+def few_descriptors():  # type: ignore[no-untyped-def]
+    """The process may open only 64 more files than it has open now (a desktop's limit is
+    256 on macOS, 1024 on Linux: a big course's folders can outnumber either)."""
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    fd_dir = Path("/proc/self/fd") if Path("/proc/self/fd").is_dir() else Path("/dev/fd")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir(fd_dir)) + 64, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_extract_all_of_a_package_with_more_folders_than_open_files_allowed(tmp_path: Path, few_descriptors) -> None:  # type: ignore[no-untyped-def]
+    entries = {f"folder {n}/page.html": f"{n}".encode() for n in range(300)}
+    entries.update({f"folder {n}/sub/again.txt": f"again {n}".encode() for n in range(0, 300, 7)})  # back to old ones
+    with PackageReader(write(tmp_path, "many.zip", make_zip(entries))) as reader:
+        result = extract(reader, list(reader.entries), tmp_path / "out")
+    assert result.skipped == [] and len(result.written) == len(entries)
+    assert all((tmp_path / "out" / name).read_bytes() == data for name, data in entries.items())
+
+
 def test_extract_removes_an_entry_that_fails_its_checksum(tmp_path: Path) -> None:
     data = bytearray(make_zip({"a.txt": b"hello world" * 10}, __import__("zipfile").ZIP_STORED))
     data[data.find(b"hello")] = ord("j")
