@@ -591,7 +591,7 @@ class CanvasClient:
         return ContentExport.from_json(self._json(response, "create the export"))
 
     async def get_progress(self, progress_id: int) -> Progress:
-        data = await self._get_json(f"progress/{int(progress_id)}", action=f"check the progress of job {progress_id}")
+        data = await self._get_json(f"progress/{int(progress_id)}", action="check the export's progress")
         return Progress.from_json(data)
 
     # ---- package download -----------------------------------------------------------
