@@ -67,6 +67,8 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell tool killed by it
 
 PROG = "canvas-exports"
+CONTEXT_HELP = "course:ID | course:sis_course_id:ID | group:ID | user:ID | user:self"
+EXPORT_ID_HELP = "the export's id at Canvas, as `list` shows it"
 APP_NAME = "canvas-export-manager"
 LOG_NAME = "canvas-exports.log"
 
@@ -232,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         description="Canvas LMS content exports from the command line: create, watch, download, verify.",
         epilog="Exit codes: 0 done; 1 export failed, expired or package invalid; 2 usage or validation "
-        "error; 3 authentication or permission; 4 Canvas unreachable or still failing.",
+        "error; 3 authentication or permission; 4 Canvas unreachable or still failing; 130 interrupted "
+        "(resume carries on); 141 the reader of stdout went away.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     parser.add_argument(
@@ -242,20 +245,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     p = sub.add_parser("list", parents=[common], help="the context's exports, newest first")
-    p.add_argument(
-        "context",
-        type=_context,
-        metavar="CONTEXT",
-        help="course:ID | course:sis_course_id:ID | group:ID | user:ID | user:self",
-    )
+    p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
 
     p = sub.add_parser("show", parents=[common], help="one export")
-    p.add_argument("context", type=_context, metavar="CONTEXT")
-    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
+    p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
+    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
 
     p = sub.add_parser("create", parents=[common], help="start an export (and optionally wait and save it)")
-    p.add_argument("context", type=_context, metavar="CONTEXT")
-    p.add_argument("--type", dest="export_type", required=True, choices=[t.value for t in ExportType])
+    p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
+    p.add_argument(
+        "--type",
+        dest="export_type",
+        required=True,
+        choices=[t.value for t in ExportType],
+        help="common_cartridge (any content), qti (quizzes) or zip (files; the only one for groups and users)",
+    )
     p.add_argument(
         "--select",
         action="append",
@@ -274,15 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("download", parents=[common], help="save an existing export's package")
-    p.add_argument("context", type=_context, metavar="CONTEXT")
-    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
-    p.add_argument("--to", dest="to", type=Path, required=True, metavar="DIR")
+    p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
+    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
+    p.add_argument("--to", dest="to", type=Path, required=True, metavar="DIR", help="the folder to save it into")
 
     p = sub.add_parser(
         "reexport", parents=[common], help="the same export again: its type, and the selection this app recorded for it"
     )
-    p.add_argument("context", type=_context, metavar="CONTEXT")
-    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID")
+    p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
+    p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
     p.add_argument("--download", type=Path, metavar="DIR", help="wait, save the package into DIR, print its path last")
     p.add_argument(
         "--everything",
@@ -291,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("retry", parents=[common], help="a job again: carry it on, or a new export if Canvas's failed")
-    p.add_argument("job_id", type=_job_id, metavar="JOB_ID")
+    p.add_argument("job_id", type=_job_id, metavar="JOB_ID", help="a job's number, as `jobs` lists it")
 
     sub.add_parser("resume", parents=[common], help="carry on every unfinished job")
     p = sub.add_parser("jobs", parents=[common], help="your jobs on this Canvas site (the local job list)")

@@ -43,17 +43,17 @@ from . import rawget
 from .content import PARSERS, listing, module_item, module_items_listing
 from .errors import (
     BadRequestError,
-    CanvasError,
     EndlessListError,
     LoginPageError,
     MalformedAnswerError,
     NotAuthorizedError,
     PackageError,
     ResponseTooLargeError,
+    ServerError,
     UnreachableError,
     ValidationError,
 )
-from .fields import Fields, canvas_object
+from .fields import Fields, canvas_list, canvas_object
 from .limits import ApiLimits
 from .links import page_links
 from .models import (
@@ -591,7 +591,7 @@ class CanvasClient:
         return ContentExport.from_json(self._json(response, "create the export"))
 
     async def get_progress(self, progress_id: int) -> Progress:
-        data = await self._get_json(f"progress/{int(progress_id)}", action=f"check the progress of job {progress_id}")
+        data = await self._get_json(f"progress/{int(progress_id)}", action="check the export's progress")
         return Progress.from_json(data)
 
     # ---- package download -----------------------------------------------------------
@@ -791,12 +791,9 @@ class CanvasClient:
                         f"without the list {key!r}",
                         detail=f"GET {safe_url(response.url)}",
                     )
-            if not isinstance(page, list):
-                raise CanvasError(
-                    f"Canvas answered with something other than a list when asked to {action}.",
-                    status=response.status_code,
-                    detail=f"GET {safe_url(response.url)}",
-                )
+            page = canvas_list(
+                page, f"a page of the list when asked to {action}", detail=f"GET {safe_url(response.url)}"
+            )
             for element in page:
                 yield element
             links = page_links(response.headers)
@@ -817,9 +814,12 @@ class CanvasClient:
         """The next page's URL once it is known to be safe to follow: on the Canvas
         origin (the token goes with it) and not read before."""
         if origin(following) != self._origin:
-            raise CanvasError(
-                f"Canvas pointed the next page of the list to another site when asked to {action}; "
-                f"check the Canvas address of this profile.",
+            # A ServerError like a malformed answer: the list cannot be read whole (exit 4,
+            # a job stays resumable); the token never goes to that other site.
+            raise ServerError(
+                f"Canvas pointed the next page of the list to another site ({host_for_people(following)}) "
+                f"when asked to {action}; your access token goes only to {host_for_people(self.base_url)}, so "
+                f"the list was given up there. Check that the Canvas address is the one your browser shows.",
                 detail=f"next page at {safe_url(following)}",
             )
         if str(following) in seen:

@@ -41,6 +41,13 @@ def canvas_object(data: Any, what: str) -> Mapping[str, Any]:
     return data
 
 
+def canvas_list(data: Any, what: str, *, detail: str = "") -> list[Any]:
+    """`data` if it is a JSON array, else MalformedAnswerError ("... is not a list")."""
+    if not isinstance(data, list):
+        raise MalformedAnswerError(what, f"that is not a list but {_kind(data)}", detail=detail)
+    return data
+
+
 def _kind(value: Any) -> str:
     """A few words for a JSON value's type, for messages (never the value: it may be long)."""
     if value is None:

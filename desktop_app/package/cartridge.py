@@ -46,6 +46,9 @@ META_LIMIT = 256 << 10
 """The most read of a small file that decides a kind (a topic's meta, events.xml)."""
 MAX_PROBLEMS = 200
 """Problems listed one by one; more are counted."""
+MAX_FOLDER_DEPTH = 64
+"""Folders nested deeper than this (a course has a handful; a hostile zip thousands, which
+would exhaust Python's recursion walking the tree) are listed in the 64th: a problem."""
 
 KINDS: tuple[tuple[str, str], ...] = (
     ("pages", "Pages"),
@@ -215,7 +218,7 @@ def _files_zip(reader: PackageReader) -> Contents:
             size=entry.size,
         )
         contents.items[key] = item
-        _add_to_tree(contents.files_root, _tree_parts(entry.name), item)
+        _add_to_tree(contents, _tree_parts(entry.name), item)
     _sum_tree(contents.files_root)
     return contents
 
@@ -239,8 +242,13 @@ def _folder_parts(folder: str) -> tuple[str, ...]:
     return safe_parts(folder + "/_")[0][:-1]
 
 
-def _add_to_tree(root: Folder, parts: list[str], item: Item) -> None:
-    folder = root
+def _add_to_tree(contents: Contents, parts: list[str], item: Item) -> None:
+    if len(parts) > MAX_FOLDER_DEPTH:
+        contents.problem(
+            f"'{item.href or item.title}': more than {MAX_FOLDER_DEPTH} folders deep; listed in the {MAX_FOLDER_DEPTH}th."
+        )
+        parts = parts[:MAX_FOLDER_DEPTH]
+    folder = contents.files_root
     for part in parts:
         sub = folder.folders.get(part)
         if sub is None:
@@ -344,17 +352,24 @@ class _Cartridge:
             tops = list(x.children(tops[0], "item"))  # Canvas's LearningModules root
         for node in tops:
             module = Module(x.text(node, "title") or "Untitled module", node.get("identifier") or "")
-            self._module_items(node, module, 0)
+            self._module_items(node, module)
             self.contents.modules.append(module)
 
-    def _module_items(self, node: Element, module: Module, depth: int) -> None:
-        for child in x.children(node, "item"):
+    def _module_items(self, node: Element, module: Module) -> None:
+        """The items below `node` in document order, each with its nesting depth. A loop,
+        not recursion: a hostile manifest may nest items thousands deep."""
+        levels = [x.children(node, "item")]
+        while levels:
+            child = next(levels[-1], None)
+            if child is None:
+                levels.pop()
+                continue
             ref = child.get("identifierref") or ""
             title = x.text(child, "title")
-            module.entries.append(ModuleEntry(title, child.get("identifier") or "", ref, None, depth))
+            module.entries.append(ModuleEntry(title, child.get("identifier") or "", ref, None, len(levels) - 1))
             if ref and title:
                 self.module_titles.setdefault(ref, title)
-            self._module_items(child, module, depth + 1)
+            levels.append(x.children(child, "item"))
 
     # -- resources
     def _add(self, res: _Resource, kind: str, title: str | None, *, href: str | None = None) -> Item:
@@ -417,7 +432,7 @@ class _Cartridge:
     def _file(self, res: _Resource) -> None:
         item = self._add(res, "files", res.href.rpartition("/")[2] or res.identifier)
         path = res.href[len("web_resources/") :] if res.href.startswith("web_resources/") else res.href
-        _add_to_tree(self.contents.files_root, _tree_parts(path), item)
+        _add_to_tree(self.contents, _tree_parts(path), item)
 
     def _small(self, name: str) -> bytes | None:
         entry = self.reader.entry(name) if name else None

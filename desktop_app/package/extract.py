@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,10 @@ from desktop_app.engine.partfile import numbered
 from desktop_app.package.reader import PackageReader, safe_parts
 
 MAX_NUMBERED = 999
+MAX_OPEN_FOLDERS = 32
+"""Folder descriptors kept open while extracting, the most recently used: one per folder
+of the package ran out of descriptors (macOS allows a process 256 by default, Linux 1024)
+in a course with that many folders."""
 _FLAGS = (
     os.O_WRONLY
     | os.O_CREAT
@@ -144,25 +149,31 @@ class _Folder:
     """A folder reached without following links: a directory fd where the OS allows."""
 
     def __init__(
-        self, path: Path, fd: int | None, cache: dict[tuple[str, ...], "_Folder"], parts: tuple[str, ...]
+        self, path: Path, fd: int | None, cache: "OrderedDict[tuple[str, ...], _Folder]", parts: tuple[str, ...]
     ) -> None:
         self.path, self.fd, self._cache, self._parts = path, fd, cache, parts
 
     @classmethod
     def open_root(cls, path: Path) -> "_Folder":
         fd = os.open(path, _DIR_FLAGS) if _DIR_FD else None
-        return cls(path, fd, {}, ())
+        return cls(path, fd, OrderedDict(), ())
 
     def __enter__(self) -> "_Folder":
         return self
 
     def __exit__(self, *exc: object) -> None:
         for folder in [*self._cache.values(), self]:
-            if folder.fd is not None:
-                os.close(folder.fd)
-                folder.fd = None
+            folder.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
     def descend(self, parts: tuple[str, ...]) -> "_Folder":
+        """The folder at `parts`, each step opened from the one before (never by path).
+        At most MAX_OPEN_FOLDERS stay open, the least recently used closed first; the
+        folder returned and its parent are the two most recent, so neither is closed here."""
         folder = self
         for index in range(len(parts)):
             key = parts[: index + 1]
@@ -170,6 +181,10 @@ class _Folder:
             if cached is None:
                 cached = folder._child(parts[index], key)
                 self._cache[key] = cached
+                while len(self._cache) > MAX_OPEN_FOLDERS:
+                    self._cache.popitem(last=False)[1].close()
+            else:
+                self._cache.move_to_end(key)
             folder = cached
         return folder
 

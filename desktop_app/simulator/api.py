@@ -190,12 +190,15 @@ class CanvasApi:
                 rels.append(("next", str(page + 1)))
             elif mode == "cycle":
                 rels.append(("next", "1"))
+            elif mode == "offsite":
+                rels.append(("next", "offsite"))
             if page > 1:
                 rels.append(("prev", str(page - 1)))
             rels += [("first", "1"), ("last", str(last))]
         kept = [(k, v) for k, v in req.query if k not in ("page", "per_page", "access_token", "api_key")]
         link = ",".join(
-            f'<{self.base}{req.path}?{urlencode(kept + [("page", p), ("per_page", per_page)], safe=":")}>; rel="{rel}"'
+            f"<{self.sim.files_base_url if p == 'offsite' else self.base}{req.path}?"
+            f'{urlencode(kept + [("page", p), ("per_page", per_page)], safe=":")}>; rel="{rel}"'
             for rel, p in rels
         )
         page_rows = [render(r) for r in rows[offset : offset + per_page]]

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Literal, Mapping
 
-PageMode = Literal["endless", "cycle"]
+PageMode = Literal["endless", "cycle", "offsite"]
 
 DROP = object()
 """In `malformed_exports`: remove the field."""
@@ -137,7 +137,8 @@ class Faults:
 
     def hostile_pages(self, mode: PageMode | None) -> None:
         """Lists misbehave: "endless" gives every page a new `rel="next"` forever, "cycle"
-        points the last page's `rel="next"` back to the first page; None switches it off."""
+        points the last page's `rel="next"` back to the first page, "offsite" to another
+        origin (the files host, as a misconfigured proxy might); None switches it off."""
         self.page_mode = mode
 
     def fail_next_export(self, count: int = 1) -> None:

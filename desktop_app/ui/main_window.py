@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action(
             "&Quit",
             self.close,
-            shortcut=QKeySequence.StandardKey.Quit,
+            shortcut="Ctrl+Q",  # not StandardKey.Quit: Qt has none on Windows
             tip="Quit; unfinished exports carry on the next time you start the app",
         )
         self.start_action = self._action(

@@ -79,3 +79,11 @@ def test_ctrl_3_lands_on_the_first_history_row(qtbot, window: MainWindow, sim) -
     window.picker.search_edit.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # a current row stays
     assert history.current_row() == history.proxy.index(1, 0).data(history.model.RowRole)
+
+
+def test_ctrl_q_quits_on_every_platform(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The README's Ctrl+Q: Qt's standard Quit key is empty on Windows (and offscreen)."""
+    activate(qtbot, window)
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isVisible())

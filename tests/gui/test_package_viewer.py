@@ -111,6 +111,20 @@ def test_a_file_that_is_no_package_says_why(qtbot, tmp_path: Path) -> None:  # t
         v.shutdown()
 
 
+def test_a_zip_nesting_folders_thousands_deep_opens_with_a_problem(qtbot, qtmodeltester, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.unit.zips import make_zip
+
+    path = write(tmp_path, "deep.zip", make_zip({"d/" * 5000 + "x.txt": b"x"}))
+    v = open_package_viewer(path, jobs=lambda: [])
+    try:
+        qtbot.waitUntil(lambda: v.contents is not None or v.error is not None, timeout=10_000)
+        assert v.error is None and v.contents is not None
+        assert any("more than 64 folders deep" in p for p in v.contents.problems)
+        qtmodeltester.check(v.model)
+    finally:
+        v.shutdown()
+
+
 def test_history_view_contents_emits_the_saved_path(qtbot) -> None:  # type: ignore[no-untyped-def]
     from desktop_app.ui.history_view import HistoryPanel
 

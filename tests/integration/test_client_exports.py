@@ -238,8 +238,11 @@ def test_unknown_export_and_progress_are_not_found(sim: SimulatedCanvas) -> None
         async with client(sim) as api:
             with pytest.raises(NotFoundError):
                 await api.get_export(Context.parse("course:101"), 999999)
-            with pytest.raises(NotFoundError):
+            with pytest.raises(NotFoundError) as progress:
                 await api.get_progress(999999)
+            # a Progress id is no job of this app's: "job 10: ... progress of job 7008" misled
+            assert "to check the export's progress:" in progress.value.message
+            assert "999999" not in progress.value.message and "progress/999999" in progress.value.detail
             with pytest.raises(NotFoundError):
                 await api.create_export(Context.parse("course:999999"), ExportType.ZIP)
 

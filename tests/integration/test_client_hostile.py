@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from engine_support import FAST_CLIENT_RETRY, REPO, cli, cli_env
-from hostile_http import HostileServer, json_bomb, trickle
+from engine_support import CLI, FAST_CLIENT_RETRY, REPO, cli, cli_env
+from hostile_http import HostileServer, head, json_bomb, trickle
 
 from desktop_app.canvas.client import CanvasClient
 from desktop_app.canvas.errors import (
     EndlessListError,
+    MalformedAnswerError,
     ResponseTooLargeError,
     RetryAfterTooLongError,
+    ServerError,
     UnreachableError,
 )
 from desktop_app.canvas.limits import ApiLimits
@@ -185,3 +187,48 @@ def test_cli_list_with_a_cycle_prints_no_duplicate_and_fails(canvas_sim: Simulat
     assert done.returncode == 4, done.stderr
     assert lines and len(lines) == len(set(lines))
     assert "came round to a page already read" in done.stderr
+
+
+# ---- 5. lists that are not lists, or go to another site ------------------------------------
+
+
+def test_a_next_link_to_another_site_is_not_followed_and_fails_like_a_broken_canvas(
+    make_canvas_sim: Callable[..., SimulatedCanvas],
+) -> None:
+    sim = make_canvas_sim()
+    sim.faults.hostile_pages("offsite")  # the last page's next link: the files host's origin
+    ctx = Context.parse(f"course:{sim.data.main_course_id}")
+    with pytest.raises(ServerError) as caught:
+        run(exports_of(sim.base_url, ctx))
+    host = sim.files_base_url.removeprefix("http://")
+    assert f"to another site ({host})" in str(caught.value)
+    assert [r for r in sim.request_log if r.host == "files"] == []  # nothing went there, least of all the token
+    assert len(list_requests(sim, ctx)) == 1
+
+
+def test_cli_list_with_a_next_link_to_another_site_exits_4(canvas_sim: SimulatedCanvas, tmp_path: Path) -> None:
+    canvas_sim.faults.hostile_pages("offsite")
+    done = cli(tmp_path, canvas_sim, "list", f"course:{canvas_sim.data.main_course_id}")
+    assert done.returncode == 4, done.stderr  # Canvas misbehaving, as for a looping list; 1 is a failed export
+    assert "to another site" in done.stderr and "Traceback" not in done.stderr
+    assert [r for r in canvas_sim.request_log if r.host == "files"] == []
+
+
+async def _an_object_for_a_list(writer: asyncio.StreamWriter) -> None:
+    body = b'{"content_exports": []}'
+    writer.write(head(200, len(body), Content_Type="application/json") + body)
+    await writer.drain()
+
+
+def test_a_page_that_is_not_a_list_is_a_malformed_answer(canvas_sim: SimulatedCanvas, tmp_path: Path) -> None:
+    with HostileServer(_an_object_for_a_list) as server:
+        with pytest.raises(MalformedAnswerError) as caught:
+            run(exports_of(server.base_url, Context.parse("course:1")))
+        env = cli_env(tmp_path, canvas_sim)
+        env["CANVAS_BASE_URL"] = server.base_url
+        done = subprocess.run(
+            [*CLI, "list", "course:1"], env=env, cwd=REPO, capture_output=True, text=True, timeout=100
+        )
+    assert "that is not a list but an object" in str(caught.value)
+    assert done.returncode == 4, done.stderr
+    assert "not a list but an object" in done.stderr and "Traceback" not in done.stderr

@@ -10,6 +10,7 @@ import os
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -234,6 +235,31 @@ def test_ambiguous_create_makes_no_duplicate(sim: SimulatedCanvas, tmp_path: Pat
     assert len(posts(sim)) == 1  # never posted twice
     assert any(isinstance(e, JobWarning) and "no second export" in e.message for e in events)
     assert job.sha256 == sha256(sim.package_bytes(job.export_id))
+
+
+def test_a_list_going_to_another_site_after_an_ambiguous_create_interrupts_the_job(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    """The list read after a lost create answer has a next link to another site: the job
+    cannot tell whether Canvas made the export, so it is interrupted (resumable, like any
+    misbehaving Canvas), not failed for good; resumed later, it adopts the export."""
+    sim.faults.hostile_pages("offsite")
+    events: list = []
+    ctx = "group:201"  # no older exports: the list is read to its end, next link included
+    job = run(start_and_wait(sim, tmp_path, ctx, "zip", events=events, transport=DropAfterPost()))
+    assert job.state is JobStatus.INTERRUPTED, job.last_error
+    (err,) = [e for e in events if isinstance(e, JobError)]
+    assert err.resumable and "another site" in err.message
+    assert [r for r in sim.request_log if r.host == "files"] == []
+    sim.faults.hostile_pages(None)
+
+    async def resume() -> Any:
+        async with engine_for(sim, tmp_path / "jobs.db") as (engine, _client):
+            await engine.resume(job.id)
+            return await engine.wait(job.id)
+
+    assert run(resume()).state is JobStatus.DONE
+    assert len(posts(sim)) == 1  # adopted, never posted twice
 
 
 @pytest.mark.parametrize("first", [2, 4])

@@ -136,3 +136,24 @@ def test_export_json_leaves_out_the_url() -> None:
     )
     text = json.dumps(cli.export_json(export))
     assert "SECRET" not in text and '"expires_at": "2025-01-31' in text
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["show"], ["course:sis_course_id:ID", "the export's id at Canvas"]),
+        (["download"], ["course:sis_course_id:ID", "the export's id at Canvas", "the folder to save it into"]),
+        (["reexport"], ["course:sis_course_id:ID", "the export's id at Canvas"]),
+        (["create"], ["course:sis_course_id:ID", "qti (quizzes)"]),
+        (["retry"], ["as `jobs` lists it"]),
+        ([], ["130 interrupted", "141 the reader of stdout went away"]),
+    ],
+)
+def test_help_explains_every_argument_and_exit_code(command: list[str], words: list[str], capsys) -> None:
+    """`--help` of each command says what CONTEXT, EXPORT_ID, JOB_ID and DIR are, and the
+    main help lists every documented exit code (the positionals were bare names)."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main([*command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert exc.value.code == 0
+    assert all(w in out for w in words), out

@@ -175,6 +175,27 @@ def test_extract_does_not_follow_symlinks_in_the_folder(tmp_path: Path) -> None:
     assert (dest / "top (2).txt").read_bytes() == b"t"
 
 
+@pytest.fixture
+def few_descriptors():  # type: ignore[no-untyped-def]
+    """The process may open only 64 more files than it has open now (a desktop's limit is
+    256 on macOS, 1024 on Linux: a big course's folders can outnumber either)."""
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    fd_dir = Path("/proc/self/fd") if Path("/proc/self/fd").is_dir() else Path("/dev/fd")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir(fd_dir)) + 64, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_extract_all_of_a_package_with_more_folders_than_open_files_allowed(tmp_path: Path, few_descriptors) -> None:  # type: ignore[no-untyped-def]
+    entries = {f"folder {n}/page.html": f"{n}".encode() for n in range(300)}
+    entries.update({f"folder {n}/sub/again.txt": f"again {n}".encode() for n in range(0, 300, 7)})  # back to old ones
+    with PackageReader(write(tmp_path, "many.zip", make_zip(entries))) as reader:
+        result = extract(reader, list(reader.entries), tmp_path / "out")
+    assert result.skipped == [] and len(result.written) == len(entries)
+    assert all((tmp_path / "out" / name).read_bytes() == data for name, data in entries.items())
+
+
 def test_extract_removes_an_entry_that_fails_its_checksum(tmp_path: Path) -> None:
     data = bytearray(make_zip({"a.txt": b"hello world" * 10}, __import__("zipfile").ZIP_STORED))
     data[data.find(b"hello")] = ord("j")
@@ -266,3 +287,27 @@ def test_inspect_checks_every_entry_through_the_public_method(tmp_path: Path, mo
     code, out, err = run("inspect", str(path))
     assert calls == [path]
     assert code == EXIT_FAILED and out == "" and "'notes.txt' fails its checksum" in err
+
+
+def test_inspect_lists_a_file_thousands_of_folders_deep_as_a_problem(tmp_path: Path) -> None:
+    """A hostile files zip nesting one file 5,000 folders deep: the tree stops at
+    MAX_FOLDER_DEPTH (walking it used to exhaust Python's recursion: a crash, exit 1)."""
+    deep = "d/" * 5000 + "x.txt"
+    path = write(tmp_path, "deep.zip", make_zip({deep: b"x", "ok.txt": b"y"}))
+    code, out, err = run("inspect", str(path))
+    assert "Traceback" not in err and "unexpected problem" not in err
+    assert code == EXIT_OK and "Files: 2" in out and "more than 64 folders deep" in out
+
+
+def test_a_manifest_nesting_module_items_thousands_deep_is_read(tmp_path: Path) -> None:
+    items = "".join(f'<item identifier="i{n}"><title>Level {n}</title>' for n in range(5000)) + "</item>" * 5000
+    manifest = (
+        '<manifest identifier="m"><organizations><organization identifier="o">'
+        f'<item identifier="LearningModules"><item identifier="m1"><title>Deep</title>{items}</item></item>'
+        "</organization></organizations><resources/></manifest>"
+    )
+    path = write(tmp_path, "deep.imscc", make_zip({"imsmanifest.xml": manifest.encode()}))
+    with PackageReader(path) as reader:
+        (module,) = read_contents(reader).modules
+    assert [(e.title, e.depth) for e in module.entries[:2]] == [("Level 0", 0), ("Level 1", 1)]
+    assert (module.entries[-1].title, module.entries[-1].depth) == ("Level 4999", 4999)
