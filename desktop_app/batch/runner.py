@@ -139,12 +139,25 @@ class BatchRunner:
 
     async def run(self, batch_id: int, *, retry_failed: bool = False) -> BatchState:
         """Run the batch; its state when this run ends (finished, paused, sign-in).
-        BatchBusyError when another process runs it."""
+        A finished batch is left as it is unless `retry_failed`. BatchBusyError when
+        another process runs it."""
         other = self.batches.claim(batch_id, self.engine.holder, self.config.lease_ttl)
         if other is not None:
             raise BatchBusyError(
                 f"Batch {batch_id} is being run by another Canvas Export Manager ({other.describe()})."
             )
+        try:
+            if not retry_failed and self.batches.batch(batch_id).state is BatchState.FINISHED:
+                # Nothing to resume. Read under the lease, so a run that finished a moment
+                # ago in another process is seen finished: its end time stays, and its
+                # report is not rewritten (the folder may hold a newer batch's by now).
+                return BatchState.FINISHED
+            return await self._run_claimed(batch_id, retry_failed)
+        finally:
+            self.batches.release(batch_id, self.engine.holder)
+
+    async def _run_claimed(self, batch_id: int, retry_failed: bool) -> BatchState:
+        """`run` once this process holds the batch's lease."""
         unsubscribe = self.engine.subscribe(self._on_event)
         renewer = asyncio.get_running_loop().create_task(self._renew(batch_id), name=f"batch-lease-{batch_id}")
         try:
@@ -171,11 +184,8 @@ class BatchRunner:
             unsubscribe()
             renewer.cancel()
             await asyncio.gather(renewer, *self._chores, return_exceptions=True)
-            try:
-                if not self._lost:
-                    self._write_report(batch_id)
-            finally:
-                self.batches.release(batch_id, self.engine.holder)
+            if not self._lost:
+                self._write_report(batch_id)
 
     # ---- the loop
 
