@@ -359,16 +359,23 @@ class BatchRunner:
         return updated.target
 
     def _skip_twin(self, item: BatchItem) -> bool:
-        """Skip a course another row of the batch already exports: a CSV naming it by id
-        and by SIS id, or `--course` naming it twice. Only Canvas's answer shows they are
-        one course, and a second export of it would only cost Canvas time."""
+        """Skip a course another row of the batch has already decided: exported by a job,
+        or skipped for a package (a CSV naming it by id and by SIS id, or `--course`
+        naming it twice). Only Canvas's answer shows they are one course. The row names
+        what the other one names, so a course is decided once per batch even when this
+        row comes later (Retry failed, after the skip window has passed): a second export
+        would only cost Canvas time, and `keep` would delete the package the other row
+        names."""
         twin = next(
             (
                 other
                 for other in self.batches.items(item.batch_id)
-                if other.state is ItemState.JOB
-                and other.position != item.position
+                if other.position != item.position
                 and other.target.course_id == item.target.course_id
+                and (
+                    other.state is ItemState.JOB
+                    or (other.state is ItemState.SKIPPED and other.skipped_job_id is not None)
+                )
             ),
             None,
         )
@@ -378,7 +385,7 @@ class BatchRunner:
             item,
             ItemState.SKIPPED,
             f"The same course as row {twin.position + 1} of this batch: exported once, there.",
-            skipped_job_id=twin.job_id,
+            skipped_job_id=twin.job_id if twin.state is ItemState.JOB else twin.skipped_job_id,
         )
         return True
 
@@ -493,10 +500,13 @@ class BatchRunner:
     async def _retry_failed(self, batch: Batch) -> None:
         """Retry failed: courses that could not start, and those whose export failed or
         expired at Canvas, start again (a new export); other failed or interrupted jobs
-        carry on where they stood (the same export)."""
+        carry on where they stood (the same export). The other rows of a course that
+        starts again (skipped as the same course, naming its failed export) are decided
+        again with it, so they name its new package, or the recent one it is skipped for."""
         jobs = self.batches.batch_jobs(batch.id)
+        items = self.batches.items(batch.id)
         again = []
-        for item in self.batches.items(batch.id):
+        for item in items:
             job = jobs.get(item.job_id) if item.job_id is not None else None
             if item.state is ItemState.FAILED:
                 again.append(item.position)
@@ -506,6 +516,9 @@ class BatchRunner:
                 else:
                     self._retries.forget(job.id)
                     await self.engine.resume(job.id)
+        courses = {i.target.course_id for i in items if i.position in again} - {None}
+        again += [i.position for i in items if i.state is ItemState.SKIPPED and i.target.course_id in courses]
+        again.sort()
         self.batches.requeue(batch.id, again)
         self._dirty = True
         self._emit(BatchChanged(batch.id, tuple(again)))

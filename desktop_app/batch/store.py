@@ -183,10 +183,11 @@ class BatchStore:
         return (row["batch_id"], row["position"]) if row is not None else None
 
     def requeue(self, batch_id: int, positions: Iterable[int]) -> None:
-        """Put items back to waiting (Retry failed): a new job will export them."""
+        """Put items back to waiting (Retry failed): each is decided again (a new job, or
+        skipped) when its turn comes."""
         with self.jobs.transaction("written") as conn:
             conn.executemany(
-                "UPDATE batch_items SET state = 'waiting', job_id = NULL, reason = NULL "
+                "UPDATE batch_items SET state = 'waiting', job_id = NULL, reason = NULL, skipped_job_id = NULL "
                 "WHERE batch_id = ? AND position = ?",
                 [(batch_id, p) for p in positions],
             )

@@ -66,16 +66,20 @@ async def run_batch(
     return BatchStore(JobStore(tmp_path / "jobs.db")), batch_id, state
 
 
-def rows_of(store: BatchStore, batch_id: int) -> dict[int, Any]:
+def rows_of_batch(store: BatchStore, batch_id: int) -> list[Any]:
+    """The batch's rows, in its order."""
     batch = store.batch(batch_id)
     items = store.items(batch_id)
     jobs = store.jobs_shown(batch_id, items)
-    return {
-        i.target.course_id: row_view(
-            i, jobs.get(i.job_id) if i.job_id else None, batch.state, jobs.get(i.skipped_job_id or -1)
-        )
+    return [
+        row_view(i, jobs.get(i.job_id) if i.job_id else None, batch.state, jobs.get(i.skipped_job_id or -1))
         for i in items
-    }
+    ]
+
+
+def rows_of(store: BatchStore, batch_id: int) -> dict[int, Any]:
+    """The batch's rows by course id."""
+    return {row.course_id: row for row in rows_of_batch(store, batch_id)}
 
 
 def report(folder: Path) -> list[dict[str, str]]:
@@ -351,6 +355,38 @@ def test_one_course_named_twice_in_a_batch_is_exported_once(sim: SimulatedCanvas
     assert lines[1]["file"] == lines[0]["file"] and "row 1" in lines[1]["error"]
     sums = (folder / "SHA256SUMS").read_text().splitlines()
     assert len(sums) == 2  # one line per file
+
+
+def test_a_course_named_twice_is_decided_once_even_when_retried_after_the_skip_window(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    # row 1 (by id) is skipped for a recent package; row 2 (by SIS id) could not be read.
+    # Retried after the skip window has passed, row 2 is the same course as row 1: it must
+    # not export it again, and keep must not delete the package row 1 names.
+    from datetime import datetime, timedelta, timezone
+
+    from desktop_app.simulator import ADMIN_TOKEN
+
+    folder = tmp_path / "out"
+    store, _, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip"), token=ADMIN_TOKEN))
+    (recent,) = [j for j in store.jobs.jobs() if j.state is JobStatus.DONE]
+    store.jobs.close()
+    sim.faults.forbid_course(101)
+    twice = [BatchTarget(101), BatchTarget(None, sim.data.courses[101].sis_course_id)]
+    opts = options(folder, export_type="zip", skip_within_days=1, keep=1)
+    store, batch_id, _ = asyncio.run(run_batch(sim, tmp_path, twice, opts, token=ADMIN_TOKEN))
+    assert [r.status for r in rows_of_batch(store, batch_id)] == [RowStatus.SKIPPED, RowStatus.FAILED]
+    store.jobs.update(recent.id, finished_at=datetime.now(timezone.utc) - timedelta(days=2))  # time passes
+    store.jobs.close()
+    sim.faults.forbidden_courses.clear()
+    store, _, state = asyncio.run(
+        run_batch(sim, tmp_path, [], opts, batch_id=batch_id, retry_failed=True, token=ADMIN_TOKEN)
+    )
+    rows = rows_of_batch(store, batch_id)
+    assert state is BatchState.FINISHED and [r.status for r in rows] == [RowStatus.SKIPPED] * 2
+    assert {r.file for r in rows} == {str(recent.saved_path)} and recent.saved_path.is_file()
+    files = [line["file"] for line in report(folder)]
+    assert len(posts(sim)) == 1 and files[0] and files == [files[0]] * 2
 
 
 def test_keep_counts_only_packages_still_there(sim: SimulatedCanvas, tmp_path: Path) -> None:

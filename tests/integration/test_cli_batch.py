@@ -377,3 +377,46 @@ def test_a_folder_that_cannot_be_written_is_refused_before_anything_starts(
     result = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(blocker / "archive"), "--wait")
     assert result.returncode == 2 and "Cannot save into" in result.stderr, result.stderr
     assert posts(sim) == [] and "report.csv" not in result.stdout
+
+
+def course_named_twice_failed_once(home: Path, sim: SimulatedCanvas, folder: Path, *options: str) -> None:
+    """Batch 1: course 101 by id and by SIS id, its export failed at Canvas. Row 1 failed;
+    row 2 was skipped as the same course (and names the failed export)."""
+    sim.faults.fail_next_export()
+    twice = ["course:101", f"course:sis_course_id:{sim.data.courses[101].sis_course_id}"]
+    first = cli(
+        home, sim, "batch", "start", "--course", *twice, "--type", "zip", "--to", str(folder), *options, "--wait"
+    )
+    assert first.returncode == 1, first.stderr
+    assert [r["state"] for r in report(folder)] == ["failed", "skipped"]
+
+
+def test_retry_failed_gives_every_row_of_a_course_named_twice_its_new_package(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    folder = tmp_path / "archive"
+    course_named_twice_failed_once(tmp_path, sim, folder)
+    retried = cli(tmp_path, sim, "batch", "retry", "1", "--wait")
+    assert retried.returncode == 0, retried.stderr
+    rows = report(folder)
+    assert [r["state"] for r in rows] == ["saved", "skipped"] and rows[1]["file"] == rows[0]["file"] != "", rows
+    assert (folder / rows[0]["file"]).is_file() and len(posts(sim)) == 2  # the failed export and one new one
+    shown = [json.loads(line) for line in cli(tmp_path, sim, "batch", "show", "1", "--json").stdout.splitlines()[1:]]
+    assert shown[1]["file"] == shown[0]["file"] and shown[1]["export_id"] == shown[0]["export_id"]
+
+
+def test_retry_failed_skips_a_course_saved_since_and_every_row_names_that_package(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    # between the batch and Retry failed, the course was saved by hand: it is now skipped as
+    # saved recently, on both of its rows, each naming the package that made it skip
+    folder = tmp_path / "archive"
+    course_named_twice_failed_once(tmp_path, sim, folder, "--skip-if-saved-within", "1")
+    by_hand = cli(tmp_path, sim, "create", "course:101", "--type", "zip", "--download", str(tmp_path / "by hand"))
+    assert by_hand.returncode == 0, by_hand.stderr
+    package = by_hand.stdout.strip().splitlines()[-1]
+    retried = cli(tmp_path, sim, "batch", "retry", "1", "--wait")
+    assert retried.returncode == 0, retried.stderr
+    rows = report(folder)
+    assert [r["state"] for r in rows] == ["skipped", "skipped"] and [r["file"] for r in rows] == [package] * 2, rows
+    assert len(posts(sim)) == 2  # the failed export and the one by hand: none for the retry
