@@ -72,7 +72,7 @@ from desktop_app.ui.export_options import TYPE_TIPS
 from desktop_app.ui.icons import icon
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.settings import check_download_folder
-from desktop_app.ui.style import tone_html
+from desktop_app.ui.style import tone_html, use_visible_check_boxes
 from desktop_app.ui.table_base import row_table, size_columns
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
@@ -244,6 +244,7 @@ class BulkExportDialog(QDialog):
 
         self.table = row_table(box, self.proxy, "Courses to export")
         self.table.setObjectName("courseChoiceTable")
+        use_visible_check_boxes(self.table)
         size_columns(
             self.table,
             {
