@@ -19,9 +19,11 @@ Rules, in the order they apply:
 * **A refused token pauses the batch** (`BatchState.SIGN_IN`): every following course
   would fail the same way. Signing in again and resuming carries on.
 * **Skip and keep**: a course whose newest verified package of the same type is newer
-  than `skip_within_days` is skipped; after a course is saved, its packages beyond the
-  newest `keep` are deleted, but only files this app saved and recorded, still of the
-  recorded size and SHA-256, and not a symlink.
+  than `skip_within_days` is skipped (wherever it was saved); after a course is saved,
+  its packages beyond the newest `keep` that batches saved into the same folder are
+  deleted (`BatchStore.kept_packages`: never a single export's, nor another folder's),
+  but only files this app saved and recorded, still of the recorded size and SHA-256,
+  and not a symlink.
 * **The report** (`report.py`) is rewritten at most every `report_interval` seconds
   while anything changes, and once more at the end.
 """
@@ -436,7 +438,7 @@ class BatchRunner:
         if keep is None:
             return
         packages = []
-        for package in self.batches.saved_packages(batch.site, job.context, job.export_type, batch.user_id):
+        for package in await asyncio.to_thread(self.batches.kept_packages, batch, job.context):
             if await asyncio.to_thread(_still_there, package):
                 packages.append(package)
             else:  # deleted or moved by the user: it no longer counts among the K kept

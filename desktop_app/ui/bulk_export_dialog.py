@@ -417,7 +417,8 @@ class BulkExportDialog(QDialog):
         self.keep_newest = QCheckBox("&Keep only the newest", box)
         self.keep_newest.setObjectName("keepNewest")
         self.keep_newest.setToolTip(
-            "Older packages of the same course and type are deleted, only those this app saved and recorded"
+            "Older packages of the same course and type that bulk exports saved into this folder are deleted, "
+            "only those this app saved and recorded (never a single export's)"
         )
         self.keep_count = QSpinBox(box)
         self.keep_count.setObjectName("keepCount")

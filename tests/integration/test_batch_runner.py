@@ -402,6 +402,31 @@ def test_keep_counts_only_packages_still_there(sim: SimulatedCanvas, tmp_path: P
     assert newest.exists() and files[0].exists()  # two are kept: the newest and the oldest, still there
 
 
+def test_keep_counts_and_deletes_only_packages_batches_saved_into_its_folder(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    # a package downloaded by hand, and a term archive saved by a batch into another
+    # folder, are older than the nightly's: --keep 1 there deletes neither
+    async def by_hand() -> Path:
+        async with engine_for(sim, tmp_path / "jobs.db") as (engine, client):
+            job = await engine.wait(
+                await engine.start_export(client.base_url, "course:101", "zip", None, True, tmp_path / "by hand")
+            )
+            assert job.saved_path is not None
+            return job.saved_path
+
+    single = asyncio.run(by_hand())
+    kept = []
+    for folder in ("term archive", "nightly", "nightly"):
+        store, batch_id, _ = asyncio.run(
+            run_batch(sim, tmp_path, [CS101], options(tmp_path / folder, export_type="zip", keep=1))
+        )
+        kept.append(Path(rows_of(store, batch_id)[101].file))
+        store.jobs.close()
+    assert single.is_file() and kept[0].is_file() and kept[2].is_file()
+    assert not kept[1].exists()  # the nightly folder keeps its newest one
+
+
 def test_a_bug_in_the_runner_pauses_the_batch_and_frees_its_folder(sim: SimulatedCanvas, tmp_path: Path) -> None:
     async def scenario() -> tuple[BatchState, BatchState]:
         async with engine_for(sim, tmp_path / "jobs.db") as (engine, client):
