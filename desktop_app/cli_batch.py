@@ -64,7 +64,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser, number: Any, course: A
         help=f"exports running at Canvas at once (default {DEFAULT_MAX_AT_CANVAS}, at most {MAX_AT_CANVAS_LIMIT})",
     )
     s.add_argument("--skip-if-saved-within", type=float, metavar="DAYS", help="skip courses saved this recently")
-    s.add_argument("--keep", type=lambda t: number(t, "--keep"), metavar="K", help="keep the newest K packages")
+    s.add_argument(
+        "--keep",
+        type=lambda t: number(t, "--keep"),
+        metavar="K",
+        help="keep the newest K packages batches saved into DIR (per course)",
+    )
     s.add_argument("--notify", action="store_true", help="let Canvas e-mail about each export (off by default)")
     s.add_argument("--wait", action="store_true", help="run here until the batch ends; print report.csv's path last")
 

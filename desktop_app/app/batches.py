@@ -236,10 +236,13 @@ async def record_batch(services: Services, plan: BatchPlan) -> int:
 
 
 async def wait_batch(services: Services, batch_id: int) -> BatchState:
-    """Wait for this process's run of the batch to end; the batch's state then."""
+    """Wait for this process's run of the batch to end; the state that run ended in
+    (the store's, when this process started none). Not the store's once the run has
+    ended: another process may resume the batch the moment this one lets it go, and
+    its "running" is not how this run went (the command line's exit code)."""
     task = runs(services).task(batch_id)
     if task is not None:
-        await asyncio.shield(task)
+        return await asyncio.shield(task)
     return runs(services).store().batch(batch_id).state
 
 

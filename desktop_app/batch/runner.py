@@ -19,9 +19,11 @@ Rules, in the order they apply:
 * **A refused token pauses the batch** (`BatchState.SIGN_IN`): every following course
   would fail the same way. Signing in again and resuming carries on.
 * **Skip and keep**: a course whose newest verified package of the same type is newer
-  than `skip_within_days` is skipped; after a course is saved, its packages beyond the
-  newest `keep` are deleted, but only files this app saved and recorded, still of the
-  recorded size and SHA-256, and not a symlink.
+  than `skip_within_days` is skipped (wherever it was saved); after a course is saved,
+  its packages beyond the newest `keep` that batches saved into the same folder are
+  deleted (`BatchStore.kept_packages`: never a single export's, nor another folder's),
+  but only files this app saved and recorded, still of the recorded size and SHA-256,
+  and not a symlink.
 * **The report** (`report.py`) is rewritten at most every `report_interval` seconds
   while anything changes, and once more at the end.
 """
@@ -139,12 +141,25 @@ class BatchRunner:
 
     async def run(self, batch_id: int, *, retry_failed: bool = False) -> BatchState:
         """Run the batch; its state when this run ends (finished, paused, sign-in).
-        BatchBusyError when another process runs it."""
+        A finished batch is left as it is unless `retry_failed`. BatchBusyError when
+        another process runs it."""
         other = self.batches.claim(batch_id, self.engine.holder, self.config.lease_ttl)
         if other is not None:
             raise BatchBusyError(
                 f"Batch {batch_id} is being run by another Canvas Export Manager ({other.describe()})."
             )
+        try:
+            if not retry_failed and self.batches.batch(batch_id).state is BatchState.FINISHED:
+                # Nothing to resume. Read under the lease, so a run that finished a moment
+                # ago in another process is seen finished: its end time stays, and its
+                # report is not rewritten (the folder may hold a newer batch's by now).
+                return BatchState.FINISHED
+            return await self._run_claimed(batch_id, retry_failed)
+        finally:
+            self.batches.release(batch_id, self.engine.holder)
+
+    async def _run_claimed(self, batch_id: int, retry_failed: bool) -> BatchState:
+        """`run` once this process holds the batch's lease."""
         unsubscribe = self.engine.subscribe(self._on_event)
         renewer = asyncio.get_running_loop().create_task(self._renew(batch_id), name=f"batch-lease-{batch_id}")
         try:
@@ -171,11 +186,8 @@ class BatchRunner:
             unsubscribe()
             renewer.cancel()
             await asyncio.gather(renewer, *self._chores, return_exceptions=True)
-            try:
-                if not self._lost:
-                    self._write_report(batch_id)
-            finally:
-                self.batches.release(batch_id, self.engine.holder)
+            if not self._lost:
+                self._write_report(batch_id)
 
     # ---- the loop
 
@@ -349,16 +361,23 @@ class BatchRunner:
         return updated.target
 
     def _skip_twin(self, item: BatchItem) -> bool:
-        """Skip a course another row of the batch already exports: a CSV naming it by id
-        and by SIS id, or `--course` naming it twice. Only Canvas's answer shows they are
-        one course, and a second export of it would only cost Canvas time."""
+        """Skip a course another row of the batch has already decided: exported by a job,
+        or skipped for a package (a CSV naming it by id and by SIS id, or `--course`
+        naming it twice). Only Canvas's answer shows they are one course. The row names
+        what the other one names, so a course is decided once per batch even when this
+        row comes later (Retry failed, after the skip window has passed): a second export
+        would only cost Canvas time, and `keep` would delete the package the other row
+        names."""
         twin = next(
             (
                 other
                 for other in self.batches.items(item.batch_id)
-                if other.state is ItemState.JOB
-                and other.position != item.position
+                if other.position != item.position
                 and other.target.course_id == item.target.course_id
+                and (
+                    other.state is ItemState.JOB
+                    or (other.state is ItemState.SKIPPED and other.skipped_job_id is not None)
+                )
             ),
             None,
         )
@@ -368,7 +387,7 @@ class BatchRunner:
             item,
             ItemState.SKIPPED,
             f"The same course as row {twin.position + 1} of this batch: exported once, there.",
-            skipped_job_id=twin.job_id,
+            skipped_job_id=twin.job_id if twin.state is ItemState.JOB else twin.skipped_job_id,
         )
         return True
 
@@ -419,7 +438,7 @@ class BatchRunner:
         if keep is None:
             return
         packages = []
-        for package in self.batches.saved_packages(batch.site, job.context, job.export_type, batch.user_id):
+        for package in await asyncio.to_thread(self.batches.kept_packages, batch, job.context):
             if await asyncio.to_thread(_still_there, package):
                 packages.append(package)
             else:  # deleted or moved by the user: it no longer counts among the K kept
@@ -483,10 +502,13 @@ class BatchRunner:
     async def _retry_failed(self, batch: Batch) -> None:
         """Retry failed: courses that could not start, and those whose export failed or
         expired at Canvas, start again (a new export); other failed or interrupted jobs
-        carry on where they stood (the same export)."""
+        carry on where they stood (the same export). The other rows of a course that
+        starts again (skipped as the same course, naming its failed export) are decided
+        again with it, so they name its new package, or the recent one it is skipped for."""
         jobs = self.batches.batch_jobs(batch.id)
+        items = self.batches.items(batch.id)
         again = []
-        for item in self.batches.items(batch.id):
+        for item in items:
             job = jobs.get(item.job_id) if item.job_id is not None else None
             if item.state is ItemState.FAILED:
                 again.append(item.position)
@@ -496,6 +518,9 @@ class BatchRunner:
                 else:
                     self._retries.forget(job.id)
                     await self.engine.resume(job.id)
+        courses = {i.target.course_id for i in items if i.position in again} - {None}
+        again += [i.position for i in items if i.state is ItemState.SKIPPED and i.target.course_id in courses]
+        again.sort()
         self.batches.requeue(batch.id, again)
         self._dirty = True
         self._emit(BatchChanged(batch.id, tuple(again)))

@@ -183,10 +183,11 @@ class BatchStore:
         return (row["batch_id"], row["position"]) if row is not None else None
 
     def requeue(self, batch_id: int, positions: Iterable[int]) -> None:
-        """Put items back to waiting (Retry failed): a new job will export them."""
+        """Put items back to waiting (Retry failed): each is decided again (a new job, or
+        skipped) when its turn comes."""
         with self.jobs.transaction("written") as conn:
             conn.executemany(
-                "UPDATE batch_items SET state = 'waiting', job_id = NULL, reason = NULL "
+                "UPDATE batch_items SET state = 'waiting', job_id = NULL, reason = NULL, skipped_job_id = NULL "
                 "WHERE batch_id = ? AND position = ?",
                 [(batch_id, p) for p in positions],
             )
@@ -220,6 +221,28 @@ class BatchStore:
             key=lambda j: (j.finished_at or j.updated_at or datetime.min.replace(tzinfo=timezone.utc), j.id),
             reverse=True,
         )
+
+    def kept_packages(self, batch: Batch, context: str) -> list[Job]:
+        """The packages `keep` counts, and may delete, for a course of `batch`: this
+        user's saved packages of the course and type that batches saved into the same
+        folder, newest first. `--keep K` is the rotation of one batch folder (a nightly
+        archive): a package saved by a single export (someone downloaded it on purpose)
+        or by a batch into another folder (a term's archive) is not that folder's to
+        count or to delete."""
+        into_this_folder: dict[int, bool] = {}
+
+        def kept_here(job: Job) -> bool:
+            if job.batch_id is None:
+                return False
+            if job.batch_id not in into_this_folder:
+                other = self.get(job.batch_id)
+                into_this_folder[job.batch_id] = other is not None and same_folder(
+                    other.options.folder, batch.options.folder
+                )
+            return into_this_folder[job.batch_id]
+
+        packages = self.saved_packages(batch.site, context, batch.options.export_type, batch.user_id)
+        return [job for job in packages if kept_here(job)]
 
     # ---- one runner per batch
 

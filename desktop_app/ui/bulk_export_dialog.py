@@ -72,7 +72,7 @@ from desktop_app.ui.export_options import TYPE_TIPS
 from desktop_app.ui.icons import icon
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.settings import check_download_folder
-from desktop_app.ui.style import tone_html
+from desktop_app.ui.style import tone_html, use_visible_check_boxes
 from desktop_app.ui.table_base import row_table, size_columns
 from desktop_app.ui.table_placeholder import TablePlaceholder
 
@@ -244,6 +244,7 @@ class BulkExportDialog(QDialog):
 
         self.table = row_table(box, self.proxy, "Courses to export")
         self.table.setObjectName("courseChoiceTable")
+        use_visible_check_boxes(self.table)
         size_columns(
             self.table,
             {
@@ -416,7 +417,8 @@ class BulkExportDialog(QDialog):
         self.keep_newest = QCheckBox("&Keep only the newest", box)
         self.keep_newest.setObjectName("keepNewest")
         self.keep_newest.setToolTip(
-            "Older packages of the same course and type are deleted, only those this app saved and recorded"
+            "Older packages of the same course and type that bulk exports saved into this folder are deleted, "
+            "only those this app saved and recorded (never a single export's)"
         )
         self.keep_count = QSpinBox(box)
         self.keep_count.setObjectName("keepCount")

@@ -32,7 +32,7 @@ from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.icons import icon
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.selection_model import BranchStatus, SelectionModel
-from desktop_app.ui.style import FocusRingDelegate
+from desktop_app.ui.style import FocusRingDelegate, use_visible_check_boxes
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -144,6 +144,7 @@ class SelectionPanel(QWidget):
         self.view.setUniformRowHeights(True)  # lets Qt lay out 20,000 rows without measuring each
         self.view.setAnimated(False)
         self.view.setItemDelegate(FocusRingDelegate(self.view))  # a focus ring keyboard users can see
+        use_visible_check_boxes(self.view)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAccessibleName("Content to export")
         self.view.setAccessibleDescription("Check what to include; Space toggles the current row")

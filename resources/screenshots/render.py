@@ -43,32 +43,6 @@ sys.path.insert(0, str(ROOT))  # the app and tests/gui/factories.py, from this c
 WINDOW_SIZE = (1200, 780)
 
 
-def dark_palette():  # type: ignore[no-untyped-def]
-    """A plain dark palette, to check that nothing is drawn in hard-coded colours."""
-    from PySide6.QtGui import QColor, QPalette
-
-    p = QPalette(QColor("#34343a"), QColor("#2b2b2f"))  # derives light/mid/dark/shadow too
-    roles = {
-        QPalette.ColorRole.Window: "#2b2b2f",
-        QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1f1f23",
-        QPalette.ColorRole.AlternateBase: "#27272c",
-        QPalette.ColorRole.Text: "#e6e6e6",
-        QPalette.ColorRole.Button: "#34343a",
-        QPalette.ColorRole.ButtonText: "#e6e6e6",
-        QPalette.ColorRole.Highlight: "#3d7fd6",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#34343a",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6",
-        QPalette.ColorRole.PlaceholderText: "#8a8a90",
-    }
-    for role, color in roles.items():
-        p.setColor(role, QColor(color))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6d6d72"))
-    return p
-
-
 # ---------------------------------------------------------------------------- widget shots
 
 
@@ -661,6 +635,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[var] = str(home / sub)
 
     from desktop_app.ui.app import make_application
+    from tests.gui.palettes import dark_palette
 
     app = make_application([])
     app.setStyle("Fusion")  # the same look on every machine (offscreen Qt picks Fusion too)

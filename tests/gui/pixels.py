@@ -20,3 +20,33 @@ def arrow_direction(header, section: int) -> str:  # type: ignore[no-untyped-def
             rows.append(ink)
     assert len(rows) >= 3, "no sort arrow drawn"
     return "down" if rows[0] > rows[-1] else "up"
+
+
+def check_indicator_rect(view, index):  # type: ignore[no-untyped-def]
+    """Where the style draws the check box of `index`'s row (scrolled into view)."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    view.scrollTo(index)
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = view.visualRect(index)
+    option.features |= QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+    return view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, view)
+
+
+def check_box_outline_contrast(view, index) -> float:  # type: ignore[no-untyped-def]
+    """How far the outline of the check box painted on `index`'s row stands from the view's
+    Base colour: the WCAG contrast of the median pixel on the box's edge, as painted."""
+    from statistics import median
+
+    from PySide6.QtGui import QPalette
+
+    from desktop_app.ui.style import contrast
+
+    box = check_indicator_rect(view, index)
+    image = view.viewport().grab().toImage()
+    assert image.devicePixelRatio() == 1 and view.viewport().rect().contains(box)
+    edge = [(x, y) for x in range(box.left(), box.right() + 1) for y in (box.top(), box.bottom())]
+    edge += [(x, y) for y in range(box.top() + 1, box.bottom()) for x in (box.left(), box.right())]
+    base = view.palette().color(QPalette.ColorRole.Base)
+    return median(contrast(image.pixelColor(x, y), base) for x, y in edge)

@@ -14,6 +14,8 @@ from desktop_app.canvas.models import ExportType
 from desktop_app.ui.bulk_export_dialog import BulkExportDialog, BulkRequest, CourseSource, account_tree
 from desktop_app.ui.course_choice_model import ChoiceColumn
 from tests.gui.batch_factories import FALL, SPRING, accounts, term_courses
+from tests.gui.palettes import dark_palette
+from tests.gui.pixels import check_box_outline_contrast
 
 TODAY = date(2026, 12, 6)
 
@@ -228,3 +230,15 @@ def test_every_control_is_reachable_with_tab(qtbot, dialog: BulkExportDialog) ->
     ]
     assert not missing, [w.objectName() or w.accessibleName() or type(w).__name__ for w in missing]
     assert any(isinstance(w, QAbstractButton) and w is dialog.start_button for w in reached)
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_an_unticked_course_has_a_box_that_stands_out_in_a_light_and_a_dark_palette(
+    dialog: BulkExportDialog, dark: bool
+) -> None:
+    dialog.set_courses(term_courses(4))
+    if dark:
+        dialog.setPalette(dark_palette())
+    first = dialog.proxy.index(0, ChoiceColumn.COURSE)
+    assert first.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
+    assert check_box_outline_contrast(dialog.table, first) >= 3.0  # WCAG's 3:1 for what shows a control

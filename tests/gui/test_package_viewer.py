@@ -12,6 +12,8 @@ from PySide6.QtGui import QTextDocument
 
 from desktop_app.ui.package_model import PackageModel
 from desktop_app.ui.package_viewer import PackageViewer, open_package_viewer
+from desktop_app.ui.style import contrast
+from tests.gui.palettes import dark_palette
 from tests.unit.package_support import DATA, cc_bytes, write
 
 
@@ -233,34 +235,6 @@ def test_an_image_is_previewed_and_an_assignment_shows_its_rubric(qtbot, tmp_pat
 
 
 # ------------------------------------------------------------------ the banner follows the palette
-def _luminance(colour) -> float:  # type: ignore[no-untyped-def]
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b, _ = colour.getRgbF()
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def _contrast(a, b) -> float:  # type: ignore[no-untyped-def]
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def _dark_palette():  # type: ignore[no-untyped-def]
-    from PySide6.QtGui import QColor, QPalette
-
-    palette = QPalette(QColor("#34343a"), QColor("#2b2b2f"))
-    for role, colour in (
-        (QPalette.ColorRole.Window, "#2b2b2f"),
-        (QPalette.ColorRole.WindowText, "#e6e6e6"),
-        (QPalette.ColorRole.Base, "#1f1f23"),
-        (QPalette.ColorRole.AlternateBase, "#27272c"),
-        (QPalette.ColorRole.Text, "#e6e6e6"),
-    ):
-        palette.setColor(role, QColor(colour))
-    return palette
-
-
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_the_banner_reads_well_on_a_light_and_a_dark_palette(qtbot, viewer, dark: bool) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QPalette
@@ -269,12 +243,12 @@ def test_the_banner_reads_well_on_a_light_and_a_dark_palette(qtbot, viewer, dark
     qtbot.waitUntil(lambda: v.check is not None, timeout=10_000)
     assert not v.check.ok and not v.banner.isHidden()
     if dark:
-        v.setPalette(_dark_palette())  # as when the system switches to dark: the banner follows
+        v.setPalette(dark_palette())  # as when the system switches to dark: the banner follows
     text = v.banner.palette().color(QPalette.ColorRole.WindowText)
     window = v.palette().color(QPalette.ColorRole.Window)
     background = v.banner.grab().toImage().pixelColor(v.banner.width() - 8, v.banner.height() // 2)
     assert (background.lightness() < 128) == dark == (window.lightness() < 128)  # no light block on a dark window
-    assert _contrast(background, text) >= 7.0  # WCAG AAA for the banner's text
+    assert contrast(background, text) >= 7.0  # WCAG AAA for the banner's text
     assert background.red() > background.green()  # still tinted as a warning
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtWidgets import QPushButton, QStyle, QStyleOptionViewItem
+from PySide6.QtWidgets import QPushButton
 
 from desktop_app.canvas.models import ExportType, SelectKey
 from desktop_app.ui.selection_model import SelectionModel
 from desktop_app.ui.selection_view import SelectionPanel
 from tests.gui.factories import course_content
+from tests.gui.palettes import dark_palette
+from tests.gui.pixels import check_box_outline_contrast, check_indicator_rect
 from tests.gui.tree_paths import find
 
 C, P, U = Qt.CheckState.Checked, Qt.CheckState.PartiallyChecked, Qt.CheckState.Unchecked
@@ -32,12 +34,7 @@ def panel(qtbot, qtmodeltester) -> SelectionPanel:  # type: ignore[no-untyped-de
 def checkbox_center(panel: SelectionPanel, index: QModelIndex) -> QPoint:
     """Where the style draws the row's check indicator (what a user aims at)."""
     view = panel.view
-    view.scrollTo(index)
-    option = QStyleOptionViewItem()
-    view.initViewItemOption(option)
-    option.rect = view.visualRect(index)
-    option.features |= QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
-    rect = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, view)
+    rect = check_indicator_rect(view, index)
     assert rect.isValid() and view.viewport().rect().contains(rect.center())
     return rect.center()
 
@@ -256,3 +253,14 @@ def test_the_focused_row_has_a_clear_ring_around_its_checkbox(qtbot, panel: Sele
     # another row, not focused: no ring there
     other_left, _ = _ring_pixels(panel, find(panel.proxy, "Files", "Empty"))
     assert not any(_close(c, ring) for c in other_left)
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_an_unticked_box_has_an_outline_that_stands_out_in_a_light_and_a_dark_palette(
+    panel: SelectionPanel, dark: bool
+) -> None:
+    if dark:
+        panel.setPalette(dark_palette())  # as when the system switches to dark
+    pages = find(panel.proxy, "Pages")
+    assert pages.data(CHECK) == U
+    assert check_box_outline_contrast(panel.view, pages) >= 3.0  # WCAG's 3:1 for what shows a control

@@ -66,16 +66,20 @@ async def run_batch(
     return BatchStore(JobStore(tmp_path / "jobs.db")), batch_id, state
 
 
-def rows_of(store: BatchStore, batch_id: int) -> dict[int, Any]:
+def rows_of_batch(store: BatchStore, batch_id: int) -> list[Any]:
+    """The batch's rows, in its order."""
     batch = store.batch(batch_id)
     items = store.items(batch_id)
     jobs = store.jobs_shown(batch_id, items)
-    return {
-        i.target.course_id: row_view(
-            i, jobs.get(i.job_id) if i.job_id else None, batch.state, jobs.get(i.skipped_job_id or -1)
-        )
+    return [
+        row_view(i, jobs.get(i.job_id) if i.job_id else None, batch.state, jobs.get(i.skipped_job_id or -1))
         for i in items
-    }
+    ]
+
+
+def rows_of(store: BatchStore, batch_id: int) -> dict[int, Any]:
+    """The batch's rows by course id."""
+    return {row.course_id: row for row in rows_of_batch(store, batch_id)}
 
 
 def report(folder: Path) -> list[dict[str, str]]:
@@ -353,6 +357,38 @@ def test_one_course_named_twice_in_a_batch_is_exported_once(sim: SimulatedCanvas
     assert len(sums) == 2  # one line per file
 
 
+def test_a_course_named_twice_is_decided_once_even_when_retried_after_the_skip_window(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    # row 1 (by id) is skipped for a recent package; row 2 (by SIS id) could not be read.
+    # Retried after the skip window has passed, row 2 is the same course as row 1: it must
+    # not export it again, and keep must not delete the package row 1 names.
+    from datetime import datetime, timedelta, timezone
+
+    from desktop_app.simulator import ADMIN_TOKEN
+
+    folder = tmp_path / "out"
+    store, _, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip"), token=ADMIN_TOKEN))
+    (recent,) = [j for j in store.jobs.jobs() if j.state is JobStatus.DONE]
+    store.jobs.close()
+    sim.faults.forbid_course(101)
+    twice = [BatchTarget(101), BatchTarget(None, sim.data.courses[101].sis_course_id)]
+    opts = options(folder, export_type="zip", skip_within_days=1, keep=1)
+    store, batch_id, _ = asyncio.run(run_batch(sim, tmp_path, twice, opts, token=ADMIN_TOKEN))
+    assert [r.status for r in rows_of_batch(store, batch_id)] == [RowStatus.SKIPPED, RowStatus.FAILED]
+    store.jobs.update(recent.id, finished_at=datetime.now(timezone.utc) - timedelta(days=2))  # time passes
+    store.jobs.close()
+    sim.faults.forbidden_courses.clear()
+    store, _, state = asyncio.run(
+        run_batch(sim, tmp_path, [], opts, batch_id=batch_id, retry_failed=True, token=ADMIN_TOKEN)
+    )
+    rows = rows_of_batch(store, batch_id)
+    assert state is BatchState.FINISHED and [r.status for r in rows] == [RowStatus.SKIPPED] * 2
+    assert {r.file for r in rows} == {str(recent.saved_path)} and recent.saved_path.is_file()
+    files = [line["file"] for line in report(folder)]
+    assert len(posts(sim)) == 1 and files[0] and files == [files[0]] * 2
+
+
 def test_keep_counts_only_packages_still_there(sim: SimulatedCanvas, tmp_path: Path) -> None:
     folder = tmp_path / "out"
     files = []
@@ -364,6 +400,31 @@ def test_keep_counts_only_packages_still_there(sim: SimulatedCanvas, tmp_path: P
     store, third, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=2)))
     newest = Path(rows_of(store, third)[101].file)
     assert newest.exists() and files[0].exists()  # two are kept: the newest and the oldest, still there
+
+
+def test_keep_counts_and_deletes_only_packages_batches_saved_into_its_folder(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    # a package downloaded by hand, and a term archive saved by a batch into another
+    # folder, are older than the nightly's: --keep 1 there deletes neither
+    async def by_hand() -> Path:
+        async with engine_for(sim, tmp_path / "jobs.db") as (engine, client):
+            job = await engine.wait(
+                await engine.start_export(client.base_url, "course:101", "zip", None, True, tmp_path / "by hand")
+            )
+            assert job.saved_path is not None
+            return job.saved_path
+
+    single = asyncio.run(by_hand())
+    kept = []
+    for folder in ("term archive", "nightly", "nightly"):
+        store, batch_id, _ = asyncio.run(
+            run_batch(sim, tmp_path, [CS101], options(tmp_path / folder, export_type="zip", keep=1))
+        )
+        kept.append(Path(rows_of(store, batch_id)[101].file))
+        store.jobs.close()
+    assert single.is_file() and kept[0].is_file() and kept[2].is_file()
+    assert not kept[1].exists()  # the nightly folder keeps its newest one
 
 
 def test_a_bug_in_the_runner_pauses_the_batch_and_frees_its_folder(sim: SimulatedCanvas, tmp_path: Path) -> None:

@@ -270,32 +270,61 @@ def test_a_course_name_with_line_breaks_cannot_forge_lines_of_the_log(sim: Simul
         assert named and all("Cells" in line and "(101)" in line for line in named), output
 
 
-def test_two_resumes_at_once_both_end_well_and_one_runs_the_batch(sim: SimulatedCanvas, tmp_path: Path) -> None:
-    # two cron lines (or a user and cron) resuming one batch at the same moment: the one
-    # that loses the lease leaves the batch alone as when it finds it held, with exit 0
-    # (1 would say "some courses failed"); there is no way to order them, so try a few times
-    sim.export_duration = 2.0
+def test_a_second_resume_leaves_the_batch_to_the_process_running_it(
+    make_canvas_sim: Any, sim_clock: Any, tmp_path: Path
+) -> None:
+    # two cron lines (or a user and cron) resuming one batch: the second finds it held and
+    # leaves it alone with exit 0 (1 would say "some courses failed"). Canvas's clock stands
+    # still, so the exports wait at Canvas and the first holds the batch until it moves.
+    from desktop_app.batch.store import BatchStore
+    from desktop_app.engine.store import JobStore
+
+    sim = make_canvas_sim(clock=sim_clock, export_duration=10.0)
     folder = tmp_path / "archive"
     code, _, token = paused_for_sign_in(tmp_path, sim, folder)
     assert code == 3  # paused until someone signs in again
-    sim.export_duration = 1.0
-    env = cli_env(tmp_path, sim, token=token)
-    for _ in range(3):
-        both = [
-            subprocess.Popen(
-                [*CLI, "batch", "resume", "1", "--wait"],
-                env=env,
-                cwd=REPO,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        results = [(p.wait(timeout=100), p.stderr.read() if p.stderr else "") for p in both]
-        for code, err in results:
-            assert code == 0 and "Traceback" not in err and "error:" not in err, err
+    first = subprocess.Popen(
+        [*CLI, "batch", "resume", "1", "--wait"],
+        env=cli_env(tmp_path, sim, token=token),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    jobs = JobStore(tmp_path / "data" / "canvas-export-manager" / "jobs.sqlite3")
+    try:
+        holder = BatchStore(jobs).holder
+        wait_until(lambda: getattr(holder(1), "pid", None) == first.pid, what="the first resume to hold the batch")
+    finally:
+        jobs.close()
+    second = cli(tmp_path, sim, "batch", "resume", "1", "--wait", token=token)
+    assert second.returncode == 0, second.stderr
+    assert f"being run by another Canvas Export Manager (process {first.pid} " in second.stderr
+    assert second.stdout == "" and "Traceback" not in second.stderr  # it ran nothing, so it names no report
+    sim_clock.advance(11.0)  # Canvas finishes both exports
+    out, err = first.communicate(timeout=100)
+    assert first.returncode == 0 and "Traceback" not in err and "error:" not in err, err
+    assert out.strip().splitlines()[-1] == str(folder / "report.csv")
     assert {r["state"] for r in report(folder)} == {"saved"} and len(posts(sim)) == 2
+
+
+def test_resuming_a_finished_batch_changes_nothing(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    # a cron `batch resume` of a batch that finished, a moment or a month ago: it keeps
+    # its end time, and the folder keeps the report of the newest batch saved into it
+    folder = tmp_path / "archive"
+    for course in ("course:101", "course:102"):
+        done = cli(tmp_path, sim, "batch", "start", "--course", course, "--type", "zip", "--to", str(folder), "--wait")
+        assert done.returncode == 0, done.stderr
+
+    def finished_at() -> str:
+        return str(json.loads(cli(tmp_path, sim, "batch", "show", "1", "--json").stdout.splitlines()[0])["finished_at"])
+
+    before = finished_at()
+    resumed = cli(tmp_path, sim, "batch", "resume", "1", "--wait")
+    assert resumed.returncode == 0 and "Traceback" not in resumed.stderr, resumed.stderr
+    assert finished_at() == before
+    assert [r["course_id"] for r in report(folder)] == ["102"]  # batch 2's report, not rewritten by batch 1
+    assert len(posts(sim)) == 2
 
 
 def test_a_full_disk_pauses_the_batch_and_resume_finishes_it(make_canvas_sim: Any, tmp_path: Path) -> None:
@@ -348,3 +377,46 @@ def test_a_folder_that_cannot_be_written_is_refused_before_anything_starts(
     result = cli(tmp_path, sim, "batch", "start", "--mine", "--type", "zip", "--to", str(blocker / "archive"), "--wait")
     assert result.returncode == 2 and "Cannot save into" in result.stderr, result.stderr
     assert posts(sim) == [] and "report.csv" not in result.stdout
+
+
+def course_named_twice_failed_once(home: Path, sim: SimulatedCanvas, folder: Path, *options: str) -> None:
+    """Batch 1: course 101 by id and by SIS id, its export failed at Canvas. Row 1 failed;
+    row 2 was skipped as the same course (and names the failed export)."""
+    sim.faults.fail_next_export()
+    twice = ["course:101", f"course:sis_course_id:{sim.data.courses[101].sis_course_id}"]
+    first = cli(
+        home, sim, "batch", "start", "--course", *twice, "--type", "zip", "--to", str(folder), *options, "--wait"
+    )
+    assert first.returncode == 1, first.stderr
+    assert [r["state"] for r in report(folder)] == ["failed", "skipped"]
+
+
+def test_retry_failed_gives_every_row_of_a_course_named_twice_its_new_package(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    folder = tmp_path / "archive"
+    course_named_twice_failed_once(tmp_path, sim, folder)
+    retried = cli(tmp_path, sim, "batch", "retry", "1", "--wait")
+    assert retried.returncode == 0, retried.stderr
+    rows = report(folder)
+    assert [r["state"] for r in rows] == ["saved", "skipped"] and rows[1]["file"] == rows[0]["file"] != "", rows
+    assert (folder / rows[0]["file"]).is_file() and len(posts(sim)) == 2  # the failed export and one new one
+    shown = [json.loads(line) for line in cli(tmp_path, sim, "batch", "show", "1", "--json").stdout.splitlines()[1:]]
+    assert shown[1]["file"] == shown[0]["file"] and shown[1]["export_id"] == shown[0]["export_id"]
+
+
+def test_retry_failed_skips_a_course_saved_since_and_every_row_names_that_package(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    # between the batch and Retry failed, the course was saved by hand: it is now skipped as
+    # saved recently, on both of its rows, each naming the package that made it skip
+    folder = tmp_path / "archive"
+    course_named_twice_failed_once(tmp_path, sim, folder, "--skip-if-saved-within", "1")
+    by_hand = cli(tmp_path, sim, "create", "course:101", "--type", "zip", "--download", str(tmp_path / "by hand"))
+    assert by_hand.returncode == 0, by_hand.stderr
+    package = by_hand.stdout.strip().splitlines()[-1]
+    retried = cli(tmp_path, sim, "batch", "retry", "1", "--wait")
+    assert retried.returncode == 0, retried.stderr
+    rows = report(folder)
+    assert [r["state"] for r in rows] == ["skipped", "skipped"] and [r["file"] for r in rows] == [package] * 2, rows
+    assert len(posts(sim)) == 2  # the failed export and the one by hand: none for the retry
