@@ -56,6 +56,7 @@ from desktop_app.canvas.errors import (
 )
 from desktop_app.canvas.models import ContentExport, Context, ExportType, SelectKey
 from desktop_app.canvas.text import printable
+from desktop_app.cli_help import add_command
 from desktop_app.sizes import human_size
 
 EXIT_OK = 0
@@ -244,14 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("list", parents=[common], help="the context's exports, newest first")
+    p = add_command(sub, "list", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
 
-    p = sub.add_parser("show", parents=[common], help="one export")
+    p = add_command(sub, "show", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
 
-    p = sub.add_parser("create", parents=[common], help="start an export (and optionally wait and save it)")
+    p = add_command(sub, "create", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
     p.add_argument(
         "--type",
@@ -277,14 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait, save the package into DIR and print the saved file's path last",
     )
 
-    p = sub.add_parser("download", parents=[common], help="save an existing export's package")
+    p = add_command(sub, "download", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
     p.add_argument("--to", dest="to", type=Path, required=True, metavar="DIR", help="the folder to save it into")
 
-    p = sub.add_parser(
-        "reexport", parents=[common], help="the same export again: its type, and the selection this app recorded for it"
-    )
+    p = add_command(sub, "reexport", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
     p.add_argument("--download", type=Path, metavar="DIR", help="wait, save the package into DIR, print its path last")
@@ -294,22 +293,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="for an export this app did not start (its selection is unknown): export everything",
     )
 
-    p = sub.add_parser("retry", parents=[common], help="a job again: carry it on, or a new export if Canvas's failed")
+    p = add_command(sub, "retry", parents=[common])
     p.add_argument("job_id", type=_job_id, metavar="JOB_ID", help="a job's number, as `jobs` lists it")
 
-    sub.add_parser("resume", parents=[common], help="carry on every unfinished job")
-    p = sub.add_parser("jobs", parents=[common], help="your jobs on this Canvas site (the local job list)")
+    add_command(sub, "resume", parents=[common])
+    p = add_command(sub, "jobs", parents=[common])
     p.add_argument("--all-users", action="store_true", help="every job in the store, of every site and user")
 
-    # Hidden (no help=): the frozen build's smoke test, see desktop_app/keyring_check.py
-    p = sub.add_parser("keyring-check", parents=[common])
+    # Hidden (no line in the command list): the frozen build's smoke test, see desktop_app/keyring_check.py
+    p = add_command(sub, "keyring-check", parents=[common])
     p.add_argument("--expect", metavar="NAME", help="fail unless the active keyring backend's name contains NAME")
 
-    p = sub.add_parser(
-        "inspect",
-        parents=[common],
-        help="what a saved package holds and, for this app's jobs, whether the selection landed",
-    )
+    p = add_command(sub, "inspect", parents=[common])
     p.add_argument("file", type=Path, metavar="FILE", help="a .imscc, QTI zip or files zip")
     p.add_argument(
         "--job",
@@ -322,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_batch.add_parser(sub, common, _number, _context)
 
-    p = sub.add_parser("demo-server", parents=[common], help="run a simulated Canvas on this computer")
+    p = add_command(sub, "demo-server", parents=[common])
     p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
     p.add_argument(
         "--courses",
