@@ -8,7 +8,7 @@
       download CONTEXT EXPORT_ID --to DIR
       reexport CONTEXT EXPORT_ID [--download DIR] [--everything]
       retry JOB_ID                     carry a job on, or export again if Canvas's failed
-      resume                           carry on every unfinished job (cron-friendly)
+      resume                           carry on unfinished jobs: the site's named, or every site's (cron)
       jobs                             the local job list
       demo-server [--port N] [--courses N] [--export-duration S]
                                        a simulated Canvas on this computer
@@ -672,31 +672,52 @@ class Runner:
         await self.engine()
         return await self._finish(await retry_job(self.services, self.args.job_id))
 
-    async def cmd_resume(self) -> int:
-        from desktop_app.app.usecases import resume_unfinished
+    def named_site(self) -> str | None:
+        """The site the command names itself (--base-url, $CANVAS_BASE_URL, --profile), or
+        None. The profile used last does not count: `resume` with no site named (cron)
+        carries on every site's jobs."""
+        named = getattr(self.args, "base_url", None) or os.environ.get("CANVAS_BASE_URL")
+        if not (named or getattr(self.args, "profile", None)):
+            return None
+        return resolve_site(self.args, need_token=False).base_url
 
+    async def cmd_resume(self) -> int:
+        from desktop_app.app.usecases import resume_unfinished, unfinished_elsewhere
+
+        site = self.named_site()
         await self.engine()
-        resumed = await resume_unfinished(self.services)
-        self._mention_batches()
+        resumed = await resume_unfinished(self.services, site)
+        self._mention_batches(site)
+        if site is not None:
+            # A job of a site nobody named (a demo server long gone, no token) must not
+            # make every `resume` of this site fail: it waits for its own site's resume.
+            others = await unfinished_elsewhere(self.services, site)
+            if others:
+                self.output.note(
+                    f"{len(others)} unfinished job{'s' if len(others) > 1 else ''} of other Canvas sites left alone: "
+                    f"{', '.join(map(str, others))} ({PROG} resume without a site carries on every site's)"
+                )
         if resumed.busy:
             # The app (or another `resume`) is on them: theirs to finish, not a failure here.
             ids = ", ".join(str(job_id) for job_id, _ in resumed.busy)
             self.output.note(f"Skipping {len(resumed.busy)} job(s) another process is working on: {ids}")
         if not resumed.started:
             if not resumed.busy:
-                self.output.note("No unfinished jobs.")
+                self.output.note("No unfinished jobs." if site is None else f"No unfinished jobs of {site}.")
             return EXIT_OK
         self.output.note(f"Resuming {len(resumed.started)} job(s): {', '.join(map(str, resumed.started))}")
         codes = [await self._finish(job_id) for job_id in resumed.started]
         return max(codes, key=_severity)
 
-    def _mention_batches(self) -> None:
-        """Batch jobs carry on with their batch (its limit at Canvas): say which to resume."""
+    def _mention_batches(self, site: str | None) -> None:
+        """Batch jobs carry on with their batch (its limit at Canvas): say which to resume
+        (of the site named, if one is)."""
         from desktop_app.app.batch_views import BatchState
         from desktop_app.batch.store import BatchStore
 
         assert self.services.store is not None
-        left = [b.id for b in BatchStore(self.services.store).batches() if b.state is not BatchState.FINISHED]
+        batches = BatchStore(self.services.store).batches(site)
+        left = [b.id for b in batches if b.state is not BatchState.FINISHED]
         if left:
             self.output.note(
                 f"{len(left)} unfinished batch(es) carry on with: "

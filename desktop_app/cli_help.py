@@ -56,10 +56,12 @@ COMMANDS: dict[str, CommandText] = {
         "the same type and selection starts.",
     ),
     "resume": CommandText(
-        "carry on every unfinished job",
-        "Carry on every unfinished single export that no other process is working on, from where it "
-        "stood (polling Canvas, or downloading from where its .part ends), never creating a second "
-        "export. Bulk exports carry on with `batch resume`.",
+        "carry on unfinished jobs: the site's named, or every site's",
+        "Carry on the unfinished single exports that no other process is working on, from where they "
+        "stood (polling Canvas, or downloading from where the .part ends), never creating a second "
+        "export. With a site named (--base-url, $CANVAS_BASE_URL or --profile), only that site's jobs, "
+        "and a line says how many of other sites were left alone; with none, every site's (for cron). "
+        "Bulk exports carry on with `batch resume`.",
     ),
     "jobs": CommandText(
         "your jobs on this Canvas site (the local job list)",

@@ -271,6 +271,14 @@ async def resume_unfinished(services: Services, site: str | None = None, user_id
     )
 
 
+async def unfinished_elsewhere(services: Services, site: str) -> list[int]:
+    """The unfinished single-export jobs of every other site: what `resume_unfinished`
+    for `site` leaves alone (the command line says how many)."""
+    store = services.store
+    jobs = await asyncio.to_thread(store.unfinished) if store is not None else []
+    return [j.id for j in jobs if j.batch_id is None and j.site != site]
+
+
 async def retry_job(services: Services, job_id: int) -> int:
     """Try a job again; the id of the job that does it.
 
