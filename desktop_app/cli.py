@@ -10,6 +10,7 @@
       retry JOB_ID                     carry a job on, or export again if Canvas's failed
       resume                           carry on unfinished jobs: the site's named, or every site's (cron)
       jobs                             the local job list
+      forget JOB_ID [JOB_ID...]        take jobs off the local job list (files and Canvas untouched)
       demo-server [--port N] [--courses N] [--export-duration S]
                                        a simulated Canvas on this computer
       inspect FILE [--job JOB_ID]      what a saved package holds; did the job's selection land
@@ -70,6 +71,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell tool killed by it
 PROG = "canvas-exports"
 CONTEXT_HELP = "course:ID | course:sis_course_id:ID | group:ID | user:ID | user:self"
 EXPORT_ID_HELP = "the export's id at Canvas, as `list` shows it"
+JOB_ID_HELP = "a job's number, as `jobs` lists it"
 APP_NAME = "canvas-export-manager"
 LOG_NAME = "canvas-exports.log"
 
@@ -294,9 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = add_command(sub, "retry", parents=[common])
-    p.add_argument("job_id", type=_job_id, metavar="JOB_ID", help="a job's number, as `jobs` lists it")
+    p.add_argument("job_id", type=_job_id, metavar="JOB_ID", help=JOB_ID_HELP)
 
     add_command(sub, "resume", parents=[common])
+    p = add_command(sub, "forget", parents=[common])
+    p.add_argument("job_ids", type=_job_id, nargs="+", metavar="JOB_ID", help=JOB_ID_HELP)
     p = add_command(sub, "jobs", parents=[common])
     p.add_argument("--all-users", action="store_true", help="every job in the store, of every site and user")
 
@@ -746,6 +750,18 @@ class Runner:
             text = f"{job.id:>5}  {job.state.label:<24}  {job.context:<14}  {job.export_type:<16}  {export}{where}"
             self.output.result(job.to_json(), text)
         return EXIT_OK
+
+    async def cmd_forget(self) -> int:
+        """Local only: no token, no request to Canvas, no file touched."""
+        from desktop_app.app.usecases import forget_jobs
+
+        await self.engine()
+        done = await forget_jobs(self.services, self.args.job_ids)
+        for job_id in done.removed:
+            self.output.result({"job_id": job_id, "removed": True}, f"Removed job {job_id} from the list.")
+        for why in done.kept:
+            self.output.note(f"{PROG}: error: {why}")
+        return EXIT_USAGE if done.kept else EXIT_OK
 
     async def cmd_batch(self) -> int:
         from desktop_app.cli_batch import BatchCommands, BatchProgress

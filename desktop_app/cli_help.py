@@ -63,6 +63,13 @@ COMMANDS: dict[str, CommandText] = {
         "and a line says how many of other sites were left alone; with none, every site's (for cron). "
         "Bulk exports carry on with `batch resume`.",
     ),
+    "forget": CommandText(
+        "take jobs off the local job list (files and Canvas untouched)",
+        "Take jobs off the local job list (the job store): they no longer appear in `jobs`, in the app's "
+        "lists or in the history, and `resume` never carries them on. Nothing else changes: a saved "
+        "package or a .part stays on disk, the export stays at Canvas. A job another process is working "
+        "on, and a job of a bulk export, stay on the list (exit 2, one line each).",
+    ),
     "jobs": CommandText(
         "your jobs on this Canvas site (the local job list)",
         "List your jobs on this Canvas site from the local job list (the job store), oldest first: "

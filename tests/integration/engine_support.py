@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -140,3 +141,36 @@ def cli(
     (its own job store and settings); `kw` goes to `subprocess.run`."""
     env = cli_env(home, sim, **({"token": token} if token else {}))
     return subprocess.run([*CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=100, **kw)
+
+
+def job_store(home: Path) -> JobStore:
+    """The CLI's own job store under `home` (XDG_DATA_HOME, see cli_env)."""
+    return JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3")
+
+
+def unfinished_job_at(home: Path, site: SimulatedCanvas) -> int:
+    """A `create --wait` at `site` killed (-9) once Canvas has the export: the job stays
+    unfinished in the store, as one left over from a demo server would."""
+    proc = subprocess.Popen(
+        [*CLI, "create", f"course:{site.data.main_course_id}", "--type", "zip", "--wait"],
+        env=cli_env(home, site),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # "job 1 (export 4): Queued at Canvas"
+            if "(export " in line:
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    with job_store(home) as store:
+        (job,) = [j for j in store.jobs() if j.site == site.base_url]
+    assert not job.state.is_terminal
+    return job.id

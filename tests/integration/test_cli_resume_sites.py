@@ -9,52 +9,17 @@ jobs; with none, every site's carry on (cron), as before.
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from engine_support import CLI, REPO, cli, cli_env
+from engine_support import CLI, REPO, cli, cli_env, job_store, unfinished_job_at
 
 from desktop_app.engine.status import JobStatus
-from desktop_app.engine.store import JobStore
 from desktop_app.simulator import SimulatedCanvas
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def job_store(home: Path) -> JobStore:
-    """The CLI's own job store under `home` (XDG_DATA_HOME, see cli_env)."""
-    return JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3")
-
-
-def unfinished_job_at(home: Path, site: SimulatedCanvas) -> int:
-    """A `create --wait` at `site` killed (-9) once Canvas has the export: the job stays
-    unfinished in the store, as one left over from a demo server would."""
-    proc = subprocess.Popen(
-        [*CLI, "create", f"course:{site.data.main_course_id}", "--type", "zip", "--wait"],
-        env=cli_env(home, site),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:  # "job 1 (export 4): Queued at Canvas"
-            if "(export " in line:
-                break
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
-    with job_store(home) as store:
-        (job,) = [j for j in store.jobs() if j.site == site.base_url]
-    assert not job.state.is_terminal
-    return job.id
 
 
 def resume_without_a_site(home: Path, sim: SimulatedCanvas) -> subprocess.CompletedProcess[str]:
