@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from engine_support import CLI, REPO, cli, cli_env, job_store, unfinished_job_at, wait_until
+from engine_support import CLI, REPO, cli, cli_env, cli_running, job_store, unfinished_job_at, wait_until
 
 from desktop_app.simulator import SimulatedCanvas
 
@@ -57,19 +57,10 @@ def test_forget_takes_jobs_off_the_list_and_touches_nothing_else(
 def test_a_job_another_process_is_downloading_stays(sim: SimulatedCanvas, tmp_path: Path) -> None:
     sim.faults.slow_files(200_000)  # the course zip takes half a minute: the process holds the job
     dest = tmp_path / "dl"
-    proc = subprocess.Popen(
-        [*CLI, "create", f"course:{sim.data.main_course_id}", "--type", "zip", "--download", str(dest)],
-        env=cli_env(tmp_path, sim),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    create = ("create", f"course:{sim.data.main_course_id}", "--type", "zip", "--download", str(dest))
+    with cli_running(tmp_path, sim, *create, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         wait_until(lambda: dest.is_dir() and any(dest.glob("*.part")), what="the download to start")
         result = cli(tmp_path, sim, "forget", "1")
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
     assert result.returncode == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith("canvas-exports: error: Job 1 is being worked on by another Canvas Export Manager (process")
