@@ -8,8 +8,9 @@
       download CONTEXT EXPORT_ID --to DIR
       reexport CONTEXT EXPORT_ID [--download DIR] [--everything]
       retry JOB_ID                     carry a job on, or export again if Canvas's failed
-      resume                           carry on every unfinished job (cron-friendly)
+      resume                           carry on unfinished jobs: the site's named, or every site's (cron)
       jobs                             the local job list
+      forget JOB_ID [JOB_ID...]        take jobs off the local job list (files and Canvas untouched)
       demo-server [--port N] [--courses N] [--export-duration S]
                                        a simulated Canvas on this computer
       inspect FILE [--job JOB_ID]      what a saved package holds; did the job's selection land
@@ -56,6 +57,7 @@ from desktop_app.canvas.errors import (
 )
 from desktop_app.canvas.models import ContentExport, Context, ExportType, SelectKey
 from desktop_app.canvas.text import printable
+from desktop_app.cli_help import add_command
 from desktop_app.sizes import human_size
 
 EXIT_OK = 0
@@ -69,6 +71,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell tool killed by it
 PROG = "canvas-exports"
 CONTEXT_HELP = "course:ID | course:sis_course_id:ID | group:ID | user:ID | user:self"
 EXPORT_ID_HELP = "the export's id at Canvas, as `list` shows it"
+JOB_ID_HELP = "a job's number, as `jobs` lists it"
 APP_NAME = "canvas-export-manager"
 LOG_NAME = "canvas-exports.log"
 
@@ -244,14 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("list", parents=[common], help="the context's exports, newest first")
+    p = add_command(sub, "list", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
 
-    p = sub.add_parser("show", parents=[common], help="one export")
+    p = add_command(sub, "show", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
 
-    p = sub.add_parser("create", parents=[common], help="start an export (and optionally wait and save it)")
+    p = add_command(sub, "create", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
     p.add_argument(
         "--type",
@@ -277,14 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait, save the package into DIR and print the saved file's path last",
     )
 
-    p = sub.add_parser("download", parents=[common], help="save an existing export's package")
+    p = add_command(sub, "download", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
     p.add_argument("--to", dest="to", type=Path, required=True, metavar="DIR", help="the folder to save it into")
 
-    p = sub.add_parser(
-        "reexport", parents=[common], help="the same export again: its type, and the selection this app recorded for it"
-    )
+    p = add_command(sub, "reexport", parents=[common])
     p.add_argument("context", type=_context, metavar="CONTEXT", help=CONTEXT_HELP)
     p.add_argument("export_id", type=_export_id, metavar="EXPORT_ID", help=EXPORT_ID_HELP)
     p.add_argument("--download", type=Path, metavar="DIR", help="wait, save the package into DIR, print its path last")
@@ -294,22 +295,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="for an export this app did not start (its selection is unknown): export everything",
     )
 
-    p = sub.add_parser("retry", parents=[common], help="a job again: carry it on, or a new export if Canvas's failed")
-    p.add_argument("job_id", type=_job_id, metavar="JOB_ID", help="a job's number, as `jobs` lists it")
+    p = add_command(sub, "retry", parents=[common])
+    p.add_argument("job_id", type=_job_id, metavar="JOB_ID", help=JOB_ID_HELP)
 
-    sub.add_parser("resume", parents=[common], help="carry on every unfinished job")
-    p = sub.add_parser("jobs", parents=[common], help="your jobs on this Canvas site (the local job list)")
+    add_command(sub, "resume", parents=[common])
+    p = add_command(sub, "forget", parents=[common])
+    p.add_argument("job_ids", type=_job_id, nargs="+", metavar="JOB_ID", help=JOB_ID_HELP)
+    p = add_command(sub, "jobs", parents=[common])
     p.add_argument("--all-users", action="store_true", help="every job in the store, of every site and user")
 
-    # Hidden (no help=): the frozen build's smoke test, see desktop_app/keyring_check.py
-    p = sub.add_parser("keyring-check", parents=[common])
+    # Hidden (no line in the command list): the frozen build's smoke test, see desktop_app/keyring_check.py
+    p = add_command(sub, "keyring-check", parents=[common])
     p.add_argument("--expect", metavar="NAME", help="fail unless the active keyring backend's name contains NAME")
 
-    p = sub.add_parser(
-        "inspect",
-        parents=[common],
-        help="what a saved package holds and, for this app's jobs, whether the selection landed",
-    )
+    p = add_command(sub, "inspect", parents=[common])
     p.add_argument("file", type=Path, metavar="FILE", help="a .imscc, QTI zip or files zip")
     p.add_argument(
         "--job",
@@ -322,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_batch.add_parser(sub, common, _number, _context)
 
-    p = sub.add_parser("demo-server", parents=[common], help="run a simulated Canvas on this computer")
+    p = add_command(sub, "demo-server", parents=[common])
     p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
     p.add_argument(
         "--courses",
@@ -677,31 +676,52 @@ class Runner:
         await self.engine()
         return await self._finish(await retry_job(self.services, self.args.job_id))
 
-    async def cmd_resume(self) -> int:
-        from desktop_app.app.usecases import resume_unfinished
+    def named_site(self) -> str | None:
+        """The site the command names itself (--base-url, $CANVAS_BASE_URL, --profile), or
+        None. The profile used last does not count: `resume` with no site named (cron)
+        carries on every site's jobs."""
+        named = getattr(self.args, "base_url", None) or os.environ.get("CANVAS_BASE_URL")
+        if not (named or getattr(self.args, "profile", None)):
+            return None
+        return resolve_site(self.args, need_token=False).base_url
 
+    async def cmd_resume(self) -> int:
+        from desktop_app.app.usecases import resume_unfinished, unfinished_elsewhere
+
+        site = self.named_site()
         await self.engine()
-        resumed = await resume_unfinished(self.services)
-        self._mention_batches()
+        resumed = await resume_unfinished(self.services, site)
+        self._mention_batches(site)
+        if site is not None:
+            # A job of a site nobody named (a demo server long gone, no token) must not
+            # make every `resume` of this site fail: it waits for its own site's resume.
+            others = await unfinished_elsewhere(self.services, site)
+            if others:
+                self.output.note(
+                    f"{len(others)} unfinished job{'s' if len(others) > 1 else ''} of other Canvas sites left alone: "
+                    f"{', '.join(map(str, others))} ({PROG} resume without a site carries on every site's)"
+                )
         if resumed.busy:
             # The app (or another `resume`) is on them: theirs to finish, not a failure here.
             ids = ", ".join(str(job_id) for job_id, _ in resumed.busy)
             self.output.note(f"Skipping {len(resumed.busy)} job(s) another process is working on: {ids}")
         if not resumed.started:
             if not resumed.busy:
-                self.output.note("No unfinished jobs.")
+                self.output.note("No unfinished jobs." if site is None else f"No unfinished jobs of {site}.")
             return EXIT_OK
         self.output.note(f"Resuming {len(resumed.started)} job(s): {', '.join(map(str, resumed.started))}")
         codes = [await self._finish(job_id) for job_id in resumed.started]
         return max(codes, key=_severity)
 
-    def _mention_batches(self) -> None:
-        """Batch jobs carry on with their batch (its limit at Canvas): say which to resume."""
+    def _mention_batches(self, site: str | None) -> None:
+        """Batch jobs carry on with their batch (its limit at Canvas): say which to resume
+        (of the site named, if one is)."""
         from desktop_app.app.batch_views import BatchState
         from desktop_app.batch.store import BatchStore
 
         assert self.services.store is not None
-        left = [b.id for b in BatchStore(self.services.store).batches() if b.state is not BatchState.FINISHED]
+        batches = BatchStore(self.services.store).batches(site)
+        left = [b.id for b in batches if b.state is not BatchState.FINISHED]
         if left:
             self.output.note(
                 f"{len(left)} unfinished batch(es) carry on with: "
@@ -730,6 +750,18 @@ class Runner:
             text = f"{job.id:>5}  {job.state.label:<24}  {job.context:<14}  {job.export_type:<16}  {export}{where}"
             self.output.result(job.to_json(), text)
         return EXIT_OK
+
+    async def cmd_forget(self) -> int:
+        """Local only: no token, no request to Canvas, no file touched."""
+        from desktop_app.app.usecases import forget_jobs
+
+        await self.engine()
+        done = await forget_jobs(self.services, self.args.job_ids)
+        for job_id in done.removed:
+            self.output.result({"job_id": job_id, "removed": True}, f"Removed job {job_id} from the list.")
+        for why in done.kept:
+            self.output.note(f"{PROG}: error: {why}")
+        return EXIT_USAGE if done.kept else EXIT_OK
 
     async def cmd_batch(self) -> int:
         from desktop_app.cli_batch import BatchCommands, BatchProgress

@@ -28,6 +28,7 @@ from desktop_app.app.batch_views import BatchRowView, BatchState, BatchView, Row
 from desktop_app.batch.model import DEFAULT_MAX_AT_CANVAS, MAX_AT_CANVAS_LIMIT, BatchOptions, BatchTarget
 from desktop_app.canvas.errors import CanvasError, ValidationError
 from desktop_app.canvas.models import Context, ContextKind, ExportType, Term
+from desktop_app.cli_help import add_command
 
 if TYPE_CHECKING:
     from desktop_app.cli import Output, Runner
@@ -39,11 +40,11 @@ _LINE_BREAKS = re.compile("[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 
 def add_parser(sub: Any, common: argparse.ArgumentParser, number: Any, course: Any) -> None:
     """The `batch` command and its subcommands (`number` and `course` parse arguments)."""
-    p = sub.add_parser("batch", parents=[common], help="export many courses: a term, an account, a CSV")
+    p = add_command(sub, "batch", parents=[common])
     batch = p.add_subparsers(dest="batch_command", metavar="SUBCOMMAND", parser_class=type(p))
     batch.required = True
 
-    s = batch.add_parser("start", parents=[common], help="start a batch (prints its id, or waits with --wait)")
+    s = add_command(batch, "batch start", parents=[common])
     source = s.add_mutually_exclusive_group(required=True)
     source.add_argument("--mine", action="store_true", help="your courses where you are a teacher, TA or designer")
     source.add_argument("--account", metavar="ID|self", help="an account's courses (sub-accounts included; admins)")
@@ -73,13 +74,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser, number: Any, course: A
     s.add_argument("--notify", action="store_true", help="let Canvas e-mail about each export (off by default)")
     s.add_argument("--wait", action="store_true", help="run here until the batch ends; print report.csv's path last")
 
-    batch.add_parser("list", parents=[common], help="your batches on this Canvas site, newest first")
-    for name, text in (
-        ("show", "one batch, one line per course"),
-        ("resume", "carry on a paused or unfinished batch"),
-        ("retry", "the failed courses of a batch again"),
-    ):
-        r = batch.add_parser(name, parents=[common], help=text)
+    add_command(batch, "batch list", parents=[common])
+    for name in ("show", "resume", "retry"):
+        r = add_command(batch, f"batch {name}", parents=[common])
         r.add_argument("batch_id", type=lambda t: number(t, "BATCH_ID"), metavar="BATCH_ID")
         if name != "show":
             r.add_argument("--wait", action="store_true", help="run here until the batch ends")

@@ -75,6 +75,12 @@ class JobView:
         return self.status in (JobStatus.INTERRUPTED, JobStatus.STOPPED)
 
     @property
+    def can_forget(self) -> bool:
+        """Nobody works on it: saved, failed, expired, stopped or interrupted ("Remove from
+        list"; the job store still refuses a job another process has taken up)."""
+        return self.status.is_terminal or self.status is JobStatus.INTERRUPTED
+
+    @property
     def can_retry(self) -> bool:
         """Failed or expired: Retry resumes it, or starts a new export of the same selection."""
         return self.status in (JobStatus.FAILED, JobStatus.EXPIRED)
@@ -204,11 +210,24 @@ class JobTracker:
     def __init__(self) -> None:
         self._views: dict[int, JobView] = {}
         self._observers: list[Observer] = []
+        self._removal_observers: list[Observer] = []
 
     def subscribe(self, observer: Observer) -> Callable[[], None]:
         """Call `observer(view)` after each change; returns the function that unsubscribes."""
-        self._observers.append(observer)
-        return lambda: self._observers.remove(observer) if observer in self._observers else None
+        return _listen(self._observers, observer)
+
+    def subscribe_removals(self, observer: Observer) -> Callable[[], None]:
+        """Call `observer(view)`, with its last view, for each job taken off the list
+        (`remove`); returns the function that unsubscribes."""
+        return _listen(self._removal_observers, observer)
+
+    def remove(self, job_ids: Iterable[int]) -> None:
+        """Jobs taken off the local list (`usecases.forget_jobs`): no view shows them again."""
+        for job_id in job_ids:
+            view = self._views.pop(job_id, None)
+            if view is not None:
+                for observer in list(self._removal_observers):
+                    observer(view)
 
     def get(self, job_id: int) -> JobView | None:
         return self._views.get(job_id)
@@ -265,3 +284,9 @@ class JobTracker:
             for observer in list(self._observers):
                 observer(view)
         return view
+
+
+def _listen(observers: list[Observer], observer: Observer) -> Callable[[], None]:
+    """Add `observer` to the list; the function that takes it out again."""
+    observers.append(observer)
+    return lambda: observers.remove(observer) if observer in observers else None

@@ -244,6 +244,50 @@ async def resume_job(services: Services, job_id: int) -> int:
     return int(job_id)
 
 
+@dataclass(frozen=True)
+class Forgotten:
+    """What `forget_jobs` did: the jobs taken off the list, and a sentence for each job
+    left on it."""
+
+    removed: list[int] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+async def forget_jobs(services: Services, job_ids: Iterable[int]) -> Forgotten:
+    """Take jobs off the local list (the job store): they disappear from every list and
+    are never resumed. Nothing else changes: the saved package and any `.part` stay on
+    disk, the export stays at Canvas. A job some process is working on now (this one
+    included) stays, and so does a bulk export's (its batch keeps it for its report)."""
+    engine = services.running_engine()
+    done = Forgotten()
+    for job_id in job_ids:
+        try:
+            kept = engine.forget(int(job_id))
+        except KeyError:
+            done.kept.append(f"There is no job {job_id} on the list.")
+            continue
+        if kept is None:
+            done.removed.append(int(job_id))
+        elif kept.holder is not None and kept.holder.id == engine.holder.id:
+            done.kept.append(f"Job {job_id} is running: stop it first, then remove it from the list.")
+        elif kept.holder is not None:
+            done.kept.append(
+                f"Job {job_id} is being worked on by another Canvas Export Manager ({kept.holder.describe()}); "
+                f"remove it once that one has finished or stopped it."
+            )
+        elif kept.skipped:
+            done.kept.append(
+                f"Job {job_id} stays on the list: bulk export {kept.batch_id} counts its package for a course it "
+                f"skipped as saved recently (its report and SHA256SUMS name the file)."
+            )
+        else:
+            done.kept.append(
+                f"Job {job_id} exports a course of bulk export {kept.batch_id} and stays with it: bulk exports are "
+                f"managed as a whole, in their window or with 'canvas-exports batch'."
+            )
+    return done
+
+
 async def ping(services: Services, site: str) -> None:
     """Ask Canvas the cheapest question (who am I): raises when it does not answer."""
     await services.client(site).get_self()
@@ -269,6 +313,14 @@ async def resume_unfinished(services: Services, site: str | None = None, user_id
     return await services.running_engine().resume_unfinished(
         lambda job: job.batch_id is None and _mine(job, site, user_id)
     )
+
+
+async def unfinished_elsewhere(services: Services, site: str) -> list[int]:
+    """The unfinished single-export jobs of every other site: what `resume_unfinished`
+    for `site` leaves alone (the command line says how many)."""
+    store = services.store
+    jobs = await asyncio.to_thread(store.unfinished) if store is not None else []
+    return [j.id for j in jobs if j.batch_id is None and j.site != site]
 
 
 async def retry_job(services: Services, job_id: int) -> int:

@@ -85,7 +85,7 @@ from desktop_app.engine.ownership import LEASE_TTL, Holder
 from desktop_app.engine.partfile import AlreadySaved, PartFile, claim_part, commit_part, numbered
 from desktop_app.engine.polling import Observation, PollPolicy, next_interval, workflow_from_progress
 from desktop_app.engine.status import Goal
-from desktop_app.engine.store import Job, JobStore
+from desktop_app.engine.store import Job, JobStore, Kept
 from desktop_app.engine.verify import VerifiedPackage, sha256_of, verify_package
 
 log = logging.getLogger(__name__)
@@ -370,6 +370,14 @@ class Engine:
             else:
                 resumed.started.append(job.id)
         return resumed
+
+    def forget(self, job_id: int) -> Kept | None:
+        """Take a job off the local list (`JobStore.forget`: not while a process runs it,
+        not a batch's); a wake-up planned for it is called off. Call on the engine's loop."""
+        kept = self.store.forget(job_id)
+        if kept is None:
+            self._cancel_wakeup(job_id)
+        return kept
 
     async def wait(self, job_id: int) -> Job:
         """Wait until the job's task ends (done, failed, interrupted, ...); its snapshot.

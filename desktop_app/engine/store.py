@@ -243,6 +243,18 @@ class Job:
         return out
 
 
+@dataclass(frozen=True)
+class Kept:
+    """Why `JobStore.forget` left a job on the list."""
+
+    holder: Holder | None = None
+    """A live process works on it now (possibly this one)."""
+    batch_id: int | None = None
+    """The batch it belongs to: it exports one of its courses, or (`skipped`) its package
+    is what the batch shows for a course it skipped as saved recently."""
+    skipped: bool = False
+
+
 _DATE_COLUMNS = {"export_created_at", "create_started_at", "created_at", "updated_at", "finished_at", "removed_at"}
 _PATH_COLUMNS = {"dest_dir", "part_path", "saved_path"}
 _COLUMNS = {f.name for f in fields(Job)}
@@ -483,11 +495,10 @@ class JobStore:
                 row = conn.execute(
                     "SELECT holder, host, pid, expires_at FROM leases WHERE job_id = ?", (job_id,)
                 ).fetchone()
-                if row is not None:
-                    other = Holder(row["holder"], row["host"], row["pid"])
-                    if other.id != me.id and row["expires_at"] > now and other.is_alive():
-                        conn.execute("COMMIT")
-                        return other
+                other = _live_holder(row, now)
+                if other is not None and other.id != me.id:
+                    conn.execute("COMMIT")
+                    return other
                 conn.execute(
                     "INSERT OR REPLACE INTO leases (job_id, holder, host, pid, expires_at) VALUES (?, ?, ?, ?, ?)",
                     (job_id, me.id, me.host, me.pid, now + ttl),
@@ -512,9 +523,47 @@ class JobStore:
         with self._using("written") as conn:
             conn.execute("DELETE FROM leases WHERE job_id = ? AND holder = ?", (job_id, me.id))
 
+    def forget(self, job_id: int) -> Kept | None:
+        """Take a job off the local list: its row and any lease row are deleted, in one
+        transaction, unless a live process holds its lease (this one included: a running
+        job) or a batch has it (`Kept` says which). KeyError when there is no such job.
+
+        A real delete, not a mark: every reader (the lists, `resume`, the history, the
+        Activity view, `--keep`) then simply never sees it again. Nothing on disk or at
+        Canvas changes; the saved package and any `.part` stay where they are."""
+        now = time.time()
+        with self.transaction("written") as conn:
+            row = conn.execute("SELECT batch_id FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise KeyError(job_id)
+            if row["batch_id"] is not None:
+                return Kept(batch_id=row["batch_id"])
+            skipped = conn.execute(
+                "SELECT batch_id FROM batch_items WHERE skipped_job_id = ? ORDER BY batch_id LIMIT 1", (job_id,)
+            ).fetchone()
+            if skipped is not None:
+                return Kept(batch_id=skipped["batch_id"], skipped=True)
+            holder = _live_holder(
+                conn.execute("SELECT holder, host, pid, expires_at FROM leases WHERE job_id = ?", (job_id,)).fetchone(),
+                now,
+            )
+            if holder is not None:
+                return Kept(holder=holder)
+            conn.execute("DELETE FROM leases WHERE job_id = ?", (job_id,))
+            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        return None
+
     def jobs_for_export(self, site: str, export_id: int) -> list[Job]:
         with self._using("read") as conn:
             rows = conn.execute(
                 "SELECT * FROM jobs WHERE site = ? AND export_id = ? ORDER BY id", (site, export_id)
             ).fetchall()
             return [_from_row(r) for r in rows]
+
+
+def _live_holder(lease: sqlite3.Row | None, now: float) -> Holder | None:
+    """The holder of a lease row while it counts: not expired, its process not known gone."""
+    if lease is None:
+        return None
+    holder = Holder(lease["holder"], lease["host"], lease["pid"])
+    return holder if lease["expires_at"] > now and holder.is_alive() else None

@@ -311,6 +311,12 @@ def _bad_entry(entry: Entry, detail: str) -> CorruptPackageError:
     )
 
 
+def _uncheckable_entry(entry: Entry, what: str) -> CorruptPackageError:
+    """An entry whose bytes this app cannot read: it says what the entry is, since its
+    bytes may well be sound (it is no checksum failure)."""
+    return CorruptPackageError(f"The package cannot be checked: '{entry.name}' {what}.", detail=f"{entry.name}: {what}")
+
+
 class _Window:
     """Bytes of the file through one reused buffer of `WINDOW` bytes. The checks read
     forward, so most requests are served from the buffer; a request that is not reads
@@ -412,7 +418,7 @@ class Archive:
 
     def _pieces(self, entry: Entry) -> Iterator[bytes | memoryview]:
         if entry.flags & _ENCRYPTED:
-            raise _bad_entry(entry, "encrypted")
+            raise _uncheckable_entry(entry, "is encrypted")
         start, length = self._data_span(entry)
         if entry.method == _STORED:
             yield from self._window.spans(start, length, WINDOW)
@@ -424,7 +430,7 @@ class Archive:
         elif entry.method in _DECOMPRESSORS:
             decompressor = _DECOMPRESSORS[entry.method]()
         else:
-            raise _bad_entry(entry, f"compression method {entry.method}, which cannot be checked")
+            raise _uncheckable_entry(entry, f"uses compression method {entry.method}, which this app cannot check")
         yield from _inflated(self._window.spans(start, length, FEED), decompressor, entry)
         if not (decompressor.eof or entry.method == _LZMA and not entry.flags & _LZMA_END_MARKER):
             raise _bad_entry(entry, "the compressed data ends early")

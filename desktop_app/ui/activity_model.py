@@ -3,8 +3,8 @@
 It adapts the application layer's :class:`~desktop_app.app.jobs.JobTracker` (the one
 source of truth the history and the status bar read too): it subscribes to it, and a
 changed job becomes ``dataChanged`` on its row, a new one ``beginInsertRows`` at its
-place (newest first: job ids grow), a job of another site or a cleared tracker a
-removal or a reset. It never fetches anything.
+place (newest first: job ids grow), a job of another site, one taken off the list or a
+cleared tracker a removal or a reset. It never fetches anything.
 
 Columns: What (the course, group or My files), Type, State (with a progress bar:
 ``ProgressRole``), Size, Saved file, Updated. ``ActivityFilterProxy`` filters by state
@@ -84,7 +84,10 @@ class ActivityModel(ReadOnlyTableModel):
         self._batches: dict[int, BatchView] = {}
         self._site = ""
         self._titles: Mapping[str, str] = {}
-        self._unsubscribe: Callable[[], None] | None = tracker.subscribe(self._changed)
+        self._unsubscribe: tuple[Callable[[], None], ...] = (
+            tracker.subscribe(self._changed),
+            tracker.subscribe_removals(self._removed),
+        )
 
     # ------------------------------------------------------------------ shell API
     def set_site(self, site: str) -> None:
@@ -132,9 +135,9 @@ class ActivityModel(ReadOnlyTableModel):
 
     def detach(self) -> None:
         """Stop following the tracker (the window closes)."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = ()
 
     def job_at(self, row: int) -> JobView | None:
         item = self._rows[row]
@@ -159,11 +162,20 @@ class ActivityModel(ReadOnlyTableModel):
         row = self.row_for_job(view.job_id)
         if not self._belongs(view):
             if row is not None and view.site:  # joined a batch, or another site: not shown
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self._rows[row], self._keys[row]
-                self.endRemoveRows()
+                self._remove_row(row)
             return
         self._put(view)
+
+    def _removed(self, view: JobView) -> None:
+        """A job taken off the local list (Remove from list)."""
+        row = self.row_for_job(view.job_id)
+        if row is not None:
+            self._remove_row(row)
+
+    def _remove_row(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row], self._keys[row]
+        self.endRemoveRows()
 
     def _put(self, item: Row) -> None:
         """Replace the row with the same key, or insert it at its place."""

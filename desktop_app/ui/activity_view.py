@@ -15,6 +15,8 @@ Actions, enabled by the selected job's state, the same as the history's:
     Retry            Ctrl+Shift+T  retryRequested(job_id)    failed or expired
     Re-export        Ctrl+E        reexportRequested(JobView)
     Stop watching    Delete        stopRequested(job_id)
+    Remove from list Shift+Del     forgetRequested([job_id])     not running; asks first
+                                                                 when it could be resumed
 
 A bulk export is one row (its jobs are not listed one by one): Enter or a double-click
 on it asks for its batch window (`batchOpenRequested(batch_id)`); the job actions do
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QMessageBox,
     QSizePolicy,
     QSplitter,
     QToolBar,
@@ -46,7 +49,7 @@ from desktop_app.canvas.models import ExportType
 from desktop_app.ui.activity_model import ActivityColumn, ActivityFilterProxy, ActivityModel
 from desktop_app.ui.details_pane import DetailsPane
 from desktop_app.ui.file_actions import FileActions
-from desktop_app.ui.job_actions import COPY_PATH, RESUME, RETRY, SHOW_IN_FOLDER
+from desktop_app.ui.job_actions import COPY_PATH, FORGET, RESUME, RETRY, SHOW_IN_FOLDER
 from desktop_app.ui.progress_delegate import ProgressDelegate
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.table_base import row_action, row_table, select_index, select_source_row, size_columns
@@ -61,6 +64,7 @@ class ActivityPanel(QWidget):
     resumeRequested = Signal(int)
     retryRequested = Signal(int)
     stopRequested = Signal(int)
+    forgetRequested = Signal(object)  # the job ids to take off the list
     reexportRequested = Signal(object)  # the JobView
     currentJobChanged = Signal(object)  # JobView | None
     batchOpenRequested = Signal(int)  # a batch's row was activated (Enter, double-click)
@@ -108,6 +112,9 @@ class ActivityPanel(QWidget):
             "Stop following it here; Canvas cannot cancel it and finishes it on its own",
             QKeySequence(QKeySequence.StandardKey.Delete),
         )
+        self.forget_action = row_action(self.view, *FORGET)
+        self.forget_question: QMessageBox | None = None
+        """The confirmation Remove from list asks for a job that could still be resumed."""
         self.open_action.triggered.connect(lambda: self._with_path(self.files.open_file))
         self.show_in_folder_action.triggered.connect(lambda: self._with_path(self.files.show_in_folder))
         self.copy_path_action.triggered.connect(lambda: self._with_path(self.files.copy_path))
@@ -115,6 +122,7 @@ class ActivityPanel(QWidget):
         self.retry_action.triggered.connect(lambda: self._with_job(lambda v: v.can_retry, self.retryRequested))
         self.stop_action.triggered.connect(lambda: self._with_job(lambda v: v.is_watching, self.stopRequested))
         self.reexport_action.triggered.connect(self._reexport)
+        self.forget_action.triggered.connect(self._forget)
         self.row_actions = (
             self.open_action,
             self.show_in_folder_action,
@@ -123,6 +131,7 @@ class ActivityPanel(QWidget):
             self.retry_action,
             self.reexport_action,
             self.stop_action,
+            self.forget_action,
         )
 
         self.state_combo = QComboBox(self)
@@ -228,8 +237,10 @@ class ActivityPanel(QWidget):
         for action in self.row_actions[:3]:
             menu.addAction(action)
         menu.addSeparator()
-        for action in self.row_actions[3:]:
+        for action in self.row_actions[3:-1]:
             menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.forget_action)
         default = self._default_action()
         if default is not None:
             menu.setDefaultAction(default)
@@ -255,6 +266,7 @@ class ActivityPanel(QWidget):
         self.resume_action.setEnabled(bool(job and job.can_resume))
         self.retry_action.setEnabled(bool(job and job.can_retry))
         self.stop_action.setEnabled(bool(job and job.is_watching))
+        self.forget_action.setEnabled(bool(job and job.can_forget))
         self.reexport_action.setEnabled(
             bool(job and job.export_id is not None and job.export_type in {t.value for t in ExportType})
         )
@@ -292,3 +304,37 @@ class ActivityPanel(QWidget):
         job = self.current_job()
         if job is not None and job.export_id is not None:
             self.reexportRequested.emit(job)
+
+    def _forget(self) -> None:
+        """Remove from list: at once for a job that is over; a job that could still be
+        resumed (interrupted, stopped) is asked about first, since removing it ends that."""
+        job = self.current_job()
+        if job is None or not job.can_forget:
+            return
+        if not job.can_resume:
+            self.forgetRequested.emit([job.job_id])
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove from list",
+            f"Remove this unfinished export of {self.model.title_of(job)} from the list?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(
+            "It can still be resumed; once removed, it cannot. Nothing is deleted: what was downloaded "
+            "so far stays in its folder, and the export stays at Canvas."
+        )
+        remove = box.addButton("Remove from list", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        job_id = job.job_id
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is remove:
+                self.forgetRequested.emit([job_id])
+            self.forget_question = None
+
+        box.finished.connect(answered)
+        self.forget_question = box
+        box.open()

@@ -419,6 +419,20 @@ class HistoryModel(ReadOnlyTableModel):
         if self._key(row, self._sort_column) != before_key:
             self._resort()
 
+    def remove_job(self, job_id: int) -> None:
+        """A job taken off the local list: its row goes, or keeps only Canvas's export."""
+        row = self._by_job.pop(job_id, None)
+        if row is None:
+            return
+        item = self._rows[row]
+        if item.export is None:
+            self._remove_row(row)
+            return
+        before = self._signature(row)
+        self._set_row(row, HistoryRow(item.export, None))
+        self._emit_row_changed(row, before)
+        self._resort()
+
     # ------------------------------------------------------------------ internals
     def _append(self, rows: list[HistoryRow]) -> None:
         if not rows:

@@ -188,6 +188,7 @@ ICON_NAMES = (
     "quiz",
     "reexport",
     "refresh",
+    "remove-from-list",
     "rubric",
     "search",
     "select-all",

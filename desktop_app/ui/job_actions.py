@@ -27,3 +27,9 @@ RETRY = ActionSpec(
     "Try again: carry on, or start a new export of the same selection when Canvas's export failed or expired",
     "Ctrl+Shift+T",
 )
+FORGET = ActionSpec(
+    "Remove from list",
+    "remove-from-list",
+    "Take it off this app's list; the saved file stays on disk and the export at Canvas",
+    "Shift+Del",
+)

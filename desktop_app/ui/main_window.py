@@ -29,6 +29,7 @@ application's (set by the app entry once this window is painted).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 
     from desktop_app.app.jobs import JobView
-    from desktop_app.app.usecases import ExportRequest, History
+    from desktop_app.app.usecases import ExportRequest, Forgotten, History
     from desktop_app.engine.events import JobEvent
     from desktop_app.ui.accounts import Accounts, SignIn
     from desktop_app.ui.activity_view import ActivityPanel
@@ -123,7 +124,9 @@ class MainWindow(QMainWindow):
         self._context_calls: list[Call] = []
         self._refresh_call: Call | None = None
         self._titles: dict[str, str] = {"user:self": "My files"}  # context -> title, for notices
-        self._unsubscribe_jobs: Any = None  # from the bridge's JobTracker, once the panels exist
+        self._unsubscribe_jobs: tuple[
+            Callable[[], None], ...
+        ] = ()  # from the bridge's JobTracker, once the panels exist
         self.setObjectName("mainWindow")
         self.setWindowTitle("Canvas Export Manager")
         self._presenter: ErrorPresenter | None = None
@@ -469,7 +472,10 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.file_actions import copied_text  # loaded with the panels
 
         self.bridge.jobEvent.connect(self._on_job_event)
-        self._unsubscribe_jobs = self.bridge.jobs.subscribe(self._job_changed)
+        self._unsubscribe_jobs = (
+            self.bridge.jobs.subscribe(self._job_changed),
+            self.bridge.jobs.subscribe_removals(lambda view: self.history.model.remove_job(view.job_id)),
+        )
         self.picker.contextChosen.connect(self.set_context)
         self.selection.model.branchRequested.connect(self.load_branch)
         self.selection.selectionChanged.connect(self._update_summary)
@@ -488,6 +494,7 @@ class MainWindow(QMainWindow):
         a.resumeRequested.connect(self.resume_job)
         a.retryRequested.connect(self.retry_job)
         a.stopRequested.connect(self.stop_job)
+        a.forgetRequested.connect(self.forget_jobs)
         a.reexportRequested.connect(self.reexport_job)
         a.currentJobChanged.connect(lambda view: self.activity_details.show(view))
         for files in (self.history.files, a.files):
@@ -1023,6 +1030,25 @@ class MainWindow(QMainWindow):
         call.then(None, lambda err: self.presenter.present(err, "Could not stop watching the export"))
         return call
 
+    def forget_jobs(self, job_ids: list[int]) -> Call:
+        """Take jobs off the local list (Activity › Remove from list); files and Canvas stay
+        as they are. A job the store keeps (another process runs it) is said why."""
+        from desktop_app.app import usecases
+
+        call = self.bridge.run(lambda services: usecases.forget_jobs(services, job_ids), label="Removing…")
+        call.then(
+            self._jobs_forgotten,
+            lambda err: self.presenter.present(err, "Could not remove the export from the list"),
+        )
+        return call
+
+    def _jobs_forgotten(self, done: Forgotten) -> None:
+        from desktop_app.canvas.errors import ValidationError
+
+        self.bridge.jobs.remove(done.removed)
+        if done.kept:
+            self.presenter.present(ValidationError(" ".join(done.kept)), "Could not remove the export from the list")
+
     def resume_job(self, job_id: int) -> Call:
         """Carry on an interrupted or stopped job (History or Activity › Resume)."""
         from desktop_app.app import usecases
@@ -1225,9 +1251,9 @@ class MainWindow(QMainWindow):
             return
         self.save_state()
         self.refresh_timer.stop()
-        if self._unsubscribe_jobs is not None:
-            self._unsubscribe_jobs()
-            self._unsubscribe_jobs = None
+        for unsubscribe in self._unsubscribe_jobs:
+            unsubscribe()
+        self._unsubscribe_jobs = ()
         if self.panels_built:
             self.auto_retry.detach()
             self.bulk.detach()

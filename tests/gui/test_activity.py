@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.app.activity import StateFilter
 from desktop_app.app.details import describe_job
@@ -161,16 +162,16 @@ def test_actions_follow_the_selected_job(qtbot, tracker, tmp_path) -> None:  # t
 
     assert enabled() == set()
     assert panel.select_job(1)
-    assert enabled() == {"Open file", "Show in folder", "Copy path", "Re-export"}
+    assert enabled() == {"Open file", "Show in folder", "Copy path", "Re-export", "Remove from list"}
     panel.open_action.trigger()
     assert opened[-1] == QUrl.fromLocalFile(str(tmp_path / "data-structures-export.imscc"))
     assert panel.select_job(2)
-    assert enabled() == {"Resume", "Re-export", "Stop watching"}  # interrupted: it would resume by itself
+    assert enabled() == {"Resume", "Re-export", "Stop watching", "Remove from list"}  # interrupted: resumes by itself
     with qtbot.waitSignal(panel.resumeRequested) as resumed:
         panel.resume_action.trigger()
     assert resumed.args == [2]
     assert panel.select_job(3)
-    assert enabled() == {"Retry", "Re-export"}
+    assert enabled() == {"Retry", "Re-export", "Remove from list"}
     with qtbot.waitSignal(panel.retryRequested) as retried:
         panel.retry_action.trigger()
     assert retried.args == [3]
@@ -182,6 +183,43 @@ def test_actions_follow_the_selected_job(qtbot, tracker, tmp_path) -> None:  # t
     with qtbot.waitSignal(panel.reexportRequested) as again:
         panel.reexport_action.trigger()
     assert again.args[0].job_id == 6
+
+
+def test_remove_from_list_asks_only_for_a_job_that_could_still_be_resumed(qtbot, tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Saved or failed: asked for at once. Interrupted (or stopped): a question first,
+    Cancel by default, since a removed job can never be resumed. Running: not offered."""
+    panel = panel_with_jobs(qtbot, tracker, tmp_path)
+    assert panel.forget_action in panel.build_context_menu().actions()
+    assert panel.forget_action.shortcut().toString() == "Shift+Del"
+    for done in (1, 3):
+        assert panel.select_job(done)
+        with qtbot.waitSignal(panel.forgetRequested) as forgotten:
+            panel.forget_action.trigger()
+        assert forgotten.args == [[done]] and panel.forget_question is None
+
+    assert panel.select_job(2)
+    with qtbot.assertNotEmitted(panel.forgetRequested):
+        panel.forget_action.trigger()
+        box = panel.forget_question
+        assert box is not None and "My files" in box.text() and "can still be resumed" in box.informativeText()
+        assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Cancel).click()
+    panel.forget_action.trigger()
+    box = panel.forget_question
+    (remove,) = [b for b in box.buttons() if b.text() == "Remove from list"]
+    with qtbot.waitSignal(panel.forgetRequested) as forgotten:
+        remove.click()
+    assert forgotten.args == [[2]]
+
+    assert panel.select_job(6)  # downloading
+    assert not panel.forget_action.isEnabled()
+
+
+def test_a_job_taken_off_the_list_leaves_the_view(qtbot, tracker, model, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    seed(tracker, tmp_path)
+    tracker.remove([3, 4, 42])  # 4: another site's, 42: unknown
+    assert model.row_for_job(3) is None and tracker.get(3) is None
+    assert [model.job_at(r).job_id for r in range(model.rowCount())] == [6, 5, 2, 1]
 
 
 def test_details_pane_shows_the_selection_and_the_whole_error_with_what_to_do(qtbot, tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -199,3 +199,45 @@ def test_quitting_with_exports_running_asks(qtbot, window: MainWindow, sim) -> N
     with qtbot.waitSignal(window.closed):
         quit_button.click()
     assert not window.isVisible()
+
+
+def test_remove_from_list_takes_jobs_off_the_app_and_leaves_files_and_canvas_alone(
+    qtbot, window: MainWindow, sim
+) -> None:  # type: ignore[no-untyped-def]
+    """A saved job goes at once; a stopped one (it could be resumed) after a question.
+    Both leave the Activity view and the history's job rows, and the job store; the
+    saved file stays, and so does Canvas's row of each export."""
+    choose(qtbot, window, course_ctx(sim))
+    saved_job = start(qtbot, window, ExportType.ZIP)
+    qtbot.waitUntil(lambda: job_row(window, saved_job).saved_path is not None, timeout=30_000)
+    package = Path(job_row(window, saved_job).saved_path)
+    sim.export_duration = 30.0
+    stopped_job = start(qtbot, window, ExportType.COMMON_CARTRIDGE)
+    qtbot.waitUntil(lambda: job_row(window, stopped_job).export_id is not None, timeout=10_000)
+    window.stop_job(stopped_job)
+    qtbot.waitUntil(lambda: window.bridge.jobs.get(stopped_job).status is JobStatus.STOPPED, timeout=10_000)
+    exports = {job_id: job_row(window, job_id).export_id for job_id in (saved_job, stopped_job)}
+    activity = window.activity
+    window.show_activity()
+
+    assert activity.select_job(saved_job)
+    activity.forget_action.trigger()
+    qtbot.waitUntil(lambda: activity.model.row_for_job(saved_job) is None, timeout=10_000)
+    assert activity.select_job(stopped_job)
+    activity.forget_action.trigger()
+    (remove,) = [b for b in activity.forget_question.buttons() if b.text() == "Remove from list"]
+    remove.click()
+    qtbot.waitUntil(lambda: activity.model.row_for_job(stopped_job) is None, timeout=10_000)
+
+    for job_id, export_id in exports.items():
+        assert job_row(window, job_id) is None and window.bridge.jobs.get(job_id) is None
+        row = window.history.model.row_for_export(export_id)
+        assert row is not None and window.history.model.row_at(row).job is None  # Canvas's export stays
+    assert package.is_file()
+
+    async def stored(services):  # type: ignore[no-untyped-def]
+        return [services.store.get(job_id) for job_id in exports]
+
+    with qtbot.waitSignal(window.bridge.run(stored).succeeded, timeout=5000) as got:
+        pass
+    assert got.args == [[None, None]]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
 from desktop_app.canvas.client import CanvasClient
 from desktop_app.canvas.retry import RetryPolicy
@@ -140,3 +141,38 @@ def cli(
     (its own job store and settings); `kw` goes to `subprocess.run`."""
     env = cli_env(home, sim, **({"token": token} if token else {}))
     return subprocess.run([*CLI, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=100, **kw)
+
+
+@contextmanager
+def cli_running(home: Path, sim: SimulatedCanvas, *args: str, **kw: Any) -> Iterator[subprocess.Popen[str]]:
+    """`canvas-exports ARGS` started in the background, as `cli` runs it (`kw` goes to
+    `subprocess.Popen`: where its output goes); killed at the end if it still runs."""
+    proc = subprocess.Popen([*CLI, *args], env=cli_env(home, sim), cwd=REPO, text=True, **kw)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
+
+def job_store(home: Path) -> JobStore:
+    """The CLI's own job store under `home` (XDG_DATA_HOME, see cli_env)."""
+    return JobStore(home / "data" / "canvas-export-manager" / "jobs.sqlite3")
+
+
+def unfinished_job_at(home: Path, site: SimulatedCanvas) -> int:
+    """A `create --wait` at `site` killed (-9) once Canvas has the export: the job stays
+    unfinished in the store, as one left over from a demo server would."""
+    create = ("create", f"course:{site.data.main_course_id}", "--type", "zip", "--wait")
+    with cli_running(home, site, *create, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # "job 1 (export 4): Queued at Canvas"
+            if "(export " in line:
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    with job_store(home) as store:
+        (job,) = [j for j in store.jobs() if j.site == site.base_url]
+    assert not job.state.is_terminal
+    return job.id

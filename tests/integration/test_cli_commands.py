@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from engine_support import CLI, REPO, cli, cli_env, file_ranges, posts, wait_until
+from engine_support import CLI, REPO, cli, cli_env, cli_running, file_ranges, posts, wait_until
 
 from desktop_app.simulator import EXPIRED_TOKEN, SimulatedCanvas
 
@@ -125,29 +125,18 @@ def test_sigkill_mid_download_then_resume(sim: SimulatedCanvas, tmp_path: Path) 
     course = sim.data.main_course_id
     sim.faults.slow_files(400_000)  # ~17 s for the 6.7 MB course zip: plenty of time to kill
     dest = tmp_path / "dl"
-    proc = subprocess.Popen(
-        [*CLI, "create", f"course:{course}", "--type", "zip", "--download", str(dest)],
-        env=cli_env(tmp_path, sim),
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
 
-        def part_size() -> int:
-            parts = list(dest.glob("*.part")) if dest.exists() else []
-            return parts[0].stat().st_size if parts else 0
+    def part_size() -> int:
+        parts = list(dest.glob("*.part")) if dest.exists() else []
+        return parts[0].stat().st_size if parts else 0
 
+    create = ("create", f"course:{course}", "--type", "zip", "--download", str(dest))
+    with cli_running(tmp_path, sim, *create, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         wait_until(lambda: part_size() > 0, what="the .part file to appear")
         first = part_size()
         wait_until(lambda: part_size() > first, what="the .part file to grow")
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
     assert proc.returncode == -signal.SIGKILL
     (part,) = dest.glob("*.part")
     assert [p for p in dest.iterdir() if p.suffix != ".part"] == []  # nothing under the final name

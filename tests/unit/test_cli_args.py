@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 
@@ -157,3 +158,28 @@ def test_help_explains_every_argument_and_exit_code(command: list[str], words: l
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     assert exc.value.code == 0
     assert all(w in out for w in words), out
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and subcommand of the parser, as the words that name it."""
+    found: list[tuple[str, ...]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.append((*path, name))
+                found.extend(_commands(sub, (*path, name)))
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(cli.build_parser()), ids=" ".join)
+def test_every_command_help_page_says_what_the_command_does(command: tuple[str, ...], capsys) -> None:
+    """`canvas-exports resume --help` showed only usage and options: each page now opens
+    with a paragraph on what the command does, below the usage."""
+    with pytest.raises(SystemExit) as exc:
+        cli.main([*command, "--help"])
+    assert exc.value.code == 0
+    blocks = capsys.readouterr().out.split("\n\n")
+    assert blocks[0].startswith("usage:")
+    first = blocks[1].strip()
+    assert not first.startswith(("positional arguments:", "options:")), f"{' '.join(command)} has no description"
+    assert first[0].isupper() and first.endswith("."), first

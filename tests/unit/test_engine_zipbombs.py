@@ -84,11 +84,14 @@ def verify_bytes(tmp_path: Path, data: bytes, name: str = "course.imscc"):
     return read_back
 
 
-def hand_made_zip(name: bytes, method: int, body: bytes, crc: int, size: int, records: int = 1) -> bytes:
+def hand_made_zip(
+    name: bytes, method: int, body: bytes, crc: int, size: int, records: int = 1, *, flags: int = 0
+) -> bytes:
     """One local entry, and `records` central directory records that all point at it."""
-    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0, crc, len(body), size, len(name), 0)
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, 0, 0, crc, len(body), size, len(name), 0)
     record = (
-        CENTRAL.pack(b"PK\x01\x02", 20, 20, 0, method, 0, 0, crc, len(body), size, len(name), 0, 0, 0, 0, 0, 0) + name
+        CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, method, 0, 0, crc, len(body), size, len(name), 0, 0, 0, 0, 0, 0)
+        + name
     )
     start = len(local) + len(name) + len(body)
     directory = record * records
@@ -245,6 +248,25 @@ def test_a_stored_entry_declaring_another_size_is_damaged(tmp_path: Path) -> Non
     bomb = hand_made_zip(b"a.txt", 0, b"abc", zlib.crc32(b"abc"), 1 << 20)
     with pytest.raises(CorruptPackageError, match="a.txt"):
         verify_bytes(tmp_path, bomb, "files.zip")
+
+
+@pytest.mark.parametrize(
+    ("flags", "method", "says"),
+    [
+        (0x1, 0, "'secret.txt' is encrypted"),
+        (0, 99, "'secret.txt' uses compression method 99, which this app cannot check"),
+    ],
+    ids=["encrypted", "unknown-method"],
+)
+def test_an_entry_that_cannot_be_checked_says_why_not_that_it_fails_its_checksum(
+    tmp_path: Path, flags: int, method: int, says: str
+) -> None:
+    """Its bytes may be perfectly sound: "fails its checksum" sent people looking for a
+    damaged download when the package was encrypted or compressed in an unusual way."""
+    data = hand_made_zip(b"secret.txt", method, b"abc", zlib.crc32(b"abc"), 3, flags=flags)
+    with pytest.raises(CorruptPackageError) as refused:
+        verify_bytes(tmp_path, data, "files.zip")
+    assert says in str(refused.value) and "checksum" not in str(refused.value)
 
 
 @pytest.mark.parametrize(
