@@ -56,6 +56,8 @@ def short_label(view: JobView) -> str:
     saved file (Canvas only) is "Ready", not "Saved"."""
     if view.status is JobStatus.DONE and not view.saved_path:
         return "Ready"
+    if view.note:
+        return "Retrying"
     return _SHORT[view.status]
 
 
@@ -63,6 +65,8 @@ def long_label(view: JobView) -> str:
     """The state in a sentence, for the tooltip and the details pane."""
     if view.status is JobStatus.DONE and not view.saved_path:
         return "Ready at Canvas (not downloaded)"
+    if view.note:
+        return f"{_LONG[view.status]}: {view.note}"
     return _LONG[view.status]
 
 

@@ -59,6 +59,10 @@ class JobView:
     batch_id: int | None = None
     """The batch the job exports a course of (None: a single export): the Activity view
     shows a batch as one row, and its batch view shows the job's course."""
+    note: str | None = None
+    """What the engine is doing about a passing problem while the job carries on (e.g.
+    "The download stopped (the connection broke). Trying again in 8 s."): shown until the
+    job moves on, so a bar that stands still says why."""
 
     @property
     def is_watching(self) -> bool:
@@ -146,13 +150,18 @@ class JobView:
                 progress=self.progress if keep else None,
                 error=(event.message or self.error) if troubled else None,
                 error_kind=self.error_kind if troubled else None,
+                note=event.message if event.message and not (troubled or event.state.is_terminal) else None,
             )
         if isinstance(event, JobProgress):
-            return replace(self, progress=float(event.completion), state_text=event.label or self.state_text)
+            return replace(
+                self, progress=float(event.completion), state_text=event.label or self.state_text, note=None
+            )
         if isinstance(event, JobDownload):
             pct = 100.0 * event.bytes_done / event.total if event.total else None
+            moved = event.bytes_done != self.bytes_done  # bytes arrive again: the trouble is over
             return replace(
                 self,
+                note=None if moved else self.note,
                 status=JobStatus.DOWNLOADING
                 if self.status not in (JobStatus.DOWNLOADING, JobStatus.VERIFYING)
                 else self.status,
@@ -170,6 +179,7 @@ class JobView:
                 bytes_total=event.size if event.size is not None else self.bytes_total,
                 error=None,
                 error_kind=None,
+                note=None,
             )
         if isinstance(event, JobError):
             return replace(self, error=event.message, error_kind=type(event.error).__name__)

@@ -70,6 +70,7 @@ __all__ = [
     "DownloadResult",
     "FolderNotWritableError",
     "LocalStorageError",
+    "Retrying",
     "download_to_part",
     "fsync_alongside",
     "fsync_part",
@@ -392,6 +393,7 @@ async def download_to_part(
     on_bytes: Callable[[int, int | None], None] | None = None,
     policy: DownloadPolicy = DownloadPolicy(),
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    on_retry: Callable[[Retrying], None] | None = None,
 ) -> DownloadResult:
     """Stream `url` into the locked `part`, resuming what is already there.
 
@@ -400,6 +402,9 @@ async def download_to_part(
     here: the caller does that before it gives the part its final name, alongside the
     zip check (`fsync_alongside`), so the flush and the check overlap. An attempt
     that ends early is fsynced, so what arrived is there to resume from.
+
+    Before each wait for another attempt, `on_retry` is told why and for how long, so
+    the user sees "trying again in 8 s" rather than a bar that stopped.
 
     Raises LocalStorageError (disk), a CanvasError from the client (login page, auth,
     ...), SizeMismatchError when the host sends more than announced (or than the ceiling
@@ -483,7 +488,10 @@ async def download_to_part(
                     "The download kept failing; the part saved so far is kept. Try again later.",
                     detail=type(err).__name__,
                 ) from err
-            await sleep(policy.delay(stalled))
+            delay = policy.delay(stalled)
+            if on_retry is not None:
+                on_retry(Retrying(err, delay, stalled, policy.max_stalled_attempts, have))
+            await sleep(delay)
     return DownloadResult(
         path=part.path,
         size=have,
@@ -492,6 +500,28 @@ async def download_to_part(
         sha256=checks.digest.hexdigest(),
         streamed=checks.streamed,
     )
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """An attempt broke off and the next one starts after `delay` seconds."""
+
+    error: BaseException
+    delay: float
+    stalled: int
+    """Attempts in a row that brought no new byte (this one included)."""
+    max_stalled: int
+    """The download gives up when `stalled` reaches this."""
+    have: int
+    """Bytes in the part, kept for the next attempt."""
+
+    @property
+    def sentence(self) -> str:
+        """For a person: what broke, what is kept, when the next try is."""
+        why = "the files host is not answering" if isinstance(self.error, ServerError) else "the connection broke"
+        kept = f"; the {human_size(self.have)} saved so far are kept" if self.have else ""
+        tries = f" ({self.stalled} of {self.max_stalled} tries in a row brought nothing)" if self.stalled else ""
+        return f"The download stopped ({why}){kept}. Trying again in {max(1, round(self.delay))} s{tries}."
 
 
 class _TooManyRestarts(Exception):

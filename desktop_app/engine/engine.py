@@ -54,6 +54,7 @@ from desktop_app.canvas.models import (
 from desktop_app.canvas.validation import coerce_export_type, coerce_select_key, validate_export_request
 from desktop_app.engine.download import (
     DownloadPolicy,
+    Retrying,
     download_to_part,
     fsync_alongside,
     part_path_for,
@@ -922,6 +923,7 @@ class Engine:
                 on_bytes=on_bytes,
                 policy=self.config.download,
                 sleep=self._sleep,
+                on_retry=functools.partial(self._say_retrying, job),
             )
             job = self._set_state(job, JobStatus.VERIFYING)
             try:
@@ -948,6 +950,10 @@ class Engine:
                     self._emit(JobWarning(job.id, f"The rejected file is kept for inspection as {kept}."))
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _say_retrying(self, job: Job, retrying: Retrying) -> None:
+        """The download broke off and waits before its next attempt: say so, with when."""
+        self._set_state(job, JobStatus.DOWNLOADING, retrying.sentence)
 
 
 @dataclass

@@ -136,8 +136,13 @@ def test_an_existing_file_is_never_overwritten(sim: SimulatedCanvas, tmp_path: P
 
 def test_connection_dropped_mid_download_resumes_byte_identical(sim: SimulatedCanvas, tmp_path: Path) -> None:
     sim.faults.drop_download_after(200_000, times=3)
-    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip"))
+    events: list = []
+    job = run(start_and_wait(sim, tmp_path, f"course:{sim.data.main_course_id}", "zip", events=events))
     assert job.state is JobStatus.DONE, job.last_error
+    retrying = [e.message for e in events if isinstance(e, JobState) and e.state is JobStatus.DOWNLOADING and e.message]
+    assert len(retrying) == 3  # each break is said, with when the next attempt starts
+    assert all("The download stopped (the connection broke)" in m and "Trying again in" in m for m in retrying)
+    assert "saved so far are kept" in retrying[0]
     assert job.sha256 == sha256(sim.package_bytes(job.export_id))
     ranges = file_ranges(sim)
     assert ranges[0] is None and len(ranges) == 4

@@ -19,7 +19,7 @@ from desktop_app.app.activity import (
 from desktop_app.app.details import describe_job, selection_lines
 from desktop_app.app.jobs import JobTracker, JobView
 from desktop_app.canvas.errors import AuthError, ServerError, UnreachableError
-from desktop_app.engine.events import JobError, JobState
+from desktop_app.engine.events import JobDownload, JobError, JobState
 from desktop_app.engine.status import JobStatus
 from desktop_app.engine.store import Job
 
@@ -34,6 +34,23 @@ def test_short_labels_fit_a_cell_and_the_long_ones_explain() -> None:
     assert short_label(JobView(1, status=JobStatus.WAITING_FOR_EXTERNAL_TOOL)) == "New Quizzes…"
     assert short_label(JobView(1, status=JobStatus.INTERRUPTED)) == "Interrupted"
     assert short_label(JobView(1, status=JobStatus.DONE)) == "Ready"  # Canvas only, nothing saved
+
+
+def test_a_passing_problem_is_said_until_the_job_moves_on() -> None:
+    """The engine says why a download (or a create) waits before trying again: the cell
+    says "Retrying", the tooltip and details say why, until bytes arrive again."""
+    note = "The download stopped (the connection broke). Trying again in 8 s."
+    view = JobView(1, status=JobStatus.DOWNLOADING, bytes_done=1000, bytes_total=5000, progress=20.0)
+    waiting = view.apply(JobState(1, JobStatus.DOWNLOADING, "Downloading", note))
+    assert waiting.note == note and short_label(waiting) == "Retrying"
+    assert long_label(waiting) == f"Downloading the package: {note}"
+    assert waiting.apply(JobDownload(1, 1000, 5000)).note == note  # the same bytes again: still waiting
+    moving = waiting.apply(JobDownload(1, 2000, 5000))
+    assert moving.note is None and short_label(moving) == "Downloading"
+    stopped = waiting.apply(JobState(1, JobStatus.STOPPED, "Stopped", "Stopped watching."))
+    assert stopped.note is None and short_label(stopped) != "Retrying"
+    interrupted = waiting.apply(JobState(1, JobStatus.INTERRUPTED, "Interrupted", "Gave up."))
+    assert interrupted.note is None and interrupted.error == "Gave up."
 
 
 def test_state_filter() -> None:
