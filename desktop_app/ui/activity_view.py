@@ -6,17 +6,20 @@ state with a progress bar, size, saved file and when it last changed. A state fi
 The selected job's details (what was selected, ids, times, SHA-256, the full error and
 what to do) show beside the list.
 
-Actions, enabled by the selected job's state, the same as the history's:
+Actions, enabled by the selected jobs' states, the same as the history's. Several rows
+can be selected (Ctrl/Shift+click, Shift+arrows): Resume, Retry, Stop watching and Remove
+from list act on each selected job that allows it; Open file, Show in folder, Copy path
+and Re-export on one job (the details pane shows the current row's):
 
     Open file        Ctrl+Return   (FileActions: says so when no program opens it)
     Show in folder   Shift+Alt+R
     Copy path        Ctrl+C
-    Resume           Ctrl+Shift+R  resumeRequested(job_id)   interrupted or stopped
-    Retry            Ctrl+Shift+T  retryRequested(job_id)    failed or expired
+    Resume           Ctrl+Shift+R  resumeRequested(job_id)   interrupted or stopped (each)
+    Retry            Ctrl+Shift+T  retryRequested(job_id)    failed or expired (each)
     Re-export        Ctrl+E        reexportRequested(JobView)
-    Stop watching    Delete        stopRequested(job_id)
-    Remove from list Shift+Del     forgetRequested([job_id])     not running; asks first
-                                                                 when it could be resumed
+    Stop watching    Delete        stopRequested(job_id)     (each)
+    Remove from list Shift+Del     forgetRequested([job_id, ...])  not running; asks once
+                                                                 first when any could be resumed
 
 A bulk export is one row (its jobs are not listed one by one): Enter or a double-click
 on it asks for its batch window (`batchOpenRequested(batch_id)`); the job actions do
@@ -30,6 +33,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHeaderView,
     QLabel,
@@ -79,6 +83,8 @@ class ActivityPanel(QWidget):
 
         self.view = row_table(self, self.proxy, "Every export of this Canvas site")
         self.view.setObjectName("activityTable")
+        # several rows at once: tidying the list after a term is a job for many of them
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setItemDelegateForColumn(
             ActivityColumn.STATE, ProgressDelegate(ActivityModel.ProgressRole, self.view)
         )
@@ -118,9 +124,9 @@ class ActivityPanel(QWidget):
         self.open_action.triggered.connect(lambda: self._with_path(self.files.open_file))
         self.show_in_folder_action.triggered.connect(lambda: self._with_path(self.files.show_in_folder))
         self.copy_path_action.triggered.connect(lambda: self._with_path(self.files.copy_path))
-        self.resume_action.triggered.connect(lambda: self._with_job(lambda v: v.can_resume, self.resumeRequested))
-        self.retry_action.triggered.connect(lambda: self._with_job(lambda v: v.can_retry, self.retryRequested))
-        self.stop_action.triggered.connect(lambda: self._with_job(lambda v: v.is_watching, self.stopRequested))
+        self.resume_action.triggered.connect(lambda: self._with_jobs(lambda v: v.can_resume, self.resumeRequested))
+        self.retry_action.triggered.connect(lambda: self._with_jobs(lambda v: v.can_retry, self.retryRequested))
+        self.stop_action.triggered.connect(lambda: self._with_jobs(lambda v: v.is_watching, self.stopRequested))
         self.reexport_action.triggered.connect(self._reexport)
         self.forget_action.triggered.connect(self._forget)
         self.row_actions = (
@@ -215,6 +221,12 @@ class ActivityPanel(QWidget):
             return None
         return index.data(ActivityModel.JobRole)
 
+    def selected_jobs(self) -> list[JobView]:
+        """The jobs of the selected rows, top to bottom (a batch's row is not a job)."""
+        rows = sorted(index.row() for index in self.view.selectionModel().selectedRows())
+        jobs = (self.proxy.index(row, 0).data(ActivityModel.JobRole) for row in rows)
+        return [job for job in jobs if job is not None]
+
     def select_job(self, job_id: int) -> bool:
         return select_source_row(self.view, self.proxy, self.model.row_for_job(job_id))
 
@@ -259,14 +271,15 @@ class ActivityPanel(QWidget):
         self.currentJobChanged.emit(self.current_job())
 
     def _update_actions(self) -> None:
-        job = self.current_job()
+        jobs = self.selected_jobs()
+        job = self.current_job() if len(jobs) == 1 else None  # the actions on one file: one job
         has_file = bool(job and job.saved_path)
         for action in (self.open_action, self.show_in_folder_action, self.copy_path_action):
             action.setEnabled(has_file)
-        self.resume_action.setEnabled(bool(job and job.can_resume))
-        self.retry_action.setEnabled(bool(job and job.can_retry))
-        self.stop_action.setEnabled(bool(job and job.is_watching))
-        self.forget_action.setEnabled(bool(job and job.can_forget))
+        self.resume_action.setEnabled(any(j.can_resume for j in jobs))
+        self.retry_action.setEnabled(any(j.can_retry for j in jobs))
+        self.stop_action.setEnabled(any(j.is_watching for j in jobs))
+        self.forget_action.setEnabled(any(j.can_forget for j in jobs))
         self.reexport_action.setEnabled(
             bool(job and job.export_id is not None and job.export_type in {t.value for t in ExportType})
         )
@@ -287,52 +300,60 @@ class ActivityPanel(QWidget):
         return None
 
     def _context_menu(self, pos: QPoint) -> None:
-        select_index(self.view, self.view.indexAt(pos))
+        index = self.view.indexAt(pos)
+        if not self.view.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            select_index(self.view, index)  # on a selected row, the menu is for the whole selection
         self.build_context_menu().popup(self.view.viewport().mapToGlobal(pos))
 
+    def _single_job(self) -> JobView | None:
+        """The job the actions on one file act on: the selected one, when it is alone."""
+        return self.current_job() if len(self.selected_jobs()) == 1 else None
+
     def _with_path(self, act) -> None:  # type: ignore[no-untyped-def]
-        job = self.current_job()
+        job = self._single_job()
         if job is not None and job.saved_path:
             act(job.saved_path)
 
-    def _with_job(self, allowed, signal) -> None:  # type: ignore[no-untyped-def]
-        job = self.current_job()
-        if job is not None and allowed(job):
-            signal.emit(job.job_id)
+    def _with_jobs(self, allowed, signal) -> None:  # type: ignore[no-untyped-def]
+        for job in self.selected_jobs():
+            if allowed(job):
+                signal.emit(job.job_id)
 
     def _reexport(self) -> None:
-        job = self.current_job()
+        job = self._single_job()
         if job is not None and job.export_id is not None:
             self.reexportRequested.emit(job)
 
     def _forget(self) -> None:
-        """Remove from list: at once for a job that is over; a job that could still be
-        resumed (interrupted, stopped) is asked about first, since removing it ends that."""
-        job = self.current_job()
-        if job is None or not job.can_forget:
+        """Remove from list, for every selected job that is not running: at once when all
+        of them are over; when any could still be resumed (interrupted, stopped), one
+        question first, since removing it ends that."""
+        jobs = [job for job in self.selected_jobs() if job.can_forget]
+        job_ids = [job.job_id for job in jobs]
+        resumable = [job for job in jobs if job.can_resume]
+        if not resumable:
+            if job_ids:
+                self.forgetRequested.emit(job_ids)
             return
-        if not job.can_resume:
-            self.forgetRequested.emit([job.job_id])
-            return
+        if len(jobs) == 1:
+            question = f"Remove this unfinished export of {self.model.title_of(jobs[0])} from the list?"
+            why = "It can still be resumed; once removed, it cannot."
+        else:
+            question = f"Remove these {len(jobs)} exports from the list?"
+            why = f"{len(resumable)} of them can still be resumed; once removed, {'it' if len(resumable) == 1 else 'they'} cannot."
         box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Remove from list",
-            f"Remove this unfinished export of {self.model.title_of(job)} from the list?",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            QMessageBox.Icon.Question, "Remove from list", question, QMessageBox.StandardButton.Cancel, self
         )
         box.setInformativeText(
-            "It can still be resumed; once removed, it cannot. Nothing is deleted: what was downloaded "
-            "so far stays in its folder, and the export stays at Canvas."
+            f"{why} Nothing is deleted: what was downloaded so far stays in its folder, and the export stays at Canvas."
         )
         remove = box.addButton("Remove from list", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        job_id = job.job_id
 
         def answered(_result: int) -> None:
             if box.clickedButton() is remove:
-                self.forgetRequested.emit([job_id])
+                self.forgetRequested.emit(job_ids)
             self.forget_question = None
 
         box.finished.connect(answered)

@@ -101,11 +101,12 @@ def display_missing(environ: Mapping[str, str] | None = None, platform: str | No
     return True
 
 
-def make_application(argv: Sequence[str], *, window_icon: bool = True):  # type: ignore[no-untyped-def]
+def make_application(argv: Sequence[str], *, look: bool = True):  # type: ignore[no-untyped-def]
     """The QApplication with the app's identity (reused when one exists, as in tests).
 
-    `window_icon=False` leaves the icon to the caller: loading it (Qt's SVG icon
-    plugin) is not needed for the first frame; `main` sets it once that is painted.
+    `look=False` leaves `apply_look` to the caller: the icon (Qt's SVG icon plugin) and
+    the style module are not needed for the first frame; `main` applies them once that
+    is painted.
     """
     from PySide6.QtWidgets import QApplication
 
@@ -119,8 +120,8 @@ def make_application(argv: Sequence[str], *, window_icon: bool = True):  # type:
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(desktop_app.__version__)
     app.setDesktopFileName(APP_ID)  # Wayland/X11 match the .desktop file (icon, name)
-    if window_icon:
-        set_window_icon(app)
+    if look:
+        apply_look(app)
     app.setQuitOnLastWindowClosed(False)  # the controller decides (a dialog closing is not "quit")
     return app
 
@@ -160,16 +161,19 @@ def install_file_open_handler(app, opener=None):  # type: ignore[no-untyped-def]
     return handler
 
 
-def set_window_icon(app) -> None:  # type: ignore[no-untyped-def]
-    """The app's icon for every window that has none of its own."""
-    from desktop_app.ui.style import app_icon
+def apply_look(app) -> None:  # type: ignore[no-untyped-def]
+    """The app's icon for every window that has none of its own, and under Fusion its
+    fixes for every widget (check boxes and radio buttons that show in a dark palette,
+    sort arrows that point the way the rows run: `style.use_fusion_fixes_everywhere`)."""
+    from desktop_app.ui.style import app_icon, use_fusion_fixes_everywhere
 
     app.setWindowIcon(app_icon())
+    use_fusion_fixes_everywhere(app)
 
 
 def finish_start_up_after_first_frame(app, first_window) -> None:  # type: ignore[no-untyped-def]
-    """Once the first window is painted: the window icon, and the garbage collector
-    back on. `main` turns the collector off while starting: the imports and the window
+    """Once the first window is painted: the icon and the style (`apply_look`), and the
+    garbage collector back on. `main` turns the collector off while starting: the imports and the window
     create tens of thousands of objects and no garbage worth collecting, and the
     collections they trigger cost about 10 ms of CPU before the first frame (measured,
     launch to first paint with `--demo`). Objects alive then are frozen after sign-in
@@ -177,7 +181,7 @@ def finish_start_up_after_first_frame(app, first_window) -> None:  # type: ignor
     from desktop_app.ui.first_paint import after_first_paint
 
     def finish() -> None:
-        set_window_icon(app)
+        apply_look(app)
         gc.enable()
 
     after_first_paint(first_window, finish)
@@ -270,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(NO_DISPLAY_MESSAGE, file=sys.stderr, flush=True)
         return EXIT_NO_DISPLAY
     gc.disable()  # until the first window is painted (finish_start_up_after_first_frame)
-    app = make_application([], window_icon=False)
+    app = make_application([], look=False)
     install_file_open_handler(app)  # macOS: a double-clicked .imscc arrives as a QFileOpenEvent
 
     if args.package and not args.self_test:  # `canvas-export-manager course.imscc`: the viewer alone

@@ -430,7 +430,13 @@ class MainWindow(QMainWindow):
         export_menu.addAction(self.start_action)
         export_menu.addSeparator()
         h = self.history
-        for action in (h.download_action, h.open_action, h.show_in_folder_action, h.copy_path_action):
+        for action in (
+            h.download_action,
+            h.open_action,
+            h.view_contents_action,
+            h.show_in_folder_action,
+            h.copy_path_action,
+        ):
             export_menu.addAction(action)
         export_menu.addSeparator()
         export_menu.addAction(h.reexport_action)

@@ -98,8 +98,9 @@ class SettingsDialog(QDialog):
         form.addRow("Largest package of unknown size:", self.unannounced)
         form.addRow("", self.auto_download)
         note = QLabel("Packages are checked (size, zip integrity, course manifest) before they are kept.")
+        note.setObjectName("checksNote")
         note.setWordWrap(True)
-        note.setEnabled(False)
+        note.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # a hint, not a disabled control
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -84,18 +84,31 @@ def contrast(a: QColor, b: QColor) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def check_frame_color(palette: QPalette) -> QColor:
-    """The outline of a check box in an item view: the palette's Base moved toward its
-    Text just far enough to stand `CHECK_FRAME_CONTRAST` from Base (all the way to Text
-    when even that does not, as in a disabled group). Base and Text are the two colours
-    every palette pairs for reading, light or dark, so no colour is invented."""
-    return QColor.fromRgba(
-        _check_frame_rgba(palette.color(QPalette.ColorRole.Base).rgba(), palette.color(QPalette.ColorRole.Text).rgba())
-    )
+def check_frame_color(
+    palette: QPalette,
+    background: QPalette.ColorRole = QPalette.ColorRole.Base,
+    *,
+    at_least: float = CHECK_FRAME_CONTRAST,
+) -> QColor:
+    """The outline of a check box or radio button drawn on `background` (Base in an item
+    view's rows, Window in a dialog): that colour moved toward the text drawn on it (Text
+    on Base, WindowText on Window) just far enough to stand `at_least` from it
+    (all the way to the text colour when even that does not, as in a disabled group). Every
+    palette pairs these two for reading, light or dark, so no colour is invented."""
+    text = _TEXT_ON.get(background, QPalette.ColorRole.Text)
+    return QColor.fromRgba(_check_frame_rgba(palette.color(background).rgba(), palette.color(text).rgba(), at_least))
+
+
+_TEXT_ON = {
+    QPalette.ColorRole.Base: QPalette.ColorRole.Text,
+    QPalette.ColorRole.Window: QPalette.ColorRole.WindowText,
+    QPalette.ColorRole.Button: QPalette.ColorRole.ButtonText,
+}
+"""The colour a palette draws text in on each background role."""
 
 
 @lru_cache(maxsize=16)
-def _check_frame_rgba(base_rgba: int, text_rgba: int) -> int:
+def _check_frame_rgba(base_rgba: int, text_rgba: int, at_least: float) -> int:
     base, text = QColor.fromRgba(base_rgba), QColor.fromRgba(text_rgba)
     steps = 20
     for step in range(1, steps):
@@ -105,7 +118,7 @@ def _check_frame_rgba(base_rgba: int, text_rgba: int) -> int:
             base.greenF() + (text.greenF() - base.greenF()) * t,
             base.blueF() + (text.blueF() - base.blueF()) * t,
         )
-        if contrast(mixed, base) >= CHECK_FRAME_CONTRAST:
+        if contrast(mixed, base) >= at_least:
             return mixed.rgba()
     return text.rgba()
 
@@ -119,13 +132,16 @@ class _FusionFixes(QProxyStyle):
     most people read as "oldest first" (Windows Explorer, macOS Finder and web tables
     point the arrow down for descending). Only the arrow's direction changes.
 
-    **Check boxes in item views have an outline you can see.** Fusion outlines a check box
-    in the palette's Window colour darkened (its frame colour for every control) and fills
-    it with Base. A tree or a table is painted in Base too, and in a dark palette Window
-    darkened is about Base itself (#222225 on #1f1f23 in a plain dark palette: 1.05:1), so
-    an unticked box was not drawn at all; in Fusion's light palette it stands 1.9:1. The
-    outline is drawn again over Fusion's in `check_frame_color`, from Base and Text, which
-    stands 3:1 in any palette. Fusion's fill and tick are kept.
+    **Check boxes and radio buttons have an outline you can see.** Fusion outlines them in
+    the palette's Window colour darkened (its frame colour for every control) and fills
+    them with Base. In a dark palette that outline is about the colour of everything
+    around it: in a tree or a table, painted in Base, #222225 on #1f1f23 in a plain dark
+    palette (1.05:1), so an unticked box was not drawn at all; in a dialog, painted in
+    Window, about 1.1:1 for a check box and a radio button alike. The outline is drawn
+    again over Fusion's in `check_frame_color`, from the background it sits on and the
+    text drawn there, which stands 3:1 in any palette. Fusion's fill and tick are kept, and
+    so is its highlighted outline on the control that has the keyboard focus. (Fusion
+    draws an item view's check box as a check box, so both pass here.)
     """
 
     def drawPrimitive(self, element, option, painter, widget=None):  # type: ignore[no-untyped-def] # noqa: N802
@@ -137,20 +153,52 @@ class _FusionFixes(QProxyStyle):
                 flipped.sortIndicator = QStyleOptionHeader.SortIndicator.SortUp
             option = flipped
         super().drawPrimitive(element, option, painter, widget)
-        if element == QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck:
-            _outline_check_box(option, painter)
+        if element in _OUTLINED and not _shows_keyboard_focus(option):
+            _outline_indicator(element, option, painter, widget)
 
 
-def _outline_check_box(option: QStyleOption, painter: QPainter) -> None:
-    """A 1-pixel outline on the indicator's rectangle, where Fusion draws its own."""
+_CIRCLE_CONTRAST = 4.5
+"""A circle is drawn antialiased (a jagged one looks broken): its slanted edges fall
+between pixels and show lighter than the pen, so its pen stands further out for the edge
+as painted to stand `CHECK_FRAME_CONTRAST` all round."""
+
+_OUTLINED = frozenset({QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorRadioButton})
+
+
+def _shows_keyboard_focus(option: QStyleOption) -> bool:
+    """Fusion draws the focused control's outline in the highlight colour: keep that cue."""
+    focus = QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_KeyboardFocusChange
+    return option.state & focus == focus
+
+
+def _outline_indicator(
+    element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter, widget: QWidget | None
+) -> None:
+    """A 1-pixel outline where Fusion draws its own: the check box's square, the radio
+    button's circle (Fusion's centre and radius)."""
     palette = QPalette(option.palette)
     if not option.state & QStyle.StateFlag.State_Enabled:
         palette.setCurrentColorGroup(QPalette.ColorGroup.Disabled)
+    if isinstance(widget, QAbstractItemView):
+        background = QPalette.ColorRole.Base  # the rows
+    else:
+        background = widget.backgroundRole() if widget is not None else QPalette.ColorRole.Window
+    round_one = element == QStyle.PrimitiveElement.PE_IndicatorRadioButton
     painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-    painter.setPen(QPen(check_frame_color(palette), 1))
+    painter.setPen(
+        QPen(
+            check_frame_color(palette, background, at_least=_CIRCLE_CONTRAST if round_one else CHECK_FRAME_CONTRAST), 1
+        )
+    )
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawRect(option.rect.adjusted(0, 0, -1, -1))
+    rect = option.rect
+    if round_one:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        radius = (rect.width() + (rect.width() + 1) % 2) / 2.0 - 1
+        painter.drawEllipse(QPointF(rect.center()) + QPointF(1, 1), radius, radius)
+    else:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.drawRect(rect.adjusted(0, 0, -1, -1))
     painter.restore()
 
 
@@ -163,14 +211,25 @@ def _use_fusion_fixes(widget: QWidget) -> None:
     global _fusion_fixes
     app = QApplication.instance()
     style = widget.style()
-    if app is None or style is None or style.name().lower() not in _FUSION_STYLES:
-        return
+    if app is None or style is None or isinstance(style, _FusionFixes) or style.name().lower() not in _FUSION_STYLES:
+        return  # no Fusion here, or its fixes already (`use_fusion_fixes_everywhere`)
     proxy = _fusion_fixes
     if proxy is None or not shiboken6.isValid(proxy) or proxy.baseStyle().name() != style.name():
         proxy = _FusionFixes(QStyleFactory.create(style.name()))
         proxy.setParent(app)  # lives as long as the application
         _fusion_fixes = proxy
     widget.setStyle(proxy)
+
+
+def use_fusion_fixes_everywhere(app: QApplication) -> None:
+    """Draw every widget of the app with `_FusionFixes` when the app's style is Fusion:
+    ordinary check boxes and radio buttons (dialogs, the export options) need the visible
+    outline too, not only the item views that ask for it. Called once at start-up
+    (`make_application`), before any widget exists; platform styles are left alone."""
+    style = app.style()
+    if style is None or isinstance(style, _FusionFixes) or style.name().lower() not in _FUSION_STYLES:
+        return
+    app.setStyle(_FusionFixes(QStyleFactory.create(style.name())))  # the application owns it
 
 
 def use_readable_sort_arrows(header: QHeaderView) -> None:

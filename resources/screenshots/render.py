@@ -634,11 +634,12 @@ def main(argv: list[str] | None = None) -> int:
     for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache")):
         os.environ[var] = str(home / sub)
 
-    from desktop_app.ui.app import make_application
+    from desktop_app.ui.app import apply_look, make_application
     from tests.gui.palettes import dark_palette
 
-    app = make_application([])
+    app = make_application([], look=False)
     app.setStyle("Fusion")  # the same look on every machine (offscreen Qt picks Fusion too)
+    apply_look(app)  # then the app's own touches, as at start-up
     if dark:
         app.setPalette(dark_palette())
     print(f"screenshots -> {out}")

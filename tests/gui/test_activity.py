@@ -246,3 +246,60 @@ def test_details_pane_shows_the_selection_and_the_whole_error_with_what_to_do(qt
     assert "Canvas had a problem (503)." in text
     assert "Try again in a few minutes" in text  # the presenter's hint for a ServerError
     assert panel.details.isReadOnly()
+
+
+def ctrl_click_jobs(qtbot, panel: ActivityPanel, *job_ids: int) -> None:  # type: ignore[no-untyped-def]
+    """Click the first job's row, then Ctrl+click the others', as a person picks several."""
+    from PySide6.QtCore import Qt
+
+    for n, job_id in enumerate(job_ids):
+        index = panel.proxy.mapFromSource(panel.model.index(panel.model.row_for_job(job_id), ActivityColumn.WHAT))
+        modifier = Qt.KeyboardModifier.ControlModifier if n else Qt.KeyboardModifier.NoModifier
+        qtbot.mouseClick(
+            panel.view.viewport(), Qt.MouseButton.LeftButton, modifier, panel.view.visualRect(index).center()
+        )
+    assert {job.job_id for job in panel.selected_jobs()} == set(job_ids)
+
+
+def test_several_jobs_are_removed_from_the_list_at_once(qtbot, tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Tidying the list after a term is a job for many rows: select them (Ctrl/Shift+click)
+    and Remove from list takes every one that is not running, asking once when any of them
+    could still be resumed; a running one among them stays."""
+    panel = panel_with_jobs(qtbot, tracker, tmp_path)
+    ctrl_click_jobs(qtbot, panel, 1, 3)  # saved, failed
+    with qtbot.waitSignal(panel.forgetRequested) as forgotten:
+        panel.forget_action.trigger()
+    assert sorted(forgotten.args[0]) == [1, 3] and panel.forget_question is None
+
+    ctrl_click_jobs(qtbot, panel, 1, 2, 3, 6)  # 2 interrupted, 6 downloading
+    assert panel.forget_action.isEnabled()
+    panel.forget_action.trigger()
+    box = panel.forget_question
+    assert box is not None and "3 exports" in box.text()
+    assert "1 of them can still be resumed" in box.informativeText()
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    (remove,) = [b for b in box.buttons() if b.text() == "Remove from list"]
+    with qtbot.waitSignal(panel.forgetRequested) as forgotten:
+        remove.click()
+    assert sorted(forgotten.args[0]) == [1, 2, 3]  # not the download under way
+
+
+def test_with_several_jobs_selected_the_state_actions_apply_to_each(qtbot, tracker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Stop watching, Resume and Retry act on every selected job that allows it; the
+    actions on one file (Open file, Show in folder, Copy path, Re-export) wait for one."""
+    panel = panel_with_jobs(qtbot, tracker, tmp_path)
+    ctrl_click_jobs(qtbot, panel, 5, 6, 1)
+    stopped: list[int] = []
+    panel.stopRequested.connect(stopped.append)
+    panel.stop_action.trigger()
+    assert sorted(stopped) == [5, 6]
+    for action in (panel.open_action, panel.show_in_folder_action, panel.copy_path_action, panel.reexport_action):
+        assert not action.isEnabled(), action.text()
+    ctrl_click_jobs(qtbot, panel, 2, 3)
+    resumed: list[int] = []
+    retried: list[int] = []
+    panel.resumeRequested.connect(resumed.append)
+    panel.retryRequested.connect(retried.append)
+    panel.resume_action.trigger()
+    panel.retry_action.trigger()
+    assert (resumed, retried) == ([2], [3])

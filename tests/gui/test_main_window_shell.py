@@ -210,3 +210,19 @@ def test_largest_package_of_unknown_size_reaches_the_running_engine(qtbot, windo
     with qtbot.waitSignal(window.bridge.run(ceiling).succeeded, timeout=5000) as after:
         pass
     assert after.args[0] == 2 * 1024**3
+
+
+def test_every_key_of_the_history_is_shown_in_a_menu(window: MainWindow) -> None:
+    """A shortcut nobody can discover is not one: each key the history's rows answer to
+    (Ctrl+Shift+V for View contents among them) stands beside its action in a menu."""
+    in_menus = {
+        a.shortcut().toString()
+        for m in window.menuBar().actions()
+        for a in m.menu().actions()
+        if not a.shortcut().isEmpty()
+    }
+    table_keys = {
+        a.text(): a.shortcut().toString() for a in window.history.view.actions() if not a.shortcut().isEmpty()
+    }
+    assert table_keys["View contents"] == "Ctrl+Shift+V"
+    assert {text: key for text, key in table_keys.items() if key not in in_menus} == {}

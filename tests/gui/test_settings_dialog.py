@@ -110,3 +110,18 @@ def test_exports_at_once_defaults_to_the_engines_own_number(settings: AppSetting
 
     assert settings.max_concurrent == EngineConfig().max_concurrent == EngineConfig().max_downloads
     assert dialog.concurrent.value() == DEFAULT_MAX_CONCURRENT
+
+
+def test_the_note_on_checks_reads_as_text_not_as_a_disabled_control(dialog: SettingsDialog) -> None:
+    """It was a disabled label: grey at 1.7:1 on the dialog, and announced as unavailable
+    by screen readers. It is a hint like the folder layout's: enabled, in the palette's
+    placeholder colour, readable."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QLabel
+
+    from desktop_app.ui.style import contrast
+
+    note = dialog.findChild(QLabel, "checksNote")
+    assert note is not None and note.isEnabled() and "Packages are checked" in note.text()
+    shown = note.palette().color(note.foregroundRole())
+    assert contrast(shown, note.palette().color(QPalette.ColorRole.Window)) >= 3.0

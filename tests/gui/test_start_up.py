@@ -39,7 +39,7 @@ def test_the_main_window_is_built_and_shown_without_the_heavy_modules() -> None:
     probe = (
         "import sys\n"
         "from desktop_app.ui.app import make_application\n"
-        "app = make_application([], window_icon=False)\n"
+        "app = make_application([], look=False)\n"
         "from desktop_app.ui.session import AppController\n"
         "from desktop_app.ui.main_window import MainWindow\n"
         "controller = AppController()\n"
@@ -79,7 +79,7 @@ def test_the_first_frame_at_launch_needs_neither_the_panels_nor_the_qt_namespace
     probe = (
         "import os, sys\n"
         "from desktop_app.ui.app import make_application\n"
-        "app = make_application([], window_icon=False)\n"
+        "app = make_application([], look=False)\n"
         "import PySide6.QtCore as core\n"
         "from desktop_app.ui.first_paint import after_first_paint\n"
         "from desktop_app.ui.session import AppController\n"
