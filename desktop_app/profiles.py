@@ -161,6 +161,11 @@ class TokenVault:
         keyring = _keyring()
         try:
             keyring.set_password(KEYRING_SERVICE, name, token)
+            # Read back: a backend that keeps nothing (keyring's "null" one, chosen when
+            # no real one is found on some systems) accepts the token without a word, and
+            # the next start would find no token and ask again with no reason given.
+            if keyring.get_password(KEYRING_SERVICE, name) != token:
+                raise keyring.errors.KeyringError("the keyring did not keep the token")
         except keyring.errors.KeyringError as exc:
             self._note_unavailable(exc)
             self._session[name] = token

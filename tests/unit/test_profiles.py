@@ -2,6 +2,8 @@ import json
 
 import keyring
 import keyring.backends.fail
+import keyring.backends.null
+import pytest
 
 from desktop_app.profiles import KEYRING_SERVICE, Profile, ProfileStore, TokenVault
 
@@ -40,8 +42,10 @@ def test_tokens_live_in_the_keyring(memory_keyring) -> None:
     assert memory_keyring.secrets == {}
 
 
-def test_without_keyring_the_token_is_kept_for_the_session_only(tmp_path) -> None:
-    keyring.set_keyring(keyring.backends.fail.Keyring())
+@pytest.mark.parametrize("backend", [keyring.backends.fail.Keyring, keyring.backends.null.Keyring])
+def test_without_keyring_the_token_is_kept_for_the_session_only(tmp_path, backend) -> None:
+    """No keyring at all (fail) or one that silently keeps nothing (null)."""
+    keyring.set_keyring(backend())
     vault = TokenVault()
     assert vault.set("School", "secret-token") is False
     assert vault.keyring_available is False
