@@ -72,7 +72,10 @@ def run(expect: str | None = None, out: TextIO = sys.stdout, err: TextIO = sys.s
     secret = secrets.token_urlsafe(24)
     writer = TokenVault()
     if not writer.set(profile, secret):
-        print(f"keyring-check: FAILED: storing a secret in {active_name} did not work", file=err)
+        print(
+            f"keyring-check: FAILED: storing a secret in {active_name} did not work (refused, or read back different)",
+            file=err,
+        )
         return 1
     try:
         # A fresh vault has no session copy, so this read really comes from the keyring.
