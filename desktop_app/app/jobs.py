@@ -153,9 +153,7 @@ class JobView:
                 note=event.message if event.message and not (troubled or event.state.is_terminal) else None,
             )
         if isinstance(event, JobProgress):
-            return replace(
-                self, progress=float(event.completion), state_text=event.label or self.state_text, note=None
-            )
+            return replace(self, progress=float(event.completion), state_text=event.label or self.state_text, note=None)
         if isinstance(event, JobDownload):
             pct = 100.0 * event.bytes_done / event.total if event.total else None
             moved = event.bytes_done != self.bytes_done  # bytes arrive again: the trouble is over
