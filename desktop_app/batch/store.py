@@ -15,9 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from desktop_app.app.batch_views import BatchState
+from desktop_app.app.batch_views import BatchRowView, BatchState
 from desktop_app.batch.layout import same_folder
 from desktop_app.batch.model import Batch, BatchItem, BatchOptions, BatchTarget, ItemState
+from desktop_app.batch.rows import row_view
 from desktop_app.canvas.models import SelectKey, parse_time
 from desktop_app.engine.ownership import Holder
 from desktop_app.engine.status import JobStatus
@@ -175,6 +176,12 @@ class BatchStore:
                 [values[n] for n in names] + [batch_id, position],
             )
         return self.item(batch_id, position)
+
+    def row(self, item: BatchItem, batch_state: BatchState) -> BatchRowView:
+        """The row of one item (a few reads; `rows.item_rows` for many)."""
+        job = self.jobs.get(item.job_id) if item.job_id is not None else None
+        skipped = self.jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else None
+        return row_view(item, job, batch_state, skipped)
 
     def position_of(self, job_id: int) -> tuple[int, int] | None:
         """(batch id, position) of the item a job exports now, if any."""

@@ -17,7 +17,7 @@ from engine_support import RecordingSleep, async_wait_until, engine_for, posts
 
 from desktop_app.app.batch_views import BatchState, RowStatus
 from desktop_app.batch.model import BatchOptions, BatchTarget, ItemState
-from desktop_app.batch.rows import row_view
+from desktop_app.batch.rows import item_rows
 from desktop_app.batch.runner import BatchBusyError, BatchRunner, RunnerConfig
 from desktop_app.batch.store import BatchStore
 from desktop_app.canvas.models import Context
@@ -58,7 +58,8 @@ async def run_batch(
         async def read_course(site: str, ctx: Context) -> Any:
             return await client.get_course(ctx)
 
-        runner = BatchRunner(engine, store, read_course, config=FAST_RUNNER)
+        emit = events.append if events is not None else None  # the runner's BatchChanged beside the engine's
+        runner = BatchRunner(engine, store, read_course, emit, config=FAST_RUNNER)
         task = asyncio.create_task(runner.run(batch_id, retry_failed=retry_failed))
         if during is not None:
             await during(runner, store, batch_id)
@@ -67,14 +68,9 @@ async def run_batch(
 
 
 def rows_of_batch(store: BatchStore, batch_id: int) -> list[Any]:
-    """The batch's rows, in its order."""
-    batch = store.batch(batch_id)
+    """The batch's rows, in its order (what `batch show` and the window read)."""
     items = store.items(batch_id)
-    jobs = store.jobs_shown(batch_id, items)
-    return [
-        row_view(i, jobs.get(i.job_id) if i.job_id else None, batch.state, jobs.get(i.skipped_job_id or -1))
-        for i in items
-    ]
+    return item_rows(items, store.jobs_shown(batch_id, items), store.batch(batch_id).state)
 
 
 def rows_of(store: BatchStore, batch_id: int) -> dict[int, Any]:
@@ -355,6 +351,46 @@ def test_one_course_named_twice_in_a_batch_is_exported_once(sim: SimulatedCanvas
     assert lines[1]["file"] == lines[0]["file"] and "row 1" in lines[1]["error"]
     sums = (folder / "SHA256SUMS").read_text().splitlines()
     assert len(sums) == 2  # one line per file
+
+
+def test_the_second_row_of_a_course_named_twice_follows_the_first_rows_job_live(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    # `batch show` while the batch runs: the row skipped as the same course says what the
+    # course's job does (exporting, then saved with its file), not "skipped" at once
+    sim.export_duration = 1.5
+    sis = sim.data.courses[101].sis_course_id
+    seen: list[Any] = []
+
+    async def watch(runner: BatchRunner, store: BatchStore, batch_id: int) -> None:
+        await async_wait_until(lambda: store.item(batch_id, 1).state is ItemState.SKIPPED, what="row 2 decided")
+        seen.extend(rows_of_batch(store, batch_id))
+
+    targets = [BatchTarget(101), BatchTarget(None, sis)]
+    store, batch_id, state = asyncio.run(
+        run_batch(sim, tmp_path, targets, options(tmp_path / "out", export_type="zip"), during=watch)
+    )
+    first, second = seen
+    assert first.status is second.status is RowStatus.AT_CANVAS and second.progress == first.progress
+    assert second.package_job_id == first.job_id and second.job_id is None
+    first, second = rows_of_batch(store, batch_id)
+    assert state is BatchState.FINISHED and second.status is RowStatus.SKIPPED
+    assert second.file == first.file and second.file is not None and second.size == first.size
+
+
+def test_a_course_named_twice_fails_on_both_rows_when_its_export_fails(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    # the later row is not "skipped" (counted as done) for an export that failed: it
+    # fails with it, in the views and in the report alike
+    sim.faults.fail_next_export()
+    sis = sim.data.courses[101].sis_course_id
+    folder = tmp_path / "out"
+    store, batch_id, state = asyncio.run(
+        run_batch(sim, tmp_path, [BatchTarget(101), BatchTarget(None, sis)], options(folder, export_type="zip"))
+    )
+    rows = rows_of_batch(store, batch_id)
+    assert state is BatchState.FINISHED and [r.status for r in rows] == [RowStatus.FAILED] * 2
+    assert "row 1" in (rows[1].reason or "")
+    assert [line["state"] for line in report(folder)] == ["failed", "failed"]
 
 
 def test_a_course_named_twice_is_decided_once_even_when_retried_after_the_skip_window(
