@@ -442,7 +442,7 @@ class BatchRunner:
             if await asyncio.to_thread(_still_there, package):
                 packages.append(package)
             else:  # deleted or moved by the user: it no longer counts among the K kept
-                self.batches.jobs.update(package.id, removed_at=datetime.now(timezone.utc))
+                self._no_longer_kept(package)
         kept = {str(j.saved_path) for j in packages[:keep]}
         for old in packages[keep:]:
             if old.saved_path is None or str(old.saved_path) in kept:
@@ -454,7 +454,21 @@ class BatchRunner:
                     log.warning("keep %s: could not delete %s: %s", keep, old.saved_path.name, err)
                     continue
                 log.info("keep %s: deleted %s (job %s)", keep, old.saved_path.name, old.id)
-            self.batches.jobs.update(old.id, removed_at=datetime.now(timezone.utc))
+            self._no_longer_kept(old)
+
+    def _no_longer_kept(self, package: Job) -> None:
+        """Record that `package` is not kept any more (deleted, or found gone or changed),
+        then say so to the rows that name it, in any batch (an older batch's open window,
+        the Activity view's totals): they no longer name its file. In this order, so a
+        `kill -9` between the delete and the record leaves a record of a file that is gone,
+        which the next `--keep` of the course notices (`_still_there`) and records then."""
+        self.batches.jobs.update(package.id, removed_at=datetime.now(timezone.utc))
+        by_batch: dict[int, list[int]] = {}
+        for batch_id, position in self.batches.rows_naming(package.id):
+            by_batch.setdefault(batch_id, []).append(position)
+        for batch_id, positions in by_batch.items():
+            self._emit(BatchChanged(batch_id, tuple(positions)))
+        self._dirty = True
 
     # ---- events, report, lease
 

@@ -177,6 +177,18 @@ class BatchStore:
             )
         return self.item(batch_id, position)
 
+    def rows_naming(self, job_id: int) -> list[tuple[int, int]]:
+        """(batch id, position) of every item whose row shows job `job_id`: exported by
+        it, or skipped for its package (of any batch). A scan: for the rare changes to
+        a package itself (`--keep` replacing it)."""
+        with self.jobs.read() as conn:
+            rows = conn.execute(
+                "SELECT batch_id, position FROM batch_items WHERE job_id = ? OR skipped_job_id = ? "
+                "ORDER BY batch_id, position",
+                (job_id, job_id),
+            ).fetchall()
+        return [(r["batch_id"], r["position"]) for r in rows]
+
     def row(self, item: BatchItem, batch_state: BatchState) -> BatchRowView:
         """The row of one item (a few reads; `rows.item_rows` for many)."""
         job = self.jobs.get(item.job_id) if item.job_id is not None else None
