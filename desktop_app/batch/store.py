@@ -177,6 +177,24 @@ class BatchStore:
             )
         return self.item(batch_id, position)
 
+    def skip_for(self, batch_id: int, position: int, job_id: int, reason: str) -> bool:
+        """Mark an item skipped for job `job_id`'s package, only while that job is still
+        recorded and its package kept; False (the item unchanged) otherwise.
+
+        One transaction, because the runner looks at a package before it writes this:
+        meanwhile `canvas-exports forget` (another process) may take the job off the list,
+        or another batch's `--keep` replace its package. Without the check the row would
+        say skipped and name nothing, and forget's refusal of a job a batch counts would
+        come too late; with it, forget either comes first (the course is exported) or
+        sees the row and refuses."""
+        with self.jobs.transaction("written") as conn:
+            cur = conn.execute(
+                "UPDATE batch_items SET state = ?, reason = ?, skipped_job_id = ? WHERE batch_id = ? AND position = ? "
+                "AND EXISTS (SELECT 1 FROM jobs WHERE id = ? AND removed_at IS NULL)",
+                (ItemState.SKIPPED.value, reason, job_id, batch_id, position, job_id),
+            )
+            return cur.rowcount == 1
+
     def rows_naming(self, job_id: int) -> list[tuple[int, int]]:
         """(batch id, position) of every item whose row shows job `job_id`: exported by
         it, or skipped for its package (of any batch). A scan: for the rare changes to

@@ -278,6 +278,38 @@ def test_an_item_linked_in_the_same_transaction_as_its_job(tmp_path: Path) -> No
     assert os.path.exists(tmp_path / "jobs.db")
 
 
+def test_a_course_is_skipped_only_for_a_package_still_listed_and_kept(tmp_path: Path) -> None:
+    # the runner looks at a recent package, then records the skip; meanwhile another
+    # process may `forget` that job, or another batch's --keep replace its package.
+    # The skip is recorded only if the job is still there and kept, in one transaction
+    # with that check: forget either comes first (no skip) or sees the row and refuses.
+    from datetime import datetime, timezone
+
+    runner_side = BatchStore(JobStore(tmp_path / "jobs.db"))
+    other_process = JobStore(tmp_path / "jobs.db")
+    batch = runner_side.create(name="t", site="s", user_id=1, options=options(tmp_path), targets=[CS101, HIST210])
+
+    def package() -> int:
+        return runner_side.jobs.add(
+            site="s", context="course:101", export_type="common_cartridge", state=JobStatus.DONE
+        ).id
+
+    forgotten, kept, replaced = package(), package(), package()
+    assert other_process.forget(forgotten) is None
+    assert not runner_side.skip_for(batch.id, 0, forgotten, "Saved recently")
+    assert runner_side.item(batch.id, 0).state is ItemState.WAITING  # decided again: exported
+
+    assert runner_side.skip_for(batch.id, 0, kept, "Saved recently")
+    refused = other_process.forget(kept)
+    assert refused is not None and refused.skipped and refused.batch_id == batch.id
+
+    other_process.update(replaced, removed_at=datetime.now(timezone.utc))
+    assert not runner_side.skip_for(batch.id, 1, replaced, "Saved recently")
+    assert runner_side.item(batch.id, 1).state is ItemState.WAITING
+    other_process.close()
+    runner_side.jobs.close()
+
+
 @pytest.mark.parametrize("fault", ["5xx", "403", "429"])
 def test_server_errors_and_throttle_storms_leave_every_course_saved_once(
     make_canvas_sim: Any, tmp_path: Path, fault: str
