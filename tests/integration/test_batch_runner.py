@@ -161,13 +161,27 @@ def test_a_recently_saved_course_is_skipped_and_keep_deletes_only_our_old_packag
 
     stranger = old.parent / "notes.txt"
     stranger.write_text("mine")
-    store, third, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=1)))
+    events: list[Any] = []
+    store, third, _ = asyncio.run(
+        run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=1), events=events)
+    )
     newest = Path(rows_of(store, third)[101].file)
     assert newest.exists() and newest != old
     assert not old.exists()
     assert stranger.read_text() == "mine"
     removed = [j for j in store.jobs.jobs() if j.removed_at is not None]
     assert [j.saved_path for j in removed] == [old]
+
+    # the rows of the batches that saved it (1) and skipped for it (2) name no file now, as
+    # their reports do, and their open windows are told (BatchChanged)
+    for batch_id, status in ((first, RowStatus.SAVED), (second, RowStatus.SKIPPED)):
+        (row,) = rows_of_batch(store, batch_id)
+        assert row.status is status and row.file is None and row.size is None
+        assert "Replaced by a newer package" in (row.reason or "")
+        batch, items = store.batch(batch_id), store.items(batch_id)
+        (line,) = report_rows(batch, items, store.jobs_shown(batch_id, items))[1:]
+        assert line[6:9] == [status.value, "", ""] and line[12] == row.reason
+        assert BatchChanged(batch_id, (0,)) in events
 
 
 def test_keep_leaves_a_symlink_or_a_changed_file_alone(sim: SimulatedCanvas, tmp_path: Path) -> None:
@@ -514,33 +528,3 @@ def test_a_bug_in_the_runner_pauses_the_batch_and_frees_its_folder(sim: Simulate
 
     returned, recorded = asyncio.run(scenario())
     assert returned is BatchState.PAUSED and recorded is BatchState.PAUSED
-
-
-def test_a_package_keep_replaced_is_named_by_no_view_of_the_batches_that_saved_or_skipped_it(
-    sim: SimulatedCanvas, tmp_path: Path
-) -> None:
-    # batch 1 saves a package, batch 2 skips the course for it, batch 3 (--keep 1) saves a
-    # newer one and deletes it: the rows of batches 1 and 2 say so and name no file, as
-    # their reports do, and their open windows are told (BatchChanged)
-    folder = tmp_path / "out"
-    store, first, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip")))
-    old = Path(rows_of(store, first)[101].file)
-    store.jobs.close()
-    store, second, _ = asyncio.run(
-        run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", skip_within_days=1))
-    )
-    assert rows_of(store, second)[101].file == str(old)
-    store.jobs.close()
-    events: list[Any] = []
-    store, third, _ = asyncio.run(
-        run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=1), events=events)
-    )
-    assert not old.exists() and Path(rows_of(store, third)[101].file).is_file()
-    for batch_id, status in ((first, RowStatus.SAVED), (second, RowStatus.SKIPPED)):
-        (row,) = rows_of_batch(store, batch_id)
-        assert row.status is status and row.file is None and row.size is None
-        assert "Replaced by a newer package" in (row.reason or "")
-        batch, items = store.batch(batch_id), store.items(batch_id)
-        (line,) = report_rows(batch, items, store.jobs_shown(batch_id, items))[1:]
-        assert line[6:9] == [status.value, "", ""] and line[12] == row.reason
-        assert BatchChanged(batch_id, (0,)) in events
