@@ -403,13 +403,18 @@ def _self_command() -> list[str]:
 
 
 class BatchProgress:
-    """Engine and batch events -> one stderr line per course state change (`--wait`)."""
+    """Engine and batch events -> one stderr line per course state change (`--wait`).
+
+    A job's change is shown on its course's row and on the rows that follow it (a course
+    named twice: the later row is skipped for the same package), which this remembers
+    from their own `BatchChanged`: every row is named by one when it is decided."""
 
     def __init__(self, output: Output, services: Any) -> None:
         self.output = output
         self.services = services
         self.store: Any = None  # the BatchStore, once the engine runs
-        self._shown: dict[tuple[int, int], RowStatus] = {}
+        self._shown: dict[tuple[int, int], tuple[RowStatus, str | None]] = {}
+        self._followers: dict[int, set[tuple[int, int]]] = {}  # job id -> rows skipped for its package
 
     def __call__(self, event: Any) -> None:
         from desktop_app.batch.events import BatchChanged
@@ -425,20 +430,20 @@ class BatchProgress:
                 self._show(event.batch_id, position)
         elif isinstance(event, (JobCreated, JobState, JobDone)):
             where = self.store.position_of(event.job_id)
-            if where is not None:
-                self._show(*where)
+            for row in sorted(({where} - {None}) | self._followers.get(event.job_id, set())):
+                self._show(*row)
 
     def _show(self, batch_id: int, position: int) -> None:
-        from desktop_app.batch.rows import row_view
-
         try:
-            item = self.store.item(batch_id, position)
             batch = self.store.batch(batch_id)
+            if batch.state is BatchState.FINISHED:
+                return  # an older batch whose package this one's --keep replaced: not this run's news
+            row = self.store.row(self.store.item(batch_id, position), batch.state)
         except (KeyError, CanvasError):
             return
-        job = self.store.jobs.get(item.job_id) if item.job_id is not None else None
-        skipped = self.store.jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else None
-        row = row_view(item, job, batch.state, skipped)
-        if self._shown.get((batch_id, position)) is not row.status:
-            self._shown[(batch_id, position)] = row.status
+        if row.package_job_id is not None and row.package_job_id != row.job_id:
+            self._followers.setdefault(row.package_job_id, set()).add((batch_id, position))
+        shown = (row.status, row.file)
+        if self._shown.get((batch_id, position)) != shown:
+            self._shown[(batch_id, position)] = shown
             self.output.note(row_line(row))

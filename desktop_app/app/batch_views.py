@@ -100,11 +100,17 @@ class BatchRowView:
     """Percent (0..100) of the current phase: Canvas's completion, then bytes saved."""
     size: int | None = None
     file: str | None = None
-    """The saved package (absolute path), for saved and skipped rows."""
+    """The saved package (absolute path), for saved and skipped rows whose package is
+    still kept (None once `--keep` replaced it: `reason` says so)."""
     reason: str | None = None
     """Why a row failed or was skipped, or what it waits for, in words a person can act on."""
     job_id: int | None = None
+    """The course's own job (None while waiting, and for a skipped row)."""
     export_id: int | None = None
+    package_job_id: int | None = None
+    """The job whose state and package the row shows: its own, or for a skipped row the
+    one it was skipped for (another row's, for a course named twice: the row follows it
+    live, see `batches.row_with_job`)."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from desktop_app.app.jobs import JobView
 from desktop_app.app.usecases import collect
 from desktop_app.batch.csvinput import CsvCourses, read_course_csv
 from desktop_app.batch.model import Batch, BatchOptions, BatchTarget
-from desktop_app.batch.rows import ROW_OF_JOB, row_view
+from desktop_app.batch.rows import ROW_OF_JOB, item_rows
 from desktop_app.batch.runner import BatchBusyError, BatchRunner, RunnerConfig
 from desktop_app.batch.store import BatchStore, FolderBusyError
 from desktop_app.canvas.errors import ValidationError
@@ -289,20 +289,26 @@ async def resume_running_batches(services: Services, site: str, user_id: int | N
 
 
 def row_with_job(row: BatchRowView, job: JobView) -> BatchRowView:
-    """A course's row brought up to date by its job's live view (the tracker's, fed by
-    engine events): state, progress (Canvas's completion, then bytes), size, file. An
-    interrupted job shows as paused: the runner tries it again (`batch_rows` says
-    failed once the batch has finished). Rows of other jobs are returned unchanged."""
-    if row.job_id != job.job_id:
+    """A course's row brought up to date by the live view of the job it shows (the
+    tracker's, fed by engine events): state, progress (Canvas's completion, then bytes),
+    size, file. An interrupted job shows as paused: the runner tries it again
+    (`batch_rows` says failed once the batch has finished). A row skipped as the same
+    course as another row follows that row's job as that row does, and is skipped (not
+    saved: the package is counted once) when it is saved, keeping its reason. Rows of
+    other jobs are returned unchanged."""
+    if row.package_job_id != job.job_id:
         return row
     status = ROW_OF_JOB[job.status]
+    own = row.job_id == job.job_id
+    if not own and status is RowStatus.SAVED:
+        status = RowStatus.SKIPPED
     return replace(
         row,
         status=status,
         progress=job.progress if status in (RowStatus.AT_CANVAS, RowStatus.DOWNLOADING) else None,
         size=job.bytes_total or row.size,
         file=job.saved_path or row.file,
-        reason=job.error if status in (RowStatus.FAILED, RowStatus.PAUSED) else None,
+        reason=(job.error if status in (RowStatus.FAILED, RowStatus.PAUSED) else None) if own else row.reason,
         export_id=job.export_id or row.export_id,
     )
 
@@ -315,16 +321,7 @@ async def batch_rows(services: Services, batch_id: int) -> list[BatchRowView]:
 def _rows(store: BatchStore, batch_id: int) -> list[BatchRowView]:
     batch = store.batch(batch_id)
     items = store.items(batch_id)
-    jobs = store.jobs_shown(batch_id, items)
-    return [
-        row_view(
-            item,
-            jobs.get(item.job_id) if item.job_id is not None else None,
-            batch.state,
-            jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else None,
-        )
-        for item in items
-    ]
+    return item_rows(items, store.jobs_shown(batch_id, items), batch.state)
 
 
 async def batch_rows_at(services: Services, batch_id: int, positions: Iterable[int]) -> list[BatchRowView]:
@@ -335,13 +332,7 @@ async def batch_rows_at(services: Services, batch_id: int, positions: Iterable[i
 
 def _rows_at(store: BatchStore, batch_id: int, positions: list[int]) -> list[BatchRowView]:
     state = store.batch(batch_id).state
-    rows = []
-    for position in positions:
-        item = store.item(batch_id, position)
-        job = store.jobs.get(item.job_id) if item.job_id is not None else None
-        skipped = store.jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else None
-        rows.append(row_view(item, job, state, skipped))
-    return rows
+    return [store.row(store.item(batch_id, position), state) for position in positions]
 
 
 async def batch_view(services: Services, batch_id: int, rows: Iterable[BatchRowView] | None = None) -> BatchView:

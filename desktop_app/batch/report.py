@@ -16,13 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from desktop_app.app.batch_views import RowGroup, RowStatus
+from desktop_app.app.batch_views import BatchRowView
 from desktop_app.batch.model import Batch, BatchItem
-from desktop_app.batch.rows import row_status, shown_path
+from desktop_app.batch.rows import item_rows, package_job, shown_path
 from desktop_app.canvas.text import printable
 from desktop_app.engine.ownership import process_exists
 from desktop_app.engine.store import Job
@@ -47,16 +47,13 @@ COLUMNS = (
 
 
 def report_rows(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) -> list[list[str]]:
-    """The report's rows (header first), from the batch's items and jobs."""
+    """The report's rows (header first), from the batch's items and jobs: each course's
+    state, file and reason are its row's in the views (`rows.row_view`)."""
     extra = [c for c in batch.extra_columns if c not in COLUMNS]
     rows = [[*COLUMNS, *extra]]
-    for item in items:
+    for item, row, package in _rows(batch, items, jobs):
         job = jobs.get(item.job_id) if item.job_id is not None else None
-        status = row_status(item, job, batch.state)
-        shown = jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else job
         target = item.target
-        error = (job.last_error if job is not None and status.group is RowGroup.FAILED else None) or item.reason
-        saved = shown.saved_path if shown is not None and shown.removed_at is None else None
         rows.append(
             [
                 _text(target.course_id),
@@ -64,14 +61,14 @@ def report_rows(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) 
                 _cell(target.course_code),
                 _cell(target.name),
                 _cell(target.term),
-                _text(shown.export_id if shown else None),
-                status.value,
-                _file_cell(shown_path(saved, batch.options.folder)) if saved else "",
-                _text(shown.size if shown and saved else None),
-                (shown.sha256 or "") if shown and saved else "",
+                _text(row.export_id),
+                row.status.value,
+                _file_cell(shown_path(Path(row.file), batch.options.folder)) if row.file else "",
+                _text(row.size if package else None),
+                (package.sha256 or "") if package else "",
                 _time(job.created_at if job else None),
-                _time(shown.finished_at if shown and saved else None),
-                _cell(error or ""),
+                _time(package.finished_at if package else None),
+                _cell(row.reason or ""),
                 *(_cell(target.extra.get(c, "")) for c in extra),
             ]
         )
@@ -79,24 +76,29 @@ def report_rows(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) 
 
 
 def sums_lines(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) -> list[str]:
-    """`SHA256SUMS` lines (`<hex>  <path>`), GNU's escaping for names with `\\` or a newline."""
+    """`SHA256SUMS` lines (`<hex>  <path>`), GNU's escaping for names with `\\` or a
+    newline: the file of every row that names one (as the report and the views do)."""
     lines = []
     listed: set[int] = set()  # a package two rows share (one course named twice) is listed once
-    for item in items:
-        job_id = item.skipped_job_id if item.skipped_job_id is not None else item.job_id
-        job = jobs.get(job_id) if job_id is not None else None
-        if job is None or job.id in listed or job.sha256 is None or job.saved_path is None or job.removed_at:
+    for _item, _row, package in _rows(batch, items, jobs):
+        if package is None or package.id in listed or package.sha256 is None or package.saved_path is None:
             continue
-        if job_id == item.job_id and row_status(item, job, batch.state) is not RowStatus.SAVED:
-            continue
-        listed.add(job.id)
-        name = shown_path(job.saved_path, batch.options.folder)
+        listed.add(package.id)
+        name = shown_path(package.saved_path, batch.options.folder)
         if "\\" in name or "\n" in name or "\r" in name:
             escaped = name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
-            lines.append(f"\\{job.sha256}  {escaped}")
+            lines.append(f"\\{package.sha256}  {escaped}")
         else:
-            lines.append(f"{job.sha256}  {name}")
+            lines.append(f"{package.sha256}  {name}")
     return lines
+
+
+def _rows(
+    batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]
+) -> Iterator[tuple[BatchItem, BatchRowView, Job | None]]:
+    """Each item with its row and, when the row names a file, the job that saved it."""
+    for item, row in zip(items, item_rows(list(items), jobs, batch.state), strict=True):
+        yield item, row, package_job(item, jobs) if row.file else None
 
 
 def write_report(batch: Batch, items: Sequence[BatchItem], jobs: dict[int, Job]) -> Path:

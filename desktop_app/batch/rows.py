@@ -1,12 +1,21 @@
-"""One course's row, from its batch item and its job: what every view and the report say.
+"""One course's row, from its batch item and its jobs: what every view and the report say.
 
 The job is the source of truth for a course that has one; the item only says what
 happened before a job existed (waiting, skipped, could not start). Shared by the batch
-view, `batch show` and `report.csv`, so they never disagree.
+window, `batch show`, the Activity view's batch row (its totals), `report.csv` and
+`SHA256SUMS`, so they never disagree about a course's state or file.
+
+A row names one package, its *package job*: its own job's, or for a skipped row the
+package it was skipped for (an earlier export's, or, for a course named twice, the one
+the other row's job saves). A skipped row follows that job: while it runs, the row shows
+its state and progress, as the other row does; once saved, the row is skipped and names
+the file; if it fails, the row fails with it (the course was not saved).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 from desktop_app.app.batch_views import BatchRowView, BatchState, RowStatus
@@ -30,12 +39,21 @@ ROW_OF_JOB = {
 """A course's row status while its job is in each state (the batch still running)."""
 
 
-def row_status(item: BatchItem, job: Job | None, batch_state: BatchState) -> RowStatus:
-    """An interrupted job (network, server, token) waits to carry on while the batch
-    can still run it, and counts as failed once the batch has finished."""
+def package_job(item: BatchItem, jobs: Mapping[int, Job]) -> Job | None:
+    """The job whose package `item`'s row names (see the module docstring)."""
+    job_id = item.skipped_job_id if item.state is ItemState.SKIPPED else item.job_id
+    return jobs.get(job_id) if job_id is not None else None
+
+
+def row_status(item: BatchItem, job: Job | None, batch_state: BatchState, package: Job | None = None) -> RowStatus:
+    """`job` is the item's own job, `package` its package job when that is another one
+    (a skipped row). An interrupted job (network, server, token) waits to carry on while
+    the batch can still run it, and counts as failed once the batch has finished."""
     if item.state is ItemState.SKIPPED:
-        return RowStatus.SKIPPED
-    if item.state is ItemState.FAILED:
+        if package is None or package.state is JobStatus.DONE:
+            return RowStatus.SKIPPED
+        job = package  # the other row's job, still on its way
+    elif item.state is ItemState.FAILED:
         return RowStatus.FAILED
     if job is None:
         return RowStatus.WAITING
@@ -44,13 +62,31 @@ def row_status(item: BatchItem, job: Job | None, batch_state: BatchState) -> Row
     return ROW_OF_JOB[job.state]
 
 
+def replaced_text(removed_at: datetime) -> str:
+    """Why a row that was saved names no file: `--keep` (of this batch or a later one
+    into the same folder) replaced its package with a newer one of the course, or found
+    it deleted, moved or changed and stopped counting it (`Job.removed_at`).
+
+    The row keeps its state (the course was saved, or skipped, by that run) but names no
+    path: a path to a file that is gone, or no longer the one this app saved, would send
+    a script or a person to the wrong place, and `report.csv` and `SHA256SUMS` (which
+    `sha256sum -c` must pass) list only packages still kept."""
+    return f"Replaced by a newer package on {removed_at.astimezone():%Y-%m-%d} (--keep): this one is not kept."
+
+
 def row_view(item: BatchItem, job: Job | None, batch_state: BatchState, skipped: Job | None = None) -> BatchRowView:
-    """The row of `item`; `skipped` is the earlier job whose package made it skipped."""
-    status = row_status(item, job, batch_state)
-    shown = skipped if status is RowStatus.SKIPPED else job
+    """The row of `item`; `job` is its own job, `skipped` the job whose package made it
+    skipped."""
+    package = skipped if item.state is ItemState.SKIPPED else job
+    status = row_status(item, job, batch_state, package)
     reason = item.reason
     if job is not None and status in (RowStatus.FAILED, RowStatus.PAUSED):
         reason = job.last_error or reason
+    replaced = package is not None and package.state is JobStatus.DONE and package.removed_at is not None
+    if replaced:
+        assert package is not None and package.removed_at is not None
+        reason = " ".join(p for p in (reason, replaced_text(package.removed_at)) if p)
+    kept = package is not None and not replaced
     target = item.target
     return BatchRowView(
         batch_id=item.batch_id,
@@ -61,13 +97,24 @@ def row_view(item: BatchItem, job: Job | None, batch_state: BatchState, skipped:
         name=target.name,
         term=target.term,
         status=status,
-        progress=job.progress if job is not None and job.state is JobStatus.EXPORTING else None,
-        size=(shown.size or shown.attachment_size) if shown is not None else None,
-        file=str(shown.saved_path) if shown is not None and shown.saved_path else None,
+        progress=package.progress if package is not None and package.state is JobStatus.EXPORTING else None,
+        size=(package.size or package.attachment_size) if kept and package is not None else None,
+        file=str(package.saved_path)
+        if kept and package is not None and package.saved_path and package.state is JobStatus.DONE
+        else None,
         reason=reason,
         job_id=job.id if job is not None else None,
-        export_id=shown.export_id if shown is not None else None,
+        export_id=package.export_id if package is not None else None,
+        package_job_id=package.id if package is not None else None,
     )
+
+
+def item_rows(items: list[BatchItem], jobs: Mapping[int, Job], batch_state: BatchState) -> list[BatchRowView]:
+    """The rows of `items`, given their jobs (`BatchStore.jobs_shown`)."""
+    return [
+        row_view(item, jobs.get(item.job_id) if item.job_id is not None else None, batch_state, package_job(item, jobs))
+        for item in items
+    ]
 
 
 def shown_path(path: Path, folder: Path) -> str:

@@ -310,7 +310,7 @@ class BatchRunner:
         except AuthError:
             return None
         except (NotFoundError, NotAuthorizedError, ValidationError) as err:
-            self._settle(item, ItemState.FAILED, _not_exportable(target, err))
+            self._fail(item, _not_exportable(target, err))
             return 0
         except CanvasError as err:  # trouble reaching Canvas: try this course again later
             log.info("batch %s: could not read %s: %s", batch.id, target.reference, type(err).__name__)
@@ -323,7 +323,7 @@ class BatchRunner:
         folder = course_folder(batch.options.folder, target)
         link = link_inside(batch.options.folder, folder)
         if link is not None:
-            self._settle(item, ItemState.FAILED, f"{link} is a link to another place; nothing was saved through it.")
+            self._fail(item, f"{link} is a link to another place; nothing was saved through it.")
             return 0
         try:
             job_id = await self.engine.start_export(
@@ -339,7 +339,7 @@ class BatchRunner:
                 batch=(batch.id, item.position),
             )
         except (ValidationError, ValueError) as err:
-            self._settle(item, ItemState.FAILED, str(getattr(err, "message", err)))
+            self._fail(item, str(getattr(err, "message", err)))
             return 0
         self._job_ids.add(job_id)
         self._emit(BatchChanged(batch.id, (item.position,)))
@@ -383,22 +383,38 @@ class BatchRunner:
         )
         if twin is None:
             return False
-        self._settle(
-            item,
-            ItemState.SKIPPED,
-            f"The same course as row {twin.position + 1} of this batch: exported once, there.",
-            skipped_job_id=twin.job_id if twin.state is ItemState.JOB else twin.skipped_job_id,
+        package = twin.job_id if twin.state is ItemState.JOB else twin.skipped_job_id
+        assert package is not None
+        return self._skip(
+            item, package, f"The same course as row {twin.position + 1} of this batch: exported once, there."
         )
-        return True
 
     def _retry_later_or_fail(self, item: BatchItem, err: CanvasError) -> None:
         if self._retries.exhausted(_item_key(item)):
-            self._settle(item, ItemState.FAILED, err.message)
+            self._fail(item, err.message)
 
-    def _settle(self, item: BatchItem, state: ItemState, reason: str, skipped_job_id: int | None = None) -> None:
+    def _fail(self, item: BatchItem, reason: str) -> None:
+        """The course could not start: its row says why."""
         self.batches.update_item(
-            item.batch_id, item.position, state=state, reason=reason, skipped_job_id=skipped_job_id
+            item.batch_id, item.position, state=ItemState.FAILED, reason=reason, skipped_job_id=None
         )
+        self._settled_one(item)
+
+    def _skip(self, item: BatchItem, package: int, reason: str) -> bool:
+        """Skip the course for job `package`'s package, if that is still recorded and
+        kept (`BatchStore.skip_for`); False leaves it to be exported."""
+        if not self.batches.skip_for(item.batch_id, item.position, package, reason):
+            log.info(
+                "batch %s: job %s is no longer listed or kept; row %s is decided again",
+                item.batch_id,
+                package,
+                item.position + 1,
+            )
+            return False
+        self._settled_one(item)
+        return True
+
+    def _settled_one(self, item: BatchItem) -> None:
         self._settled += 1
         self._dirty = True
         self._emit(BatchChanged(item.batch_id, (item.position,)))
@@ -423,13 +439,11 @@ class BatchRunner:
             finished = job.finished_at or job.updated_at
             if finished is None or finished < since:
                 return False  # newest first: the rest are older still
-            if job.saved_path is not None and _still_there(job):
-                self._settle(
-                    item,
-                    ItemState.SKIPPED,
-                    f"Saved on {finished.astimezone():%Y-%m-%d %H:%M} (within {days:g} days)",
-                    skipped_job_id=job.id,
-                )
+            if (
+                job.saved_path is not None
+                and _still_there(job)
+                and self._skip(item, job.id, f"Saved on {finished.astimezone():%Y-%m-%d %H:%M} (within {days:g} days)")
+            ):
                 return True
         return False
 
@@ -442,7 +456,7 @@ class BatchRunner:
             if await asyncio.to_thread(_still_there, package):
                 packages.append(package)
             else:  # deleted or moved by the user: it no longer counts among the K kept
-                self.batches.jobs.update(package.id, removed_at=datetime.now(timezone.utc))
+                self._no_longer_kept(package)
         kept = {str(j.saved_path) for j in packages[:keep]}
         for old in packages[keep:]:
             if old.saved_path is None or str(old.saved_path) in kept:
@@ -454,7 +468,21 @@ class BatchRunner:
                     log.warning("keep %s: could not delete %s: %s", keep, old.saved_path.name, err)
                     continue
                 log.info("keep %s: deleted %s (job %s)", keep, old.saved_path.name, old.id)
-            self.batches.jobs.update(old.id, removed_at=datetime.now(timezone.utc))
+            self._no_longer_kept(old)
+
+    def _no_longer_kept(self, package: Job) -> None:
+        """Record that `package` is not kept any more (deleted, or found gone or changed),
+        then say so to the rows that name it, in any batch (an older batch's open window,
+        the Activity view's totals): they no longer name its file. In this order, so a
+        `kill -9` between the delete and the record leaves a record of a file that is gone,
+        which the next `--keep` of the course notices (`_still_there`) and records then."""
+        self.batches.jobs.update(package.id, removed_at=datetime.now(timezone.utc))
+        by_batch: dict[int, list[int]] = {}
+        for batch_id, position in self.batches.rows_naming(package.id):
+            by_batch.setdefault(batch_id, []).append(position)
+        for batch_id, positions in by_batch.items():
+            self._emit(BatchChanged(batch_id, tuple(positions)))
+        self._dirty = True
 
     # ---- events, report, lease
 

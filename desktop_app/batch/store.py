@@ -15,9 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from desktop_app.app.batch_views import BatchState
+from desktop_app.app.batch_views import BatchRowView, BatchState
 from desktop_app.batch.layout import same_folder
 from desktop_app.batch.model import Batch, BatchItem, BatchOptions, BatchTarget, ItemState
+from desktop_app.batch.rows import row_view
 from desktop_app.canvas.models import SelectKey, parse_time
 from desktop_app.engine.ownership import Holder
 from desktop_app.engine.status import JobStatus
@@ -175,6 +176,42 @@ class BatchStore:
                 [values[n] for n in names] + [batch_id, position],
             )
         return self.item(batch_id, position)
+
+    def skip_for(self, batch_id: int, position: int, job_id: int, reason: str) -> bool:
+        """Mark an item skipped for job `job_id`'s package, only while that job is still
+        recorded and its package kept; False (the item unchanged) otherwise.
+
+        One transaction, because the runner looks at a package before it writes this:
+        meanwhile `canvas-exports forget` (another process) may take the job off the list,
+        or another batch's `--keep` replace its package. Without the check the row would
+        say skipped and name nothing, and forget's refusal of a job a batch counts would
+        come too late; with it, forget either comes first (the course is exported) or
+        sees the row and refuses."""
+        with self.jobs.transaction("written") as conn:
+            cur = conn.execute(
+                "UPDATE batch_items SET state = ?, reason = ?, skipped_job_id = ? WHERE batch_id = ? AND position = ? "
+                "AND EXISTS (SELECT 1 FROM jobs WHERE id = ? AND removed_at IS NULL)",
+                (ItemState.SKIPPED.value, reason, job_id, batch_id, position, job_id),
+            )
+            return cur.rowcount == 1
+
+    def rows_naming(self, job_id: int) -> list[tuple[int, int]]:
+        """(batch id, position) of every item whose row shows job `job_id`: exported by
+        it, or skipped for its package (of any batch). A scan: for the rare changes to
+        a package itself (`--keep` replacing it)."""
+        with self.jobs.read() as conn:
+            rows = conn.execute(
+                "SELECT batch_id, position FROM batch_items WHERE job_id = ? OR skipped_job_id = ? "
+                "ORDER BY batch_id, position",
+                (job_id, job_id),
+            ).fetchall()
+        return [(r["batch_id"], r["position"]) for r in rows]
+
+    def row(self, item: BatchItem, batch_state: BatchState) -> BatchRowView:
+        """The row of one item (a few reads; `rows.item_rows` for many)."""
+        job = self.jobs.get(item.job_id) if item.job_id is not None else None
+        skipped = self.jobs.get(item.skipped_job_id) if item.skipped_job_id is not None else None
+        return row_view(item, job, batch_state, skipped)
 
     def position_of(self, job_id: int) -> tuple[int, int] | None:
         """(batch id, position) of the item a job exports now, if any."""

@@ -4,8 +4,9 @@ One non-modal top-level window per batch (the bulk-export controller reuses an o
 one). It fills itself with `batch_rows` + `batch_view`, then follows the batch without
 ever re-reading it whole for a course that changed:
 
-- a job of the batch changes in the tracker (engine events): its course's row is
-  brought up to date with `row_with_job`, no read at all;
+- a job of the batch changes in the tracker (engine events): its course's row, and
+  any row skipped as the same course (it follows that job), is brought up to date
+  with `row_with_job`, no read at all;
 - the runner says rows changed (`BatchChanged` with positions: skipped, could not
   start, a job started): only those rows are read again (`batch_rows_at`);
 - the runner says the batch's state changed (`BatchChanged` without positions, or
@@ -65,7 +66,7 @@ class BatchWindow(QWidget):
         layout.addWidget(self.panel)
         self.setFocusProxy(self.panel.view)
 
-        self._job_positions: dict[int, int] = {}  # job id -> the course's position
+        self._job_positions: dict[int, set[int]] = {}  # job id -> positions of the rows showing it
         self._live: dict[int, tuple[float, JobView]] = {}  # job id -> (when it came, its latest view)
         self._pending_jobs: dict[int, JobView] = {}
         self._pending_positions: set[int] = set()
@@ -134,12 +135,12 @@ class BatchWindow(QWidget):
 
         jobs, self._pending_jobs = self._pending_jobs, {}
         for view in jobs.values():
-            position = self._job_positions.get(view.job_id)
-            row = self._row(position) if position is not None else None
-            if row is not None and row.job_id == view.job_id:
-                updated = row_with_job(row, view)
-                if updated != row:
-                    self.panel.update_row(updated)
+            for position in sorted(self._job_positions.get(view.job_id, ())):
+                row = self._row(position)
+                if row is not None and row.package_job_id == view.job_id:
+                    updated = row_with_job(row, view)
+                    if updated != row:
+                        self.panel.update_row(updated)
         if self._rows_call is not None and not self._rows_call.done:
             return  # read again when it has answered (see _read_rows)
         if self._whole_due:
@@ -168,7 +169,8 @@ class BatchWindow(QWidget):
             else:
                 self._replace_rows(rows)
                 self.panel.update_batch(view)
-            self._job_positions = {r.job_id: r.position for r in rows if r.job_id is not None}
+            self._job_positions = {}
+            self._note_jobs(rows)
             self._show_view(view)
             if first:
                 self.loaded.emit()
@@ -193,17 +195,24 @@ class BatchWindow(QWidget):
             self._schedule_rows()
 
     def _replace_rows(self, rows: Iterable[BatchRowView]) -> None:
+        rows = list(rows)
+        self._note_jobs(rows)
         for row in rows:
-            if row.job_id is not None:
-                self._job_positions[row.job_id] = row.position
             if self._row(row.position) != row:
                 self.panel.update_row(row)
+
+    def _note_jobs(self, rows: Iterable[BatchRowView]) -> None:
+        """Remember which rows show which job (a row left for another job is skipped by
+        the check in `_flush_rows`)."""
+        for row in rows:
+            if row.package_job_id is not None:
+                self._job_positions.setdefault(row.package_job_id, set()).add(row.position)
 
     def _with_live(self, row: BatchRowView, asked: float) -> BatchRowView:
         """A row as read, with its job's view applied when that came after the read was asked."""
         from desktop_app.app.batches import row_with_job
 
-        live = self._live.get(row.job_id) if row.job_id is not None else None
+        live = self._live.get(row.package_job_id) if row.package_job_id is not None else None
         return row_with_job(row, live[1]) if live is not None and live[0] > asked else row
 
     def _row(self, position: int) -> BatchRowView | None:

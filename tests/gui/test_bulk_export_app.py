@@ -214,3 +214,34 @@ def test_a_revoked_token_pauses_the_batch_until_the_user_signs_in_again(  # type
     qtbot.waitUntil(lambda: batch_window.batch().state is BatchState.FINISHED, timeout=60_000)
     qtbot.waitUntil(lambda: statuses(batch_window) == {RowStatus.SAVED}, timeout=10_000)
     assert len(exports_posted(sim)) - before == n  # the paused exports carried on, none made twice
+
+
+def test_a_course_named_twice_follows_its_job_on_both_rows_to_its_file(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, sim, tmp_path
+) -> None:
+    # rows 1 and 2 name one course (by id, by SIS id): row 2 follows row 1's job live, as
+    # row 1 does (its 6.7 MB package downloads slowly), and names the file the moment
+    # row 1 does, not once the batch has finished
+    from desktop_app.app import batches
+    from desktop_app.batch.model import BatchOptions, BatchTarget
+
+    sim.faults.slow_files(2_000_000)
+    plan = batches.BatchPlan(
+        site=window.site,
+        user_id=sim.data.teacher_id,
+        name="twice",
+        targets=[BatchTarget(101), BatchTarget(None, sim.data.courses[101].sis_course_id)],
+        options=BatchOptions(export_type="zip", folder=tmp_path / "twice"),
+    )
+    with qtbot.waitSignal(window.bridge.run(lambda s: batches.start_batch(s, plan)).succeeded, timeout=10_000) as got:
+        pass
+    batch_window = window.bulk.open_batch(got.args[0])
+    rows = batch_window.panel.model.rows
+    qtbot.waitUntil(lambda: len(rows()) == 2 and rows()[0].status is RowStatus.DOWNLOADING, timeout=10_000)
+    qtbot.waitUntil(lambda: rows()[1].status is RowStatus.DOWNLOADING, timeout=5_000)
+    assert "row 1" in (rows()[1].reason or "")
+    qtbot.waitUntil(lambda: rows()[0].file is not None, timeout=30_000)
+    first, second = rows()
+    assert second.file == first.file and second.status is RowStatus.SKIPPED  # the same update, no read
+    qtbot.waitUntil(lambda: batch_window.batch().state is BatchState.FINISHED, timeout=10_000)
+    assert batch_window.batch().totals.saved == 2 and batch_window.batch().totals.bytes_saved == first.size

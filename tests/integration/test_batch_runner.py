@@ -16,8 +16,10 @@ import pytest
 from engine_support import RecordingSleep, async_wait_until, engine_for, posts
 
 from desktop_app.app.batch_views import BatchState, RowStatus
+from desktop_app.batch.events import BatchChanged
 from desktop_app.batch.model import BatchOptions, BatchTarget, ItemState
-from desktop_app.batch.rows import row_view
+from desktop_app.batch.report import report_rows
+from desktop_app.batch.rows import item_rows
 from desktop_app.batch.runner import BatchBusyError, BatchRunner, RunnerConfig
 from desktop_app.batch.store import BatchStore
 from desktop_app.canvas.models import Context
@@ -58,7 +60,8 @@ async def run_batch(
         async def read_course(site: str, ctx: Context) -> Any:
             return await client.get_course(ctx)
 
-        runner = BatchRunner(engine, store, read_course, config=FAST_RUNNER)
+        emit = events.append if events is not None else None  # the runner's BatchChanged beside the engine's
+        runner = BatchRunner(engine, store, read_course, emit, config=FAST_RUNNER)
         task = asyncio.create_task(runner.run(batch_id, retry_failed=retry_failed))
         if during is not None:
             await during(runner, store, batch_id)
@@ -67,14 +70,9 @@ async def run_batch(
 
 
 def rows_of_batch(store: BatchStore, batch_id: int) -> list[Any]:
-    """The batch's rows, in its order."""
-    batch = store.batch(batch_id)
+    """The batch's rows, in its order (what `batch show` and the window read)."""
     items = store.items(batch_id)
-    jobs = store.jobs_shown(batch_id, items)
-    return [
-        row_view(i, jobs.get(i.job_id) if i.job_id else None, batch.state, jobs.get(i.skipped_job_id or -1))
-        for i in items
-    ]
+    return item_rows(items, store.jobs_shown(batch_id, items), store.batch(batch_id).state)
 
 
 def rows_of(store: BatchStore, batch_id: int) -> dict[int, Any]:
@@ -163,13 +161,27 @@ def test_a_recently_saved_course_is_skipped_and_keep_deletes_only_our_old_packag
 
     stranger = old.parent / "notes.txt"
     stranger.write_text("mine")
-    store, third, _ = asyncio.run(run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=1)))
+    events: list[Any] = []
+    store, third, _ = asyncio.run(
+        run_batch(sim, tmp_path, [CS101], options(folder, export_type="zip", keep=1), events=events)
+    )
     newest = Path(rows_of(store, third)[101].file)
     assert newest.exists() and newest != old
     assert not old.exists()
     assert stranger.read_text() == "mine"
     removed = [j for j in store.jobs.jobs() if j.removed_at is not None]
     assert [j.saved_path for j in removed] == [old]
+
+    # the rows of the batches that saved it (1) and skipped for it (2) name no file now, as
+    # their reports do, and their open windows are told (BatchChanged)
+    for batch_id, status in ((first, RowStatus.SAVED), (second, RowStatus.SKIPPED)):
+        (row,) = rows_of_batch(store, batch_id)
+        assert row.status is status and row.file is None and row.size is None
+        assert "Replaced by a newer package" in (row.reason or "")
+        batch, items = store.batch(batch_id), store.items(batch_id)
+        (line,) = report_rows(batch, items, store.jobs_shown(batch_id, items))[1:]
+        assert line[6:9] == [status.value, "", ""] and line[12] == row.reason
+        assert BatchChanged(batch_id, (0,)) in events
 
 
 def test_keep_leaves_a_symlink_or_a_changed_file_alone(sim: SimulatedCanvas, tmp_path: Path) -> None:
@@ -280,6 +292,38 @@ def test_an_item_linked_in_the_same_transaction_as_its_job(tmp_path: Path) -> No
     assert os.path.exists(tmp_path / "jobs.db")
 
 
+def test_a_course_is_skipped_only_for_a_package_still_listed_and_kept(tmp_path: Path) -> None:
+    # the runner looks at a recent package, then records the skip; meanwhile another
+    # process may `forget` that job, or another batch's --keep replace its package.
+    # The skip is recorded only if the job is still there and kept, in one transaction
+    # with that check: forget either comes first (no skip) or sees the row and refuses.
+    from datetime import datetime, timezone
+
+    runner_side = BatchStore(JobStore(tmp_path / "jobs.db"))
+    other_process = JobStore(tmp_path / "jobs.db")
+    batch = runner_side.create(name="t", site="s", user_id=1, options=options(tmp_path), targets=[CS101, HIST210])
+
+    def package() -> int:
+        return runner_side.jobs.add(
+            site="s", context="course:101", export_type="common_cartridge", state=JobStatus.DONE
+        ).id
+
+    forgotten, kept, replaced = package(), package(), package()
+    assert other_process.forget(forgotten) is None
+    assert not runner_side.skip_for(batch.id, 0, forgotten, "Saved recently")
+    assert runner_side.item(batch.id, 0).state is ItemState.WAITING  # decided again: exported
+
+    assert runner_side.skip_for(batch.id, 0, kept, "Saved recently")
+    refused = other_process.forget(kept)
+    assert refused is not None and refused.skipped and refused.batch_id == batch.id
+
+    other_process.update(replaced, removed_at=datetime.now(timezone.utc))
+    assert not runner_side.skip_for(batch.id, 1, replaced, "Saved recently")
+    assert runner_side.item(batch.id, 1).state is ItemState.WAITING
+    other_process.close()
+    runner_side.jobs.close()
+
+
 @pytest.mark.parametrize("fault", ["5xx", "403", "429"])
 def test_server_errors_and_throttle_storms_leave_every_course_saved_once(
     make_canvas_sim: Any, tmp_path: Path, fault: str
@@ -355,6 +399,46 @@ def test_one_course_named_twice_in_a_batch_is_exported_once(sim: SimulatedCanvas
     assert lines[1]["file"] == lines[0]["file"] and "row 1" in lines[1]["error"]
     sums = (folder / "SHA256SUMS").read_text().splitlines()
     assert len(sums) == 2  # one line per file
+
+
+def test_the_second_row_of_a_course_named_twice_follows_the_first_rows_job_live(
+    sim: SimulatedCanvas, tmp_path: Path
+) -> None:
+    # `batch show` while the batch runs: the row skipped as the same course says what the
+    # course's job does (exporting, then saved with its file), not "skipped" at once
+    sim.export_duration = 1.5
+    sis = sim.data.courses[101].sis_course_id
+    seen: list[Any] = []
+
+    async def watch(runner: BatchRunner, store: BatchStore, batch_id: int) -> None:
+        await async_wait_until(lambda: store.item(batch_id, 1).state is ItemState.SKIPPED, what="row 2 decided")
+        seen.extend(rows_of_batch(store, batch_id))
+
+    targets = [BatchTarget(101), BatchTarget(None, sis)]
+    store, batch_id, state = asyncio.run(
+        run_batch(sim, tmp_path, targets, options(tmp_path / "out", export_type="zip"), during=watch)
+    )
+    first, second = seen
+    assert first.status is second.status is RowStatus.AT_CANVAS and second.progress == first.progress
+    assert second.package_job_id == first.job_id and second.job_id is None
+    first, second = rows_of_batch(store, batch_id)
+    assert state is BatchState.FINISHED and second.status is RowStatus.SKIPPED
+    assert second.file == first.file and second.file is not None and second.size == first.size
+
+
+def test_a_course_named_twice_fails_on_both_rows_when_its_export_fails(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    # the later row is not "skipped" (counted as done) for an export that failed: it
+    # fails with it, in the views and in the report alike
+    sim.faults.fail_next_export()
+    sis = sim.data.courses[101].sis_course_id
+    folder = tmp_path / "out"
+    store, batch_id, state = asyncio.run(
+        run_batch(sim, tmp_path, [BatchTarget(101), BatchTarget(None, sis)], options(folder, export_type="zip"))
+    )
+    rows = rows_of_batch(store, batch_id)
+    assert state is BatchState.FINISHED and [r.status for r in rows] == [RowStatus.FAILED] * 2
+    assert "row 1" in (rows[1].reason or "")
+    assert [line["state"] for line in report(folder)] == ["failed", "failed"]
 
 
 def test_a_course_named_twice_is_decided_once_even_when_retried_after_the_skip_window(

@@ -381,14 +381,14 @@ def test_a_folder_that_cannot_be_written_is_refused_before_anything_starts(
 
 def course_named_twice_failed_once(home: Path, sim: SimulatedCanvas, folder: Path, *options: str) -> None:
     """Batch 1: course 101 by id and by SIS id, its export failed at Canvas. Row 1 failed;
-    row 2 was skipped as the same course (and names the failed export)."""
+    row 2, skipped as the same course, failed with it (it names the failed export)."""
     sim.faults.fail_next_export()
     twice = ["course:101", f"course:sis_course_id:{sim.data.courses[101].sis_course_id}"]
     first = cli(
         home, sim, "batch", "start", "--course", *twice, "--type", "zip", "--to", str(folder), *options, "--wait"
     )
     assert first.returncode == 1, first.stderr
-    assert [r["state"] for r in report(folder)] == ["failed", "skipped"]
+    assert [r["state"] for r in report(folder)] == ["failed", "failed"]
 
 
 def test_retry_failed_gives_every_row_of_a_course_named_twice_its_new_package(

@@ -19,7 +19,7 @@ from desktop_app.batch.layout import course_folder
 from desktop_app.batch.model import Batch, BatchItem, BatchOptions, BatchTarget, ItemState
 from desktop_app.batch.report import report_rows, sums_lines, write_report
 from desktop_app.batch.retries import Retries
-from desktop_app.batch.rows import row_status
+from desktop_app.batch.rows import row_status, row_view
 from desktop_app.engine.status import JobStatus
 from desktop_app.engine.store import Job
 
@@ -240,3 +240,41 @@ def test_one_folder_however_it_is_written(tmp_path: Path) -> None:
     assert same_folder(tmp_path / "a" / "b" / ".." / "b", tmp_path / "a" / "b")
     assert same_folder(tmp_path / "link" / "b", tmp_path / "a" / "b")
     assert not same_folder(tmp_path / "a", tmp_path / "a" / "b")
+
+
+def test_the_report_says_what_the_rows_say_about_every_course(tmp_path: Path) -> None:
+    # one source for state, file and reason: a paused course's reason, a package --keep
+    # replaced, a course named twice whose other row's job still runs
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    kept, replaced = folder / "kept.zip", folder / "replaced.zip"
+    kept.write_bytes(b"one")
+    replaced.write_bytes(b"two")
+    interrupted = Job(
+        id=3, site="s", context="course:3", export_type="zip", state=JobStatus.INTERRUPTED, last_error="Canvas is down"
+    )
+    running = Job(id=4, site="s", context="course:4", export_type="zip", state=JobStatus.EXPORTING, progress=40.0)
+    jobs = {
+        1: _job(1, kept),
+        2: _job(2, replaced, removed_at=datetime(2026, 12, 7, tzinfo=timezone.utc)),
+        3: interrupted,
+        4: running,
+    }
+    items = [
+        BatchItem(1, 0, BatchTarget(1), ItemState.JOB, job_id=1),
+        BatchItem(1, 1, BatchTarget(2), ItemState.JOB, job_id=2),
+        BatchItem(1, 2, BatchTarget(3), ItemState.JOB, job_id=3),
+        BatchItem(1, 3, BatchTarget(4), ItemState.JOB, job_id=4),
+        BatchItem(1, 4, BatchTarget(4), ItemState.SKIPPED, skipped_job_id=4, reason="The same course as row 4"),
+        BatchItem(1, 5, BatchTarget(1), ItemState.SKIPPED, skipped_job_id=1, reason="The same course as row 1"),
+    ]
+    batch = _batch(folder, BatchState.RUNNING)
+    lines = report_rows(batch, items, jobs)[1:]
+    for item, line in zip(items, lines, strict=True):
+        job = jobs.get(item.job_id) if item.job_id is not None else None
+        row = row_view(item, job, batch.state, jobs.get(item.skipped_job_id) if item.skipped_job_id else None)
+        file = Path(row.file).relative_to(folder).as_posix() if row.file else ""
+        assert (line[6], line[7], line[12]) == (row.status.value, file, row.reason or ""), item.position
+    assert [line[6] for line in lines] == ["saved", "saved", "paused", "at_canvas", "at_canvas", "skipped"]
+    assert [bool(line[7]) for line in lines] == [True, False, False, False, False, True]
+    assert sums_lines(batch, items, jobs) == [f"{jobs[1].sha256}  kept.zip"]
