@@ -239,3 +239,32 @@ def test_check_failures_point_at_the_field_to_fix(qtbot, dialog) -> None:
         dialog.url_edit.setFocus()
         dialog.show_check_failure(error)
         assert _focused() is field, type(error).__name__
+
+
+def test_forget_asks_with_cancel_as_the_default(qtbot, sim, accounts, profile_store, memory_keyring) -> None:
+    """Enter on the question keeps the site and its token (Canvas shows a token only
+    once); Escape too; only the Forget button forgets."""
+    profile_store.save(Profile("School", sim.base_url, "Ada Lovelace"))
+    memory_keyring.secrets[(KEYRING_SERVICE, "School")] = TEACHER_TOKEN
+    dlg = SignInDialog(accounts)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.sites_list.count() == 1, timeout=5000)
+    dlg.sites_list.setCurrentRow(0)
+
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Escape):
+        qtbot.mouseClick(dlg.forget_button, Qt.MouseButton.LeftButton)
+        box = dlg.forget_question
+        assert box is not None and box.isVisible()
+        qtbot.keyClick(box, key)
+        qtbot.waitUntil(lambda: dlg.forget_question is None)
+        assert profile_store.profiles() != [] and memory_keyring.secrets, key
+
+    qtbot.mouseClick(dlg.forget_button, Qt.MouseButton.LeftButton)
+    box = dlg.forget_question
+    assert box is not None
+    forget = next(b for b in box.buttons() if b.text() == "Forget")
+    qtbot.mouseClick(forget, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.sites_list.count() == 0, timeout=5000)
+    assert profile_store.profiles() == []
+    assert memory_keyring.secrets == {}
