@@ -52,6 +52,7 @@ from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.package_model import Node, PackageFilter, PackageModel, prepare_tree
 from desktop_app.ui.search_field import FilterOnPause, search_field
 from desktop_app.ui.shown_paths import home_relative
+from desktop_app.ui.window_keys import add_close_shortcut
 
 PACKAGE_SUFFIXES = (".imscc", ".zip")
 INDEX_BATCH = 200
@@ -180,6 +181,7 @@ class PackageViewer(QMainWindow):
         self.files = FileActions(self)
         self.setWindowTitle(f"{path.name} — Package viewer")
         self._build()
+        self.close_action = add_close_shortcut(self)
         self._relay = _Relay(self)
         self._relay.opened.connect(self._opened)
         self._relay.failed.connect(self._open_failed)

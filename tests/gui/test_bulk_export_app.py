@@ -214,3 +214,17 @@ def test_a_revoked_token_pauses_the_batch_until_the_user_signs_in_again(  # type
     qtbot.waitUntil(lambda: batch_window.batch().state is BatchState.FINISHED, timeout=60_000)
     qtbot.waitUntil(lambda: statuses(batch_window) == {RowStatus.SAVED}, timeout=10_000)
     assert len(exports_posted(sim)) - before == n  # the paused exports carried on, none made twice
+
+
+def test_ctrl_w_closes_the_batch_window(qtbot, window: MainWindow, sim) -> None:  # type: ignore[no-untyped-def]
+    """A window without a menu closes from the keyboard too (the platform's Close key)."""
+    batch_window = start_all(qtbot, window, open_dialog(qtbot, window))
+    batch_id = batch_window.batch_id
+    batch_window.activateWindow()
+    qtbot.waitUntil(batch_window.isActiveWindow)
+    closed: list[bool] = []
+    batch_window.destroyed.connect(lambda *_: closed.append(True))
+    qtbot.keyClick(batch_window.panel.view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(closed), timeout=5000)
+    assert window.isVisible()
+    assert batch_id not in window.bulk.windows

@@ -339,3 +339,16 @@ def test_extract_over_a_file_of_the_same_name_says_the_new_name_and_opens_the_fo
     with qtbot.waitSignal(v.extractFinished, timeout=10_000):
         v.extract_all()
     assert v.statusBar().currentMessage().endswith(f"files extracted into {tmp_path / 'all'}.")
+
+
+def test_ctrl_w_closes_the_viewer(qtbot, viewer) -> None:  # type: ignore[no-untyped-def]
+    """The viewer has no menu: the platform's Close key closes it from the keyboard."""
+    v = viewer()
+    v.show()
+    v.activateWindow()
+    qtbot.waitUntil(v.isActiveWindow)
+    qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+    closed: list[bool] = []
+    v.destroyed.connect(lambda *_: closed.append(True))
+    qtbot.keyClick(v.tree, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(closed), timeout=5000)
