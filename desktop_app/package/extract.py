@@ -54,8 +54,9 @@ class ExtractResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # entry name -> why
     bytes: int = 0
 
-    def summary(self) -> str:
-        parts = [f"{len(self.written)} file{'s' if len(self.written) != 1 else ''} extracted"]
+    def summary(self, where: str = "") -> str:
+        """ "3 files extracted, 1 under a new name …"; `where` (" into ~/x") follows "extracted"."""
+        parts = [f"{len(self.written)} file{'s' if len(self.written) != 1 else ''} extracted{where}"]
         if self.renamed:
             parts.append(f"{len(self.renamed)} under a new name (a file of that name was there)")
         if self.skipped:

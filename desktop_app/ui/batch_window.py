@@ -35,6 +35,7 @@ from desktop_app.app.batch_views import BatchRowView, BatchView
 from desktop_app.app.jobs import JobView
 from desktop_app.ui.batch_view import BatchPanel
 from desktop_app.ui.bridge import Call, EngineBridge
+from desktop_app.ui.window_keys import add_close_shortcut
 
 if TYPE_CHECKING:
     from desktop_app.batch.events import BatchChanged
@@ -65,6 +66,7 @@ class BatchWindow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.panel)
         self.setFocusProxy(self.panel.view)
+        self.close_action = add_close_shortcut(self)
 
         self._job_positions: dict[int, set[int]] = {}  # job id -> positions of the rows showing it
         self._live: dict[int, tuple[float, JobView]] = {}  # job id -> (when it came, its latest view)

@@ -349,6 +349,11 @@ class ContextPicker(QWidget):
         layout.addWidget(self.search_edit)
         layout.addWidget(self.status_label)
         layout.addWidget(self.tabs, 1)
+        # Tab follows the picker top to bottom: search, the Courses/Groups/My files tabs,
+        # then the page's term filter and list (the tab bar, made last, came after them,
+        # so Tab went from the list back up to the tabs).
+        QWidget.setTabOrder(self.search_edit, self.tabs)
+        QWidget.setTabOrder(self.tabs, self.term_combo)
 
         self.course_view.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._row_chosen(cur))
         self.group_view.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._row_chosen(cur))

@@ -55,7 +55,14 @@ class FileActions(QObject):
         return False
 
     def show_in_folder(self, path: str) -> bool:
-        if self.opener(QUrl.fromLocalFile(str(Path(path).parent))):
+        """Open the folder that holds the file at `path` (Copy path, if it fails: the file's)."""
+        return self._open_folder(str(Path(path).parent), path)
+
+    def open_folder(self, folder: str) -> bool:
+        return self._open_folder(folder, folder)
+
+    def _open_folder(self, folder: str, path: str) -> bool:
+        if self.opener(QUrl.fromLocalFile(folder)):
             return True
         self._fail(
             path,

@@ -49,11 +49,13 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class Column(enum.IntEnum):
+    # State before By: in a window 800 pixels wide the history shows ID, Started, Type
+    # and State without scrolling (By, the same name on most rows, had pushed State off).
     ID = 0
     STARTED = 1
-    BY = 2
-    TYPE = 3
-    STATE = 4
+    TYPE = 2
+    STATE = 3
+    BY = 4
     SIZE = 5
     EXPIRES = 6
     SAVED = 7

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSizePolicy,
     QSplitter,
     QTextBrowser,
@@ -47,8 +48,11 @@ from desktop_app.package.selection_check import SelectionCheck, check_selection,
 from desktop_app.package.summary import FORMAT_LABEL
 from desktop_app.package.xmlutil import XmlError
 from desktop_app.sizes import human_size
+from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.package_model import Node, PackageFilter, PackageModel, prepare_tree
 from desktop_app.ui.search_field import FilterOnPause, search_field
+from desktop_app.ui.shown_paths import home_relative
+from desktop_app.ui.window_keys import add_close_shortcut
 
 PACKAGE_SUFFIXES = (".imscc", ".zip")
 INDEX_BATCH = 200
@@ -173,8 +177,11 @@ class PackageViewer(QMainWindow):
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-index")
         self._futures: list[Future[Any]] = []
         self.choose_folder: Callable[[str], str] = self._ask_folder
+        self.extract_folder: Path | None = None  # where the last Extract went
+        self.files = FileActions(self)
         self.setWindowTitle(f"{path.name} — Package viewer")
         self._build()
+        self.close_action = add_close_shortcut(self)
         self._relay = _Relay(self)
         self._relay.opened.connect(self._opened)
         self._relay.failed.connect(self._open_failed)
@@ -254,6 +261,14 @@ class PackageViewer(QMainWindow):
         self.splitter.setSizes([420, 680])
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        # After an Extract: the folder it went to, one click away (the status bar names it).
+        self.open_folder_button = QPushButton(icon("show-in-folder"), "Open folder", self)
+        self.open_folder_button.setToolTip("Open the folder the files were extracted into")
+        self.open_folder_button.clicked.connect(
+            lambda: self.files.open_folder(str(self.extract_folder)) if self.extract_folder else None
+        )
+        self.open_folder_button.hide()
+        self.statusBar().addPermanentWidget(self.open_folder_button)
 
     # ------------------------------------------------------------------ workers
     def _submit(self, pool: ThreadPoolExecutor, fn: Callable[..., Any], *args: Any) -> None:
@@ -522,6 +537,8 @@ class PackageViewer(QMainWindow):
         folder = self.choose_folder(title)
         if not folder:
             return
+        self.extract_folder = Path(folder)
+        self.open_folder_button.hide()
         self.statusBar().showMessage(f"Extracting {len(names):,} file{'s' if len(names) != 1 else ''}…")
         self._submit(self._background, self._extract_work, self.reader.clone(), names, Path(folder), strip)
 
@@ -541,7 +558,8 @@ class PackageViewer(QMainWindow):
             QMessageBox.warning(self, "Extract", result) if not self._quiet else None
             self.extractFinished.emit(result)
             return
-        self.statusBar().showMessage(result.summary())
+        self.statusBar().showMessage(extract_message(result, self.extract_folder))
+        self.open_folder_button.setVisible(bool(result.written) and self.extract_folder is not None)
         if result.skipped and not self._quiet:
             details = "\n".join(f"{name}: {why}" for name, why in result.skipped[:50])
             box = QMessageBox(QMessageBox.Icon.Warning, "Extract", result.summary(), parent=self)
@@ -572,6 +590,16 @@ class PackageViewer(QMainWindow):
         self._background.shutdown(wait=True, cancel_futures=True)
         if self.reader is not None:
             self.reader.close()
+
+
+def extract_message(result: ExtractResult, folder: Path | None) -> str:
+    """What Extract did and where: the folder, and the new name a file got when one of
+    its name was there already (the summary alone said "1 under a new name", not which)."""
+    where = f" into {home_relative(folder)}" if folder is not None else ""
+    if len(result.written) == 1 and len(result.renamed) == 1 and not result.skipped:
+        entry, new = result.renamed[0]
+        return f"Extracted {entry.rpartition('/')[2]}{where} as “{new.name}” (a file of that name was there)."
+    return result.summary(where)
 
 
 def known_titles(titles: Titles | None, selection: Mapping[str, Iterable[int]]) -> dict[str, dict[int, str]]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from desktop_app.ui.icons import icon
@@ -22,7 +23,27 @@ def search_field(parent: QWidget, placeholder: str, accessible_name: str, toolti
     edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
     edit.setAccessibleName(accessible_name)
     edit.setToolTip(tooltip)
+    edit.installEventFilter(_ClearOnEscape(edit))
     return edit
+
+
+class _ClearOnEscape(QObject):
+    """Escape in a search box that has text empties it (the list shows everything
+    again), as in a browser or a file manager; in an empty box Escape goes on to the
+    window, so a dialog still closes."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if (
+            isinstance(watched, QLineEdit)
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            and watched.text()
+        ):
+            watched.clear()
+            return True
+        return False
 
 
 class FilterOnPause(QObject):

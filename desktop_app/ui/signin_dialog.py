@@ -214,6 +214,7 @@ class SignInDialog(QDialog):
         self._checked: SignIn | None = None
         self._profiles: list[Profile] = []
         self._reauth = reauth
+        self.forget_question: QMessageBox | None = None  # "Forget site?" while it is open
         self.setObjectName("signInDialog")
         self.setWindowTitle("Sign in · Canvas Export Manager")
         self.setWindowIcon(app_icon())
@@ -514,13 +515,24 @@ class SignInDialog(QDialog):
         profile = self.selected_profile()
         if profile is None:
             return
-        answer = QMessageBox.question(
-            self,
-            "Forget site",
-            f"Forget {profile.name}? Its token is deleted from the keyring; exports already saved stay on disk.",
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Forget site", f"Forget {profile.name}?", QMessageBox.StandardButton.Cancel, self
         )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.forget_profile(profile.name)
+        box.setInformativeText("Its token is deleted from the keyring; exports already saved stay on disk.")
+        forget = box.addButton("Forget", QMessageBox.ButtonRole.DestructiveRole)
+        # Cancel is the default: Enter (which continues with a site on this screen) must not
+        # delete a token that Canvas shows only once.
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is forget:
+                self.forget_profile(profile.name)
+            self.forget_question = None
+
+        box.finished.connect(answered)
+        self.forget_question = box
+        box.open()
 
     def forget_profile(self, name: str) -> Call:
         call = self.accounts.forget(name)

@@ -245,3 +245,17 @@ def test_a_course_named_twice_follows_its_job_on_both_rows_to_its_file(  # type:
     assert second.file == first.file and second.status is RowStatus.SKIPPED  # the same update, no read
     qtbot.waitUntil(lambda: batch_window.batch().state is BatchState.FINISHED, timeout=10_000)
     assert batch_window.batch().totals.saved == 2 and batch_window.batch().totals.bytes_saved == first.size
+
+
+def test_ctrl_w_closes_the_batch_window(qtbot, window: MainWindow, sim) -> None:  # type: ignore[no-untyped-def]
+    """A window without a menu closes from the keyboard too (the platform's Close key)."""
+    batch_window = start_all(qtbot, window, open_dialog(qtbot, window))
+    batch_id = batch_window.batch_id
+    batch_window.activateWindow()
+    qtbot.waitUntil(batch_window.isActiveWindow)
+    closed: list[bool] = []
+    batch_window.destroyed.connect(lambda *_: closed.append(True))
+    qtbot.keyClick(batch_window.panel.view, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(closed), timeout=5000)
+    assert window.isVisible()
+    assert batch_id not in window.bulk.windows

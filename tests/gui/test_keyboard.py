@@ -87,3 +87,30 @@ def test_ctrl_q_quits_on_every_platform(qtbot, window: MainWindow) -> None:  # t
     assert window.quit_action.shortcut().toString() == "Ctrl+Q"
     qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_tab_walks_the_picker_top_to_bottom(qtbot, window: MainWindow, sim) -> None:  # type: ignore[no-untyped-def]
+    """Search, the Courses/Groups/My files tabs, the term, the list, then on to the tree
+    (Tab used to go from the course list up to the tabs above it); Shift+Tab goes back."""
+    choose(qtbot, window, course_ctx(sim))
+    activate(qtbot, window)
+    picker = window.picker
+    picker.search_edit.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(picker.search_edit.hasFocus)
+    expected = [picker.tabs.tabBar(), picker.term_combo, picker.course_view, window.selection.filter_edit]
+    forwards = []
+    for _ in expected:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        forwards.append(QApplication.focusWidget())
+    assert forwards == expected
+    backwards = []
+    for _ in expected[:-1]:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        backwards.append(QApplication.focusWidget())
+    assert backwards == [picker.course_view, picker.term_combo, picker.tabs.tabBar()]
+
+    picker.tabs.setCurrentIndex(picker.GROUPS_TAB)  # the Groups page: tabs, then its list
+    picker.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(picker.tabs.tabBar().hasFocus)
+    qtbot.keyClick(picker.tabs.tabBar(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is picker.group_view

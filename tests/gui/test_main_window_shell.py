@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMessageBox
 
 from desktop_app.canvas.errors import AuthError, NotFoundError, ServerError, ThrottledError, UnreachableError
 from desktop_app.ui.errors_presenter import ErrorPresenter, describe
+from desktop_app.ui.history_model import Column
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.settings import AppSettings
 
@@ -226,3 +227,18 @@ def test_every_key_of_the_history_is_shown_in_a_menu(window: MainWindow) -> None
     }
     assert table_keys["View contents"] == "Ctrl+Shift+V"
     assert {text: key for text, key in table_keys.items() if key not in in_menus} == {}
+
+
+def test_the_history_shows_each_export_state_in_an_800_by_600_window(qtbot, window: MainWindow, sim) -> None:  # type: ignore[no-untyped-def]
+    """The column people watch is in view without scrolling sideways on a small screen
+    (By, the same name on most rows, used to push State past the right edge)."""
+    window.resize(800, 600)
+    with qtbot.waitExposed(window):
+        window.show()
+    choose(qtbot, window, course_ctx(sim))
+    qtbot.waitUntil(lambda: window.history.proxy.rowCount() >= 3)
+    view = window.history.view
+    header = view.horizontalHeader()
+    for column in (Column.ID, Column.STARTED, Column.TYPE, Column.STATE):
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert 0 <= header.sectionViewportPosition(column) and right <= view.viewport().width(), column.name

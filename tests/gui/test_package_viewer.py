@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 
 from desktop_app.ui.package_model import PackageModel
@@ -305,3 +305,50 @@ def test_titles_match_a_package_whose_identifiers_are_not_canvas_ids(qtbot, tmp_
         assert page.method == "title" and page.found == 1 and page.missing == ["'Not in it'"]
     finally:
         v.shutdown()
+
+
+def test_extract_over_a_file_of_the_same_name_says_the_new_name_and_opens_the_folder(
+    qtbot, viewer, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The status bar names the folder and the name the file got; Open folder opens that
+    folder (it only said "1 file extracted, 1 under a new name", and nothing opened it)."""
+    v = viewer()
+    qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+    item = next(f for f in v.contents.of_kind("files") if f.href.endswith("Course Banner.png"))
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "Course Banner.png").write_bytes(b"the teacher's own banner")
+    v.choose_folder = lambda title: str(target)
+    opened: list[str] = []
+    v.files.set_opener(lambda url: opened.append(url.toLocalFile()) or True)
+    with qtbot.waitSignal(v.itemShown, timeout=10_000):
+        v.select_key(item.key)
+    assert v.open_folder_button.isHidden()
+    with qtbot.waitSignal(v.extractFinished, timeout=10_000):
+        v.extract_selected()
+    assert v.statusBar().currentMessage() == (
+        f"Extracted Course Banner.png into {target} as “Course Banner (2).png” (a file of that name was there)."
+    )
+    assert (target / "Course Banner.png").read_bytes() == b"the teacher's own banner"
+    assert (target / "Course Banner (2).png").stat().st_size == item.size
+    assert not v.open_folder_button.isHidden()
+    qtbot.mouseClick(v.open_folder_button, Qt.MouseButton.LeftButton)
+    assert opened == [str(target)]
+
+    v.choose_folder = lambda title: str(tmp_path / "all")
+    with qtbot.waitSignal(v.extractFinished, timeout=10_000):
+        v.extract_all()
+    assert v.statusBar().currentMessage().endswith(f"files extracted into {tmp_path / 'all'}.")
+
+
+def test_ctrl_w_closes_the_viewer(qtbot, viewer) -> None:  # type: ignore[no-untyped-def]
+    """The viewer has no menu: the platform's Close key closes it from the keyboard."""
+    v = viewer()
+    v.show()
+    v.activateWindow()
+    qtbot.waitUntil(v.isActiveWindow)
+    qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+    closed: list[bool] = []
+    v.destroyed.connect(lambda *_: closed.append(True))
+    qtbot.keyClick(v.tree, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(closed), timeout=5000)

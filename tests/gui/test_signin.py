@@ -125,13 +125,19 @@ def test_the_two_ways_in_look_like_buttons_at_rest_and_respond_to_the_pointer(qt
     assert button.grab().toImage().pixelColor(button.width() // 2, button.height() - 6) == before
 
 
-def test_saved_sites_continue_rename_and_forget(qtbot, sim, accounts, profile_store, memory_keyring) -> None:
+def welcome_with_one_site(qtbot, sim, accounts, profile_store, memory_keyring) -> SignInDialog:  # type: ignore[no-untyped-def]
+    """The welcome screen listing one saved site, "School", with its token in the keyring."""
     profile_store.save(Profile("School", sim.base_url, "Ada Lovelace"))
     memory_keyring.secrets[(KEYRING_SERVICE, "School")] = TEACHER_TOKEN
     dlg = SignInDialog(accounts)
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.waitUntil(lambda: dlg.sites_list.count() == 1, timeout=5000)
+    return dlg
+
+
+def test_saved_sites_continue_rename_and_forget(qtbot, sim, accounts, profile_store, memory_keyring) -> None:
+    dlg = welcome_with_one_site(qtbot, sim, accounts, profile_store, memory_keyring)
     assert dlg.sites_box.isVisible()
 
     with qtbot.waitSignal(dlg.rename_profile("School", "Main school").finished, timeout=5000):
@@ -239,3 +245,27 @@ def test_check_failures_point_at_the_field_to_fix(qtbot, dialog) -> None:
         dialog.url_edit.setFocus()
         dialog.show_check_failure(error)
         assert _focused() is field, type(error).__name__
+
+
+def test_forget_asks_with_cancel_as_the_default(qtbot, sim, accounts, profile_store, memory_keyring) -> None:
+    """Enter on the question keeps the site and its token (Canvas shows a token only
+    once); Escape too; only the Forget button forgets."""
+    dlg = welcome_with_one_site(qtbot, sim, accounts, profile_store, memory_keyring)
+    dlg.sites_list.setCurrentRow(0)
+
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Escape):
+        qtbot.mouseClick(dlg.forget_button, Qt.MouseButton.LeftButton)
+        box = dlg.forget_question
+        assert box is not None and box.isVisible()
+        qtbot.keyClick(box, key)
+        qtbot.waitUntil(lambda: dlg.forget_question is None)
+        assert profile_store.profiles() != [] and memory_keyring.secrets, key
+
+    qtbot.mouseClick(dlg.forget_button, Qt.MouseButton.LeftButton)
+    box = dlg.forget_question
+    assert box is not None
+    forget = next(b for b in box.buttons() if b.text() == "Forget")
+    qtbot.mouseClick(forget, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.sites_list.count() == 0, timeout=5000)
+    assert profile_store.profiles() == []
+    assert memory_keyring.secrets == {}
