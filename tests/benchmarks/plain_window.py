@@ -47,7 +47,7 @@ BRANCHES = (
     ("Calendar events", "calendar"),
     ("Rubrics", "rubric"),
 )
-HISTORY_COLUMNS = ("ID", "Started", "By", "Type", "State", "Size", "Expires", "Saved file")
+HISTORY_COLUMNS = ("ID", "Started", "Type", "State", "By", "Size", "Expires", "Saved file")
 MENUS = {
     "&File": [("Switch site…", "Ctrl+Shift+O"), ("Settings…", "Ctrl+,"), ("Quit", "Ctrl+Q")],
     "&Export": [
