@@ -1017,6 +1017,7 @@ class MainWindow(QMainWindow):
         box.setObjectName("reexportQuestion")
         everything = box.addButton("Export everything", QMessageBox.ButtonRole.AcceptRole)
         choose = box.addButton("Choose in the tree", QMessageBox.ButtonRole.ActionRole)
+        box.setDefaultButton(choose)  # Enter starts nothing at Canvas; exporting everything is a click
 
         def answered() -> None:
             if box.clickedButton() is everything:

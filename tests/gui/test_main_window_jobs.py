@@ -177,6 +177,7 @@ def test_download_stop_and_reexport_from_the_history(qtbot, window: MainWindow, 
         window.history.reexport_action.trigger()
     box = asked.args[0]
     assert "was not started by this app" in box.text()
+    assert box.defaultButton().text() == "Choose in the tree"  # Enter starts nothing at Canvas
     everything = next(b for b in box.buttons() if b.text() == "Export everything")
     with qtbot.waitSignal(window.exportStarted, timeout=10_000) as again:
         everything.click()
