@@ -126,6 +126,15 @@ def make_application(argv: Sequence[str], *, look: bool = True):  # type: ignore
     return app
 
 
+def wants_file_open_events(platform: str = sys.platform) -> bool:
+    """Only macOS hands a double-clicked file to a running app as a `QFileOpenEvent`;
+    elsewhere the file comes on the command line. The handler is an application-wide
+    event filter, i.e. a Python call for every event of every widget (building the main
+    window alone sends about 1,800): installed everywhere, it made the launch to the first
+    frame ~20 ms slower (tests/benchmarks/bench_launch.py) for an event that never comes."""
+    return platform == "darwin"
+
+
 def install_file_open_handler(app, opener=None):  # type: ignore[no-untyped-def]
     """Open the package viewer when the OS asks the app to open a file.
 
@@ -134,8 +143,9 @@ def install_file_open_handler(app, opener=None):  # type: ignore[no-untyped-def]
     `QFileOpenEvent` (`QEvent.Type.FileOpen`), also when the launch itself was that
     double-click. An event filter on the application catches it and opens the viewer on
     `event.file()` (`opener`, default `open_package_viewer`; a URL that is not a local
-    file is ignored). Elsewhere the event never comes, so installing it costs nothing.
-    Returns the filter (it stays alive as the application's child)."""
+    file is ignored). `main` installs it only where the event comes
+    (`wants_file_open_events`). Returns the filter (it stays alive as the application's
+    child)."""
     from PySide6.QtCore import QEvent, QObject
 
     class _FileOpenFilter(QObject):
@@ -275,7 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_DISPLAY
     gc.disable()  # until the first window is painted (finish_start_up_after_first_frame)
     app = make_application([], look=False)
-    install_file_open_handler(app)  # macOS: a double-clicked .imscc arrives as a QFileOpenEvent
+    if wants_file_open_events():
+        install_file_open_handler(app)
 
     if args.package and not args.self_test:  # `canvas-export-manager course.imscc`: the viewer alone
         gc.enable()

@@ -187,6 +187,15 @@ def test_the_file_open_handler_passes_other_events_on(qtbot, qapp) -> None:  # t
         handler.deleteLater()
 
 
+def test_the_file_open_handler_is_installed_only_where_the_event_comes() -> None:
+    """An application-wide event filter costs a Python call per event of every widget:
+    only macOS sends QFileOpenEvent, so only there is it worth that."""
+    from desktop_app.ui.app import wants_file_open_events
+
+    assert wants_file_open_events("darwin")
+    assert not wants_file_open_events("linux") and not wants_file_open_events("win32")
+
+
 # ------------------------------------------------------------------ Canvas's layouts in the window
 def _png(width: int = 48, height: int = 32) -> bytes:
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
