@@ -58,6 +58,8 @@ PACKAGE_SUFFIXES = (".imscc", ".zip")
 INDEX_BATCH = 200
 MAX_IMAGES_PER_ITEM = 64 << 20
 """Image bytes one rendered item may hold in memory."""
+IMAGE_CANNOT_BE_SHOWN = "This image cannot be shown: it may be damaged. Extract it to open it in another program."
+"""Shown in place of a package image Qt cannot decode (rather than a broken-image icon)."""
 
 _open_viewers: set["PackageViewer"] = set()
 
@@ -468,7 +470,7 @@ class PackageViewer(QMainWindow):
         assert self.reader is not None and self.contents is not None
         try:
             rendered = render_item(self.reader, self.contents, item)
-            images = _images(self.reader, rendered.html)
+            rendered.html, images = _images(self.reader, rendered.html)
             self._relay.rendered.emit(request, (item.key, rendered, images))
         except (CanvasError, XmlError, OSError) as err:
             self._relay.rendered.emit(request, (item.key, _message(err), {}))
@@ -657,27 +659,41 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _images(reader: PackageReader, html_text: str) -> dict[str, bytes]:
-    """The package images an item shows, read here (on the worker) so the browser never
-    reads: `loadResource` serves only these."""
+def _images(reader: PackageReader, html_text: str) -> tuple[str, dict[str, bytes]]:
+    """The item's HTML and the package images it shows, read here (on the worker) so the
+    browser never reads: `loadResource` serves only these. Each image is decoded here
+    too (QImage is safe off the GUI thread): one Qt cannot decode (damaged, or not the
+    picture its name says) would be drawn as a broken-image icon, so its `<img>` becomes
+    `IMAGE_CANNOT_BE_SHOWN` instead and its bytes are dropped."""
+    import html as _html
     import re
 
-    images: dict[str, bytes] = {}
-    budget = MAX_IMAGES_PER_ITEM
-    for url in dict.fromkeys(re.findall(r'<img src="(pkg:[^"]+)"', html_text)):
-        import html as _html
+    from PySide6.QtGui import QImage
 
-        url = _html.unescape(url)
+    images: dict[str, bytes] = {}
+    damaged: set[str] = set()
+    budget = MAX_IMAGES_PER_ITEM
+    for quoted in dict.fromkeys(re.findall(r'<img src="(pkg:[^"]+)"', html_text)):
+        url = _html.unescape(quoted)
         name = pkg_name(url)
         entry = reader.entry(name) if name else None
         if entry is None or entry.size > min(MAX_PREVIEW, budget):
             continue
         try:
-            images[url] = reader.read(entry, MAX_PREVIEW)
+            data = reader.read(entry, MAX_PREVIEW)
         except CanvasError:
             continue
         budget -= entry.size
-    return images
+        if QImage.fromData(data).isNull():
+            damaged.add(quoted)
+        else:
+            images[url] = data
+    if damaged:
+        note = f"<i>{_esc(IMAGE_CANNOT_BE_SHOWN)}</i>"
+        html_text = re.sub(
+            r'<img src="(pkg:[^"]+)"[^>]*>', lambda m: note if m.group(1) in damaged else m.group(0), html_text
+        )
+    return html_text, images
 
 
 def _overview(contents: Contents, path: Path, size: int) -> str:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 
 from desktop_app.ui.package_model import PackageModel
-from desktop_app.ui.package_viewer import PackageViewer, open_package_viewer
+from desktop_app.ui.package_viewer import IMAGE_CANNOT_BE_SHOWN, PackageViewer, open_package_viewer
 from desktop_app.ui.style import contrast
 from tests.gui.palettes import dark_palette
 from tests.unit.package_support import DATA, cc_bytes, write
@@ -230,6 +230,24 @@ def test_an_image_is_previewed_and_an_assignment_shows_its_rubric(qtbot, tmp_pat
             assert v.select_key(LTI_KEY)
         assert "https://lab.example.org/lti/launch" in v.browser.toPlainText()
         assert v.browser.refused == []  # nothing outside the package was asked for
+    finally:
+        v.shutdown()
+
+
+def test_an_image_qt_cannot_decode_is_explained_in_words(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Damaged or fake image bytes: a sentence saying so, not Qt's broken-image icon."""
+    from tests.unit.package_support import IMAGE_KEY, canvas_layout_cc
+
+    v = open_package_viewer(write(tmp_path, "canvas.imscc", canvas_layout_cc(b"\x89PNG not really")), jobs=lambda: [])
+    qtbot.addWidget(v)
+    try:
+        qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+        with qtbot.waitSignal(v.itemShown, timeout=10_000):
+            assert v.select_key(IMAGE_KEY)
+        assert IMAGE_CANNOT_BE_SHOWN in v.browser.toPlainText()
+        assert v.browser.images == {}  # nothing left for the document to draw as a broken icon
+        assert "<img" not in v.browser.document().toHtml()
+        assert v.browser.refused == []
     finally:
         v.shutdown()
 
