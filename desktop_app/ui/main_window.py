@@ -873,7 +873,7 @@ class MainWindow(QMainWindow):
     def view_package(self, path: str) -> None:
         from desktop_app.ui.package_viewer import open_package_viewer
 
-        open_package_viewer(path, self, titles=self.selection.model.item_title)
+        open_package_viewer(path, self, titles=self.selection.model.item_title, settings=self.settings)
 
     def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         from desktop_app.ui.package_viewer import dropped_packages

@@ -51,6 +51,7 @@ from desktop_app.sizes import human_size
 from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.package_model import Node, PackageFilter, PackageModel, prepare_tree
 from desktop_app.ui.search_field import FilterOnPause, search_field
+from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.shown_paths import home_relative
 from desktop_app.ui.window_keys import add_close_shortcut
 
@@ -82,13 +83,15 @@ def open_package_viewer(
     job: Any = None,
     jobs: Callable[[], Iterable[Any]] | None = None,
     titles: Titles | None = None,
+    settings: AppSettings | None = None,
 ) -> "PackageViewer":
     """Open a viewer window on `path` and show it. `job`: the job that saved it (for the
     selection check); else `jobs` (default: the job store) is searched for it. `titles`:
     the titles the caller knows for the job's ids (see `Titles`): the check names a
     missing object by its title, and matches by title a package whose identifiers are
-    not Canvas's."""
-    viewer = PackageViewer(Path(path), parent, job=job, jobs=jobs, titles=titles)
+    not Canvas's. `settings`: the app's (default: the user's own file), where the folder
+    last extracted into is kept."""
+    viewer = PackageViewer(Path(path), parent, job=job, jobs=jobs, titles=titles, settings=settings)
     viewer.show()
     return viewer
 
@@ -160,6 +163,7 @@ class PackageViewer(QMainWindow):
         job: Any = None,
         jobs: Callable[[], Iterable[Any]] | None = None,
         titles: Titles | None = None,
+        settings: AppSettings | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -168,6 +172,7 @@ class PackageViewer(QMainWindow):
         self.job = job
         self._jobs = jobs or _store_jobs
         self._titles = titles
+        self.settings = settings or AppSettings()
         self.reader: PackageReader | None = None
         self.contents: Contents | None = None
         self.index: SearchIndex | None = None
@@ -519,7 +524,10 @@ class PackageViewer(QMainWindow):
 
     # ------------------------------------------------------------------ extract
     def _ask_folder(self, title: str) -> str:
-        return QFileDialog.getExistingDirectory(self, title, str(Path.home()))
+        """The folder to extract into; the dialog starts where the last Extract went
+        (people extract a course's items into one folder), else at home."""
+        start = self.settings.last_extract_dir or Path.home()
+        return QFileDialog.getExistingDirectory(self, title, str(start))
 
     def extract_selected(self) -> None:
         node = self.current_node()
@@ -540,6 +548,7 @@ class PackageViewer(QMainWindow):
         if not folder:
             return
         self.extract_folder = Path(folder)
+        self.settings.last_extract_dir = self.extract_folder
         self.open_folder_button.hide()
         self.statusBar().showMessage(f"Extracting {len(names):,} file{'s' if len(names) != 1 else ''}…")
         self._submit(self._background, self._extract_work, self.reader.clone(), names, Path(folder), strip)

@@ -104,6 +104,51 @@ def test_extract_selected_item_into_a_chosen_folder(qtbot, viewer, tmp_path: Pat
     assert (target / name).stat().st_size == v.contents.items[file_key].size
 
 
+def _start_folder_of_the_extract_dialog(v: PackageViewer) -> str:
+    """Open the viewer's real Extract folder dialog, read the folder it starts in, cancel it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    seen: list[str] = []
+
+    def read_and_cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(10, read_and_cancel)  # not shown yet: look again on a later turn
+            return
+        seen.append(dialog.directory().absolutePath())
+        dialog.reject()
+
+    QTimer.singleShot(0, read_and_cancel)
+    assert v.choose_folder("Extract into…") == ""  # cancelled
+    return seen[0]
+
+
+def test_the_extract_dialog_starts_in_the_folder_last_extracted_into(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.settings import AppSettings
+
+    path = write(tmp_path, "course.imscc", cc_bytes())
+    settings_path = tmp_path / "ui.ini"
+    first = open_package_viewer(path, jobs=lambda: [], settings=AppSettings(settings_path))
+    qtbot.addWidget(first)
+    first._quiet = True
+    try:
+        qtbot.waitUntil(lambda: first.contents is not None, timeout=10_000)
+        assert _start_folder_of_the_extract_dialog(first) == str(Path.home())  # nothing extracted yet
+        target = tmp_path / "extracted here"
+        first.choose_folder = lambda title: str(target)
+        with qtbot.waitSignal(first.extractFinished, timeout=10_000):
+            first.extract_all()
+    finally:
+        first.shutdown()
+    second = open_package_viewer(path, jobs=lambda: [], settings=AppSettings(settings_path))  # e.g. the next day
+    qtbot.addWidget(second)
+    try:
+        assert _start_folder_of_the_extract_dialog(second) == str(target)
+    finally:
+        second.shutdown()
+
+
 def test_a_file_that_is_no_package_says_why(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     v = open_package_viewer(write(tmp_path, "x.imscc", b"<html>login</html>"), jobs=lambda: [])
     try:
