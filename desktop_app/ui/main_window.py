@@ -74,6 +74,10 @@ REFRESH_INTERVAL_MS = 5000
 """How often exports still running at Canvas that no job of ours watches (started in
 the web UI, by a colleague, or stopped here) are re-read while their context is shown."""
 
+PICKER_MIN_WIDTH = 300
+"""The course list's narrowest (dragged, or in an 800 px window where it keeps its share
+of the width): its name column still shows the start of a course name beside its other columns."""
+
 DEMO_FOLDER = "Demo Canvas"
 """The demo's packages go to <download folder>/Demo Canvas/, not to a folder named 127.0.0.1."""
 
@@ -220,7 +224,7 @@ class MainWindow(QMainWindow):
         from desktop_app.ui.selection_view import SelectionPanel
 
         self.picker = ContextPicker(self)
-        self.picker.setMinimumWidth(200)
+        self.picker.setMinimumWidth(PICKER_MIN_WIDTH)
 
         self.context_title = QLabel("Choose a course, a group or My files")
         self.context_title.setObjectName("contextTitle")
@@ -260,7 +264,11 @@ class MainWindow(QMainWindow):
         self.top_splitter.setObjectName("topSplitter")
         self.top_splitter.addWidget(self.picker)
         self.top_splitter.addWidget(centre)
-        self.top_splitter.setStretchFactor(0, 0)
+        # every pane stretches, so both keep their share as the window grows or shrinks
+        # (QSplitter scales the sizes it has): a course list of fixed width cut course
+        # names at 1920 px while the content tree got 1,500; the picker's minimum width
+        # keeps the list readable at 800 px
+        self.top_splitter.setStretchFactor(0, 1)
         self.top_splitter.setStretchFactor(1, 1)
         self.top_splitter.setSizes([390, 810])
         self.top_splitter.setChildrenCollapsible(False)
@@ -269,8 +277,8 @@ class MainWindow(QMainWindow):
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.top_splitter)
         self.main_splitter.addWidget(self.history_splitter)
-        self.main_splitter.setStretchFactor(0, 3)
-        self.main_splitter.setStretchFactor(1, 2)
+        self.main_splitter.setStretchFactor(0, 2)
+        self.main_splitter.setStretchFactor(1, 3)
         self.main_splitter.setSizes([470, 280])
         self.main_splitter.setChildrenCollapsible(False)
 
@@ -317,8 +325,8 @@ class MainWindow(QMainWindow):
         self.history_splitter.setObjectName("historySplitter")
         self.history_splitter.addWidget(self.history)
         self.history_splitter.addWidget(self.history_details_pane)
-        self.history_splitter.setStretchFactor(0, 4)
-        self.history_splitter.setStretchFactor(1, 1)
+        self.history_splitter.setStretchFactor(0, 2)
+        self.history_splitter.setStretchFactor(1, 3)
         self.history_splitter.setSizes([930, 270])
         self.history_splitter.setChildrenCollapsible(True)
 
@@ -873,7 +881,7 @@ class MainWindow(QMainWindow):
     def view_package(self, path: str) -> None:
         from desktop_app.ui.package_viewer import open_package_viewer
 
-        open_package_viewer(path, self, titles=self.selection.model.item_title)
+        open_package_viewer(path, self, titles=self.selection.model.item_title, settings=self.settings)
 
     def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         from desktop_app.ui.package_viewer import dropped_packages

@@ -51,6 +51,7 @@ from desktop_app.sizes import human_size
 from desktop_app.ui.file_actions import FileActions
 from desktop_app.ui.package_model import Node, PackageFilter, PackageModel, prepare_tree
 from desktop_app.ui.search_field import FilterOnPause, search_field
+from desktop_app.ui.settings import AppSettings
 from desktop_app.ui.shown_paths import home_relative
 from desktop_app.ui.window_keys import add_close_shortcut
 
@@ -58,6 +59,8 @@ PACKAGE_SUFFIXES = (".imscc", ".zip")
 INDEX_BATCH = 200
 MAX_IMAGES_PER_ITEM = 64 << 20
 """Image bytes one rendered item may hold in memory."""
+IMAGE_CANNOT_BE_SHOWN = "This image cannot be shown: it may be damaged. Extract it to open it in another program."
+"""Shown in place of a package image Qt cannot decode (rather than a broken-image icon)."""
 
 _open_viewers: set["PackageViewer"] = set()
 
@@ -80,13 +83,15 @@ def open_package_viewer(
     job: Any = None,
     jobs: Callable[[], Iterable[Any]] | None = None,
     titles: Titles | None = None,
+    settings: AppSettings | None = None,
 ) -> "PackageViewer":
     """Open a viewer window on `path` and show it. `job`: the job that saved it (for the
     selection check); else `jobs` (default: the job store) is searched for it. `titles`:
     the titles the caller knows for the job's ids (see `Titles`): the check names a
     missing object by its title, and matches by title a package whose identifiers are
-    not Canvas's."""
-    viewer = PackageViewer(Path(path), parent, job=job, jobs=jobs, titles=titles)
+    not Canvas's. `settings`: the app's (default: the user's own file), where the folder
+    last extracted into is kept."""
+    viewer = PackageViewer(Path(path), parent, job=job, jobs=jobs, titles=titles, settings=settings)
     viewer.show()
     return viewer
 
@@ -158,6 +163,7 @@ class PackageViewer(QMainWindow):
         job: Any = None,
         jobs: Callable[[], Iterable[Any]] | None = None,
         titles: Titles | None = None,
+        settings: AppSettings | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -166,6 +172,7 @@ class PackageViewer(QMainWindow):
         self.job = job
         self._jobs = jobs or _store_jobs
         self._titles = titles
+        self.settings = settings or AppSettings()
         self.reader: PackageReader | None = None
         self.contents: Contents | None = None
         self.index: SearchIndex | None = None
@@ -468,7 +475,7 @@ class PackageViewer(QMainWindow):
         assert self.reader is not None and self.contents is not None
         try:
             rendered = render_item(self.reader, self.contents, item)
-            images = _images(self.reader, rendered.html)
+            rendered.html, images = _images(self.reader, rendered.html)
             self._relay.rendered.emit(request, (item.key, rendered, images))
         except (CanvasError, XmlError, OSError) as err:
             self._relay.rendered.emit(request, (item.key, _message(err), {}))
@@ -517,7 +524,10 @@ class PackageViewer(QMainWindow):
 
     # ------------------------------------------------------------------ extract
     def _ask_folder(self, title: str) -> str:
-        return QFileDialog.getExistingDirectory(self, title, str(Path.home()))
+        """The folder to extract into; the dialog starts where the last Extract went
+        (people extract a course's items into one folder), else at home."""
+        start = self.settings.last_extract_dir or Path.home()
+        return QFileDialog.getExistingDirectory(self, title, str(start))
 
     def extract_selected(self) -> None:
         node = self.current_node()
@@ -538,6 +548,7 @@ class PackageViewer(QMainWindow):
         if not folder:
             return
         self.extract_folder = Path(folder)
+        self.settings.last_extract_dir = self.extract_folder
         self.open_folder_button.hide()
         self.statusBar().showMessage(f"Extracting {len(names):,} file{'s' if len(names) != 1 else ''}…")
         self._submit(self._background, self._extract_work, self.reader.clone(), names, Path(folder), strip)
@@ -657,27 +668,41 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _images(reader: PackageReader, html_text: str) -> dict[str, bytes]:
-    """The package images an item shows, read here (on the worker) so the browser never
-    reads: `loadResource` serves only these."""
+def _images(reader: PackageReader, html_text: str) -> tuple[str, dict[str, bytes]]:
+    """The item's HTML and the package images it shows, read here (on the worker) so the
+    browser never reads: `loadResource` serves only these. Each image is decoded here
+    too (QImage is safe off the GUI thread): one Qt cannot decode (damaged, or not the
+    picture its name says) would be drawn as a broken-image icon, so its `<img>` becomes
+    `IMAGE_CANNOT_BE_SHOWN` instead and its bytes are dropped."""
+    import html as _html
     import re
 
-    images: dict[str, bytes] = {}
-    budget = MAX_IMAGES_PER_ITEM
-    for url in dict.fromkeys(re.findall(r'<img src="(pkg:[^"]+)"', html_text)):
-        import html as _html
+    from PySide6.QtGui import QImage
 
-        url = _html.unescape(url)
+    images: dict[str, bytes] = {}
+    damaged: set[str] = set()
+    budget = MAX_IMAGES_PER_ITEM
+    for quoted in dict.fromkeys(re.findall(r'<img src="(pkg:[^"]+)"', html_text)):
+        url = _html.unescape(quoted)
         name = pkg_name(url)
         entry = reader.entry(name) if name else None
         if entry is None or entry.size > min(MAX_PREVIEW, budget):
             continue
         try:
-            images[url] = reader.read(entry, MAX_PREVIEW)
+            data = reader.read(entry, MAX_PREVIEW)
         except CanvasError:
             continue
         budget -= entry.size
-    return images
+        if QImage.fromData(data).isNull():
+            damaged.add(quoted)
+        else:
+            images[url] = data
+    if damaged:
+        note = f"<i>{_esc(IMAGE_CANNOT_BE_SHOWN)}</i>"
+        html_text = re.sub(
+            r'<img src="(pkg:[^"]+)"[^>]*>', lambda m: note if m.group(1) in damaged else m.group(0), html_text
+        )
+    return html_text, images
 
 
 def _overview(contents: Contents, path: Path, size: int) -> str:

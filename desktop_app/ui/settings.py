@@ -145,6 +145,19 @@ class AppSettings:
     def set_geometry(self, name: str, data: QByteArray) -> None:
         self._qs.setValue(f"window/{name}", data)
 
+    # -- last choices
+    @property
+    def last_extract_dir(self) -> Path | None:
+        """The folder the package viewer last extracted into, where its Extract dialog
+        starts; None when none was chosen yet or it is gone (the dialog starts at home)."""
+        value = self._qs.value("viewer/last_extract_folder", "")
+        path = Path(str(value)) if value else None
+        return path if path is not None and path.is_absolute() and path.is_dir() else None
+
+    @last_extract_dir.setter
+    def last_extract_dir(self, path: Path) -> None:
+        self._qs.setValue("viewer/last_extract_folder", str(path))
+
     # -- last choices, per profile
     def last_context(self, profile: str) -> str | None:
         value = self._qs.value(f"contexts/{_key(profile)}", "")

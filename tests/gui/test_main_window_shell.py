@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMessageBox
 
 from desktop_app.canvas.errors import AuthError, NotFoundError, ServerError, ThrottledError, UnreachableError
 from desktop_app.ui.errors_presenter import ErrorPresenter, describe
 from desktop_app.ui.history_model import Column
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.main_window import PICKER_MIN_WIDTH, MainWindow
 from desktop_app.ui.settings import AppSettings
 
 from .conftest import teacher_signin
@@ -242,3 +243,23 @@ def test_the_history_shows_each_export_state_in_an_800_by_600_window(qtbot, wind
     for column in (Column.ID, Column.STARTED, Column.TYPE, Column.STATE):
         right = header.sectionViewportPosition(column) + header.sectionSize(column)
         assert 0 <= header.sectionViewportPosition(column) and right <= view.viewport().width(), column.name
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (800, 600)])
+def test_the_course_list_keeps_its_share_of_a_wide_or_small_window(
+    qtbot, window: MainWindow, width: int, height: int
+) -> None:  # type: ignore[no-untyped-def]
+    """At 1920 px the course list used to stay at its first width, course names cut,
+    while the content tree got the rest; at 800 px neither pane may be squeezed."""
+    with qtbot.waitExposed(window):
+        window.show()
+    window.resize(width, height)
+    qtbot.waitUntil(lambda: window.width() == width)
+    courses, centre = window.top_splitter.sizes()
+    share = courses / (courses + centre)
+    assert 0.3 <= share <= 0.4, (courses, centre)  # about a third, as in the default 1200 px window
+    view = window.picker.course_view
+    if width >= 1920:
+        assert view.sizeHintForColumn(0) <= view.columnWidth(0)  # every course name whole
+    assert courses >= PICKER_MIN_WIDTH
+    assert centre >= window.top_splitter.widget(1).minimumSizeHint().width()

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 
 from desktop_app.ui.package_model import PackageModel
-from desktop_app.ui.package_viewer import PackageViewer, open_package_viewer
+from desktop_app.ui.package_viewer import IMAGE_CANNOT_BE_SHOWN, PackageViewer, open_package_viewer
 from desktop_app.ui.style import contrast
 from tests.gui.palettes import dark_palette
 from tests.unit.package_support import DATA, cc_bytes, write
@@ -102,6 +102,51 @@ def test_extract_selected_item_into_a_chosen_folder(qtbot, viewer, tmp_path: Pat
     assert done.args == ["1 file extracted."]
     name = v.contents.items[file_key].href.rpartition("/")[2]
     assert (target / name).stat().st_size == v.contents.items[file_key].size
+
+
+def _start_folder_of_the_extract_dialog(v: PackageViewer) -> str:
+    """Open the viewer's real Extract folder dialog, read the folder it starts in, cancel it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    seen: list[str] = []
+
+    def read_and_cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(10, read_and_cancel)  # not shown yet: look again on a later turn
+            return
+        seen.append(dialog.directory().absolutePath())
+        dialog.reject()
+
+    QTimer.singleShot(0, read_and_cancel)
+    assert v.choose_folder("Extract into…") == ""  # cancelled
+    return seen[0]
+
+
+def test_the_extract_dialog_starts_in_the_folder_last_extracted_into(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from desktop_app.ui.settings import AppSettings
+
+    path = write(tmp_path, "course.imscc", cc_bytes())
+    settings_path = tmp_path / "ui.ini"
+    first = open_package_viewer(path, jobs=lambda: [], settings=AppSettings(settings_path))
+    qtbot.addWidget(first)
+    first._quiet = True
+    try:
+        qtbot.waitUntil(lambda: first.contents is not None, timeout=10_000)
+        assert _start_folder_of_the_extract_dialog(first) == str(Path.home())  # nothing extracted yet
+        target = tmp_path / "extracted here"
+        first.choose_folder = lambda title: str(target)
+        with qtbot.waitSignal(first.extractFinished, timeout=10_000):
+            first.extract_all()
+    finally:
+        first.shutdown()
+    second = open_package_viewer(path, jobs=lambda: [], settings=AppSettings(settings_path))  # e.g. the next day
+    qtbot.addWidget(second)
+    try:
+        assert _start_folder_of_the_extract_dialog(second) == str(target)
+    finally:
+        second.shutdown()
 
 
 def test_a_file_that_is_no_package_says_why(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -239,6 +284,24 @@ def test_an_image_is_previewed_and_an_assignment_shows_its_rubric(qtbot, tmp_pat
             assert v.select_key(LTI_KEY)
         assert "https://lab.example.org/lti/launch" in v.browser.toPlainText()
         assert v.browser.refused == []  # nothing outside the package was asked for
+    finally:
+        v.shutdown()
+
+
+def test_an_image_qt_cannot_decode_is_explained_in_words(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Damaged or fake image bytes: a sentence saying so, not Qt's broken-image icon."""
+    from tests.unit.package_support import IMAGE_KEY, canvas_layout_cc
+
+    v = open_package_viewer(write(tmp_path, "canvas.imscc", canvas_layout_cc(b"\x89PNG not really")), jobs=lambda: [])
+    qtbot.addWidget(v)
+    try:
+        qtbot.waitUntil(lambda: v.contents is not None, timeout=10_000)
+        with qtbot.waitSignal(v.itemShown, timeout=10_000):
+            assert v.select_key(IMAGE_KEY)
+        assert IMAGE_CANNOT_BE_SHOWN in v.browser.toPlainText()
+        assert v.browser.images == {}  # nothing left for the document to draw as a broken icon
+        assert "<img" not in v.browser.document().toHtml()
+        assert v.browser.refused == []
     finally:
         v.shutdown()
 
