@@ -239,8 +239,16 @@ async def stop_job(services: Services, job_id: int) -> None:
 
 
 async def resume_job(services: Services, job_id: int) -> int:
-    """Carry on an interrupted or stopped job where it stood; its id."""
-    await services.running_engine().resume(int(job_id))
+    """Carry on an interrupted or stopped job where it stood; its id. A job no longer in
+    the store (`canvas-exports forget` in another process, while a window still lists it)
+    is a ValidationError that says so."""
+    try:
+        await services.running_engine().resume(int(job_id))
+    except KeyError:
+        raise ValidationError(
+            f"There is no job {job_id} on the list: it was removed (by another Canvas Export Manager, or "
+            f"'canvas-exports forget'). Its saved files, if any, are still on disk."
+        ) from None
     return int(job_id)
 
 
@@ -349,5 +357,4 @@ async def retry_job(services: Services, job_id: int) -> int:
             job.context_label,
         )
         return await start_export(services, request)
-    await engine.resume(job.id)
-    return job.id
+    return await resume_job(services, job.id)
