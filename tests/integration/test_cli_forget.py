@@ -113,3 +113,13 @@ def test_an_id_no_job_can_have_is_a_usage_error(
     assert result.returncode == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert f"'{bad}' is not " in line and "bug" not in line, line
+
+
+def test_a_job_named_twice_is_forgotten_once(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    """`forget 1 1` (a pasted list with a repeat) removed job 1, then failed, exit 2, on
+    the second: 'There is no job 1 on the list'."""
+    saved = cli(tmp_path, sim, "create", f"course:{sim.data.main_course_id}", "--type", "zip")
+    assert saved.returncode == 0, saved.stderr
+    result = cli(tmp_path, sim, "forget", "1", "01", " 1")
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert result.stdout.splitlines() == ["Removed job 1 from the list."]
