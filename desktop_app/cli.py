@@ -156,10 +156,17 @@ def _job_id(text: str) -> int:
     return _number(text, "a job id (see 'canvas-exports jobs')")
 
 
+_LARGEST_ID = 2**63 - 1
+"""The largest integer SQLite stores (and Canvas's ids are 64-bit): a larger number is
+no job, batch or export, and would overflow the store's query as a crash."""
+
+
 def _number(text: str, what: str) -> int:
-    if not text.strip().isdigit():
+    """A whole number in ASCII digits (str.isdigit also takes '²', which int() refuses)."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or int(digits) > _LARGEST_ID:
         raise argparse.ArgumentTypeError(f"'{text}' is not {what}")
-    return int(text)
+    return int(digits)
 
 
 def _selection(text: str) -> tuple[SelectKey, list[int]]:

@@ -239,8 +239,16 @@ async def stop_job(services: Services, job_id: int) -> None:
 
 
 async def resume_job(services: Services, job_id: int) -> int:
-    """Carry on an interrupted or stopped job where it stood; its id."""
-    await services.running_engine().resume(int(job_id))
+    """Carry on an interrupted or stopped job where it stood; its id. A job no longer in
+    the store (`canvas-exports forget` in another process, while a window still lists it)
+    is a ValidationError that says so."""
+    try:
+        await services.running_engine().resume(int(job_id))
+    except KeyError:
+        raise ValidationError(
+            f"There is no job {job_id} on the list: it was removed (by another Canvas Export Manager, or "
+            f"'canvas-exports forget'). Its saved files, if any, are still on disk."
+        ) from None
     return int(job_id)
 
 
@@ -257,17 +265,18 @@ async def forget_jobs(services: Services, job_ids: Iterable[int]) -> Forgotten:
     """Take jobs off the local list (the job store): they disappear from every list and
     are never resumed. Nothing else changes: the saved package and any `.part` stay on
     disk, the export stays at Canvas. A job some process is working on now (this one
-    included) stays, and so does a bulk export's (its batch keeps it for its report)."""
+    included) stays, and so does a bulk export's (its batch keeps it for its report).
+    A job named twice is taken off once (not then reported missing)."""
     engine = services.running_engine()
     done = Forgotten()
-    for job_id in job_ids:
+    for job_id in dict.fromkeys(int(j) for j in job_ids):
         try:
-            kept = engine.forget(int(job_id))
+            kept = engine.forget(job_id)
         except KeyError:
             done.kept.append(f"There is no job {job_id} on the list.")
             continue
         if kept is None:
-            done.removed.append(int(job_id))
+            done.removed.append(job_id)
         elif kept.holder is not None and kept.holder.id == engine.holder.id:
             done.kept.append(f"Job {job_id} is running: stop it first, then remove it from the list.")
         elif kept.holder is not None:
@@ -349,5 +358,4 @@ async def retry_job(services: Services, job_id: int) -> int:
             job.context_label,
         )
         return await start_export(services, request)
-    await engine.resume(job.id)
-    return job.id
+    return await resume_job(services, job.id)

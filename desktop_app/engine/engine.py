@@ -368,6 +368,8 @@ class Engine:
                 self._claim_and_spawn(job.id)
             except JobBusyError as busy:
                 resumed.busy.append((job.id, busy.message))
+            except KeyError:
+                continue  # another process took it off the list (`forget`) since it was read
             else:
                 resumed.started.append(job.id)
         return resumed
@@ -434,7 +436,8 @@ class Engine:
     def _claim_and_spawn(self, job_id: int) -> None:
         """Take the job's lease, then run it; JobBusyError when another process holds it.
         Claimed before the task exists, so two processes resuming at once cannot both
-        start the job (exactly one POST per job, one writer per `.part`)."""
+        start the job (exactly one POST per job, one writer per `.part`). KeyError when
+        the job is no longer in the store (another process forgot it)."""
         if self._closed:
             raise RuntimeError("the engine is closed")
         self._cancel_wakeup(job_id)  # resumed now: no need to wake it later
@@ -577,6 +580,8 @@ class Engine:
                 self._claim_and_spawn(job_id)
             except JobBusyError:
                 log.info("job %s: another process carries it on", job_id)
+            except KeyError:
+                log.info("job %s: another process took it off the list", job_id)
 
         self._cancel_wakeup(job_id)
         self._wakeups[job_id] = asyncio.get_running_loop().create_task(wake(), name=f"wake-{job_id}")

@@ -487,11 +487,16 @@ class JobStore:
         Returns None when the job is now ours, else the live holder that keeps it. A lease
         whose holder crashed (expired, or its process is gone from this computer) is
         taken over. One `BEGIN IMMEDIATE` transaction, so two processes cannot both win.
+        KeyError when there is no such job: `forget` in another process may have deleted
+        it since the caller read it, and a lease must not outlive its job. (Negative keys
+        are batches' leases, `batch/store.py`: no job row to check.)
         """
         now = time.time()
         with self._using("read for a lease") as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                if job_id > 0 and conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is None:
+                    raise KeyError(job_id)
                 row = conn.execute(
                     "SELECT holder, host, pid, expires_at FROM leases WHERE job_id = ?", (job_id,)
                 ).fetchone()

@@ -94,3 +94,32 @@ def test_a_bulk_exports_jobs_stay_with_their_batch(sim: SimulatedCanvas, tmp_pat
     ]
     with job_store(tmp_path) as store:
         assert store.get(1) is not None and store.get(batch_job) is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "bad"),
+    [
+        (("forget", "1", "99999999999999999999"), "99999999999999999999"),  # past SQLite's 64-bit integers
+        (("retry", "9" * 400), "9" * 400),
+        (("batch", "show", "18446744073709551616"), "18446744073709551616"),
+        (("forget", "²"), "²"),  # a digit to str.isdigit, not to int()
+    ],
+)
+def test_an_id_no_job_can_have_is_a_usage_error(
+    sim: SimulatedCanvas, tmp_path: Path, args: tuple[str, ...], bad: str
+) -> None:
+    """It was an OverflowError reported as a bug in the app (exit 1, a crash log)."""
+    result = cli(tmp_path, sim, *args)
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert f"'{bad}' is not " in line and "bug" not in line, line
+
+
+def test_a_job_named_twice_is_forgotten_once(sim: SimulatedCanvas, tmp_path: Path) -> None:
+    """`forget 1 1` (a pasted list with a repeat) removed job 1, then failed, exit 2, on
+    the second: 'There is no job 1 on the list'."""
+    saved = cli(tmp_path, sim, "create", f"course:{sim.data.main_course_id}", "--type", "zip")
+    assert saved.returncode == 0, saved.stderr
+    result = cli(tmp_path, sim, "forget", "1", "01", " 1")
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert result.stdout.splitlines() == ["Removed job 1 from the list."]

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.app.services import Services
+from desktop_app.app.usecases import resume_job
+from desktop_app.canvas.errors import ValidationError
 from desktop_app.engine.engine import Engine
 from desktop_app.engine.errors import JobBusyError
 from desktop_app.engine.ownership import Holder, process_exists
 from desktop_app.engine.status import JobStatus
-from desktop_app.engine.store import JobStore
+from desktop_app.engine.store import Job, JobStore
 
 
 @pytest.fixture
@@ -111,3 +114,67 @@ def test_a_job_s_lease_is_given_up_when_it_ends(store: JobStore) -> None:
 
     asyncio.run(scenario())
     assert store.claim(job, Holder.new(), ttl=60) is None
+
+
+def lease_rows(store: JobStore) -> int:
+    with store.read() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM leases").fetchone()[0])
+
+
+def test_a_job_another_process_forgot_cannot_be_claimed(store: JobStore, tmp_path: Path) -> None:
+    """`canvas-exports forget` (another connection) between a resume's listing and its
+    claim: the claim had made a lease for no job, and the job "started"."""
+    job = new_job(store)
+    with JobStore(store.path) as other_process:
+        assert other_process.forget(job) is None
+    with pytest.raises(KeyError):
+        store.claim(job, Holder.new(), ttl=60)
+    assert lease_rows(store) == 0
+
+
+def test_resume_leaves_out_a_job_forgotten_as_it_starts(store: JobStore) -> None:
+    """The cron `resume` lists the unfinished jobs; before it claims one, `forget` in
+    another process deletes it. That job is not started (its wait had raised KeyError,
+    which the command line reported as a bug and abandoned the other jobs)."""
+    forgotten, kept = new_job(store), new_job(store)
+
+    def no_client(site: str):
+        raise RuntimeError("no client needed")  # the kept job fails at once (kept resumable)
+
+    def forget_meanwhile(job: Job) -> bool:
+        if job.id == forgotten:
+            with JobStore(store.path) as other_process:
+                assert other_process.forget(forgotten) is None
+        return True
+
+    async def scenario() -> list[int]:
+        engine = Engine(store, no_client)
+        try:
+            resumed = await engine.resume_unfinished(forget_meanwhile)
+            for job_id in resumed.started:
+                await engine.wait(job_id)
+            return resumed.started
+        finally:
+            await engine.aclose()
+
+    assert asyncio.run(scenario()) == [kept]
+    assert lease_rows(store) == 0 and store.get(forgotten) is None
+
+
+def test_resuming_a_job_another_process_forgot_says_so(store: JobStore) -> None:
+    """The window still lists a job `canvas-exports forget` took off; Resume there said
+    "An unexpected error stopped this task. KeyError: 1"."""
+    job = new_job(store)
+    with JobStore(store.path) as other_process:
+        other_process.forget(job)
+
+    async def scenario() -> None:
+        services = Services(lambda event: None)
+        services.store, services.engine = store, Engine(store, services.client)
+        try:
+            await resume_job(services, job)
+        finally:
+            await services.engine.aclose()
+
+    with pytest.raises(ValidationError, match=f"There is no job {job} on the list"):
+        asyncio.run(scenario())
