@@ -460,12 +460,15 @@ class GatedDownloads(FakeCanvas):
             yield response
 
 
-async def until(condition, turns: int = 500) -> None:
-    for _ in range(turns):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("condition not reached")
+async def until(condition, timeout: float = 10.0) -> None:
+    """Wait for `condition`, giving the loop (and the engine's worker threads, which a
+    busy machine may hold up for many loop turns) up to `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.001)
 
 
 def test_download_limit_can_change_while_jobs_wait(tmp_path: Path) -> None:
