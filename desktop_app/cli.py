@@ -766,9 +766,9 @@ class Runner:
         done = await forget_jobs(self.services, self.args.job_ids)
         for job_id in done.removed:
             self.output.result({"job_id": job_id, "removed": True}, f"Removed job {job_id} from the list.")
-        for why in done.kept:
+        for why in done.kept + [f"There is no job {job_id} on the list." for job_id in done.missing]:
             self.output.note(f"{PROG}: error: {why}")
-        return EXIT_USAGE if done.kept else EXIT_OK
+        return EXIT_USAGE if done.kept or done.missing else EXIT_OK
 
     async def cmd_batch(self) -> int:
         from desktop_app.cli_batch import BatchCommands, BatchProgress

@@ -259,6 +259,9 @@ class Forgotten:
 
     removed: list[int] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+    """Not in the store: never there (the command line says so), or taken off by another
+    process since the window listed it (the window drops its row)."""
 
 
 async def forget_jobs(services: Services, job_ids: Iterable[int]) -> Forgotten:
@@ -273,7 +276,7 @@ async def forget_jobs(services: Services, job_ids: Iterable[int]) -> Forgotten:
         try:
             kept = engine.forget(job_id)
         except KeyError:
-            done.kept.append(f"There is no job {job_id} on the list.")
+            done.missing.append(job_id)
             continue
         if kept is None:
             done.removed.append(job_id)

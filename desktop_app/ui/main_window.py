@@ -1060,7 +1060,7 @@ class MainWindow(QMainWindow):
     def _jobs_forgotten(self, done: Forgotten) -> None:
         from desktop_app.canvas.errors import ValidationError
 
-        self.bridge.jobs.remove(done.removed)
+        self.bridge.jobs.remove(done.removed + done.missing)  # missing: another process took it off the list
         if done.kept:
             self.presenter.present(ValidationError(" ".join(done.kept)), "Could not remove the export from the list")
 

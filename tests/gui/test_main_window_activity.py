@@ -241,3 +241,26 @@ def test_remove_from_list_takes_jobs_off_the_app_and_leaves_files_and_canvas_alo
     with qtbot.waitSignal(window.bridge.run(stored).succeeded, timeout=5000) as got:
         pass
     assert got.args == [[None, None]]
+
+
+def test_a_job_another_process_removed_leaves_the_window_on_remove_from_list(
+    qtbot, window: MainWindow, sim, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """`canvas-exports forget` in a terminal while the window lists the job: Remove from
+    list in the window then drops the row, with no error (the job is off the list)."""
+    from desktop_app.engine.store import JobStore
+
+    choose(qtbot, window, course_ctx(sim))
+    job_id = start(qtbot, window, ExportType.ZIP)
+    qtbot.waitUntil(lambda: job_row(window, job_id).saved_path is not None, timeout=30_000)
+    other_process = JobStore(tmp_path / "jobs.sqlite3")
+    assert other_process.forget(job_id) is None
+    other_process.close()
+    errors: list[object] = []
+    window.presenter.shown.connect(errors.append)
+    window.show_activity()
+    assert window.activity.select_job(job_id)
+    window.activity.forget_action.trigger()
+    qtbot.waitUntil(lambda: window.activity.model.row_for_job(job_id) is None, timeout=10_000)
+    assert job_row(window, job_id) is None and window.bridge.jobs.get(job_id) is None
+    assert errors == []
