@@ -3,8 +3,6 @@ the rows shown, the count, and speed with 5,000 courses."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -95,17 +93,15 @@ def test_the_count_says_how_many_of_how_many_and_how_many_hidden() -> None:
     assert chosen_text(3, 5_000, hidden=2) == "3 of 5,000 courses chosen (2 hidden by the filter)"
 
 
-def test_five_thousand_courses_fill_filter_and_select_all_quickly(qapp) -> None:  # type: ignore[no-untyped-def]
+def test_five_thousand_courses_fill_filter_and_select_all(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Its speed is measured in tests/benchmarks/bench_batch_view.py, not here."""
     courses = term_courses(5_000)
     model, proxy = CourseChoiceModel(), CourseChoiceProxy()
     proxy.setSourceModel(model)
-    start = time.perf_counter()
     model.set_courses(courses)
     proxy.set_term(FALL.id)
     proxy.set_search("linear")
     proxy.set_shown_checked(True)
     proxy.set_search("")
     proxy.set_shown_checked(True)
-    elapsed = time.perf_counter() - start
     assert model.checked_count() == 2_500
-    assert elapsed < 1.0, f"{elapsed * 1000:.0f} ms"  # measured ~60 ms; a generous bound for a busy machine
